@@ -1,0 +1,67 @@
+// diag: compile diagnostics, collected per module and printed the way erlc
+// prints them.
+//
+// erlc (compile.erl, OTP 25) prints a file's errors before its warnings. In
+// each list, the messages of the scanner, preprocessor and parser come first,
+// sorted by position, then everything else (the linter), sorted by position.
+// Each message is followed by the source line it points at and a caret:
+//
+//   x.erl:4:6: variable 'Y' is unbound
+//   %    4| 	X = Y + 1,
+//   %     | 	    ^
+//   <blank line>
+//
+// The caret line copies the tabs of the source line so that it lines up.
+#pragma once
+
+#include <cstdio>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "compiler/token.h"
+
+namespace diag {
+
+enum class Severity : uint8_t { Error, Warning };
+
+// Which group a message sorts in: erlc prints Syntax before Lint.
+enum class Phase : uint8_t { Syntax, Lint };
+
+struct Diagnostic {
+    std::string file;
+    token::Pos pos;
+    Severity severity;
+    Phase phase;
+    std::string message;
+    uint32_t sequence;  // report order: the tie-breaker
+};
+
+class Reporter {
+public:
+    // The text of a file, so that messages can quote its lines. The
+    // preprocessor registers every file it reads (main file and includes).
+    void add_source(const std::string& file, std::string text);
+
+    void error(const std::string& file, token::Pos pos, Phase phase, std::string message);
+    void warning(const std::string& file, token::Pos pos, Phase phase, std::string message);
+
+    bool has_errors() const { return errors_ > 0; }
+    size_t size() const { return messages_.size(); }
+    const std::vector<Diagnostic>& messages() const { return messages_; }
+
+    // Prints every message in erlc's order and format; then forgets them.
+    void print(std::FILE* out);
+
+private:
+    void print_one(std::FILE* out, const Diagnostic& d) const;
+    std::string_view source_line(const std::string& file, uint32_t line) const;
+
+    std::vector<Diagnostic> messages_;
+    std::map<std::string, std::string> sources_;
+    uint32_t errors_ = 0;
+    uint32_t sequence_ = 0;
+};
+
+}  // namespace diag

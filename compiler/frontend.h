@@ -1,0 +1,22 @@
+// frontend: the pipeline from a source file to a checked AST:
+// preprocess -> scan -> parse each form -> lint.
+#pragma once
+
+#include <string>
+
+#include "compiler/ast.h"
+#include "compiler/diag.h"
+#include "compiler/preproc.h"
+
+namespace frontend {
+
+// Reads, preprocesses and parses `path` into a module (forms that failed are
+// Error nodes, already reported).
+ast::Module parse_file(const std::string& path, const preproc::Options& options,
+                       diag::Reporter& reporter);
+
+// parse_file, then the semantic checks. True when no error was reported.
+bool check_file(const std::string& path, const preproc::Options& options,
+                diag::Reporter& reporter, ast::Module* out = nullptr);
+
+}  // namespace frontend

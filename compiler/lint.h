@@ -1,0 +1,19 @@
+// lint: the semantic checks erl_lint makes, with its wording.
+//
+// Errors: unbound and unsafe variables, undefined and duplicate functions,
+// exported functions not defined, illegal guards and patterns, undefined
+// records and fields, and the rest of erl_lint's errors. Warnings: unused
+// variables, functions, records and imports, shadowed variables, ... Each
+// is reported at the position erl_lint uses.
+#pragma once
+
+#include "compiler/ast.h"
+#include "compiler/diag.h"
+
+namespace lint {
+
+// Checks a parsed module (Error forms were already reported and are
+// skipped, as erl_lint skips them).
+void check(const ast::Module& module, diag::Reporter& reporter);
+
+}  // namespace lint

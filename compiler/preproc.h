@@ -1,0 +1,42 @@
+// preproc: the Erlang preprocessor (epp): splits a file's tokens into forms
+// and expands macros, includes and conditionals.
+//
+// Handles -define (with and without arguments, overloaded by arity), -undef,
+// -ifdef/-ifndef/-else/-endif, -if/-elif with constant expressions,
+// -include and -include_lib, and the predefined macros ?MODULE,
+// ?MODULE_STRING, ?LINE, ?FILE, ?FUNCTION_NAME, ?FUNCTION_ARITY, plus ??Arg.
+// Errors use epp's wording ("undefined macro 'FOO'", "can't find include
+// file \"x.hrl\"").
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "compiler/ast.h"
+#include "compiler/diag.h"
+#include "compiler/token.h"
+
+namespace preproc {
+
+struct Options {
+    std::vector<std::string> include_dirs;  // -pa dirs, searched after the file's own dir
+    std::string lib_dir;                    // root for -include_lib("app/include/x.hrl")
+};
+
+// One form: the tokens up to and including its Dot, with macros expanded.
+// `file` is the file the form came from (an include file for forms in a
+// header). A form in which the preprocessor found an error is reported and
+// has `failed` set; the parser skips it.
+struct Form {
+    std::string file;
+    std::vector<token::Token> tokens;
+    bool failed = false;
+};
+
+// Preprocesses `path`. Every file read is registered with the reporter (for
+// quoting source lines). Returns the forms in order; preprocessor directives
+// themselves (-define, -ifdef, ...) are consumed and not returned.
+std::vector<Form> preprocess(const std::string& path, const Options& options, ast::Arena& arena,
+                             diag::Reporter& reporter);
+
+}  // namespace preproc

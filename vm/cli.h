@@ -1,0 +1,36 @@
+// cli: the `beamlite` command line: options, subcommands, exit codes.
+//
+//   beamlite [OPTIONS] run FILE.bl [ARGS...]   compile FILE and call main/1
+//   beamlite [OPTIONS] check FILE.bl...        preprocess, parse and check
+//   beamlite [OPTIONS] dis FILE.bl             print a module's bytecode
+//   beamlite [OPTIONS] [repl]                  interactive shell
+//
+// Options may stand before or after the subcommand, but never after the FILE
+// of `run`: everything after it belongs to the program.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace cli {
+
+struct Options {
+    std::string command;  // "run", "check", "dis", "repl"
+    std::vector<std::string> files;
+    std::vector<std::string> program_args;  // for run: the strings main/1 gets
+    std::vector<std::string> code_path;     // -pa DIR, in order
+    unsigned schedulers = 0;                // 0: one per CPU this process may use
+    unsigned dirty_cpu = 0;                 // 0: as many as schedulers
+    unsigned dirty_io = 10;
+    uint64_t max_procs = 1u << 20;
+};
+
+// Parses argv. On a usage error prints it to stderr and returns false with
+// `exit_code` set; --help and --version print and return false with 0.
+bool parse(int argc, char** argv, Options& options, int& exit_code);
+
+// Runs the command line; returns the process exit code.
+int main(int argc, char** argv);
+
+}  // namespace cli
