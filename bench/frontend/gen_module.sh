@@ -14,7 +14,7 @@ cat <<HEAD
 
 main(_) -> ok.
 HEAD
-count=$(( (lines - 8) / 25 ))
+count=$(( (lines - 9) / 24 ))
 for ((i = 0; i < count; i++)); do
 cat <<BODY
 
