@@ -14,6 +14,7 @@
 #include <fmt/core.h>
 
 #include <algorithm>
+#include <fstream>
 
 #include "compiler/lint_internal.h"
 
@@ -77,6 +78,21 @@ void Linter::warning(Pos pos, std::string message) {
 
 // ---- the module ----
 
+// Where erl_scan's eof token is: just after the last character.
+static Pos end_of_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    Pos pos{1, 1};
+    char c;
+    while (in.get(c)) {
+        if (c == '\n') {
+            pos = Pos{pos.line + 1, 1};
+        } else if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) {
+            ++pos.column;
+        }
+    }
+    return pos;
+}
+
 Linter::Linter(const ast::Module& module, diag::Reporter& reporter)
     : module_(module), reporter_(reporter) {
     var_names_.reserve(64);
@@ -93,8 +109,9 @@ void Linter::run() {
     }
     file_ = module_.file;
     if (state_ == State::Start) {
-        // An empty module: erl_lint meets the eof form in the start state.
-        error(Pos{1, 1}, "no module definition");
+        // No form but failed ones: erl_lint meets the eof form in the start
+        // state and reports at the end of the file.
+        error(end_of_file(module_.file), "no module definition");
     }
     post_traversal();
 }
