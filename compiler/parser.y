@@ -183,7 +183,7 @@ top_type:
 
 top_type_100:
     type_200                  { $$ = $1; }
-  | type_200 "|" top_type_100 { $$ = parser::TypeVal{$1.first, nullptr}; }
+  | type_200 "|" top_type     { $$ = parser::TypeVal{$1.first, nullptr}; }
   ;
 
 type_200:
@@ -202,7 +202,7 @@ type_400:
   ;
 
 type_500:
-    prefix_op type { $$ = parser::TypeVal{$1, nullptr}; }
+    prefix_op type_500 { $$ = parser::TypeVal{$1, nullptr}; }
   | type           { $$ = $1; }
   ;
 
@@ -443,9 +443,9 @@ pat_expr_max:
   | "(" pat_expr ")" { $$ = $2; }
   ;
 
+/* Only map creation syntax: `X#{...}` is no pattern (a syntax error at '#'). */
 map_pat_expr:
-    "#" map_tuple              { $$ = ctx->node(ast::Kind::Map, $1->pos, $2); }
-  | pat_expr_max "#" map_tuple { $$ = ctx->node(ast::Kind::MapUpdate, $2->pos, $1, $3); }
+    "#" map_tuple { $$ = ctx->node(ast::Kind::Map, $1->pos, $2); }
   ;
 
 record_pat_expr:
