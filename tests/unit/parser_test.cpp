@@ -5,6 +5,8 @@
 // they exercise the parser alone.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <string_view>
@@ -239,7 +241,10 @@ TEST_CASE("operator precedence and associativity", "[parser]") {
     CHECK(expr("- - X") == "(UnaryOp - (UnaryOp - (Var X)))");
     CHECK(expr("not A band B") == "(BinaryOp band (UnaryOp not (Var A)) (Var B))");
     CHECK(expr("catch A = B") == "(Catch (Match (Var A) (Var B)))");
-    CHECK(expr("A = catch B") == "error 1:12: syntax error before: 'catch'");
+    CHECK(expr("A = catch B") == "(Match (Var A) (Catch (Var B)))");
+    CHECK(expr("1 + catch 2 + 3") ==
+          "(BinaryOp + (Integer 1) (Catch (BinaryOp + (Integer 2) (Integer 3))))");
+    CHECK(expr("- catch 1") == "(UnaryOp - (Catch (Integer 1)))");
     CHECK(expr("1 < 2 < 3") == "error 1:14: syntax error before: '<'");
     CHECK(expr("-X#r.a") == "(UnaryOp - (RecordAccess r a (Var X) (Atom a)))");
     CHECK(expr("- #{a => 1}") == "(UnaryOp - (Map (MapField => (Atom a) (Integer 1))))");
@@ -474,4 +479,198 @@ TEST_CASE("deep nesting is an error, not a crash", "[parser]") {
         wide += "1,";
     wide += "1].";
     CHECK(error(wide).empty());
+}
+
+// ---------------------------------------------------------------------------
+// Oracle replay (hidden): BEAMLITE_ORACLE=x.oracle, made by
+// tests/tools/erl-parse-oracle.escript from x.erl. Every form's tokens, as
+// Erlang/OTP scanned them, go through parser::parse_form; the outcome (ok or
+// the exact error) and the positions of annotated nodes must match.
+
+namespace {
+
+std::string unhex(std::string_view hex) {
+    std::string out;
+    if (hex == "-") return out;
+    for (size_t i = 0; i + 1 < hex.size(); i += 2) {
+        out += static_cast<char>(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16));
+    }
+    return out;
+}
+
+Kind oracle_kind(std::string cat) {
+    if (cat.size() >= 2 && cat.front() == '\'') cat = cat.substr(1, cat.size() - 2);
+    if (cat == "atom") return Kind::Atom;
+    if (cat == "var") return Kind::Var;
+    if (cat == "integer") return Kind::Integer;
+    if (cat == "float") return Kind::Float;
+    if (cat == "char") return Kind::Char;
+    if (cat == "string") return Kind::String;
+    if (cat == "dot") return Kind::Dot;
+    Kind kw = token::keyword(cat);
+    if (kw != Kind::Atom) return kw;
+    return punctuation_kind(cat);
+}
+
+const char* oracle_tag(const ast::Node* n) {
+    switch (n->kind) {
+        case ast::Kind::Match:
+            return "match";
+        case ast::Kind::Call:
+            return "call";
+        case ast::Kind::Remote:
+            return "remote";
+        case ast::Kind::BinaryOp:
+        case ast::Kind::UnaryOp:
+            return "op";
+        case ast::Kind::Record:
+        case ast::Kind::RecordUpdate:
+            return "record";
+        case ast::Kind::RecordField:
+        case ast::Kind::RecordAccess:
+            return "record_field";
+        case ast::Kind::RecordIndex:
+            return "record_index";
+        case ast::Kind::Map:
+        case ast::Kind::MapUpdate:
+            return "map";
+        case ast::Kind::MapField:
+            return n->op == Kind::FatArrow ? "map_field_assoc" : "map_field_exact";
+        case ast::Kind::Cons:
+            return "cons";
+        case ast::Kind::ListComp:
+            return "lc";
+        case ast::Kind::BinComp:
+            return "bc";
+        case ast::Kind::Generate:
+            return "generate";
+        case ast::Kind::BinGenerate:
+            return "b_generate";
+        case ast::Kind::FunRef:
+            return "'fun'";
+        case ast::Kind::Fun:
+            return n->text.empty() ? "'fun'" : "named_fun";
+        case ast::Kind::Case:
+            return "'case'";
+        case ast::Kind::If:
+            return "'if'";
+        case ast::Kind::Receive:
+            return "'receive'";
+        case ast::Kind::Try:
+            return "'try'";
+        case ast::Kind::Catch:
+            return "'catch'";
+        case ast::Kind::Block:
+            return "block";
+        case ast::Kind::Clause:
+            return "clause";
+        case ast::Kind::Binary:
+            return "bin";
+        case ast::Kind::BinElement:
+            return "bin_element";
+        case ast::Kind::String:
+            return "string";
+        case ast::Kind::Integer:
+            return "integer";
+        case ast::Kind::Float:
+            return "float";
+        case ast::Kind::Char:
+            return "char";
+        default:
+            return nullptr;
+    }
+}
+
+void oracle_positions(const ast::Node* n, std::vector<std::string>& out) {
+    if (n == nullptr) return;
+    if (const char* tag = oracle_tag(n)) {
+        out.push_back(std::string(tag) + "@" + std::to_string(n->pos.line) + ":" +
+                      std::to_string(n->pos.column));
+    }
+    for (const ast::Node* kid : n->children())
+        oracle_positions(kid, out);
+}
+
+struct OracleForm {
+    std::vector<Token> tokens;
+    std::string result;
+    std::string positions;
+};
+
+std::vector<OracleForm> read_oracle(const char* path, std::vector<std::string>& store) {
+    std::vector<OracleForm> forms;
+    std::FILE* f = std::fopen(path, "r");
+    REQUIRE(f != nullptr);
+    char* line = nullptr;
+    size_t cap = 0;
+    ssize_t len;
+    while ((len = getline(&line, &cap, f)) > 0) {
+        std::string text(line, len - 1);
+        if (text == "FORM") {
+            forms.emplace_back();
+        } else if (text.rfind("T ", 0) == 0) {
+            char cat[64], value[4096];
+            unsigned l, c;
+            std::sscanf(text.c_str(), "T %63s %u %u %4095s", cat, &l, &c, value);
+            Token tok;
+            tok.kind = oracle_kind(cat);
+            tok.pos = {l, c};
+            std::string v = value;
+            if (tok.kind == Kind::Integer || tok.kind == Kind::Char) {
+                if (v.size() > 18) {
+                    tok.is_big = true;
+                    store.push_back(v);
+                    tok.text = store.back();
+                } else {
+                    tok.int_value = std::stoll(v);
+                }
+            } else if (tok.kind == Kind::Float) {
+                tok.float_value = std::strtod(v.c_str(), nullptr);
+            } else if (tok.kind == Kind::Atom || tok.kind == Kind::Var ||
+                       tok.kind == Kind::String) {
+                store.push_back(unhex(v));
+                tok.text = store.back();
+            } else {
+                tok.text = token::spelling(tok.kind);
+            }
+            forms.back().tokens.push_back(tok);
+        } else if (text.rfind("RESULT ", 0) == 0) {
+            forms.back().result = text.substr(7);
+        } else if (text.rfind("POS", 0) == 0) {
+            forms.back().positions = text.substr(3);
+        }
+    }
+    free(line);
+    std::fclose(f);
+    return forms;
+}
+
+}  // namespace
+
+TEST_CASE("oracle replay of erl_parse results", "[.oracle]") {
+    const char* path = std::getenv("BEAMLITE_ORACLE");
+    REQUIRE(path != nullptr);
+    std::vector<std::string> store;
+    store.reserve(1 << 20);
+    for (const OracleForm& form : read_oracle(path, store)) {
+        ast::Arena arena;
+        diag::Reporter reporter;
+        ast::Node* node = parser::parse_form(form.tokens, "t.bl", arena, reporter);
+        std::string result = "ok";
+        if (!reporter.messages().empty()) {
+            const diag::Diagnostic& d = reporter.messages().front();
+            result = "error " + std::to_string(d.pos.line) + ":" + std::to_string(d.pos.column) +
+                     ": " + d.message;
+        }
+        INFO("form at line " << (form.tokens.empty() ? 0 : form.tokens[0].pos.line));
+        CHECK(result == form.result);
+        if (result != "ok" || node->kind != ast::Kind::Function) continue;
+        std::vector<std::string> mine;
+        oracle_positions(node, mine);
+        std::sort(mine.begin(), mine.end());
+        std::string joined;
+        for (const std::string& p : mine)
+            joined += " " + p;
+        CHECK(joined == form.positions);
+    }
 }
