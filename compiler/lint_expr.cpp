@@ -231,7 +231,8 @@ VarTable Linter::expr_try(const Node* e, const VarTable& vt) {
     VarTable evt0 = exprs(e->kid(0), vt);
     VarTable uvt = vtunsafe(where, evt0, vt);
     std::vector<VarTable> clause_vts = icrt_clause_list(kids(e->kid(1)), vtupdate(evt0, vt), false);
-    std::vector<VarTable> catch_vts = icrt_clause_list(kids(e->kid(2)), vtupdate(uvt, vt), true);
+    std::vector<VarTable> catch_vts =
+        icrt_clause_list(kids(e->kid(2)), vtupdate(uvt, vtupdate(evt0, vt)), true);
     clause_vts.insert(clause_vts.end(), catch_vts.begin(), catch_vts.end());
     VarTable sccs = icrt_export(clause_vts, vtupdate(evt0, vt), where);
     VarTable evt1 = vtupdate(uvt, evt0);
