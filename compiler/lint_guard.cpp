@@ -238,7 +238,8 @@ VarTable Linter::guard_test(const Node* g, const VarTable& vt) {
                                         " obsolete (use " + modern + "/" + std::to_string(arity) +
                                         ")");
         }
-        if (is_type_test(name, arity) && !(name == "is_record" && arity == 2)) {
+        if ((is_type_test(name, arity) || is_old_type_test(name, arity)) &&
+            !(name == "is_record" && arity == 2) && !(name == "record" && arity == 2)) {
             VarTable asvt = gexpr_list(kids(g).subspan(1), vt);
             if (!no_guard_bif_clash(*this, {name, arity})) {
                 error(g->pos, "call to local/imported function " + quote_atom(name) + "/" +

@@ -208,8 +208,20 @@ class Linter {
     bool record_check(const Node* e, Pos pos, std::string_view name, const RecordDef** def);
 
     // ---- reporting ----
-    void error(Pos pos, std::string message);
-    void warning(Pos pos, std::string message);
+    void error(Pos pos, std::string message, std::string key = {});
+    void warning(Pos pos, std::string message, std::string key = {});
+    void report(const std::string& file, Pos pos, bool is_error, std::string key,
+                std::string message);
+    void flush();
+    struct Pending {
+        std::string file;
+        Pos pos;
+        bool is_error;
+        std::string key;
+        std::string message;
+    };
+    std::vector<Pending> pending_;
+    uint32_t errors_ = 0;
 
     const ast::Module& module_;
     diag::Reporter& reporter_;
@@ -278,6 +290,7 @@ std::string format_fa(FA fa);
 std::string format_var(std::string_view name);
 std::string fmt_underscore_pat(std::string_view name);
 bool auto_imported_bif(std::string_view name, int64_t arity);
+std::string desc_key(int size, std::string_view tag, std::string_view arg);
 
 // What erl_internal says of an auto-imported BIF (table in guard_bifs.h);
 // null when name/arity is not one.
