@@ -68,12 +68,47 @@ std::string format_var(std::string_view name) {
 
 // ---- reporting ----
 
-void Linter::error(Pos pos, std::string message) {
-    reporter_.error(file_, pos, diag::Phase::Lint, std::move(message));
+void Linter::error(Pos pos, std::string message, std::string key) {
+    report(file_, pos, true, std::move(key), std::move(message));
 }
 
-void Linter::warning(Pos pos, std::string message) {
-    reporter_.warning(file_, pos, diag::Phase::Lint, std::move(message));
+void Linter::warning(Pos pos, std::string message, std::string key) {
+    report(file_, pos, false, std::move(key), std::move(message));
+}
+
+void Linter::report(const std::string& file, Pos pos, bool is_error, std::string key,
+                    std::string message) {
+    errors_ += is_error ? 1 : 0;
+    pending_.push_back(Pending{file, pos, is_error, std::move(key), std::move(message)});
+}
+
+// compile.erl sorts each file's messages as terms {Location, Module,
+// Descriptor}: at one position, by the descriptor (a smaller tuple first,
+// then the tag). The Reporter sorts by position and keeps report order for
+// ties, so messages are handed over in descriptor order.
+void Linter::flush() {
+    std::stable_sort(pending_.begin(), pending_.end(), [](const Pending& a, const Pending& b) {
+        if (a.file != b.file) return a.file < b.file;
+        if (!(a.pos == b.pos)) return a.pos < b.pos;
+        return a.key < b.key;
+    });
+    for (Pending& p : pending_) {
+        if (p.is_error) {
+            reporter_.error(p.file, p.pos, diag::Phase::Lint, std::move(p.message));
+        } else {
+            reporter_.warning(p.file, p.pos, diag::Phase::Lint, std::move(p.message));
+        }
+    }
+    pending_.clear();
+}
+
+// The sort key of an erl_lint descriptor {Tag, Arg...} of `size` elements.
+std::string desc_key(int size, std::string_view tag, std::string_view arg) {
+    std::string key = std::to_string(size);
+    key += tag;
+    key += '\0';
+    key += arg;
+    return key;
 }
 
 // ---- the module ----
@@ -258,7 +293,11 @@ void Linter::attribute_form(const Node* form) {
             if (!module_name_.empty()) error(form->pos, "redefining module");
             return;
         case NK::Export:
-            if (form->text == "export") export_attr(form);
+            if (form->text == "export") {
+                export_attr(form);
+            } else {
+                export_type_attr(form);
+            }
             return;
         case NK::Import:
             import_attr(form);
@@ -270,6 +309,7 @@ void Linter::attribute_form(const Node* form) {
             if (form->text == "on_load") on_load_attr(form);
             return;
         case NK::TypeAttr:
+            type_attr(form);
             return;
         case NK::Function:
             state_ = State::Function;
@@ -306,8 +346,9 @@ void Linter::function_state_form(const Node* form) {
             record_def(form);
             return;
         case NK::TypeAttr:
-            if (form->text != "callback") return;
-            break;
+            if (form->text == "callback") break;
+            type_attr(form);
+            return;
         case NK::Attribute:
             if (form->text == "dialyzer") return;
             break;
@@ -369,6 +410,124 @@ void Linter::on_load_attr(const Node* attr) {
     }
 }
 
+static bool is_pseudo_local(FA fa) {
+    return fa.name == "module_info" && (fa.arity == 0 || fa.arity == 1);
+}
+
+// ---- types and specs (the parser keeps their names, not their bodies) ----
+
+static std::string type_parens(int64_t arity) {
+    std::string out = "(";
+    for (int64_t i = 0; i < arity; ++i)
+        out += i == 0 ? "_" : ",_";
+    return out + ")";
+}
+
+// erl_internal:is_type/2 in OTP 25: the predefined types.
+static bool is_builtin_type(FA fa) {
+    static const FASet types = [] {
+        FASet set;
+        for (const char* name : {"any",
+                                 "arity",
+                                 "atom",
+                                 "binary",
+                                 "bitstring",
+                                 "bool",
+                                 "boolean",
+                                 "byte",
+                                 "char",
+                                 "float",
+                                 "function",
+                                 "identifier",
+                                 "integer",
+                                 "iodata",
+                                 "iolist",
+                                 "list",
+                                 "map",
+                                 "maybe_improper_list",
+                                 "mfa",
+                                 "module",
+                                 "neg_integer",
+                                 "nil",
+                                 "no_return",
+                                 "node",
+                                 "non_neg_integer",
+                                 "none",
+                                 "nonempty_binary",
+                                 "nonempty_bitstring",
+                                 "nonempty_list",
+                                 "nonempty_maybe_improper_list",
+                                 "nonempty_string",
+                                 "number",
+                                 "pid",
+                                 "port",
+                                 "pos_integer",
+                                 "reference",
+                                 "string",
+                                 "term",
+                                 "timeout",
+                                 "tuple"}) {
+            set.insert(FA{name, 0});
+        }
+        for (FA fa : {FA{"list", 1}, FA{"maybe_improper_list", 2}, FA{"nonempty_improper_list", 2},
+                      FA{"nonempty_list", 1}, FA{"nonempty_maybe_improper_list", 2}}) {
+            set.insert(fa);
+        }
+        return set;
+    }();
+    return types.count(fa) > 0;
+}
+
+void Linter::type_attr(const Node* attr) {
+    FA fa{attr->name2, attr->int_value};
+    if (attr->text == "type" || attr->text == "opaque") {
+        if (is_builtin_type(fa)) {
+            error(attr->pos, "type " + quote_atom(fa.name) + type_parens(fa.arity) +
+                                 " is a builtin type; it cannot be redefined");
+        } else if (!types_.insert(fa).second) {
+            error(attr->pos,
+                  "type " + quote_atom(fa.name) + type_parens(fa.arity) + " already defined");
+        }
+        return;
+    }
+    if (attr->text != "spec") return;
+    const Node* mod = attr->kid(0);
+    if (mod != nullptr && mod->kind == NK::Atom && mod->text != module_name_) {
+        error(attr->pos, "spec for function " + quote_atom(mod->text) + ":" + format_fa(fa) +
+                             " from other module");
+        return;
+    }
+    auto [it, inserted] = specs_.emplace(fa, SpecInfo{attr->pos, file_});
+    if (!inserted) {
+        std::string what =
+            mod != nullptr ? quote_atom(mod->text) + ":" + format_fa(fa) : format_fa(fa);
+        error(attr->pos, "spec for " + what + " already defined");
+    }
+}
+
+void Linter::export_type_attr(const Node* attr) {
+    for (const Node* fa_node : kids(attr)) {
+        if (fa_node == nullptr) continue;
+        FA fa{fa_node->text, fa_node->int_value};
+        if (!exported_types_.insert(fa).second) {
+            warning(attr->pos, "type " + format_fa(fa) + " already exported");
+        }
+        exported_type_uses_.push_back(Called{fa, attr->pos, file_});
+    }
+}
+
+void Linter::check_specs_and_types() {
+    for (const auto& [fa, spec] : specs_) {
+        if (defined_.count(fa) > 0 || is_pseudo_local(fa)) continue;
+        report(spec.file, spec.pos, true, {}, "spec for undefined function " + format_fa(fa));
+    }
+    for (const Called& use : exported_type_uses_) {
+        if (types_.count(use.fa) > 0 || is_builtin_type(use.fa)) continue;
+        report(use.file, use.pos, true, {},
+               "type " + quote_atom(use.fa.name) + type_parens(use.fa.arity) + " undefined");
+    }
+}
+
 // ---- records ----
 
 void Linter::record_def(const Node* decl) {
@@ -405,6 +564,7 @@ void Linter::record_def(const Node* decl) {
 void Linter::function_form(const Node* fn) {
     FA fa{fn->text, fn->int_value};
     func_ = fa;
+    functions_.push_back(FunctionInfo{fa, fn->pos, file_});
     if (!defined_.insert(fa).second) {
         error(fn->pos, "function " + format_fa(fa) + " already defined");
     } else {
@@ -412,7 +572,6 @@ void Linter::function_form(const Node* fn) {
             error(fn->pos, "too many arguments (" + std::to_string(fa.arity) + ")");
         }
         if (is_imported(fa)) error(fn->pos, "defining imported function " + format_fa(fa));
-        functions_.push_back(FunctionInfo{fa, fn->pos, file_});
     }
     for (const Node* clause : kids(fn)) {
         if (clause != nullptr && clause->kind == NK::Clause) function_clause(clause);
@@ -430,19 +589,28 @@ void Linter::post_traversal() {
     check_undefined_functions();
     check_unused_functions();
     check_on_load();
+    check_specs_and_types();
     check_unused_records();
     check_module_file_name();
 }
 
-static bool is_pseudo_local(FA fa) {
-    return fa.name == "module_info" && (fa.arity == 0 || fa.arity == 1);
+// Reported in erl_lint's order: by function name and arity, then position
+// (this decides the order of messages at one position, such as an export).
+static bool fa_less(FA a, FA b) {
+    return a.name != b.name ? a.name < b.name : a.arity < b.arity;
 }
 
 void Linter::check_undefined_functions() {
+    std::vector<const Called*> undefined;
     for (const Called& c : called_) {
-        if (defined_.count(c.fa) > 0 || is_pseudo_local(c.fa)) continue;
-        reporter_.error(c.file, c.pos, diag::Phase::Lint,
-                        "function " + format_fa(c.fa) + " undefined");
+        if (defined_.count(c.fa) == 0 && !is_pseudo_local(c.fa)) undefined.push_back(&c);
+    }
+    std::stable_sort(undefined.begin(), undefined.end(), [](const Called* a, const Called* b) {
+        if (!(a->fa == b->fa)) return fa_less(a->fa, b->fa);
+        return a->pos < b->pos;
+    });
+    for (const Called* c : undefined) {
+        report(c->file, c->pos, true, {}, "function " + format_fa(c->fa) + " undefined");
     }
 }
 
@@ -463,16 +631,15 @@ void Linter::check_unused_functions() {
     }
     for (const FunctionInfo& f : functions_) {
         if (reached.count(f.fa) > 0 || nowarn_unused_.count(f.fa) > 0) continue;
-        reporter_.warning(f.file, f.pos, diag::Phase::Lint,
-                          "function " + format_fa(f.fa) + " is unused");
+        report(f.file, f.pos, false, {}, "function " + format_fa(f.fa) + " is unused");
     }
 }
 
 void Linter::check_on_load() {
     if (on_load_.size() != 1 || on_load_[0].arity != 0) return;
     if (defined_.count(on_load_[0]) > 0) return;
-    reporter_.error(on_load_file_, on_load_pos_, diag::Phase::Lint,
-                    "function " + format_fa(on_load_[0]) + " undefined");
+    report(on_load_file_, on_load_pos_, true, {},
+           "function " + format_fa(on_load_[0]) + " undefined");
 }
 
 void Linter::check_unused_records() {
@@ -480,15 +647,14 @@ void Linter::check_unused_records() {
     for (const auto& [name, def] : records_) {
         if (used_records_.count(name) > 0 || nowarn_records_.count(name) > 0) continue;
         if (def.file != module_.file) continue;  // no warnings for include files
-        reporter_.warning(def.file, def.pos, diag::Phase::Lint,
-                          "record " + quote_atom(name) + " is unused");
+        report(def.file, def.pos, false, {}, "record " + quote_atom(name) + " is unused");
     }
 }
 
 // compile.erl, not erl_lint, compares the module name with the file name,
 // and only when everything else passed.
 void Linter::check_module_file_name() {
-    if (module_attr_ == nullptr || reporter_.has_errors()) return;
+    if (module_attr_ == nullptr || errors_ > 0 || reporter_.has_errors()) return;
     std::string_view base = module_.file;
     size_t slash = base.rfind('/');
     if (slash != std::string_view::npos) base.remove_prefix(slash + 1);
@@ -496,14 +662,15 @@ void Linter::check_module_file_name() {
         if (base.ends_with(ext)) base.remove_suffix(ext.size());
     }
     if (base == module_name_) return;
-    reporter_.error(module_attr_file_, module_attr_->pos, diag::Phase::Lint,
-                    "Module name " + quote_atom(module_name_) + " does not match file name " +
-                        quote_atom(base));
+    report(module_attr_file_, module_attr_->pos, true, {},
+           "Module name " + quote_atom(module_name_) + " does not match file name " +
+               quote_atom(base));
 }
 
 void check(const ast::Module& module, diag::Reporter& reporter) {
     Linter linter(module, reporter);
     linter.run();
+    linter.flush();
 }
 
 }  // namespace lint

@@ -7,7 +7,6 @@
 // Guards and bit syntax live in lint_guard.cpp.
 #include <fmt/core.h>
 
-#include "compiler/guard_bifs.h"
 #include "compiler/lint_internal.h"
 
 namespace lint {
@@ -29,20 +28,24 @@ static bool is_atom(const Node* n) {
     return n != nullptr && n->kind == NK::Atom;
 }
 
+// Clause parts; any may be null in a malformed tree.
+static const Node* patterns_of(const Node* clause) {
+    return clause->kid(0);
+}
+static const Node* guard_of(const Node* clause) {
+    return clause->kid(1);
+}
+static const Node* body_of(const Node* clause) {
+    return clause->kid(2);
+}
+
 static bool is_auto_bif(std::string_view name, int64_t arity) {
-#define BEAMLITE_IS_BIF(n, a, g, t, o) \
-    if (arity == (a) && name == #n) return true;
-    BEAMLITE_AUTO_IMPORTED_BIFS(BEAMLITE_IS_BIF)
-#undef BEAMLITE_IS_BIF
-    return false;
+    return bif_info(name, arity) != nullptr;
 }
 
 static bool is_old_bif(std::string_view name, int64_t arity) {
-#define BEAMLITE_IS_OLD(n, a, g, t, o) \
-    if ((o) && arity == (a) && name == #n) return true;
-    BEAMLITE_AUTO_IMPORTED_BIFS(BEAMLITE_IS_OLD)
-#undef BEAMLITE_IS_OLD
-    return false;
+    const BifFlags* bif = bif_info(name, arity);
+    return bif != nullptr && bif->old;
 }
 
 bool auto_imported_bif(std::string_view name, int64_t arity) {
@@ -53,10 +56,10 @@ bool auto_imported_bif(std::string_view name, int64_t arity) {
 
 void Linter::function_clause(const Node* clause) {
     const VarTable vt0;
-    PatResult h = head(ast::clause_patterns(clause), vt0, vt0);
+    PatResult h = head(patterns_of(clause), vt0, vt0);
     VarTable vt1 = vtupdate(h.used, vtupdate(h.bound, vt0));
-    VarTable vt2 = vtupdate(guard(ast::clause_guard(clause), vt1), vt1);
-    VarTable body = exprs(ast::clause_body(clause), vt2);
+    VarTable vt2 = vtupdate(guard(guard_of(clause), vt1), vt1);
+    VarTable body = exprs(body_of(clause), vt2);
     check_unused_vars(vtupdate(body, vt2), vt0);
 }
 
@@ -228,7 +231,8 @@ VarTable Linter::expr_try(const Node* e, const VarTable& vt) {
     VarTable evt0 = exprs(e->kid(0), vt);
     VarTable uvt = vtunsafe(where, evt0, vt);
     std::vector<VarTable> clause_vts = icrt_clause_list(kids(e->kid(1)), vtupdate(evt0, vt), false);
-    std::vector<VarTable> catch_vts = icrt_clause_list(kids(e->kid(2)), vtupdate(uvt, vt), true);
+    std::vector<VarTable> catch_vts =
+        icrt_clause_list(kids(e->kid(2)), vtupdate(uvt, vtupdate(evt0, vt)), true);
     clause_vts.insert(clause_vts.end(), catch_vts.begin(), catch_vts.end());
     VarTable sccs = icrt_export(clause_vts, vtupdate(evt0, vt), where);
     VarTable evt1 = vtupdate(uvt, evt0);
@@ -252,11 +256,11 @@ std::vector<VarTable> Linter::icrt_clause_list(std::span<Node* const> clauses, c
 }
 
 VarTable Linter::icrt_clause(const Node* clause, const VarTable& vt0, bool catch_clause) {
-    const Node* patterns = ast::clause_patterns(clause);
+    const Node* patterns = patterns_of(clause);
     PatResult h = head(patterns, vt0, vt0);
     VarTable vt1 = vtupdate(h.used, h.bound);
     VarTable guard_env = vtupdate(vt1, vt0);
-    const Node* stack = catch_clause ? patterns->kid(2) : nullptr;
+    const Node* stack = catch_clause && patterns != nullptr ? patterns->kid(2) : nullptr;
     if (stack != nullptr && stack->kind == NK::Var && stack->text != "_") {
         // The stack trace variable must be fresh and may not be used in the
         // guard.
@@ -272,8 +276,8 @@ VarTable Linter::icrt_clause(const Node* clause, const VarTable& vt0, bool catch
             v.annos = pos_set(stack->pos);
         }
     }
-    VarTable vt2 = vtupdate(guard(ast::clause_guard(clause), guard_env), vt1);
-    VarTable bvt = exprs(ast::clause_body(clause), vtupdate(vt2, vt0));
+    VarTable vt2 = vtupdate(guard(guard_of(clause), guard_env), vt1);
+    VarTable bvt = exprs(body_of(clause), vtupdate(vt2, vt0));
     return vtupdate(bvt, vt2);
 }
 
@@ -288,7 +292,7 @@ VarTable Linter::expr_call(const Node* call, const VarTable& vt) {
     std::string_view fname = is_atom(callee) ? callee->text
                              : erlang_remote ? callee->kid(1)->text
                                              : std::string_view{};
-    if (fname == "is_record" && args.size() == 2 && is_atom(args[1])) {
+    if (fname == "is_record" && args.size() == 2 && is_atom(args[1]) && args[0] != nullptr) {
         VarTable rvt = expr(args[0], vt);
         if (find_record(args[1]->text) == nullptr) {
             error(args[1]->pos, "record " + quote_atom(args[1]->text) + " undefined");
@@ -385,12 +389,12 @@ VarTable Linter::expr_fun(const Node* fun, const VarTable& vt) {
     for (const Node* c : kids(fun)) {
         if (c == nullptr || c->kind != NK::Clause) continue;
         const VarTable& vt0 = env;
-        PatResult h = head(ast::clause_patterns(c), vt0, {});
+        PatResult h = head(patterns_of(c), vt0, {});
         VarTable vt1 = vtupdate(h.used, vt0);
         shadow_vars(h.bound, vt0, "'fun'");
         VarTable vt2 = vtupdate(vtnew(vt1, h.bound), h.bound);
-        VarTable vt3 = vtupdate(guard(ast::clause_guard(c), vt2), vt2);
-        VarTable cvt = vtupdate(exprs(ast::clause_body(c), vt3), vt3);
+        VarTable vt3 = vtupdate(guard(guard_of(c), vt2), vt2);
+        VarTable cvt = vtupdate(exprs(body_of(c), vt3), vt3);
         check_unused_vars(cvt, vt0);
         VarTable svt = vtold(vt1, h.bound);
         check_old_unused_vars(cvt, svt);

@@ -22,20 +22,26 @@ static bool is_atom(const Node* n) {
     return n != nullptr && n->kind == NK::Atom;
 }
 
+const BifFlags* bif_info(std::string_view name, int64_t arity) {
+    static const std::unordered_map<FA, BifFlags, FAHash> table = [] {
+        std::unordered_map<FA, BifFlags, FAHash> t;
+#define BEAMLITE_BIF_ENTRY(n, a, g, tt, o) t.emplace(FA{#n, a}, BifFlags{g != 0, tt != 0, o != 0});
+        BEAMLITE_AUTO_IMPORTED_BIFS(BEAMLITE_BIF_ENTRY)
+#undef BEAMLITE_BIF_ENTRY
+        return t;
+    }();
+    auto it = table.find(FA{name, arity});
+    return it == table.end() ? nullptr : &it->second;
+}
+
 static bool is_guard_bif(std::string_view name, int64_t arity) {
-#define BEAMLITE_IS_GUARD_BIF(n, a, g, t, o) \
-    if ((g) && arity == (a) && name == #n) return true;
-    BEAMLITE_AUTO_IMPORTED_BIFS(BEAMLITE_IS_GUARD_BIF)
-#undef BEAMLITE_IS_GUARD_BIF
-    return false;
+    const BifFlags* bif = bif_info(name, arity);
+    return bif != nullptr && bif->guard;
 }
 
 static bool is_type_test(std::string_view name, int64_t arity) {
-#define BEAMLITE_IS_TYPE_TEST(n, a, g, t, o) \
-    if ((t) && arity == (a) && name == #n) return true;
-    BEAMLITE_AUTO_IMPORTED_BIFS(BEAMLITE_IS_TYPE_TEST)
-#undef BEAMLITE_IS_TYPE_TEST
-    return false;
+    const BifFlags* bif = bif_info(name, arity);
+    return bif != nullptr && bif->type_test;
 }
 
 static bool is_old_type_test(std::string_view name, int64_t arity) {
@@ -232,7 +238,8 @@ VarTable Linter::guard_test(const Node* g, const VarTable& vt) {
                                         " obsolete (use " + modern + "/" + std::to_string(arity) +
                                         ")");
         }
-        if (is_type_test(name, arity) && !(name == "is_record" && arity == 2)) {
+        if ((is_type_test(name, arity) || is_old_type_test(name, arity)) &&
+            !(name == "is_record" && arity == 2) && !(name == "record" && arity == 2)) {
             VarTable asvt = gexpr_list(kids(g).subspan(1), vt);
             if (!no_guard_bif_clash(*this, {name, arity})) {
                 error(g->pos, "call to local/imported function " + quote_atom(name) + "/" +
@@ -313,7 +320,8 @@ VarTable Linter::gexpr_call(const Node* call, const VarTable& vt) {
                                             : std::string_view{};
     if (name == "is_record" && (arity == 2 || arity == 3) && (is_atom(callee) || erlang_remote)) {
         VarTable asvt = gexpr_list(args, vt);
-        bool ok = is_atom(args[1]) && (arity == 2 || args[2]->kind == NK::Integer);
+        bool ok = is_atom(args[1]) &&
+                  (arity == 2 || (args[2] != nullptr && args[2]->kind == NK::Integer));
         if (!ok) {
             error(call->pos, illegal_guard_message(gexpr_context_));
         } else if (arity == 2) {
@@ -476,6 +484,12 @@ static BitSpec parse_bit_types(Linter& l, const Node* element) {
         if (t == nullptr) continue;
         std::string_view name = t->text;
         if (name == "unit") {
+            if (t->int_value < 1 || t->int_value > 256) {
+                l.error(element->pos,
+                        "bit type {unit," + std::to_string(t->int_value) + "} undefined");
+                spec.error = true;
+                continue;
+            }
             if (spec.unit != 0 && spec.unit != t->int_value) {
                 conflict("unit", std::to_string(t->int_value), std::to_string(spec.unit));
             }

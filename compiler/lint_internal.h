@@ -112,6 +112,9 @@ class Linter {
     void form(const Node* form);
     void attribute_form(const Node* form);
     void function_state_form(const Node* form);
+    void type_attr(const Node* attr);
+    void export_type_attr(const Node* attr);
+    void check_specs_and_types();
     void compile_option(const Node* opt);
     void on_load_attr(const Node* attr);
     void check_on_load();
@@ -205,8 +208,20 @@ class Linter {
     bool record_check(const Node* e, Pos pos, std::string_view name, const RecordDef** def);
 
     // ---- reporting ----
-    void error(Pos pos, std::string message);
-    void warning(Pos pos, std::string message);
+    void error(Pos pos, std::string message, std::string key = {});
+    void warning(Pos pos, std::string message, std::string key = {});
+    void report(const std::string& file, Pos pos, bool is_error, std::string key,
+                std::string message);
+    void flush();
+    struct Pending {
+        std::string file;
+        Pos pos;
+        bool is_error;
+        std::string key;
+        std::string message;
+    };
+    std::vector<Pending> pending_;
+    uint32_t errors_ = 0;
 
     const ast::Module& module_;
     diag::Reporter& reporter_;
@@ -246,6 +261,14 @@ class Linter {
         std::string file;
     };
     std::vector<FunctionInfo> functions_;
+    struct SpecInfo {
+        Pos pos;
+        std::string file;
+    };
+    std::unordered_map<FA, SpecInfo, FAHash> specs_;
+    FASet types_;
+    FASet exported_types_;
+    std::vector<Called> exported_type_uses_;
 
     // Per-function state.
     FA func_{"", -1};
@@ -267,5 +290,15 @@ std::string format_fa(FA fa);
 std::string format_var(std::string_view name);
 std::string fmt_underscore_pat(std::string_view name);
 bool auto_imported_bif(std::string_view name, int64_t arity);
+std::string desc_key(int size, std::string_view tag, std::string_view arg);
+
+// What erl_internal says of an auto-imported BIF (table in guard_bifs.h);
+// null when name/arity is not one.
+struct BifFlags {
+    bool guard;      // allowed in guards
+    bool type_test;  // is_atom/1 and the like
+    bool old;        // auto-imported before R14: shadowing it is an error
+};
+const BifFlags* bif_info(std::string_view name, int64_t arity);
 
 }  // namespace lint

@@ -267,7 +267,8 @@ void Linter::warn_unused(const VarTable& unused) {
     for (const VarEntry& e : unused) {
         for (uint32_t k = 0; k < e.annos.size; ++k) {
             warning(pos_pool_[e.annos.offset + k],
-                    "variable " + format_var(var_name(e.var)) + " is unused");
+                    "variable " + format_var(var_name(e.var)) + " is unused",
+                    desc_key(2, "unused_var", var_name(e.var)));
         }
     }
 }
@@ -279,7 +280,8 @@ void Linter::shadow_vars(const VarTable& bound, const VarTable& vt0, const char*
     for (const VarEntry& e : vtold(bound, vt_no_unsafe(vt0))) {
         if (e.annos.size == 0) continue;
         warning(pos_pool_[e.annos.offset],
-                "variable " + format_var(var_name(e.var)) + " shadowed in " + in);
+                "variable " + format_var(var_name(e.var)) + " shadowed in " + in,
+                desc_key(3, "shadowed_var", var_name(e.var)));
     }
 }
 
