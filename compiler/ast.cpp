@@ -1,11 +1,14 @@
-// ast: node kinds' names and the arena that owns a module's tree.
+// ast: node kinds' names, the arena that owns a module's tree, and two
+// walks over a tree: its first position and its s-expression form.
 #include "compiler/ast.h"
 
+#include <fmt/core.h>
 #include <mimalloc.h>
 
 #include <algorithm>
 #include <cstring>
 #include <new>
+#include <vector>
 
 namespace ast {
 
@@ -78,6 +81,121 @@ std::string_view Arena::string(std::string_view text) {
     char* p = static_cast<char*>(allocate(text.size(), 1));
     std::memcpy(p, text.data(), text.size());
     return {p, text.size()};
+}
+
+namespace {
+
+bool before(Pos a, Pos b) {
+    return a.line < b.line || (a.line == b.line && a.column < b.column);
+}
+
+}  // namespace
+
+Pos first_pos(const Node* node) {
+    Pos best = node->pos;
+    // Small subtrees (the common case: a pattern, a callee) need no heap.
+    const Node* inline_stack[64];
+    std::vector<const Node*> heap_stack;
+    size_t depth = 0;
+    auto push = [&](const Node* n) {
+        if (depth < 64) {
+            inline_stack[depth++] = n;
+        } else {
+            heap_stack.push_back(n);
+        }
+    };
+    auto pop = [&]() -> const Node* {
+        if (!heap_stack.empty()) {
+            const Node* n = heap_stack.back();
+            heap_stack.pop_back();
+            return n;
+        }
+        return inline_stack[--depth];
+    };
+    push(node);
+    while (depth > 0 || !heap_stack.empty()) {
+        const Node* n = pop();
+        if (n->pos.line != 0 && (best.line == 0 || before(n->pos, best))) best = n->pos;
+        for (const Node* kid : n->children()) {
+            if (kid != nullptr) push(kid);
+        }
+    }
+    return best;
+}
+
+namespace {
+
+// Kinds whose int_value means something, printed after their strings.
+bool shows_int(const Node* n) {
+    switch (n->kind) {
+        case Kind::Function:
+        case Kind::FunArity:
+        case Kind::TypeAttr:
+            return true;
+        case Kind::FunRef:
+            return n->num_kids == 0;
+        case Kind::BinType:
+            return n->op == token::Kind::Colon;
+        default:
+            return false;
+    }
+}
+
+void write_leaf(std::string& out, const Node* n) {
+    switch (n->kind) {
+        case Kind::Integer:
+            out += n->is_big ? std::string(n->text) : std::to_string(n->int_value);
+            return;
+        case Kind::Float:
+            out += fmt::format("{}", n->float_value);
+            return;
+        case Kind::Char:
+            out += fmt::format("{}", n->int_value);
+            return;
+        case Kind::String:
+            out += fmt::format("\"{}\"", n->text);
+            return;
+        case Kind::BinaryOp:
+        case Kind::UnaryOp:
+        case Kind::MapField:
+            out += token::spelling(n->op);
+            return;
+        default:
+            break;
+    }
+    if (!n->text.empty() || n->kind == Kind::Atom) out += fmt::format("{}", n->text);
+    if (!n->name2.empty()) out += fmt::format(" {}", n->name2);
+    if (shows_int(n)) out += fmt::format(" {}", n->int_value);
+}
+
+void write_node(std::string& out, const Node* n, bool positions) {
+    if (n == nullptr) {
+        out += "null";
+        return;
+    }
+    out += '(';
+    out += kind_name(n->kind);
+    if (positions) out += fmt::format("@{}:{}", n->pos.line, n->pos.column);
+    std::string leaf;
+    write_leaf(leaf, n);
+    if (!leaf.empty()) {
+        out += ' ';
+        out += leaf;
+    }
+    for (const Node* kid : n->children()) {
+        out += ' ';
+        write_node(out, kid, positions);
+    }
+    out += ')';
+}
+
+}  // namespace
+
+// Recursive: meant for tests and debugging, not for arbitrary input depth.
+std::string to_string(const Node* node, bool positions) {
+    std::string out;
+    write_node(out, node, positions);
+    return out;
 }
 
 }  // namespace ast

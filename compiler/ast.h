@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -32,65 +33,65 @@ using token::Pos;
 
 // X(Name, children). `text` and `name2` are the node's strings, `int_value`
 // its integer, `op` its operator token kind.
-#define BEAMLITE_AST_KINDS(X)                                                          \
-    /* ---- forms ---- */                                                              \
-    X(Function, "text=name int_value=arity; kids: Clause...")                          \
-    X(ModuleAttr, "text=module name")                                                  \
-    X(Export, "text=export|export_type; kids: FunArity...")                            \
-    X(Import, "text=module; kids: FunArity...")                                        \
-    X(RecordDecl, "text=record name; kids: FieldDecl...")                              \
-    X(FieldDecl, "text=field name; kids: default expr or null")                        \
-    X(TypeAttr, "text=type|opaque|spec|callback; (types are parsed and dropped)")      \
-    X(Attribute, "text=name; kids: value (a term in expression syntax)")               \
-    X(FunArity, "text=name int_value=arity (in -export/-import/-compile lists)")       \
-    X(Error, "a form that failed to parse or preprocess; already reported")            \
-    /* ---- clauses and their parts ---- */                                            \
-    X(Clause, "kids: Patterns, Guard, Body")                                           \
+#define BEAMLITE_AST_KINDS(X)                                                            \
+    /* ---- forms ---- */                                                                \
+    X(Function, "text=name int_value=arity; kids: Clause...")                            \
+    X(ModuleAttr, "text=module name")                                                    \
+    X(Export, "text=export|export_type; kids: FunArity...")                              \
+    X(Import, "text=module; kids: FunArity...")                                          \
+    X(RecordDecl, "text=record name; kids: FieldDecl...")                                \
+    X(FieldDecl, "text=field name; kids: default expr or null")                          \
+    X(TypeAttr, "text=type|opaque|spec|callback; (types are parsed and dropped)")        \
+    X(Attribute, "text=name; kids: value (a term in expression syntax)")                 \
+    X(FunArity, "text=name int_value=arity (in -export/-import/-compile lists)")         \
+    X(Error, "a form that failed to parse or preprocess; already reported")              \
+    /* ---- clauses and their parts ---- */                                              \
+    X(Clause, "kids: Patterns, Guard, Body")                                             \
     X(Patterns, "kids: pattern... (catch clause: Class or null, Reason, Stack or null)") \
-    X(Guard, "kids: GuardSeq... (alternatives, ';'); no kids = no guard")              \
-    X(GuardSeq, "kids: guard test... (conjunction, ',')")                              \
-    X(Body, "kids: expr... (at least one, except an absent try-of/after)")             \
-    /* ---- terms ---- */                                                              \
-    X(Integer, "int_value, or text=decimal digits when is_big")                        \
-    X(Float, "float_value")                                                            \
-    X(Atom, "text=name")                                                               \
-    X(Char, "int_value=code point")                                                    \
-    X(String, "text=characters, UTF-8 (adjacent literals already joined)")             \
-    X(Var, "text=name ('_' for the anonymous variable)")                               \
-    X(Nil, "[]")                                                                       \
-    X(Cons, "kids: head, tail")                                                        \
-    X(Tuple, "kids: element...")                                                       \
-    X(Map, "kids: MapField...")                                                        \
-    X(MapUpdate, "kids: map expr, MapField...")                                        \
-    X(MapField, "op=FatArrow (=>) or ColonEq (:=); kids: key, value")                  \
-    X(Binary, "kids: BinElement...")                                                   \
-    X(BinElement, "kids: value, size or null, BinType...")                             \
-    X(BinType, "text=type name (integer, little, unit...); int_value=unit for unit:N") \
-    X(Record, "text=record name; kids: RecordField...")                                \
-    X(RecordUpdate, "text=record name; kids: record expr, RecordField...")             \
-    X(RecordField, "text=field name or '_'; kids: value")                              \
-    X(RecordAccess, "text=record name name2=field; kids: record expr")                 \
-    X(RecordIndex, "text=record name name2=field (#r.f)")                              \
-    /* ---- expressions ---- */                                                        \
-    X(Match, "kids: pattern, expr")                                                    \
-    X(BinaryOp, "op; kids: left, right (includes ! andalso orelse)")                   \
-    X(UnaryOp, "op (Minus Plus KwNot KwBnot); kids: operand")                          \
-    X(Call, "kids: callee (Atom = local, Remote, or any expr), arg...")                \
-    X(Remote, "kids: module expr, function expr (M:F)")                                \
-    X(FunRef, "fun f/A: text=name int_value=arity; fun M:F/A: kids: M, F, A")          \
-    X(Fun, "text=name of a named fun or empty; kids: Clause...")                       \
-    X(Case, "kids: expr, Clause...")                                                   \
-    X(If, "kids: Clause... (empty Patterns)")                                          \
-    X(Receive, "kids: Clause..., then After or nothing")                               \
-    X(After, "kids: timeout expr, Body")                                               \
-    X(Try, "kids: Body, OfClauses, CatchClauses, Body (after) or null")                \
-    X(OfClauses, "kids: Clause...")                                                    \
-    X(CatchClauses, "kids: Clause... (Patterns hold Class, Reason, Stack)")            \
-    X(Catch, "kids: expr (catch Expr)")                                                \
-    X(Block, "kids: expr... (begin ... end)")                                          \
-    X(ListComp, "kids: template, qualifier... ")                                       \
-    X(BinComp, "kids: template, qualifier... ")                                        \
-    X(Generate, "kids: pattern, list expr (P <- L)")                                   \
+    X(Guard, "kids: GuardSeq... (alternatives, ';'); no kids = no guard")                \
+    X(GuardSeq, "kids: guard test... (conjunction, ',')")                                \
+    X(Body, "kids: expr... (at least one, except an absent try-of/after)")               \
+    /* ---- terms ---- */                                                                \
+    X(Integer, "int_value, or text=decimal digits when is_big")                          \
+    X(Float, "float_value")                                                              \
+    X(Atom, "text=name")                                                                 \
+    X(Char, "int_value=code point")                                                      \
+    X(String, "text=characters, UTF-8 (adjacent literals already joined)")               \
+    X(Var, "text=name ('_' for the anonymous variable)")                                 \
+    X(Nil, "[]")                                                                         \
+    X(Cons, "kids: head, tail")                                                          \
+    X(Tuple, "kids: element...")                                                         \
+    X(Map, "kids: MapField...")                                                          \
+    X(MapUpdate, "kids: map expr, MapField...")                                          \
+    X(MapField, "op=FatArrow (=>) or ColonEq (:=); kids: key, value")                    \
+    X(Binary, "kids: BinElement...")                                                     \
+    X(BinElement, "kids: value, size or null, BinType...")                               \
+    X(BinType, "text=type name (integer, little, unit...); int_value=unit for unit:N")   \
+    X(Record, "text=record name; kids: RecordField...")                                  \
+    X(RecordUpdate, "text=record name; kids: record expr, RecordField...")               \
+    X(RecordField, "text=field name or '_'; kids: value")                                \
+    X(RecordAccess, "text=record name name2=field; kids: record expr")                   \
+    X(RecordIndex, "text=record name name2=field (#r.f)")                                \
+    /* ---- expressions ---- */                                                          \
+    X(Match, "kids: pattern, expr")                                                      \
+    X(BinaryOp, "op; kids: left, right (includes ! andalso orelse)")                     \
+    X(UnaryOp, "op (Minus Plus KwNot KwBnot); kids: operand")                            \
+    X(Call, "kids: callee (Atom = local, Remote, or any expr), arg...")                  \
+    X(Remote, "kids: module expr, function expr (M:F)")                                  \
+    X(FunRef, "fun f/A: text=name int_value=arity; fun M:F/A: kids: M, F, A")            \
+    X(Fun, "text=name of a named fun or empty; kids: Clause...")                         \
+    X(Case, "kids: expr, Clause...")                                                     \
+    X(If, "kids: Clause... (empty Patterns)")                                            \
+    X(Receive, "kids: Clause..., then After or nothing")                                 \
+    X(After, "kids: timeout expr, Body")                                                 \
+    X(Try, "kids: Body, OfClauses, CatchClauses, Body (after) or null")                  \
+    X(OfClauses, "kids: Clause...")                                                      \
+    X(CatchClauses, "kids: Clause... (Patterns hold Class, Reason, Stack)")              \
+    X(Catch, "kids: expr (catch Expr)")                                                  \
+    X(Block, "kids: expr... (begin ... end)")                                            \
+    X(ListComp, "kids: template, qualifier... ")                                         \
+    X(BinComp, "kids: template, qualifier... ")                                          \
+    X(Generate, "kids: pattern, list expr (P <- L)")                                     \
     X(BinGenerate, "kids: pattern, binary expr (P <= B)")
 
 enum class Kind : uint8_t {
@@ -117,15 +118,30 @@ struct Node {
     Node* kid(size_t i) const { return i < num_kids ? kids[i] : nullptr; }
 };
 
+// The smallest position in the subtree of `node` (erl_parse's first_anno/1):
+// where a construct starts, parentheses aside. Iterative; any depth is safe.
+Pos first_pos(const Node* node);
+
+// An s-expression of the tree for tests and debugging, e.g.
+// `(Match (Var X) (BinaryOp + (Integer 1) (Var Y)))`; with `positions`,
+// each node's kind is followed by @line:column.
+std::string to_string(const Node* node, bool positions = false);
+
 // Clause parts.
-inline Node* clause_patterns(const Node* clause) { return clause->kids[0]; }
-inline Node* clause_guard(const Node* clause) { return clause->kids[1]; }
-inline Node* clause_body(const Node* clause) { return clause->kids[2]; }
+inline Node* clause_patterns(const Node* clause) {
+    return clause->kids[0];
+}
+inline Node* clause_guard(const Node* clause) {
+    return clause->kids[1];
+}
+inline Node* clause_body(const Node* clause) {
+    return clause->kids[2];
+}
 
 // Bump allocator for nodes, child arrays and strings. Blocks are never freed
 // one by one; the arena dies with its Module.
 class Arena {
-public:
+  public:
     Arena() = default;
     Arena(const Arena&) = delete;
     Arena& operator=(const Arena&) = delete;
@@ -137,7 +153,7 @@ public:
     Node* node(Kind kind, Pos pos, std::span<Node* const> kids);
     std::string_view string(std::string_view text);
 
-private:
+  private:
     struct Block;
     Block* head_ = nullptr;
     char* top_ = nullptr;

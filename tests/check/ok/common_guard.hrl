@@ -1,0 +1,4 @@
+-ifndef(COMMON_GUARD_HRL).
+-define(COMMON_GUARD_HRL, 1).
+-define(GUARDED, included_once).
+-endif.

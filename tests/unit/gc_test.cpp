@@ -1,0 +1,405 @@
+// gc and heap: the process block, fragments, literals, off-heap binaries,
+// Cheney collection under random roots, sizing, stress mode, the verifier.
+#include <catch2/catch.hpp>
+
+#include <random>
+#include <string>
+#include <vector>
+
+#include "vm/gc.h"
+#include "vm/heap.h"
+#include "vm/term.h"
+
+using namespace term;
+
+namespace {
+
+// A process stand-in: a block and X registers, all of them roots.
+struct Process {
+    heap::Heap heap;
+    std::vector<Term> x = std::vector<Term>(16, kNil);
+    Term dictionary = kNil;
+
+    Process() { heap::init(heap); }
+    ~Process() { heap::destroy(heap); }
+
+    gc::Roots roots() { return {x.data(), x.size(), &dictionary, nullptr, 0}; }
+
+    // Room for `words`, collecting as needed. Terms held in locals across
+    // this call are stale: keep them in x.
+    Term* alloc(size_t words) {
+        if (!gc::ensure(heap, words, roots())) FAIL("max_heap_size reached");
+        return heap::alloc(heap, words);
+    }
+    std::string verify() { return gc::verify(heap, roots()); }
+    std::string printed() {
+        std::string out;
+        for (Term t : x)
+            out += to_string(t) + "\n";
+        return out + to_string(dictionary);
+    }
+};
+
+// Conses x[from] onto x[onto].
+void push_cons(Process& p, size_t from, size_t onto) {
+    Term* cell = p.alloc(kConsWords);
+    p.x[onto] = make_cons(cell, p.x[from], p.x[onto]);
+}
+
+// Builds the list [0, 1, ..., n-1] in x[slot].
+void build_list(Process& p, size_t slot, int n) {
+    p.x[slot] = kNil;
+    for (int i = n - 1; i >= 0; --i) {
+        Term* cell = p.alloc(kConsWords);
+        p.x[slot] = make_cons(cell, make_small(i), p.x[slot]);
+    }
+}
+
+struct StressScope {
+    StressScope() { gc::stress = true; }
+    ~StressScope() { gc::stress = false; }
+};
+
+}  // namespace
+
+TEST_CASE("size classes grow Fibonacci-like from 32 words, then by a fifth", "[gc]") {
+    CHECK(heap::size_class_words(0) == 32);
+    CHECK(heap::size_class_words(1) == 48);
+    CHECK(heap::size_class_words(2) == 80);
+    CHECK(heap::size_class_words(3) == 128);
+    for (unsigned c = 1; c < 100; ++c) {
+        CHECK(heap::size_class_words(c) > heap::size_class_words(c - 1));
+        CHECK(heap::size_class_at_least(heap::size_class_words(c)) == c);
+        CHECK(heap::size_class_at_least(heap::size_class_words(c) + 1) == c + 1);
+    }
+    CHECK(heap::size_class_at_least(1) == 0);
+}
+
+TEST_CASE("a new process block is 32 words, heap and stack meeting in the middle", "[gc]") {
+    heap::Heap h;
+    heap::init(h);
+    CHECK(heap::block_words(h) == heap::kMinBlockWords);
+    CHECK(heap::free_words(h) == 32);
+    heap::alloc(h, 10);
+    heap::push(h, make_small(1));
+    CHECK(heap::free_words(h) == 21);
+    CHECK(heap::pop(h) == make_small(1));
+    heap::destroy(h);
+    CHECK(sizeof(heap::Heap) <= 64);
+}
+
+TEST_CASE("collection keeps what roots reach and frees the rest", "[gc]") {
+    Process p;
+    build_list(p, 0, 1000);
+    build_list(p, 1, 500);
+    std::string before = to_string(p.x[0]);
+    p.x[1] = kNil;  // garbage now
+    REQUIRE(gc::collect(p.heap, 0, p.roots()));
+    CHECK(p.verify() == "");
+    CHECK(to_string(p.x[0]) == before);
+    CHECK(heap::heap_used(p.heap) == 2000);
+    CHECK(heap::block_words(p.heap) >= 2000);
+}
+
+TEST_CASE("stack words are roots; continuation pointers are skipped", "[gc]") {
+    Process p;
+    build_list(p, 0, 10);
+    static const int code[2] = {0, 0};  // a stand-in code address
+    REQUIRE(gc::ensure(p.heap, 3, p.roots()));
+    heap::push(p.heap, p.x[0]);
+    heap::push(p.heap, reinterpret_cast<Term>(&code[0]));
+    heap::push(p.heap, make_catch(5));
+    p.x[0] = kNil;
+    build_list(p, 1, 300);  // forces collections with the list only on the stack
+    REQUIRE(gc::collect(p.heap, 0, p.roots()));
+    CHECK(p.verify() == "");
+    CHECK(heap::pop(p.heap) == make_catch(5));
+    CHECK(heap::pop(p.heap) == reinterpret_cast<Term>(&code[0]));
+    CHECK(to_string(heap::pop(p.heap)) == "[0,1,2,3,4,5,6,7,8,9]");
+}
+
+TEST_CASE("shared subterms are copied once and stay correct", "[gc]") {
+    Process p;
+    build_list(p, 0, 100);
+    Term* t = p.alloc(tuple_words(3));
+    p.x[1] = make_tuple(t, 3);
+    t[1] = t[2] = t[3] = p.x[0];
+    p.x[2] = p.x[0];
+    std::string before = p.printed();
+    size_t used_before = heap::heap_used(p.heap);
+    REQUIRE(gc::collect(p.heap, 0, p.roots()));
+    CHECK(p.verify() == "");
+    CHECK(p.printed() == before);
+    CHECK(heap::heap_used(p.heap) == used_before);
+    CHECK(tuple_element(p.x[1], 1) == p.x[2]);
+}
+
+TEST_CASE("literals are never copied", "[gc]") {
+    Term* literal = heap::literal_alloc(tuple_words(2) + kFloatWords);
+    REQUIRE(literal);
+    CHECK(heap::in_literal_area(literal));
+    Term tuple = make_tuple(literal, 2);
+    literal[1] = make_small(7);
+    literal[2] = make_float(literal + 3, 2.5);
+    Process p;
+    p.x[0] = tuple;
+    Term* cell = p.alloc(kConsWords);
+    p.x[1] = make_cons(cell, tuple, kNil);
+    REQUIRE(gc::collect(p.heap, 0, p.roots()));
+    CHECK(p.verify() == "");
+    CHECK(p.x[0] == tuple);
+    CHECK(car(p.x[1]) == tuple);
+    CHECK(to_string(p.x[1]) == "[{7,2.5}]");
+    int on_stack = 0;
+    CHECK_FALSE(heap::in_literal_area(&on_stack));
+    CHECK_FALSE(heap::in_literal_area(p.heap.start));
+}
+
+TEST_CASE("received fragments are moved into the heap and freed", "[gc]") {
+    Process p;
+    build_list(p, 0, 5);
+    // A sender copies {msg, [1,2], <<100 bytes>>} into a fragment.
+    heap::Fragment* f = heap::fragment_new(64);
+    Binary* b = binary_new(100);
+    std::memset(b->bytes, 7, 100);
+    binary_retain(b);  // the test's own reference
+    Term* cells = heap::fragment_alloc(f, 4);
+    Term list = make_cons(cells, make_small(1), make_cons(cells + 2, make_small(2), kNil));
+    Term bin = make_refc_bin(heap::fragment_alloc(f, kRefcBinWords), b, f->off_heap);
+    Term* t = heap::fragment_alloc(f, tuple_words(3));
+    Term message = make_tuple(t, 3);
+    t[1] = make_atom(atom::intern("msg"));
+    t[2] = list;
+    t[3] = bin;
+    heap::attach_fragment(p.heap, f);
+    p.x[1] = message;  // received
+    CHECK(p.verify() == "");
+    std::string before = to_string(message);
+    CHECK(heap::fragment_words(p.heap) == f->used);
+    REQUIRE(gc::collect(p.heap, 0, p.roots()));
+    CHECK(p.heap.fragments == nullptr);
+    CHECK(p.verify() == "");
+    CHECK(to_string(p.x[1]) == before);
+    CHECK(b->refs.load() == 2);  // the handle moved with the message
+    p.x[1] = kNil;
+    REQUIRE(gc::collect(p.heap, 0, p.roots()));
+    CHECK(b->refs.load() == 1);  // garbage: the heap's reference was dropped
+    CHECK(p.heap.off_heap == nullptr);
+    binary_release(b);
+}
+
+TEST_CASE("an unreceived fragment frees its binaries when dropped", "[gc]") {
+    heap::Fragment* f = heap::fragment_new(8);
+    Binary* b = binary_new(80);
+    binary_retain(b);
+    make_refc_bin(heap::fragment_alloc(f, kRefcBinWords), b, f->off_heap);
+    heap::fragment_free(f);
+    CHECK(b->refs.load() == 1);
+    binary_release(b);
+}
+
+TEST_CASE("off-heap binaries: live handles survive, dead ones are released", "[gc]") {
+    Process p;
+    std::vector<Binary*> binaries;
+    for (int i = 0; i < 8; ++i) {
+        Binary* b = binary_new(200);
+        std::memset(b->bytes, i, 200);
+        binary_retain(b);
+        binaries.push_back(b);
+        Term* mem = p.alloc(kRefcBinWords);
+        p.x[i] = make_refc_bin(mem, b, p.heap.off_heap);
+    }
+    // A sub-binary keeps its original alive even when nothing else does.
+    Term* sub = p.alloc(kSubBinWords);
+    p.x[8] = make_sub_bin(sub, p.x[3], 8, 16);
+    for (int i = 0; i < 8; i += 2)
+        p.x[i] = kNil;
+    p.x[3] = kNil;
+    REQUIRE(gc::collect(p.heap, 0, p.roots()));
+    CHECK(p.verify() == "");
+    for (int i = 0; i < 8; ++i) {
+        INFO(i);
+        CHECK(binaries[i]->refs.load() == (i % 2 ? 2u : 1u));
+    }
+    CHECK(to_string(p.x[8]) == "<<3,3>>");
+    heap::destroy(p.heap);
+    for (Binary* b : binaries) {
+        CHECK(b->refs.load() == 1);
+        binary_release(b);
+    }
+    heap::init(p.heap);
+}
+
+TEST_CASE("random structures survive many collections with random roots", "[gc]") {
+    std::mt19937_64 random(12345);
+    static const FunEntry entry{make_atom(atom::kErlang), 3, 99, 1, 2, nullptr};
+    bool stress = GENERATE(false, true);
+    gc::stress = stress;
+    Process p;
+    Binary* shared = binary_new(300);
+    std::memset(shared->bytes, 42, 300);
+    auto pick = [&] { return size_t(random() % p.x.size()); };
+    for (int round = 0; round < (stress ? 150 : 400); ++round) {
+        for (int op = 0; op < 50; ++op) {
+            size_t into = pick();
+            switch (random() % 11) {
+                case 0:
+                    push_cons(p, pick(), into);
+                    break;
+                case 1: {
+                    size_t arity = random() % 5;
+                    Term* mem = p.alloc(tuple_words(arity));
+                    Term t = make_tuple(mem, arity);
+                    for (size_t i = 1; i <= arity; ++i)
+                        mem[i] = p.x[pick()];
+                    p.x[into] = t;
+                    break;
+                }
+                case 2:
+                    p.x[into] = make_float(p.alloc(kFloatWords), double(random() % 1000) / 8);
+                    break;
+                case 3: {
+                    __int128 v = (__int128(random()) << 40) * ((random() & 1) ? 1 : -1);
+                    p.x[into] = make_integer(p.alloc(integer_words(v)), v);
+                    break;
+                }
+                case 4: {
+                    char bytes[40];
+                    size_t n = random() % 40;
+                    for (size_t i = 0; i < n; ++i)
+                        bytes[i] = char(random());
+                    p.x[into] = make_heap_bin(p.alloc(heap_bin_words(n)), bytes, n);
+                    break;
+                }
+                case 5: {
+                    binary_retain(shared);
+                    p.x[into] = make_refc_bin(p.alloc(kRefcBinWords), shared, p.heap.off_heap);
+                    break;
+                }
+                case 6: {
+                    size_t from = pick();
+                    if (is_bitstring(p.x[from]) && !is_boxed_kind(p.x[from], Kind::kSubBin)) {
+                        uint64_t bits = bits_of(p.x[from]).bit_size;
+                        Term* mem = p.alloc(kSubBinWords);
+                        p.x[into] = make_sub_bin(mem, p.x[from], bits / 3, bits / 2);
+                    }
+                    break;
+                }
+                case 7: {
+                    Term* mem = p.alloc(fun_words(2));
+                    Term fun = make_fun(mem, &entry);
+                    mem[2] = p.x[pick()];
+                    mem[3] = p.x[pick()];
+                    p.x[into] = fun;
+                    break;
+                }
+                case 8: {
+                    size_t n = random() % 6;
+                    Term* mem = p.alloc(flat_map_words(n));
+                    Term keys[8], values[8];
+                    for (size_t i = 0; i < n; ++i) {
+                        keys[i] = (random() & 1) ? make_small(int64_t(random() % 10)) : p.x[pick()];
+                        values[i] = p.x[pick()];
+                    }
+                    p.x[into] = make_flat_map(mem, keys, values, n);
+                    break;
+                }
+                case 9:
+                    p.dictionary = p.x[pick()];
+                    break;
+                default:
+                    p.x[into] = (random() & 1) ? make_small(int64_t(random() % 100)) : kNil;
+            }
+        }
+        std::string before = p.printed();
+        REQUIRE(p.verify() == "");
+        REQUIRE(gc::collect(p.heap, random() % 64, p.roots()));
+        REQUIRE(p.verify() == "");
+        REQUIRE(p.printed() == before);
+    }
+    gc::stress = false;
+    heap::destroy(p.heap);
+    CHECK(shared->refs.load() == 1);
+    binary_release(shared);
+    heap::init(p.heap);
+}
+
+TEST_CASE("10 million conses churn in constant memory", "[gc]") {
+    Process p;
+    gc::Stats start = gc::stats();
+    size_t largest = 0;
+    for (int i = 0; i < 10000000; ++i) {
+        if (i % 1000 == 0) p.x[0] = kNil;  // at most 1000 cells live
+        Term* cell = p.alloc(kConsWords);
+        p.x[0] = make_cons(cell, make_small(i), p.x[0]);
+        largest = std::max(largest, heap::block_words(p.heap));
+    }
+    CHECK(p.verify() == "");
+    CHECK(largest <= 8192);
+    CHECK(gc::stats().collections - start.collections > 1000);
+    CHECK(small_value(car(p.x[0])) == 9999999);
+}
+
+TEST_CASE("the block grows fast and shrinks after several small collections", "[gc]") {
+    Process p;
+    build_list(p, 0, 100000);
+    size_t big = heap::block_words(p.heap);
+    CHECK(big >= 200000);
+    p.x[0] = kNil;
+    for (unsigned i = 0; i < gc::kShrinkAfter; ++i)
+        REQUIRE(gc::collect(p.heap, 0, p.roots()));
+    CHECK(heap::block_words(p.heap) < big / 100);
+    CHECK(p.verify() == "");
+}
+
+TEST_CASE("max_heap_size makes allocation fail cleanly", "[gc]") {
+    Process p;
+    p.heap.max_heap_size = 10000;
+    bool failed = false;
+    for (int i = 0; i < 20000 && !failed; ++i) {
+        if (!gc::ensure(p.heap, kConsWords, p.roots())) {
+            failed = true;
+            break;
+        }
+        Term* cell = heap::alloc(p.heap, kConsWords);
+        p.x[0] = make_cons(cell, make_small(i), p.x[0]);
+    }
+    CHECK(failed);
+    CHECK(p.verify() == "");  // consistent; the caller kills the process
+}
+
+TEST_CASE("a big allocation gets room in one collection", "[gc]") {
+    Process p;
+    build_list(p, 0, 10);
+    uint64_t before = gc::stats().collections;
+    Term* mem = p.alloc(tuple_words(5000));
+    Term t = make_tuple(mem, 5000);
+    for (int i = 1; i <= 5000; ++i)
+        mem[i] = p.x[0];
+    p.x[1] = t;
+    CHECK(gc::stats().collections - before == 1);
+    CHECK(p.verify() == "");
+}
+
+TEST_CASE("the verifier finds broken heaps", "[gc]") {
+    Process p;
+    build_list(p, 0, 3);
+    CHECK(p.verify() == "");
+    Term saved = p.x[1];
+    Term outside[2] = {kNil, kNil};
+    p.x[1] = make_cons_ptr(outside);
+    CHECK(p.verify().find("wild pointer") == 0);
+    p.x[1] = saved;
+    Term* t = p.alloc(tuple_words(1));
+    p.x[1] = make_tuple(t, 1);
+    t[1] = make_header(Kind::kTuple, 0);  // a header as an element
+    CHECK(p.verify().find("non-term") == 0);
+    t[1] = kNil;
+    Binary* b = binary_new(100);
+    Term* handle = p.alloc(kRefcBinWords);
+    Term* unlinked = nullptr;
+    p.x[2] = make_refc_bin(handle, b, unlinked);  // not in the heap's list
+    CHECK(p.verify().find("refc handle missing") == 0);
+    p.heap.off_heap = handle;
+    CHECK(p.verify() == "");
+}

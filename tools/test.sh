@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Builds and runs the whole test suite: the Release build, then the
+# ASan+UBSan build, each through ctest (unit tests, command line, the check
+# corpus, the mutation test); then checks every committed expected output
+# against Erlang/OTP itself, so that no expectation can drift to match a bug.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+tools/setup.sh --deps-only
+
+jobs=$(nproc)
+status=0
+for preset in release asan; do
+    echo "=== $preset: build"
+    cmake --preset "$preset" >/dev/null
+    cmake --build --preset "$preset" -- -j "$jobs"
+    echo "=== $preset: test"
+    ctest --test-dir "build/$preset" --output-on-failure -j "$jobs" || status=1
+done
+echo "=== expected outputs against Erlang/OTP"
+bash tests/tools/oracle-check.sh || status=1
+exit $status

@@ -1,0 +1,82 @@
+// atom: the one global atom table, shared by every process and scheduler.
+//
+// An atom term holds an index into this table (see term.h). Looking up the
+// name of an index never locks: entries live in fixed-size chunks that never
+// move once published, so atom::name() is two plain loads. Interning a new
+// name takes a mutex (it is rare: the loader, list_to_atom, binary_to_atom).
+//
+//   chunks[]          chunk 0 (static: atoms.def)     chunk 1 (mimalloc)
+//   +---------+       +--------------------------+    +-----------------+
+//   | chunk 0 |-----> | {"false",5} {"true",4} … |    | {"foo",3} …     |
+//   | chunk 1 |--+    +--------------------------+    +-----------------+
+//   | null    |  +---------------------------------------^
+//   | …       |       index = chunk * kChunkSize + slot
+//   +---------+
+//
+// Invariants: an index < count() always names a fully written entry (the
+// entry is written before count is published with release order); names are
+// UTF-8, at most 255 characters (not bytes) as in Erlang, and never freed.
+// The atoms of atoms.def are preloaded at indices 0.. in file order, so
+// atom::kOk and friends are compile-time constants.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+namespace atom {
+
+// The VM's own atoms, as compile-time indices.
+enum Index : uint32_t {
+#define ATOM(constant, text) constant,
+#include "vm/atoms.def"
+#undef ATOM
+    kPredefinedCount
+};
+
+constexpr uint32_t kMaxAtoms = 1u << 20;  // the BEAM's default limit
+constexpr uint32_t kMaxNameChars = 255;   // characters, not bytes
+constexpr uint32_t kChunkBits = 12;
+constexpr uint32_t kChunkSize = 1u << kChunkBits;
+constexpr uint32_t kNoAtom = ~0u;  // returned when interning fails
+
+static_assert(kPredefinedCount <= kChunkSize, "atoms.def must fit in the first chunk");
+
+// One table entry. `text` is not NUL-terminated for interned atoms.
+struct Entry {
+    const char* text;
+    uint32_t length;  // in bytes
+};
+
+namespace detail {
+// Chunk pointers; a null chunk has no atoms yet. Chunk 0 is static.
+extern std::atomic<const Entry*> chunks[kMaxAtoms / kChunkSize];
+}  // namespace detail
+
+// The name of an atom index. Lock-free; the index must be valid. Acquire
+// order pairs with the release that published the chunk (a plain load on
+// x86 and cheap elsewhere).
+inline std::string_view name(uint32_t index) {
+    const Entry* chunk = detail::chunks[index >> kChunkBits].load(std::memory_order_acquire);
+    const Entry& entry = chunk[index & (kChunkSize - 1)];
+    return {entry.text, entry.length};
+}
+
+// Returns the index of `text`, adding it if new. Returns kNoAtom if the
+// table is full (the caller raises system_limit) or the name is longer than
+// 255 characters (the caller raises system_limit as well, as the BEAM does).
+// `text` must be valid UTF-8; the caller converts Latin-1 first.
+uint32_t intern(std::string_view text);
+
+// Returns the index of `text` if it is already an atom, else kNoAtom
+// (list_to_existing_atom).
+uint32_t find(std::string_view text);
+
+// Number of atoms in the table.
+uint32_t count();
+
+// Number of Unicode characters in a UTF-8 string (not validated).
+size_t utf8_length(std::string_view text);
+
+}  // namespace atom

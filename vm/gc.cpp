@@ -1,0 +1,377 @@
+// gc: Cheney copying of one process block, sizing, and the verifier (see
+// gc.h for the algorithm and the policy).
+#include "vm/gc.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <unordered_set>
+#include <vector>
+
+namespace gc {
+
+using namespace term;
+
+bool stress = false;
+
+namespace {
+
+thread_local Stats counters{0, 0};
+
+// Copies reachable objects into to-space, bumping `free`.
+class Copier {
+  public:
+    explicit Copier(Term* to_space) : free_(to_space) {}
+
+    // Replaces a root or scanned word with its new value.
+    void fix(Term& word) {
+        if (is_pointer(word)) word = evacuate(word);
+    }
+
+    // Cheney's scan: every word between `scan` and the allocation point
+    // is fixed; copying more objects moves the allocation point on.
+    void scan(Term* scan) {
+        while (scan < free_) {
+            Term word = *scan;
+            if (is_header(word)) {
+                TermWords words = term_words(word);
+                for (uint64_t i = 0; i < words.count; ++i)
+                    fix(scan[words.first + i]);
+                scan += header_size(word) + 1;
+            } else {  // a cons cell
+                fix(scan[0]);
+                fix(scan[1]);
+                scan += 2;
+            }
+        }
+    }
+
+    Term* free() const { return free_; }
+
+  private:
+    Term evacuate(Term t) {
+        Term* from = pointer_target(t);
+        if (heap::in_literal_area(from)) return t;
+        if (is_cons(t)) return evacuate_cons(from);
+        Term header = from[0];
+        if (is_boxed(header)) return header;  // already moved
+        size_t words = header_size(header) + 1;
+        Term* to = free_;
+        free_ += words;
+        std::memcpy(to, from, words * sizeof(Term));
+        from[0] = make_boxed_ptr(to);
+        return from[0];
+    }
+
+    Term evacuate_cons(Term* from) {
+        if (from[0] == kNone) return from[1];  // already moved
+        Term* to = free_;
+        free_ += 2;
+        to[0] = from[0];
+        to[1] = from[1];
+        from[0] = kNone;
+        from[1] = make_cons_ptr(to);
+        return from[1];
+    }
+
+    Term* free_;
+};
+
+// Relinks the forwarded handles of an old off-heap list into `new_list` and
+// drops the references of the others (garbage).
+void sweep_off_heap(Term* list, Term*& new_list) {
+    while (list) {
+        Term* next = refc_next(list);
+        if (is_boxed(list[0])) {
+            Term* copy = boxed_ptr(list[0]);
+            refc_next(copy) = new_list;
+            new_list = copy;
+        } else {
+            binary_release(reinterpret_cast<Binary*>(list[2]));
+        }
+        list = next;
+    }
+}
+
+// One copying pass into a new block of `words`, which must hold all live
+// data plus the stack. Frees the old block and the attached fragments.
+void copy_into(heap::Heap& heap, size_t words, const Roots& roots) {
+    Term* block = heap::block_alloc(words);
+    Term* end = block + words;
+    size_t stack_words = heap::stack_used(heap);
+    Term* sp = end - stack_words;
+    std::memcpy(sp, heap.sp, stack_words * sizeof(Term));
+
+    Copier copier(block);
+    for (Term* p = sp; p < end; ++p)
+        copier.fix(*p);
+    for (size_t i = 0; i < roots.num_xregs; ++i)
+        copier.fix(roots.xregs[i]);
+    if (roots.dictionary) copier.fix(*roots.dictionary);
+    for (size_t i = 0; i < roots.num_extra; ++i)
+        copier.fix(roots.extra[i]);
+    copier.scan(block);
+
+    Term* off_heap = nullptr;
+    sweep_off_heap(heap.off_heap, off_heap);
+    for (heap::Fragment* f = heap.fragments; f;) {
+        heap::Fragment* next = f->next;
+        sweep_off_heap(f->off_heap, off_heap);
+        f->off_heap = nullptr;  // swept: freeing must not release again
+        heap::fragment_free(f);
+        f = next;
+    }
+    heap::block_free(heap.start, heap::block_words(heap));
+
+    counters.collections++;
+    counters.words_copied += size_t(copier.free() - block);
+    heap.start = block;
+    heap.top = copier.free();
+    heap.sp = sp;
+    heap.end = end;
+    heap.fragments = nullptr;
+    heap.off_heap = off_heap;
+}
+
+// After a collection: grow or shrink now, or set the next target size.
+// `wanted` is live data + stack + need.
+void resize(heap::Heap& heap, size_t wanted, const Roots& roots) {
+    size_t size = heap::block_words(heap);
+    if (wanted > size) {
+        unsigned size_class = heap::size_class_at_least(wanted + wanted / 3);
+        copy_into(heap, heap::size_class_words(size_class), roots);
+        heap.next_size_class = uint8_t(size_class);
+        heap.small_collections = 0;
+    } else if (wanted * 4 > size * 3) {
+        heap.next_size_class = uint8_t(heap::size_class_at_least(size) + 1);
+        heap.small_collections = 0;
+    } else if (wanted * 4 < size && ++heap.small_collections >= kShrinkAfter) {
+        unsigned size_class = heap::size_class_at_least(std::max(wanted * 2, heap::kMinBlockWords));
+        if (heap::size_class_words(size_class) < size) {
+            copy_into(heap, heap::size_class_words(size_class), roots);
+        }
+        heap.next_size_class = uint8_t(size_class);
+        heap.small_collections = 0;
+    } else if (wanted * 4 >= size) {
+        heap.small_collections = 0;
+    }
+}
+
+}  // namespace
+
+bool collect(heap::Heap& heap, size_t need, const Roots& roots) {
+    size_t could_live = heap::heap_used(heap) + heap::fragment_words(heap) + heap::stack_used(heap);
+    // A big request goes into the new block at once rather than through a
+    // second copy; a small one fits once the garbage is gone.
+    if (need > heap::block_words(heap) / 2) could_live += need;
+    size_t words = std::max(heap::size_class_words(heap.next_size_class),
+                            heap::size_class_words(heap::size_class_at_least(could_live)));
+    copy_into(heap, words, roots);
+    size_t wanted = heap::heap_used(heap) + heap::stack_used(heap) + need;
+    if (heap.max_heap_size && wanted > heap.max_heap_size) return false;
+    resize(heap, wanted, roots);
+    return true;
+}
+
+Stats stats() {
+    return counters;
+}
+
+// ---- the verifier --------------------------------------------------------------------------
+
+namespace {
+
+struct Area {
+    const Term* begin;
+    const Term* end;
+};
+
+class Verifier {
+  public:
+    explicit Verifier(const heap::Heap& heap) : heap_(heap) {
+        areas_.push_back({heap.start, heap.top});
+        for (const heap::Fragment* f = heap.fragments; f; f = f->next) {
+            areas_.push_back({f->data, f->data + f->used});
+        }
+    }
+
+    std::string run(const Roots& roots) {
+        if (!(heap_.start <= heap_.top && heap_.top <= heap_.sp && heap_.sp <= heap_.end)) {
+            return "block pointers out of order";
+        }
+        for (const Area& area : areas_)
+            walk(area);
+        for (const Term* p = heap_.sp; p < heap_.end && error_.empty(); ++p) {
+            if (!is_header(*p)) check(*p, "stack word");  // headers: continuation pointers
+        }
+        for (size_t i = 0; i < roots.num_xregs; ++i)
+            check(roots.xregs[i], "X register");
+        if (roots.dictionary) check(*roots.dictionary, "dictionary");
+        for (size_t i = 0; i < roots.num_extra; ++i)
+            check(roots.extra[i], "extra root");
+        check_off_heap(heap_.off_heap, 0);
+        size_t index = 1;
+        for (const heap::Fragment* f = heap_.fragments; f; f = f->next)
+            check_off_heap(f->off_heap, index++);
+        return error_;
+    }
+
+  private:
+    void fail(const std::string& what, const Term* where) {
+        if (!error_.empty()) return;
+        char at[32];
+        std::snprintf(at, sizeof at, " at %p", static_cast<const void*>(where));
+        error_ = what + at;
+    }
+
+    // The area holding `p`, or -1 (in the literal area or invalid).
+    int area_of(const Term* p) const {
+        for (size_t i = 0; i < areas_.size(); ++i) {
+            if (p >= areas_[i].begin && p < areas_[i].end) return int(i);
+        }
+        return -1;
+    }
+
+    // A term held somewhere: an immediate, or a pointer to a valid object.
+    void check(Term t, const char* where) {
+        if (is_header(t) || t == kNone) return fail(std::string("non-term in ") + where, nullptr);
+        if (!is_pointer(t)) return;
+        const Term* target = pointer_target(t);
+        if (heap::in_literal_area(target)) return;
+        int area = area_of(target);
+        if (area < 0) return fail(std::string("wild pointer in ") + where, target);
+        if (is_cons(t)) {
+            if (target + 2 > areas_[area].end || is_header(target[0]) || is_header(target[1])) {
+                fail(std::string("bad cons cell from ") + where, target);
+            }
+            return;
+        }
+        if (!is_header(target[0]) || target + header_size(target[0]) + 1 > areas_[area].end) {
+            fail(std::string("boxed pointer to a non-object from ") + where, target);
+        }
+    }
+
+    void walk(const Area& area) {
+        const Term* p = area.begin;
+        while (p < area.end && error_.empty()) {
+            if (!is_header(*p)) {
+                if (p + 2 > area.end) return fail("cons cell past the end", p);
+                check(p[0], "car");
+                check(p[1], "cdr");
+                p += 2;
+                continue;
+            }
+            uint64_t size = header_size(*p);
+            if (header_kind(*p) >= Kind::kCount || p + size + 1 > area.end) {
+                return fail("malformed header", p);
+            }
+            check_object(p);
+            p += size + 1;
+        }
+    }
+
+    void check_object(const Term* object) {
+        Term header = object[0];
+        TermWords words = term_words(header);
+        for (uint64_t i = 0; i < words.count; ++i)
+            check(object[words.first + i], "object");
+        if (!error_.empty()) return;
+        uint64_t size = header_size(header);
+        Term self = make_boxed_ptr(object);
+        switch (header_kind(header)) {
+            case Kind::kPosBig:
+            case Kind::kNegBig:
+                if (size == 0 || object[size] == 0 ||
+                    (size == 1 && object[1] <= uint64_t(kSmallMax) + 1)) {
+                    fail("non-canonical bignum", object);
+                }
+                break;
+            case Kind::kFloat:
+                if (size != 1) fail("float of wrong size", object);
+                break;
+            case Kind::kRef:
+                if (size != 2) fail("ref of wrong size", object);
+                break;
+            case Kind::kHeapBin:
+                if (object[1] > kMaxHeapBinBytes || size != 1 + (object[1] + 7) / 8) {
+                    fail("heap binary of wrong size", object);
+                }
+                break;
+            case Kind::kRefcBin:
+                if (size != 3 || !object[2] || refc_binary(self)->size != object[1] ||
+                    refc_binary(self)->refs.load() == 0) {
+                    fail("bad refc binary handle", object);
+                }
+                handles_.insert(object);
+                break;
+            case Kind::kSubBin:
+                check_sub_bin(object);
+                break;
+            case Kind::kFun:
+                if (!object[1] || fun_entry(self)->num_free != size - 1) fail("bad fun", object);
+                break;
+            case Kind::kExport:
+                if (size != 3 || !is_atom(object[1]) || !is_atom(object[2]) ||
+                    !is_small(object[3])) {
+                    fail("bad export", object);
+                }
+                break;
+            case Kind::kFlatMap:
+                check_flat_map(object);
+                break;
+            default:
+                break;
+        }
+    }
+
+    void check_sub_bin(const Term* object) {
+        Term original = object[1];
+        if (header_size(object[0]) != 3 || !is_boxed(original) ||
+            (header_kind(boxed_header(original)) != Kind::kHeapBin &&
+             header_kind(boxed_header(original)) != Kind::kRefcBin)) {
+            return fail("sub-binary of a non-binary", object);
+        }
+        if (object[2] + object[3] > bits_of(original).bit_size)
+            fail("sub-binary past its end", object);
+    }
+
+    void check_flat_map(const Term* object) {
+        uint64_t n = header_size(object[0]) - 1;
+        Term keys = object[1];
+        if (!is_tuple(keys) || tuple_arity(keys) != n || n > kMaxFlatMapKeys) {
+            return fail("flat map with bad keys", object);
+        }
+        for (uint64_t i = 1; i < n; ++i) {
+            if (compare(tuple_element(keys, i), tuple_element(keys, i + 1), true) >= 0) {
+                return fail("flat map keys out of order", object);
+            }
+        }
+    }
+
+    // Each list must hold exactly the handles found in its area.
+    void check_off_heap(Term* list, size_t area) {
+        size_t linked = 0;
+        for (Term* h = list; h && error_.empty(); h = refc_next(h), ++linked) {
+            if (area_of(h) != int(area) || !handles_.count(h)) fail("off-heap list entry", h);
+            if (linked > handles_.size()) fail("off-heap list cycle", h);
+        }
+        size_t in_area = 0;
+        for (const Term* h : handles_)
+            in_area += area_of(h) == int(area);
+        if (error_.empty() && linked != in_area)
+            fail("refc handle missing from off-heap list", list);
+    }
+
+    const heap::Heap& heap_;
+    std::vector<Area> areas_;
+    std::unordered_set<const Term*> handles_;
+    std::string error_;
+};
+
+}  // namespace
+
+std::string verify(const heap::Heap& heap, const Roots& roots) {
+    return Verifier(heap).run(roots);
+}
+
+}  // namespace gc

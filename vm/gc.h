@@ -1,0 +1,95 @@
+// gc: the per-process semispace copying collector (Cheney), its sizing
+// policy, the GC-stress mode and the heap verifier.
+//
+// A collection copies everything reachable from the roots into a fresh
+// block and frees the old one; no other process is stopped.
+//
+//   old block + attached fragments           new block
+//   +------------------+--------+            +--------------+------+------+
+//   | heap (mostly     | stack  |  ------->  | live objects | free | stack|
+//   | garbage)         |        |   copy     +--------------+------+------+
+//   +------------------+--------+            ^ scan ->   ^ free
+//   [fragment]->[fragment]
+//
+// Roots: the stack words (copied to the new block's end first), the live X
+// registers, the process dictionary and any extra terms the caller names.
+// Then the new block is scanned left to right and every pointer in it is
+// evacuated, until the scan reaches the allocation point: Cheney's
+// algorithm, breadth first, no recursion and no mark stack.
+//
+// Forwarding: a moved boxed object's header is overwritten with a boxed
+// pointer to its copy (a header never has primary tag 10); a moved cons
+// cell gets car = kNone (never a term) and cdr = the new cons pointer.
+//
+// Literals (heap::in_literal_area) are never copied. Every other pointer is
+// in the block or an attached fragment, so "copy it" needs no range test.
+// A subterm reached twice is copied once (the second visit finds the
+// forwarding mark), so sharing inside a process survives collection.
+//
+// Off-heap binaries: after copying, the old off-heap lists (block and
+// fragments) are walked; a handle that was forwarded is relinked into the
+// new list, one that was not is garbage and its Binary reference dropped.
+//
+// Sizing: the new block is at least as large as everything that could be
+// live (heap + fragments + stack), in size classes. Afterwards, with
+// wanted = live heap + stack + need:
+//   wanted > block        -> grow now (copy once more into a bigger block);
+//   wanted > 75% of block -> the next collection goes one class up;
+//   wanted < 25% of block for kShrinkAfter collections in a row
+//                         -> shrink now (copy live data into a smaller block).
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+#include "vm/heap.h"
+#include "vm/term.h"
+
+namespace gc {
+
+using term::Term;
+
+// Where the live terms of a process are, besides its stack.
+struct Roots {
+    Term* xregs = nullptr;  // the live X registers
+    size_t num_xregs = 0;
+    Term* dictionary = nullptr;  // the process dictionary term, or null
+    Term* extra = nullptr;       // other terms the caller holds
+    size_t num_extra = 0;
+};
+
+constexpr unsigned kShrinkAfter = 3;
+
+// Collect at every gc::ensure (tests and CI run the corpus this way).
+// Set it before processes run.
+extern bool stress;
+
+// Collects `heap` so that at least `need` words are free between heap top
+// and stack pointer afterwards. Returns false, with the heap collected and
+// consistent but without the room, when live data + stack + need would pass
+// heap.max_heap_size: the caller kills the process with a clean error.
+bool collect(heap::Heap& heap, size_t need, const Roots& roots);
+
+// The allocating instructions' check: returns true at once when there is
+// room (the fast path); otherwise collects.
+inline bool ensure(heap::Heap& heap, size_t need, const Roots& roots) {
+    if (heap::free_words(heap) >= need && !stress) [[likely]]
+        return true;
+    return collect(heap, need, roots);
+}
+
+// Counters since start (all processes, this thread): for tests and stats.
+struct Stats {
+    uint64_t collections;
+    uint64_t words_copied;
+};
+Stats stats();
+
+// Checks the heap's invariants (heap.h, term.h): every object well formed,
+// every pointer in the stack, roots, block and fragments aimed at a valid
+// object in the block, an attached fragment or the literal area; the
+// off-heap list exactly the refc handles in the block. Returns "" when all
+// hold, else a description of the first fault.
+std::string verify(const heap::Heap& heap, const Roots& roots);
+
+}  // namespace gc

@@ -1,0 +1,170 @@
+// heap: process blocks, size classes, fragments and the literal area (see
+// heap.h for the layouts and invariants).
+#include "vm/heap.h"
+
+#include <mimalloc.h>
+#include <sys/mman.h>
+
+#include <array>
+#include <mutex>
+
+namespace heap {
+
+// ---- raw memory ------------------------------------------------------------------
+
+Term* block_alloc(size_t words) {
+    return static_cast<Term*>(mi_malloc_aligned(words * sizeof(Term), alignof(Term)));
+}
+
+void block_free(Term* block, size_t words) {
+    mi_free_size(block, words * sizeof(Term));
+}
+
+// ---- size classes -------------------------------------------------------------------
+
+namespace {
+
+constexpr unsigned kSizeClasses = 128;
+constexpr size_t kFibonacciLimit = size_t(1) << 22;  // then 20% steps
+
+constexpr std::array<size_t, kSizeClasses> make_size_classes() {
+    std::array<size_t, kSizeClasses> sizes{};
+    sizes[0] = kMinBlockWords;
+    sizes[1] = kMinBlockWords + kMinBlockWords / 2;
+    for (unsigned i = 2; i < kSizeClasses; ++i) {
+        size_t previous = sizes[i - 1];
+        size_t next =
+            previous < kFibonacciLimit ? previous + sizes[i - 2] : previous + previous / 5;
+        sizes[i] = (next + 7) & ~size_t(7);
+    }
+    return sizes;
+}
+
+constexpr std::array<size_t, kSizeClasses> kSizes = make_size_classes();
+static_assert(kSizes[kSizeClasses - 1] > (size_t(1) << 36), "size classes cover 512 GiB");
+
+}  // namespace
+
+size_t size_class_words(unsigned size_class) {
+    return kSizes[size_class < kSizeClasses ? size_class : kSizeClasses - 1];
+}
+
+unsigned size_class_at_least(size_t words) {
+    unsigned low = 0, high = kSizeClasses - 1;
+    while (low < high) {
+        unsigned middle = (low + high) / 2;
+        if (kSizes[middle] >= words) {
+            high = middle;
+        } else {
+            low = middle + 1;
+        }
+    }
+    return low;
+}
+
+// ---- fragments ----------------------------------------------------------------------------
+
+namespace {
+
+constexpr size_t kFragmentHeaderWords = sizeof(Fragment) / sizeof(Term);
+static_assert(sizeof(Fragment) % sizeof(Term) == 0);
+
+void release_off_heap(Term* list) {
+    while (list) {
+        Term* next = term::refc_next(list);
+        term::binary_release(term::refc_binary(term::make_boxed_ptr(list)));
+        list = next;
+    }
+}
+
+}  // namespace
+
+Fragment* fragment_new(size_t words) {
+    Fragment* fragment = reinterpret_cast<Fragment*>(block_alloc(kFragmentHeaderWords + words));
+    fragment->next = nullptr;
+    fragment->off_heap = nullptr;
+    fragment->used = 0;
+    fragment->capacity = words;
+    return fragment;
+}
+
+void fragment_free(Fragment* fragment) {
+    release_off_heap(fragment->off_heap);
+    block_free(reinterpret_cast<Term*>(fragment), kFragmentHeaderWords + fragment->capacity);
+}
+
+// ---- the process block -------------------------------------------------------------------
+
+void init(Heap& heap, size_t words) {
+    heap.start = block_alloc(words);
+    heap.top = heap.start;
+    heap.end = heap.start + words;
+    heap.sp = heap.end;
+    heap.fragments = nullptr;
+    heap.off_heap = nullptr;
+    heap.next_size_class = uint8_t(size_class_at_least(words));
+    heap.small_collections = 0;
+}
+
+void destroy(Heap& heap) {
+    release_off_heap(heap.off_heap);
+    for (Fragment* f = heap.fragments; f;) {
+        Fragment* next = f->next;
+        fragment_free(f);
+        f = next;
+    }
+    if (heap.start) block_free(heap.start, block_words(heap));
+    heap = Heap{};
+}
+
+size_t fragment_words(const Heap& heap) {
+    size_t words = 0;
+    for (const Fragment* f = heap.fragments; f; f = f->next)
+        words += f->used;
+    return words;
+}
+
+// ---- the literal area ------------------------------------------------------------------------
+
+namespace detail {
+uintptr_t literal_base = 0;
+uintptr_t literal_bytes = 0;
+}  // namespace detail
+
+namespace {
+
+// Reserved once, before main: address space only, committed chunk by chunk.
+constexpr size_t kLiteralReserveBytes = size_t(4) << 30;
+constexpr size_t kLiteralCommitBytes = size_t(2) << 20;
+
+std::mutex literal_mutex;
+size_t literal_used = 0;       // bytes handed out
+size_t literal_committed = 0;  // bytes readable and writable
+
+struct LiteralReservation {
+    LiteralReservation() {
+        void* base = mmap(nullptr, kLiteralReserveBytes, PROT_NONE,
+                          MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        if (base == MAP_FAILED) return;  // literal_alloc will fail cleanly
+        detail::literal_base = uintptr_t(base);
+        detail::literal_bytes = kLiteralReserveBytes;
+    }
+} literal_reservation;
+
+}  // namespace
+
+Term* literal_alloc(size_t words) {
+    std::lock_guard<std::mutex> lock(literal_mutex);
+    size_t bytes = words * sizeof(Term);
+    if (!detail::literal_base || bytes > detail::literal_bytes - literal_used) return nullptr;
+    while (literal_used + bytes > literal_committed) {
+        void* chunk = reinterpret_cast<void*>(detail::literal_base + literal_committed);
+        if (mprotect(chunk, kLiteralCommitBytes, PROT_READ | PROT_WRITE) != 0) return nullptr;
+        literal_committed += kLiteralCommitBytes;
+    }
+    Term* p = reinterpret_cast<Term*>(detail::literal_base + literal_used);
+    literal_used += bytes;
+    return p;  // fresh anonymous pages are zero
+}
+
+}  // namespace heap

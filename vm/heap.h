@@ -1,0 +1,164 @@
+// heap: the memory of one process (its heap and stack in one block), heap
+// fragments for received messages, and the global literal area.
+//
+// This file owns where process memory comes from (one function pair, so that
+// huge-page arenas can replace mimalloc later), the block layout, the size
+// classes the GC grows and shrinks through, and the fast allocation path.
+// Deciding when and how to collect belongs to gc.h.
+//
+// The process block: heap grows up, stack grows down, they meet -> GC.
+//
+//   start                     top                 sp                  end
+//   |                          |                   |                   |
+//   v                          v                   v                   v
+//   +--------------------------+-------------------+-------------------+
+//   | heap objects, grow ----> |       free        | <---- stack words |
+//   +--------------------------+-------------------+-------------------+
+//                               <- free_words() ->  ^ sp[0] is the newest
+//                                                     stack word
+//
+// Invariants:
+// - start <= top <= sp <= end, all word-aligned.
+// - [start, top) is a sequence of whole objects: a header word followed by
+//   its size words, or a cons cell (two non-header words). Nothing else, so
+//   the heap can be walked from start to top (the GC's to-space scan and the
+//   verifier do). Reserved words must be filled before the next collection.
+// - [sp, end) are stack words: terms, or continuation pointers (primary tag
+//   00, raw code addresses) which the GC skips.
+// - Every pointer held by the process (stack, X registers, dictionary, heap
+//   words) points into this block's heap, one of its attached fragments, or
+//   the literal area.
+//
+// A heap fragment holds one message copied in by a sender (allocated by the
+// sender, owned by the receiver). While the message waits in the queue its
+// fragment belongs to the mailbox; on receive it is attached to the heap's
+// fragment list and the next GC moves its live data into the block and frees
+// it. Fragments are self-contained: they point only into themselves and into
+// the literal area.
+//
+//   Fragment:  [next][off_heap][used][capacity][data: used words ... free]
+//
+// Off-heap lists: every refc binary handle in the block (and in each
+// fragment) is linked through its `next` word (see term.h), so the GC can
+// find the handles it did not copy and drop their references.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "vm/term.h"
+
+namespace heap {
+
+using term::Term;
+
+// ---- raw memory -------------------------------------------------------------
+
+// Every process block and fragment comes from these two functions.
+Term* block_alloc(size_t words);
+void block_free(Term* block, size_t words);
+
+// ---- size classes ---------------------------------------------------------------
+
+// A new process's block: 32 words (256 bytes) of heap and stack together.
+constexpr size_t kMinBlockWords = 32;
+
+// Block sizes grow along a Fibonacci-like sequence from kMinBlockWords
+// (32, 48, 80, 128, 208, ...) and by 20% a step past 4M words, as the BEAM
+// does: fast growth while small, bounded waste while big.
+size_t size_class_words(unsigned size_class);
+// The smallest size class holding at least `words`.
+unsigned size_class_at_least(size_t words);
+
+// ---- fragments ----------------------------------------------------------------------
+
+struct Fragment {
+    Fragment* next;
+    Term* off_heap;  // refc handles inside this fragment
+    uint64_t used;   // words of data in use
+    uint64_t capacity;
+    Term data[];
+};
+
+Fragment* fragment_new(size_t words);
+// Frees a fragment that will never be collected (a dropped message): drops
+// its off-heap references first. Attached fragments are freed by the GC.
+void fragment_free(Fragment* fragment);
+inline Term* fragment_alloc(Fragment* fragment, size_t words) {
+    Term* p = fragment->data + fragment->used;
+    fragment->used += words;
+    return p;
+}
+
+// ---- the process block ------------------------------------------------------------------
+
+struct Heap {
+    Term* start = nullptr;
+    Term* top = nullptr;
+    Term* sp = nullptr;
+    Term* end = nullptr;
+    Fragment* fragments = nullptr;  // attached (received) message fragments
+    Term* off_heap = nullptr;       // refc handles in the block
+    uint64_t max_heap_size = 0;     // words of live data + stack; 0: unlimited
+    uint8_t next_size_class = 0;    // the GC's target size for next time
+    uint8_t small_collections = 0;  // consecutive GCs with little live data
+};
+
+// Gives a new process its first block (kMinBlockWords unless told).
+void init(Heap& heap, size_t words = kMinBlockWords);
+// Frees the block and fragments and drops every off-heap reference.
+void destroy(Heap& heap);
+
+inline size_t block_words(const Heap& heap) {
+    return size_t(heap.end - heap.start);
+}
+inline size_t heap_used(const Heap& heap) {
+    return size_t(heap.top - heap.start);
+}
+inline size_t stack_used(const Heap& heap) {
+    return size_t(heap.end - heap.sp);
+}
+inline size_t free_words(const Heap& heap) {
+    return size_t(heap.sp - heap.top);
+}
+size_t fragment_words(const Heap& heap);
+
+// Takes `words` from the free space; the caller has made sure there is
+// room (gc::ensure) and fills every word before the next collection.
+inline Term* alloc(Heap& heap, size_t words) {
+    Term* p = heap.top;
+    heap.top += words;
+    return p;
+}
+inline void push(Heap& heap, Term word) {
+    *--heap.sp = word;
+}
+inline Term pop(Heap& heap) {
+    return *heap.sp++;
+}
+
+inline void attach_fragment(Heap& heap, Fragment* fragment) {
+    fragment->next = heap.fragments;
+    heap.fragments = fragment;
+}
+
+// ---- the literal area ----------------------------------------------------------------------
+
+// One reserved address range for every module's literals (and other terms
+// that outlive processes). The GC never copies what lies here, and telling
+// is one subtraction and one compare. Allocation is rare (code loading) and
+// takes a lock; the words are never moved.
+namespace detail {
+extern uintptr_t literal_base;
+extern uintptr_t literal_bytes;
+}  // namespace detail
+
+inline bool in_literal_area(const void* p) {
+    return uintptr_t(p) - detail::literal_base < detail::literal_bytes;
+}
+// Returns `words` zeroed words in the literal area, or nullptr when full.
+// A refc binary handle made here is linked in no off-heap list: it keeps its
+// reference until its module is purged (purging is a later step).
+Term* literal_alloc(size_t words);
+
+}  // namespace heap
