@@ -69,6 +69,7 @@ void yyerror(parser::Context* ctx, const char* message);
 %token <tok> TOK_EqColonEq "=:=" TOK_EqSlashEq "=/=" TOK_Plus "+" TOK_Minus "-" TOK_Star "*"
 %token <tok> TOK_Slash "/" TOK_PlusPlus "++" TOK_MinusMinus "--" TOK_Bang "!"
 %token <tok> TOK_Question "?" TOK_QuestionQuestion "??" TOK_Hash "#"
+%token <tok> TOK_Period "'.'" TOK_QuestionEq "?=" TOK_Other "other character"
 /* erl_parse:parse_form turns the atom after '-' into these for -spec/-callback. */
 %token <tok> TOK_Spec "spec" TOK_Callback "callback"
 
@@ -431,7 +432,7 @@ map_pat_expr:
   ;
 
 record_pat_expr:
-    "#" "atom" "." "atom" {
+    "#" "atom" "'.'" "atom" {
         $$ = ctx->node(ast::Kind::RecordIndex, $1->pos, {ctx->atom($4)});
         $$->text = $2->text; $$->name2 = $4->text;
     }
@@ -548,21 +549,21 @@ map_key:
   ;
 
 record_expr:
-    "#" "atom" "." "atom" {
+    "#" "atom" "'.'" "atom" {
         $$ = ctx->node(ast::Kind::RecordIndex, $1->pos, {ctx->atom($4)});
         $$->text = $2->text; $$->name2 = $4->text;
     }
   | "#" "atom" record_tuple {
         $$ = ctx->node(ast::Kind::Record, $1->pos, $3); $$->text = $2->text;
     }
-  | expr_max "#" "atom" "." "atom" {
+  | expr_max "#" "atom" "'.'" "atom" {
         $$ = ctx->node(ast::Kind::RecordAccess, $2->pos, {$1, ctx->atom($5)});
         $$->text = $3->text; $$->name2 = $5->text;
     }
   | expr_max "#" "atom" record_tuple {
         $$ = ctx->node(ast::Kind::RecordUpdate, $2->pos, $1, $4); $$->text = $3->text;
     }
-  | record_expr "#" "atom" "." "atom" {
+  | record_expr "#" "atom" "'.'" "atom" {
         $$ = ctx->node(ast::Kind::RecordAccess, $2->pos, {$1, ctx->atom($5)});
         $$->text = $3->text; $$->name2 = $5->text;
     }

@@ -162,6 +162,11 @@ class MiniLexer {
                 // A '.' followed by blank or the end is the form's Dot.
                 tok.kind = punctuation_kind(p);
                 tok.text = p;
+                size_t after = at_ + p.size();
+                if (p == "." && after < src_.size() && src_[after] != '%' &&
+                    std::isspace(static_cast<unsigned char>(src_[after])) == 0) {
+                    tok.kind = Kind::Period;  // record field access, as the real lexer
+                }
                 for (size_t i = 0; i < p.size(); ++i)
                     advance();
                 return;
