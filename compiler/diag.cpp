@@ -18,24 +18,59 @@ void Reporter::error(const std::string& file, token::Pos pos, Phase phase, std::
     ++errors_;
 }
 
-void Reporter::warning(const std::string& file, token::Pos pos, Phase phase,
-                       std::string message) {
+void Reporter::warning(const std::string& file, token::Pos pos, Phase phase, std::string message) {
     messages_.push_back({file, pos, Severity::Warning, phase, std::move(message), sequence_++});
 }
 
-std::string_view Reporter::source_line(const std::string& file, uint32_t line) const {
+std::optional<std::string_view> Reporter::source_line(const std::string& file,
+                                                      uint32_t line) const {
     auto it = sources_.find(file);
-    if (it == sources_.end() || line == 0) return {};
+    if (it == sources_.end() || line == 0) return std::nullopt;
     std::string_view text = it->second;
     for (uint32_t n = 1; n < line; ++n) {
         size_t nl = text.find('\n');
-        if (nl == std::string_view::npos) return {};
+        if (nl == std::string_view::npos || nl + 1 == text.size()) return std::nullopt;
         text.remove_prefix(nl + 1);
     }
     size_t nl = text.find('\n');
     if (nl != std::string_view::npos) text = text.substr(0, nl);
     if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
     return text;
+}
+
+// Text as erlc writes it to a Latin-1 device: code points up to 255 as one
+// byte each, larger ones as \x{HEX}. Bytes that are not valid UTF-8 are
+// Latin-1 characters already and pass through.
+static std::string erlc_text(std::string_view utf8) {
+    std::string out;
+    out.reserve(utf8.size());
+    for (size_t i = 0; i < utf8.size();) {
+        auto byte = [&](size_t k) { return static_cast<unsigned char>(utf8[k]); };
+        unsigned char c = byte(i);
+        size_t length = c < 0x80         ? 1
+                        : (c >> 5) == 6  ? 2
+                        : (c >> 4) == 14 ? 3
+                        : (c >> 3) == 30 ? 4
+                                         : 0;
+        bool valid = length > 0 && i + length <= utf8.size();
+        for (size_t k = 1; valid && k < length; ++k)
+            valid = (byte(i + k) & 0xC0) == 0x80;
+        if (!valid || length == 1) {
+            out += static_cast<char>(c);
+            ++i;
+            continue;
+        }
+        uint32_t code = c & (0x7F >> length);
+        for (size_t k = 1; k < length; ++k)
+            code = (code << 6) | (byte(i + k) & 0x3F);
+        if (code <= 0xFF) {
+            out += static_cast<char>(code);
+        } else {
+            out += fmt::format("\\x{{{:X}}}", code);
+        }
+        i += length;
+    }
+    return out;
 }
 
 // The caret line's padding: one space per character before the column, but
@@ -57,14 +92,17 @@ static std::string caret_padding(std::string_view line, uint32_t column) {
 void Reporter::print_one(std::FILE* out, const Diagnostic& d) const {
     const char* warning = d.severity == Severity::Warning ? "Warning: " : "";
     if (d.pos.column > 0) {
-        fmt::print(out, "{}:{}:{}: {}{}\n", d.file, d.pos.line, d.pos.column, warning, d.message);
+        fmt::print(out, "{}:{}:{}: {}{}\n", d.file, d.pos.line, d.pos.column, warning,
+                   erlc_text(d.message));
     } else {
-        fmt::print(out, "{}:{}: {}{}\n", d.file, d.pos.line, warning, d.message);
+        fmt::print(out, "{}:{}: {}{}\n", d.file, d.pos.line, warning, erlc_text(d.message));
     }
-    std::string_view line = source_line(d.file, d.pos.line);
-    if (d.pos.line == 0 || (line.empty() && !sources_.count(d.file))) return;
-    fmt::print(out, "% {:>4}| {}\n", d.pos.line, line);
-    if (d.pos.column > 0) fmt::print(out, "%     | {}^\n", caret_padding(line, d.pos.column));
+    // erlc quotes only lines that exist (an error "at" the line after the
+    // end of the file gets no quote and no blank line).
+    std::optional<std::string_view> line = source_line(d.file, d.pos.line);
+    if (!line) return;
+    fmt::print(out, "% {:>4}| {}\n", d.pos.line, erlc_text(*line));
+    if (d.pos.column > 0) fmt::print(out, "%     | {}^\n", caret_padding(*line, d.pos.column));
     fmt::print(out, "\n");
 }
 
@@ -79,7 +117,8 @@ void Reporter::print(std::FILE* out) {
     };
     std::sort(messages_.begin(), messages_.end(),
               [&](const Diagnostic& a, const Diagnostic& b) { return key(a) < key(b); });
-    for (const Diagnostic& d : messages_) print_one(out, d);
+    for (const Diagnostic& d : messages_)
+        print_one(out, d);
     messages_.clear();
     errors_ = 0;
 }

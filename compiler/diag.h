@@ -16,6 +16,7 @@
 
 #include <cstdio>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -39,7 +40,7 @@ struct Diagnostic {
 };
 
 class Reporter {
-public:
+  public:
     // The text of a file, so that messages can quote its lines. The
     // preprocessor registers every file it reads (main file and includes).
     void add_source(const std::string& file, std::string text);
@@ -54,9 +55,9 @@ public:
     // Prints every message in erlc's order and format; then forgets them.
     void print(std::FILE* out);
 
-private:
+  private:
     void print_one(std::FILE* out, const Diagnostic& d) const;
-    std::string_view source_line(const std::string& file, uint32_t line) const;
+    std::optional<std::string_view> source_line(const std::string& file, uint32_t line) const;
 
     std::vector<Diagnostic> messages_;
     std::map<std::string, std::string> sources_;

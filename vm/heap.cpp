@@ -6,7 +6,9 @@
 #include <sys/mman.h>
 
 #include <array>
+#include <cstring>
 #include <mutex>
+#include <vector>
 
 namespace heap {
 
@@ -122,6 +124,86 @@ size_t fragment_words(const Heap& heap) {
     for (const Fragment* f = heap.fragments; f; f = f->next)
         words += f->used;
     return words;
+}
+
+// ---- copying terms between areas ----------------------------------------------------------
+
+size_t copy_size(Term t) {
+    // An explicit stack of terms still to size; lists are followed along
+    // their tails in the loop, so only heads and elements are pushed.
+    std::vector<Term> pending;
+    size_t words = 0;
+    for (;;) {
+        while (term::is_pointer(t) && !in_literal_area(term::pointer_target(t))) {
+            if (term::is_cons(t)) {
+                words += term::kConsWords;
+                pending.push_back(term::car(t));
+                t = term::cdr(t);
+                continue;
+            }
+            const Term* object = term::boxed_ptr(t);
+            words += term::header_size(object[0]) + 1;
+            term::TermWords inside = term::term_words(object[0]);
+            for (uint64_t i = 0; i < inside.count; ++i)
+                pending.push_back(object[inside.first + i]);
+            break;
+        }
+        if (pending.empty()) return words;
+        t = pending.back();
+        pending.pop_back();
+    }
+}
+
+namespace {
+
+// Copies the object `t` points to (not its subterms) to `free`.
+Term copy_shallow(Term t, Term*& free, Term*& off_heap) {
+    const Term* from = term::pointer_target(t);
+    if (term::is_cons(t)) {
+        Term* to = free;
+        free += 2;
+        to[0] = from[0];
+        to[1] = from[1];
+        return term::make_cons_ptr(to);
+    }
+    size_t words = term::header_size(from[0]) + 1;
+    Term* to = free;
+    free += words;
+    std::memcpy(to, from, words * sizeof(Term));
+    if (term::header_kind(to[0]) == term::Kind::kRefcBin) {
+        term::binary_retain(reinterpret_cast<term::Binary*>(to[2]));
+        term::refc_next(to) = off_heap;
+        off_heap = to;
+    }
+    return term::make_boxed_ptr(to);
+}
+
+}  // namespace
+
+Term copy_term(Term t, Term* dest, Term*& off_heap) {
+    // Breadth first, like the GC: copy the root, then scan the copy and
+    // copy whatever it still points to outside the literal area.
+    auto fix = [&](Term& word, Term*& free) {
+        if (term::is_pointer(word) && !in_literal_area(term::pointer_target(word))) {
+            word = copy_shallow(word, free, off_heap);
+        }
+    };
+    Term root = t;
+    Term* free = dest;
+    fix(root, free);
+    for (Term* scan = dest; scan < free;) {
+        if (term::is_header(*scan)) {
+            term::TermWords inside = term::term_words(*scan);
+            for (uint64_t i = 0; i < inside.count; ++i)
+                fix(scan[inside.first + i], free);
+            scan += term::header_size(*scan) + 1;
+        } else {
+            fix(scan[0], free);
+            fix(scan[1], free);
+            scan += 2;
+        }
+    }
+    return root;
 }
 
 // ---- the literal area ------------------------------------------------------------------------

@@ -142,6 +142,19 @@ inline void attach_fragment(Heap& heap, Fragment* fragment) {
     heap.fragments = fragment;
 }
 
+// ---- copying terms between areas -------------------------------------------------------
+
+// Words a deep copy of `t` takes (what a message needs in its fragment, or
+// a constant in the literal area). Subterms reached twice count twice:
+// copying does not preserve sharing, as in the BEAM. Literal subterms
+// count nothing: they are referenced, not copied.
+size_t copy_size(Term t);
+
+// Copies `t` into `dest`, which holds copy_size(t) words; returns the copy.
+// Refc binary handles are copied with a new reference each, linked into
+// `off_heap` (the fragment's list). Iterative: no C recursion.
+Term copy_term(Term t, Term* dest, Term*& off_heap);
+
 // ---- the literal area ----------------------------------------------------------------------
 
 // One reserved address range for every module's literals (and other terms

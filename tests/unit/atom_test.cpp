@@ -65,3 +65,17 @@ TEST_CASE("threads interning the same names get the same atoms", "[atom]") {
         CHECK(atom::name(seen[0][i]) == "thread_atom_" + std::to_string(i));
     }
 }
+
+// Hidden (fills the shared table for the rest of the run): run it alone with
+// unit_tests "[.atom_limit]".
+TEST_CASE("the table refuses atoms past 1,048,576", "[.atom_limit]") {
+    uint32_t last = 0;
+    for (uint32_t i = 0; atom::count() < atom::kMaxAtoms; ++i) {
+        last = atom::intern("limit_" + std::to_string(i));
+        REQUIRE(last != atom::kNoAtom);
+    }
+    CHECK(last == atom::kMaxAtoms - 1);
+    CHECK(atom::intern("one_too_many") == atom::kNoAtom);
+    CHECK(atom::intern("limit_0") != atom::kNoAtom);  // existing names still resolve
+    CHECK(atom::name(last).substr(0, 6) == "limit_");
+}

@@ -403,3 +403,39 @@ TEST_CASE("the verifier finds broken heaps", "[gc]") {
     p.heap.off_heap = handle;
     CHECK(p.verify() == "");
 }
+
+TEST_CASE("a term copied into a fragment is equal, self-contained and collectable", "[gc]") {
+    Process sender;
+    build_list(sender, 0, 50);
+    Binary* b = binary_new(70);
+    std::memset(b->bytes, 1, 70);
+    sender.x[1] = make_refc_bin(sender.alloc(kRefcBinWords), b, sender.heap.off_heap);
+    Term* literal = heap::literal_alloc(tuple_words(1));
+    Term constant = make_tuple(literal, 1);
+    literal[1] = make_small(5);
+    Term* t = sender.alloc(tuple_words(4));
+    sender.x[2] = make_tuple(t, 4);
+    t[1] = sender.x[0];
+    t[2] = sender.x[0];  // shared: copied twice
+    t[3] = sender.x[1];
+    t[4] = constant;
+    size_t words = heap::copy_size(sender.x[2]);
+    CHECK(words == tuple_words(4) + 2 * 100 + kRefcBinWords);
+    heap::Fragment* f = heap::fragment_new(words);
+    Term message = heap::copy_term(sender.x[2], heap::fragment_alloc(f, words), f->off_heap);
+    CHECK(exact_equal(message, sender.x[2]));
+    CHECK(tuple_element(message, 4) == constant);  // literals are referenced
+    CHECK(b->refs.load() == 2);
+    Process receiver;
+    heap::attach_fragment(receiver.heap, f);
+    receiver.x[0] = message;
+    CHECK(receiver.verify() == "");
+    REQUIRE(gc::collect(receiver.heap, 0, receiver.roots()));
+    CHECK(receiver.verify() == "");
+    CHECK(to_string(receiver.x[0]) == to_string(sender.x[2]));
+    receiver.x[0] = kNil;
+    REQUIRE(gc::collect(receiver.heap, 0, receiver.roots()));
+    CHECK(b->refs.load() == 1);
+    CHECK(heap::copy_size(make_small(3)) == 0);
+    CHECK(heap::copy_size(constant) == 0);
+}
