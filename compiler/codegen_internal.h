@@ -273,7 +273,8 @@ struct Row {
     std::vector<const Node*> pats;
     std::vector<std::pair<const Node*, Word>> binds;  // Var node, where its value is
     const Node* clause = nullptr;
-    uint32_t index = 0;  // clause number
+    const Scope* scope = nullptr;  // the scope its variables belong to
+    uint32_t index = 0;            // clause number
 };
 
 // What to do when a row has matched every column: bind, guard, body.
@@ -299,6 +300,7 @@ class FnGen {
   private:
     friend class FuncLeaf;
     friend class CaseLeaf;
+    friend class ContinueLeaf;
 
     // ---- emission (codegen_regs.cpp)
     void emit(Opcode op, std::initializer_list<Word> args);
@@ -373,12 +375,23 @@ class FnGen {
     // ---- patterns and guards (codegen_match.cpp)
     void match(std::vector<Row> rows, std::vector<Word> cols, uint32_t fail, Leaf& leaf);
     void normalize(std::vector<Row>& rows, std::vector<Word>& cols, size_t row);
-    bool pattern_needed(const Node* p) const;
+    const Node* append_pattern(const Node* p);
+    std::vector<const Node*> sub_patterns(const Node* p);
+    bool pattern_needed(const Node* p, const Scope* scope) const;
     void dispatch(std::vector<Row> rows, std::vector<Word> cols, size_t col, uint32_t fail,
                   Leaf& leaf);
+    void select_values(std::vector<Row> rows, std::vector<Word> cols, size_t col, uint32_t next,
+                       uint32_t fail, Leaf& leaf);
+    void select_tuples(std::vector<Row> rows, std::vector<Word> cols, size_t col, uint32_t next,
+                       uint32_t fail, Leaf& leaf);
+    void take_apart(std::vector<Row> rows, std::vector<Word> cols, size_t col, uint32_t fail,
+                    Leaf& leaf, bool skip_first = false);
+    void map_pattern(std::vector<Row> rows, std::vector<Word> cols, size_t col, uint32_t next,
+                     uint32_t fail, Leaf& leaf);
     bool bind_row(Row& row, uint32_t fail);
     void guard(const Node* g, uint32_t fail);
     void test(const Node* e, uint32_t fail);
+    void compare(Opcode test, bool swap, const Node* e, uint32_t fail);
     bool test_call(const Node* e, uint32_t fail, bool negate);
 
     Compiler& c_;
