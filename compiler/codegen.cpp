@@ -24,7 +24,8 @@ Compiler::Compiler(const ast::Module& module, diag::Reporter& reporter)
 // ---- output tables ----------------------------------------------------------
 
 uint32_t Compiler::atom(std::string_view name) {
-    auto [it, added] = atoms_.try_emplace(std::string(name), static_cast<uint32_t>(out_.atoms.size()));
+    auto [it, added] =
+        atoms_.try_emplace(std::string(name), static_cast<uint32_t>(out_.atoms.size()));
     if (added) out_.atoms.emplace_back(name);
     return it->second;
 }
@@ -55,7 +56,8 @@ void literal_key(const Literal& lit, std::string& key) {
             break;
     }
     key += '(';
-    for (const Literal& e : lit.elements) literal_key(e, key);
+    for (const Literal& e : lit.elements)
+        literal_key(e, key);
     key += ')';
 }
 
@@ -70,7 +72,8 @@ bool is_small(int64_t v) {
 uint32_t Compiler::literal(const Literal& lit) {
     std::string key;
     literal_key(lit, key);
-    auto [it, added] = literals_.try_emplace(std::move(key), static_cast<uint32_t>(out_.literals.size()));
+    auto [it, added] =
+        literals_.try_emplace(std::move(key), static_cast<uint32_t>(out_.literals.size()));
     if (added) out_.literals.push_back(lit);
     return it->second;
 }
@@ -198,7 +201,7 @@ const BifEntry* auto_imported(std::string_view name, uint32_t arity) {
 CallKind erlang_bif_kind(std::string_view name, uint32_t arity) {
     static const std::set<std::string_view> gc2 = {"+",    "-",   "*",    "/",   "div", "rem",
                                                    "band", "bor", "bxor", "bsl", "bsr"};
-    static const std::set<std::string_view> cmp2 = {"==", "/=", "=<", "<",   ">=",  ">",
+    static const std::set<std::string_view> cmp2 = {"==",  "/=",  "=<",  "<",  ">=", ">",
                                                     "=:=", "=/=", "and", "or", "xor"};
     static const std::set<std::string_view> gc_named = {"abs",   "float", "round",      "trunc",
                                                         "floor", "ceil",  "binary_part"};
@@ -217,8 +220,8 @@ CallTarget Compiler::classify_call(const Node* call) const {
     CallTarget t;
     t.arity = arity;
     auto is_record_call = [&](std::string_view name) {
-        return name == "is_record" && (arity == 2 || arity == 3) && call->kid(2)->kind == Kind::Atom &&
-               record(call->kid(2)->text) != nullptr;
+        return name == "is_record" && (arity == 2 || arity == 3) &&
+               call->kid(2)->kind == Kind::Atom && record(call->kid(2)->text) != nullptr;
     };
     if (callee->kind == Kind::Atom) {
         t.name = callee->text;
@@ -298,7 +301,8 @@ std::optional<Literal> fold_arith(token::Kind op, const Literal& a, const Litera
 }  // namespace
 
 const Literal* Compiler::constant(const Node* n) {
-    if (auto it = constants_.find(n); it != constants_.end()) return it->second ? &*it->second : nullptr;
+    if (auto it = constants_.find(n); it != constants_.end())
+        return it->second ? &*it->second : nullptr;
     std::optional<Literal> result;
     switch (n->kind) {
         case Kind::Integer:
@@ -375,7 +379,8 @@ const Literal* Compiler::constant(const Node* n) {
             break;
         case Kind::UnaryOp:
             if (const Literal* a = constant(n->kid(0))) {
-                if (n->op == token::Kind::Plus && (a->kind == Literal::Kind::Integer || a->kind == Literal::Kind::Float)) {
+                if (n->op == token::Kind::Plus &&
+                    (a->kind == Literal::Kind::Integer || a->kind == Literal::Kind::Float)) {
                     result = *a;
                 } else if (n->op == token::Kind::Minus && a->kind == Literal::Kind::Float) {
                     result = *a;
@@ -408,7 +413,8 @@ const Literal* Compiler::constant(const Node* n) {
 Node* Compiler::synth_kids(Kind kind, const Node* at, const std::vector<const Node*>& kids) {
     std::vector<Node*> mutable_kids;
     mutable_kids.reserve(kids.size());
-    for (const Node* k : kids) mutable_kids.push_back(const_cast<Node*>(k));
+    for (const Node* k : kids)
+        mutable_kids.push_back(const_cast<Node*>(k));
     return arena_.node(kind, at->pos, mutable_kids);
 }
 
@@ -482,7 +488,8 @@ void collect_vars(const Node* n, std::set<std::string_view>& out) {
         if (n->text != "_") out.insert(n->text);
         return;
     }
-    for (const Node* k : n->children()) collect_vars(k, out);
+    for (const Node* k : n->children())
+        collect_vars(k, out);
 }
 
 std::set<std::string_view> vars_of(const Node* n) {
@@ -529,16 +536,38 @@ const FunLowering& Compiler::lower_fun(const Node* fun, const std::vector<std::s
     job.lambda = static_cast<int32_t>(lowering.lambda);
     uint32_t index = add_job(std::move(job));
     const FunctionJob& added = jobs_[index];
-    bytecode::Lambda lambda{atom(added.name), arity, static_cast<uint32_t>(free.size()),
+    bytecode::Lambda lambda{atom(added.name),  arity,           static_cast<uint32_t>(free.size()),
                             added.entry_label, lowering.lambda, 0};
     out_.lambdas.push_back(lambda);
     return funs_.emplace(fun, std::move(lowering)).first->second;
 }
 
-uint32_t Compiler::local_fun_lambda(std::string_view name, uint32_t arity) {
+// fun f/A: a closure of f without free variables; for an auto-imported
+// BIF (fun is_atom/1), of a lambda that calls erlang:f/A.
+uint32_t Compiler::local_fun_lambda(const Node* ref) {
+    std::string_view name = ref->text;
+    auto arity = static_cast<uint32_t>(ref->int_value);
     auto key = std::make_pair(std::string(name), arity);
     if (auto it = local_fun_lambdas_.find(key); it != local_fun_lambdas_.end()) return it->second;
     const FunctionJob* job = local(name, arity);
+    if (job == nullptr) {
+        std::vector<const Node*> params;
+        std::vector<const Node*> call{
+            synth(Kind::Remote, ref, {synth_atom("erlang", ref), synth_atom(name, ref)})};
+        for (uint32_t i = 0; i < arity; ++i) {
+            params.push_back(synth_var(fmt::format("A${}", i), ref));
+            call.push_back(synth_var(fmt::format("A${}", i), ref));
+        }
+        const Node* clause =
+            synth(Kind::Clause, ref,
+                  {synth_kids(Kind::Patterns, ref, params), synth(Kind::Guard, ref),
+                   synth(Kind::Body, ref, {synth_kids(Kind::Call, ref, call)})});
+        uint32_t index =
+            lower_fun(synth(Kind::Fun, ref, {clause}), {}, fmt::format("{}/{}", name, arity))
+                .lambda;
+        local_fun_lambdas_[key] = index;
+        return index;
+    }
     uint32_t index = static_cast<uint32_t>(out_.lambdas.size());
     out_.lambdas.push_back({atom(name), arity, 0, job != nullptr ? job->entry_label : 0, index, 0});
     local_fun_lambdas_[key] = index;
@@ -557,7 +586,8 @@ class LcLowering {
     LcLowering(Compiler& c, const Node* lc, std::string parent)
         : c_(c), lc_(lc), parent_(std::move(parent)) {
         templ_ = lc->kid(0);
-        for (size_t i = 1; i < lc->num_kids; ++i) quals_.push_back(lc->kid(i));
+        for (size_t i = 1; i < lc->num_kids; ++i)
+            quals_.push_back(lc->kid(i));
     }
 
     // The call that starts generator `k`; `cont` is evaluated when its list
@@ -572,7 +602,8 @@ class LcLowering {
             ++next;
         std::set<std::string_view> used = cont_vars;
         collect_vars(templ_, used);
-        for (size_t i = k + 1; i < quals_.size(); ++i) collect_vars(quals_[i], used);
+        for (size_t i = k + 1; i < quals_.size(); ++i)
+            collect_vars(quals_[i], used);
         std::set<std::string_view> pat_vars = vars_of(pat);
         std::vector<std::string_view> args;
         for (std::string_view v : used)
@@ -585,7 +616,8 @@ class LcLowering {
 
         auto self_call = [&](const Node* list) {
             std::vector<const Node*> kids{c_.synth_atom(name, gen), list};
-            for (std::string_view a : args) kids.push_back(c_.synth_var(a, gen));
+            for (std::string_view a : args)
+                kids.push_back(c_.synth_var(a, gen));
             return c_.synth_kids(Kind::Call, gen, kids);
         };
         const Node* skip = self_call(c_.synth_var(tail_name, gen));
@@ -604,12 +636,15 @@ class LcLowering {
         // Filters: the leading guard-like ones join the clause guard.
         std::vector<const Node*> guard_tests;
         size_t f = k + 1;
-        while (f < next && is_guard_expr(c_, quals_[f])) guard_tests.push_back(quals_[f++]);
-        for (size_t i = next; i-- > f;) inner = filter_case(quals_[i], inner, skip);
+        while (f < next && is_guard_expr(c_, quals_[f]))
+            guard_tests.push_back(quals_[f++]);
+        for (size_t i = next; i-- > f;)
+            inner = filter_case(quals_[i], inner, skip);
 
         auto head = [&](const Node* list_pat) {
             std::vector<const Node*> pats{list_pat};
-            for (std::string_view a : args) pats.push_back(c_.synth_var(a, gen));
+            for (std::string_view a : args)
+                pats.push_back(c_.synth_var(a, gen));
             return c_.synth_kids(Kind::Patterns, gen, pats);
         };
         auto clause = [&](const Node* pats, const Node* guard, const Node* body) {
@@ -620,10 +655,12 @@ class LcLowering {
         const Node* guard = no_guard;
         if (!guard_tests.empty())
             guard = c_.synth(Kind::Guard, gen, {c_.synth_kids(Kind::GuardSeq, gen, guard_tests)});
-        job.clauses.push_back(clause(head(c_.synth(Kind::Cons, gen, {pat, tail_var})), guard, inner));
+        job.clauses.push_back(
+            clause(head(c_.synth(Kind::Cons, gen, {pat, tail_var})), guard, inner));
         bool pattern_can_fail = !(pat->kind == Kind::Var);
         if (pattern_can_fail || !guard_tests.empty()) {
-            const Node* any = c_.synth(Kind::Cons, gen, {c_.synth_var("_", gen), c_.synth_var(tail_name, gen)});
+            const Node* any =
+                c_.synth(Kind::Cons, gen, {c_.synth_var("_", gen), c_.synth_var(tail_name, gen)});
             job.clauses.push_back(clause(head(any), no_guard, skip));
         }
         job.clauses.push_back(clause(head(c_.synth(Kind::Nil, gen)), no_guard, cont));
@@ -649,20 +686,22 @@ class LcLowering {
     }
 
     const Node* error_call(std::string_view tag, const Node* value, const Node* at) {
-        const Node* callee = c_.synth(Kind::Remote, at, {c_.synth_atom("erlang", at), c_.synth_atom("error", at)});
+        const Node* callee =
+            c_.synth(Kind::Remote, at, {c_.synth_atom("erlang", at), c_.synth_atom("error", at)});
         const Node* reason = c_.synth(Kind::Tuple, at, {c_.synth_atom(tag, at), value});
         return c_.synth(Kind::Call, at, {callee, reason});
     }
 
     const Node* lower(const std::set<std::string_view>& bound) {
-        if (quals_.empty())
-            return c_.synth(Kind::Cons, lc_, {templ_, c_.synth(Kind::Nil, lc_)});
+        if (quals_.empty()) return c_.synth(Kind::Cons, lc_, {templ_, c_.synth(Kind::Nil, lc_)});
         const Node* first = quals_[0];
         if (first->kind != Kind::Generate) {
             // A leading filter: `case F of true -> [E || Rest]; false -> [] end`.
             std::vector<const Node*> rest{templ_};
-            for (size_t i = 1; i < quals_.size(); ++i) rest.push_back(quals_[i]);
-            return filter_case(first, c_.synth_kids(Kind::ListComp, lc_, rest), c_.synth(Kind::Nil, lc_));
+            for (size_t i = 1; i < quals_.size(); ++i)
+                rest.push_back(quals_[i]);
+            return filter_case(first, c_.synth_kids(Kind::ListComp, lc_, rest),
+                               c_.synth(Kind::Nil, lc_));
         }
         return generator(0, c_.synth(Kind::Nil, lc_), {}, bound);
     }
@@ -689,7 +728,8 @@ FunctionJob& LcLowering::register_helper(const std::string& name, uint32_t arity
     return c_.jobs().back();
 }
 
-const Node* Compiler::lower_comprehension(const Node* lc, const std::vector<std::string_view>& bound,
+const Node* Compiler::lower_comprehension(const Node* lc,
+                                          const std::vector<std::string_view>& bound,
                                           const std::string& parent) {
     if (auto it = lowered_.find(lc); it != lowered_.end()) return it->second;
     const Node* result;
@@ -721,7 +761,8 @@ bytecode::Module Compiler::run() {
     out_.file = module_.file;
     atom(module_.name);
     collect_forms();
-    for (size_t i = 0; i < jobs_.size(); ++i) FnGen(*this, i).compile();
+    for (size_t i = 0; i < jobs_.size(); ++i)
+        FnGen(*this, i).compile();
     for (const FunctionJob& job : jobs_)
         out_.functions.push_back({atom(job.name), job.arity, job.entry_label, job.info_label});
     auto add_export = [&](std::string_view name, uint32_t arity) {
@@ -732,7 +773,8 @@ bytecode::Module Compiler::run() {
             if (e.function == a && e.arity == arity) return;
         out_.exports.push_back({a, arity, job->entry_label});
     };
-    for (auto [name, arity] : exports_) add_export(name, arity);
+    for (auto [name, arity] : exports_)
+        add_export(name, arity);
     if (export_all_) {
         for (const Node* form : module_.forms)
             if (form != nullptr && form->kind == Kind::Function)
@@ -741,8 +783,10 @@ bytecode::Module Compiler::run() {
     for (bytecode::Lambda& l : out_.lambdas) {
         // A stable hash of the lambda's name (FNV-1a), as the BEAM's uniq.
         uint32_t h = 2166136261u;
-        for (char ch : out_.atoms[l.function]) h = (h ^ static_cast<uint8_t>(ch)) * 16777619u;
-        for (char ch : out_.name) h = (h ^ static_cast<uint8_t>(ch)) * 16777619u;
+        for (char ch : out_.atoms[l.function])
+            h = (h ^ static_cast<uint8_t>(ch)) * 16777619u;
+        for (char ch : out_.name)
+            h = (h ^ static_cast<uint8_t>(ch)) * 16777619u;
         l.uniq = h & 0x7FFFFFF;
     }
     return std::move(out_);

@@ -44,7 +44,8 @@ class FuncLeaf : public Leaf {
         if (scope.needs_frame) allocate();
         if (!job_.self.empty()) bind_self();
         g_.body(ast::clause_body(row.clause), true);
-        for (size_t pos : g_.frame_patches_) g_.out_.code[pos] = g_.frame_size_;
+        for (size_t pos : g_.frame_patches_)
+            g_.out_.code[pos] = g_.frame_size_;
         g_.frame_patches_.clear();
     }
 
@@ -98,11 +99,13 @@ FnGen::FnGen(Compiler& compiler, size_t job) : c_(compiler), job_(job), out_(com
 
 void FnGen::compile() {
     const FunctionJob& job = c_.jobs()[job_];
-    std::string parent = job.name.front() == '-' ? job.name : fmt::format("{}/{}", job.name, job.arity);
+    std::string parent =
+        job.name.front() == '-' ? job.name : fmt::format("{}/{}", job.name, job.arity);
     std::vector<std::string_view> prebound = job.free;
     if (!job.self.empty()) prebound.push_back(job.self);
     scopes_.resize(job.clauses.size());
-    for (size_t i = 0; i < job.clauses.size(); ++i) scan_clause(c_, job.clauses[i], prebound, parent, scopes_[i]);
+    for (size_t i = 0; i < job.clauses.size(); ++i)
+        scan_clause(c_, job.clauses[i], prebound, parent, scopes_[i]);
 
     const FunctionJob& j = c_.jobs()[job_];  // the deque may have grown
     place(j.info_label);
@@ -120,11 +123,13 @@ void FnGen::compile() {
         row.clause = j.clauses[i];
         row.index = static_cast<uint32_t>(i);
         row.scope = &scopes_[i];
-        for (const Node* p : ast::clause_patterns(row.clause)->children()) row.pats.push_back(p);
+        for (const Node* p : ast::clause_patterns(row.clause)->children())
+            row.pats.push_back(p);
         rows.push_back(std::move(row));
     }
     std::vector<Word> cols;
-    for (uint32_t i = 0; i < own; ++i) cols.push_back(bytecode::x_reg(i));
+    for (uint32_t i = 0; i < own; ++i)
+        cols.push_back(bytecode::x_reg(i));
     FuncLeaf leaf(*this, j);
     match(std::move(rows), std::move(cols), j.info_label, leaf);
     for (auto& [label, fail] : pending_fails_) {
@@ -169,9 +174,11 @@ Join FnGen::make_join(const Node* span_node, Value consumed) {
     j.result = take_x();
     for (uint32_t id = 0; id < scope_->vars.size(); ++id) {
         const VarInfo& v = scope_->vars[id];
-        if (st_.loc[id] != kNone || v.first_def < span.start || v.first_def > span.end || v.last_use <= span.end)
+        if (st_.loc[id] != kNone || v.first_def < span.start || v.first_def > span.end ||
+            v.last_use <= span.end)
             continue;
-        Word home = v.needs_y && frame_ ? bytecode::y_reg(static_cast<uint64_t>(v.y_slot)) : take_x();
+        Word home =
+            v.needs_y && frame_ ? bytecode::y_reg(static_cast<uint64_t>(v.y_slot)) : take_x();
         j.exported.emplace_back(id, home);
         j.state.loc[id] = home;
     }
@@ -182,7 +189,8 @@ Join FnGen::make_join(const Node* span_node, Value consumed) {
 
 void FnGen::end_branch(Join& j, Value result) {
     std::vector<std::pair<Word, Word>> moves;
-    moves.emplace_back(result.op == kNone ? bytecode::operand(OperandKind::Nil, 0) : result.op, j.result);
+    moves.emplace_back(result.op == kNone ? bytecode::operand(OperandKind::Nil, 0) : result.op,
+                       j.result);
     for (auto [id, home] : j.exported) {
         Word loc = st_.loc[id];
         moves.emplace_back(loc == kNone ? bytecode::operand(OperandKind::Nil, 0) : loc, home);
@@ -235,7 +243,8 @@ std::vector<Row> clause_rows(std::span<Node* const> clauses, const Scope* scope)
         Row row;
         row.clause = cl;
         row.scope = scope;
-        for (const Node* p : ast::clause_patterns(cl)->children()) row.pats.push_back(p);
+        for (const Node* p : ast::clause_patterns(cl)->children())
+            row.pats.push_back(p);
         rows.push_back(std::move(row));
     }
     return rows;
@@ -243,8 +252,9 @@ std::vector<Row> clause_rows(std::span<Node* const> clauses, const Scope* scope)
 
 }  // namespace
 
-void FnGen::clauses_with_join(const Node* span_node, std::vector<Row>& rows, std::vector<Word>& cols,
-                              uint32_t fail, bool is_tail, Value consumed, bool receive, Value* result) {
+void FnGen::clauses_with_join(const Node* span_node, std::vector<Row>& rows,
+                              std::vector<Word>& cols, uint32_t fail, bool is_tail, Value consumed,
+                              bool receive, Value* result) {
     RegSet outer = st_.used;
     if (consumed.temp && is_x(consumed.op)) outer.remove(reg_index(consumed.op));
     if (is_tail) {
@@ -392,17 +402,17 @@ Value FnGen::try_expr(const Node* e) {
     if (after != nullptr) {
         after_slot = alloc_y_temp();
         after_handler = new_label();
-        emit(Opcode::try_, {bytecode::y_reg(after_slot), after_handler});
+        emit(Opcode::try_, {after_slot, after_handler});
     }
     uint32_t slot = 0;
     uint32_t handler = 0;
     if (has_catch) {
         slot = alloc_y_temp();
         handler = new_label();
-        emit(Opcode::try_, {bytecode::y_reg(slot), handler});
+        emit(Opcode::try_, {slot, handler});
     }
     Value v = body(e->kid(0), false);
-    if (has_catch) emit(Opcode::try_end, {bytecode::y_reg(slot)});
+    if (has_catch) emit(Opcode::try_end, {slot});
     State at_handler = st_;
     Join j = make_join(e, v);
     RegSet outer = j.state.used;
@@ -422,13 +432,14 @@ Value FnGen::try_expr(const Node* e) {
         st_.valid.clear();
         for (Word& loc : st_.loc)
             if (is_x(loc)) loc = kNone;
-        emit(Opcode::try_case, {bytecode::y_reg(slot)});
+        emit(Opcode::try_case, {slot});
         for (uint32_t r = 0; r < 3; ++r) {
             st_.used.add(r);
             st_.valid.add(r);
         }
         std::vector<Row> rows;
-        for (const Node* cl : catches->children()) rows.push_back(catch_row(c_, cl, scope_));
+        for (const Node* cl : catches->children())
+            rows.push_back(catch_row(c_, cl, scope_));
         uint32_t reraise = new_label();
         CaseLeaf leaf(*this, &j, false, RegSet{});
         match(std::move(rows), {bytecode::x_reg(0), bytecode::x_reg(1)}, reraise, leaf);
@@ -440,7 +451,7 @@ Value FnGen::try_expr(const Node* e) {
     Value result{j.result, true};
     if (after == nullptr) return result;
 
-    emit(Opcode::try_end, {bytecode::y_reg(after_slot)});
+    emit(Opcode::try_end, {after_slot});
     uint32_t saved = alloc_y_temp();
     emit(Opcode::move, {result.op, bytecode::y_reg(saved)});
     release(result);
@@ -453,7 +464,7 @@ Value FnGen::try_expr(const Node* e) {
     st_.valid.clear();
     for (Word& loc : st_.loc)
         if (is_x(loc)) loc = kNone;
-    emit(Opcode::try_case, {bytecode::y_reg(after_slot)});
+    emit(Opcode::try_case, {after_slot});
     uint32_t reason = alloc_y_temp();
     uint32_t trace = alloc_y_temp();
     emit(Opcode::move, {bytecode::x_reg(1), bytecode::y_reg(reason)});
@@ -471,12 +482,12 @@ Value FnGen::try_expr(const Node* e) {
 Value FnGen::catch_expr(const Node* e) {
     uint32_t slot = alloc_y_temp();
     uint32_t handler = new_label();
-    emit(Opcode::catch_, {bytecode::y_reg(slot), handler});
+    emit(Opcode::catch_, {slot, handler});
     Value v = expr(e->kid(0));
     release(v);
     move_into(v, bytecode::x_reg(0));
     place(handler);
-    emit(Opcode::catch_end, {bytecode::y_reg(slot)});
+    emit(Opcode::catch_end, {slot});
     free_y_temp(slot);
     after_call();
     return {bytecode::x_reg(0), true};

@@ -153,7 +153,8 @@ void FnGen::ret(Value v) {
 
 Value FnGen::body(const Node* b, bool is_tail) {
     size_t n = b->num_kids;
-    for (size_t i = 0; i + 1 < n; ++i) release(expr(b->kid(i)));
+    for (size_t i = 0; i + 1 < n; ++i)
+        release(expr(b->kid(i)));
     if (n == 0) return {atom_op("ok"), false};
     if (is_tail) {
         tail(b->kid(n - 1));
@@ -215,14 +216,16 @@ void constructor_leaves(Compiler& c, const Node* n, std::vector<const Node*>& le
         return;
     }
     if (n->kind == Kind::Record) n = c.lower_record(n, false);
-    for (const Node* k : n->children()) constructor_leaves(c, k, leaves);
+    for (const Node* k : n->children())
+        constructor_leaves(c, k, leaves);
 }
 
 uint64_t constructor_words(Compiler& c, const Node* n) {
     if (!is_constructor(c, n)) return 0;
     if (n->kind == Kind::Record) n = c.lower_record(n, false);
     uint64_t words = n->kind == Kind::Cons ? 2 : n->num_kids + 1;
-    for (const Node* k : n->children()) words += constructor_words(c, k);
+    for (const Node* k : n->children())
+        words += constructor_words(c, k);
     return words;
 }
 
@@ -242,14 +245,17 @@ Value FnGen::construct(const Node* e) {
         if (!is_constructor(c_, node)) return vals[cursor++];
         if (node->kind == Kind::Record) node = c_.lower_record(node, false);
         std::vector<Value> kids;
-        for (const Node* k : node->children()) kids.push_back(self(self, k));
-        for (Value v : kids) release(v);
+        for (const Node* k : node->children())
+            kids.push_back(self(self, k));
+        for (Value v : kids)
+            release(v);
         Value dst = temp_x();
         if (node->kind == Kind::Cons) {
             emit(Opcode::put_list, {kids[0].op, kids[1].op, dst.op});
         } else {
             std::vector<Word> args{dst.op, kids.size()};
-            for (Value v : kids) args.push_back(v.op);
+            for (Value v : kids)
+                args.push_back(v.op);
             emit_vec(Opcode::put_tuple2, args);
         }
         return dst;
@@ -265,7 +271,8 @@ Value FnGen::call(const Node* e, bool is_tail) {
     switch (t.kind) {
         case CallKind::Bif:
         case CallKind::GcBif:
-            return bif_call(t.kind == CallKind::Bif ? Opcode::bif1 : Opcode::gc_bif1, e, t.name, args);
+            return bif_call(t.kind == CallKind::Bif ? Opcode::bif1 : Opcode::gc_bif1, e, t.name,
+                            args);
         case CallKind::IsRecord:
             return bool_from_test(e);
         default:
@@ -279,10 +286,13 @@ Value FnGen::call(const Node* e, bool is_tail) {
     }
     std::vector<Value> vals = operands(args);
     std::vector<std::pair<Word, Word>> moves;
-    for (size_t i = 0; i < vals.size(); ++i) moves.emplace_back(vals[i].op, bytecode::x_reg(i));
-    for (Value v : vals) release(v);
+    for (size_t i = 0; i < vals.size(); ++i)
+        moves.emplace_back(vals[i].op, bytecode::x_reg(i));
+    for (Value v : vals)
+        release(v);
     parallel_move(std::move(moves));
-    for (size_t i = 0; i < vals.size(); ++i) st_.used.add(static_cast<uint32_t>(i));
+    for (size_t i = 0; i < vals.size(); ++i)
+        st_.used.add(static_cast<uint32_t>(i));
     line_at(e);
     Word target = 0;
     if (t.kind == CallKind::Local) {
@@ -335,7 +345,8 @@ Value FnGen::call(const Node* e, bool is_tail) {
 
 // A guard BIF or operator as an instruction. In a guard it jumps to the
 // guard's fail label instead of raising.
-Value FnGen::bif_call(Opcode op, const Node* at, std::string_view name, const std::vector<const Node*>& args) {
+Value FnGen::bif_call(Opcode op, const Node* at, std::string_view name,
+                      const std::vector<const Node*>& args) {
     std::vector<Value> vals = operands(args);
     uint32_t arity = static_cast<uint32_t>(args.size());
     Word import = import_op("erlang", name, arity);
@@ -343,12 +354,15 @@ Value FnGen::bif_call(Opcode op, const Node* at, std::string_view name, const st
     if (fail == 0) line_at(at);
     bool gc = op == Opcode::gc_bif1;
     uint32_t n = gc ? live() : 0;
-    for (Value v : vals) release(v);
+    for (Value v : vals)
+        release(v);
     Value dst = temp_x();
     if (gc) {
-        static constexpr Opcode gc_ops[] = {Opcode::gc_bif1, Opcode::gc_bif1, Opcode::gc_bif2, Opcode::gc_bif3};
+        static constexpr Opcode gc_ops[] = {Opcode::gc_bif1, Opcode::gc_bif1, Opcode::gc_bif2,
+                                            Opcode::gc_bif3};
         std::vector<Word> words{fail, n, import};
-        for (Value v : vals) words.push_back(v.op);
+        for (Value v : vals)
+            words.push_back(v.op);
         words.push_back(dst.op);
         emit_vec(gc_ops[std::min<uint32_t>(arity, 3)], words);
         after_gc(n);
@@ -367,11 +381,13 @@ Value FnGen::bif_call(Opcode op, const Node* at, std::string_view name, const st
 
 Value FnGen::binary_op(const Node* e, bool is_tail) {
     token::Kind op = e->op;
-    if (op == token::Kind::KwAndalso || op == token::Kind::KwOrelse) return andalso_expr(e, is_tail);
+    if (op == token::Kind::KwAndalso || op == token::Kind::KwOrelse)
+        return andalso_expr(e, is_tail);
     std::vector<const Node*> args{e->kid(0), e->kid(1)};
     if (op == token::Kind::Bang) {
         std::vector<Value> vals = operands(args);
-        for (Value v : vals) release(v);
+        for (Value v : vals)
+            release(v);
         parallel_move({{vals[0].op, bytecode::x_reg(0)}, {vals[1].op, bytecode::x_reg(1)}});
         line_at(e);
         emit(Opcode::send, {});
@@ -380,7 +396,8 @@ Value FnGen::binary_op(const Node* e, bool is_tail) {
     }
     if (op == token::Kind::PlusPlus || op == token::Kind::MinusMinus) {
         std::vector<Value> vals = operands(args);
-        for (Value v : vals) release(v);
+        for (Value v : vals)
+            release(v);
         parallel_move({{vals[0].op, bytecode::x_reg(0)}, {vals[1].op, bytecode::x_reg(1)}});
         line_at(e);
         Word import = import_op("erlang", op_name(op), 2);
@@ -441,7 +458,7 @@ Value FnGen::make_fun(const Node* e) {
 // erlang:make_fun/3.
 Value FnGen::fun_ref(const Node* e, bool is_tail) {
     if (e->num_kids == 0) {
-        uint32_t lambda = c_.local_fun_lambda(e->text, static_cast<uint32_t>(e->int_value));
+        uint32_t lambda = c_.local_fun_lambda(e);
         uint32_t n = live();
         emit(Opcode::test_heap, {2, n});
         after_gc(n);
@@ -450,8 +467,11 @@ Value FnGen::fun_ref(const Node* e, bool is_tail) {
         return dst;
     }
     std::vector<Value> vals = operands({e->kid(0), e->kid(1), e->kid(2)});
-    for (Value v : vals) release(v);
-    parallel_move({{vals[0].op, bytecode::x_reg(0)}, {vals[1].op, bytecode::x_reg(1)}, {vals[2].op, bytecode::x_reg(2)}});
+    for (Value v : vals)
+        release(v);
+    parallel_move({{vals[0].op, bytecode::x_reg(0)},
+                   {vals[1].op, bytecode::x_reg(1)},
+                   {vals[2].op, bytecode::x_reg(2)}});
     Word import = import_op("erlang", "make_fun", 3);
     if (is_tail) {
         if (frame_) {
@@ -478,10 +498,12 @@ Value FnGen::map_expr(const Node* e) {
     Literal empty;
     empty.kind = Literal::Kind::Map;
     uint32_t n = live();
-    for (Value v : vals) release(v);
+    for (Value v : vals)
+        release(v);
     Value dst = temp_x();
     std::vector<Word> args{guard_fail_, c_.literal_op(empty), dst.op, n, vals.size() / 2};
-    for (Value v : vals) args.push_back(v.op);
+    for (Value v : vals)
+        args.push_back(v.op);
     emit_vec(Opcode::put_map_assoc, args);
     after_gc(n);
     st_.valid.add(reg_index(dst.op));
@@ -502,20 +524,23 @@ Value FnGen::map_update(const Node* e) {
     while (i < e->num_kids) {
         token::Kind kind = e->kid(i)->op;
         size_t j = i;
-        while (j < e->num_kids && e->kid(j)->op == kind) ++j;
+        while (j < e->num_kids && e->kid(j)->op == kind)
+            ++j;
         if (guard_fail_ == 0) line_at(e);
         uint32_t n = live();
         release(cur);
         bool last = j == e->num_kids;
         if (last)
-            for (size_t k = 1; k < vals.size(); ++k) release(vals[k]);
+            for (size_t k = 1; k < vals.size(); ++k)
+                release(vals[k]);
         Value dst = temp_x();
         std::vector<Word> args{guard_fail_, cur.op, dst.op, n, j - i};
         for (size_t k = i; k < j; ++k) {
             args.push_back(vals[2 * k - 1].op);
             args.push_back(vals[2 * k].op);
         }
-        emit_vec(kind == token::Kind::ColonEq ? Opcode::put_map_exact : Opcode::put_map_assoc, args);
+        emit_vec(kind == token::Kind::ColonEq ? Opcode::put_map_exact : Opcode::put_map_assoc,
+                 args);
         after_gc(n);
         st_.valid.add(reg_index(dst.op));
         cur = dst;
@@ -559,7 +584,8 @@ Value FnGen::record_access(const Node* e) {
 Value FnGen::record_update(const Node* e) {
     const RecordInfo* info = c_.record(e->text);
     std::vector<const Node*> kids{e->kid(0)};
-    for (size_t i = 1; i < e->num_kids; ++i) kids.push_back(e->kid(i)->kid(0));
+    for (size_t i = 1; i < e->num_kids; ++i)
+        kids.push_back(e->kid(i)->kid(0));
     std::vector<Value> vals = operands(kids);
     Value rec = vals[0];
     if (info == nullptr) return rec;
@@ -582,11 +608,14 @@ Value FnGen::record_update(const Node* e) {
     emit(Opcode::test_heap, {size + 1, n});
     after_gc(n);
     release(rec);
-    for (Value v : elements) release(v);
-    for (size_t i = 1; i < vals.size(); ++i) release(vals[i]);
+    for (Value v : elements)
+        release(v);
+    for (size_t i = 1; i < vals.size(); ++i)
+        release(vals[i]);
     Value dst = temp_x();
     std::vector<Word> args{dst.op, size};
-    for (Value v : elements) args.push_back(v.op);
+    for (Value v : elements)
+        args.push_back(v.op);
     emit_vec(Opcode::put_tuple2, args);
     return dst;
 }

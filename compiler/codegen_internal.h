@@ -46,7 +46,8 @@ using bytecode::Opcode;
 using Word = uint64_t;
 
 constexpr uint32_t kMaxX = 1024;
-constexpr Word kNone = ~Word(0);  // no operand / unbound variable
+constexpr Word kNone = ~Word(0);           // no operand / unbound variable
+constexpr Word kFrameSize = ~Word(0) - 1;  // placeholder: the clause's frame size
 
 inline bool is_x(Word op) {
     return op != kNone && bytecode::operand_kind(op) == bytecode::OperandKind::X;
@@ -81,7 +82,8 @@ struct RegSet {
         return 0;
     }
     void intersect(const RegSet& other) {
-        for (size_t i = 0; i < bits.size(); ++i) bits[i] &= other.bits[i];
+        for (size_t i = 0; i < bits.size(); ++i)
+            bits[i] &= other.bits[i];
     }
 };
 
@@ -152,13 +154,13 @@ struct FunctionJob {
 
 // How a call is compiled.
 enum class CallKind : uint8_t {
-    Local,       // call label
-    Remote,      // call_ext import
-    Bif,         // bif0/1/2 (a guard BIF; fail label in guards)
-    GcBif,       // gc_bif1/2/3
-    IsRecord,    // is_record(X, r) / is_record(X, r, N): is_tagged_tuple
-    DynRemote,   // M:F(...) with non-literal M or F: apply
-    Fun,         // F(...): call_fun
+    Local,      // call label
+    Remote,     // call_ext import
+    Bif,        // bif0/1/2 (a guard BIF; fail label in guards)
+    GcBif,      // gc_bif1/2/3
+    IsRecord,   // is_record(X, r) / is_record(X, r, N): is_tagged_tuple
+    DynRemote,  // M:F(...) with non-literal M or F: apply
+    Fun,        // F(...): call_fun
 };
 
 struct CallTarget {
@@ -210,7 +212,7 @@ class Compiler {
                                     const std::string& parent);
     const FunLowering& lower_fun(const Node* fun, const std::vector<std::string_view>& bound,
                                  const std::string& parent);
-    uint32_t local_fun_lambda(std::string_view name, uint32_t arity);
+    uint32_t local_fun_lambda(const Node* ref);
 
     // ---- synthesised AST
     Node* synth(Kind kind, const Node* at, std::initializer_list<const Node*> kids = {});
@@ -254,16 +256,17 @@ class Compiler {
 
 // Scans one clause (see codegen_scan.cpp). `prebound`: names bound at entry
 // (a lambda's free variables and its own name).
-void scan_clause(Compiler& compiler, const Node* clause, const std::vector<std::string_view>& prebound,
-                 const std::string& parent, Scope& scope);
+void scan_clause(Compiler& compiler, const Node* clause,
+                 const std::vector<std::string_view>& prebound, const std::string& parent,
+                 Scope& scope);
 
 // True for an expression allowed in a guard (for comprehension filters).
 bool is_guard_expr(const Compiler& compiler, const Node* e);
 
 // The register state at one point of the emitted code.
 struct State {
-    RegSet used;   // X registers holding values still needed
-    RegSet valid;  // X registers holding a term of this process
+    RegSet used;            // X registers holding values still needed
+    RegSet valid;           // X registers holding a term of this process
     std::vector<Word> loc;  // per variable of the current scope; kNone = unbound
 };
 
@@ -402,12 +405,12 @@ class FnGen {
     State st_;
     Scope* scope_ = nullptr;
     std::vector<Scope> scopes_;
-    bool frame_ = false;           // a frame is allocated on this path
-    bool shadow_heads_ = false;    // binding a fun head: names shadow
-    uint32_t guard_fail_ = 0;      // in a guard: where a failing BIF jumps
+    bool frame_ = false;         // a frame is allocated on this path
+    bool shadow_heads_ = false;  // binding a fun head: names shadow
+    uint32_t guard_fail_ = 0;    // in a guard: where a failing BIF jumps
     uint32_t last_line_ = 0;
     std::vector<size_t> frame_patches_;
-    std::vector<bool> y_temps_;    // in use, above the static slots
+    std::vector<bool> y_temps_;  // in use, above the static slots
     uint32_t frame_size_ = 0;
     std::map<std::pair<uint16_t, Word>, uint32_t> fail_blocks_;
     std::vector<std::pair<uint32_t, std::pair<Opcode, Word>>> pending_fails_;

@@ -43,7 +43,8 @@ std::pair<uint32_t, size_t> first_code_point(std::string_view s) {
     size_t n = b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4;
     n = std::min(n, s.size());
     uint32_t cp = n == 1 ? b : b & (0x7F >> n);
-    for (size_t i = 1; i < n; ++i) cp = cp << 6 | (static_cast<uint8_t>(s[i]) & 0x3F);
+    for (size_t i = 1; i < n; ++i)
+        cp = cp << 6 | (static_cast<uint8_t>(s[i]) & 0x3F);
     return {cp, n};
 }
 
@@ -67,7 +68,8 @@ void FnGen::normalize(std::vector<Row>& rows, std::vector<Word>& cols, size_t r)
                 if (b->kind == Kind::Var) std::swap(a, b);
                 if (a->kind != Kind::Var) {
                     cols.push_back(cols[c]);
-                    for (Row& row : rows) row.pats.push_back(nullptr);
+                    for (Row& row : rows)
+                        row.pats.push_back(nullptr);
                     rows[r].pats.back() = a;
                     a = nullptr;
                 }
@@ -108,7 +110,8 @@ const Node* FnGen::append_pattern(const Node* p) {
         }
     }
     const Node* tail = p->kid(1);
-    for (size_t i = heads.size(); i-- > 0;) tail = c_.synth(Kind::Cons, p, {heads[i], tail});
+    for (size_t i = heads.size(); i-- > 0;)
+        tail = c_.synth(Kind::Cons, p, {heads[i], tail});
     return tail;
 }
 
@@ -130,9 +133,11 @@ void FnGen::match(std::vector<Row> rows, std::vector<Word> cols, uint32_t fail, 
             emit(Opcode::jump, {fail});
             return;
         }
-        for (size_t r = 0; r < rows.size(); ++r) normalize(rows, cols, r);
+        for (size_t r = 0; r < rows.size(); ++r)
+            normalize(rows, cols, r);
         size_t col = 0;
-        while (col < cols.size() && rows[0].pats[col] == nullptr) ++col;
+        while (col < cols.size() && rows[0].pats[col] == nullptr)
+            ++col;
         State saved = st_;
         if (col == cols.size()) {
             uint32_t next = rows.size() > 1 ? new_label() : fail;
@@ -145,7 +150,8 @@ void FnGen::match(std::vector<Row> rows, std::vector<Word> cols, uint32_t fail, 
         }
         size_t run = 1;
         if (rows[0].pats[col]->kind != Kind::Map) {
-            while (run < rows.size() && rows[run].pats[col] != nullptr && rows[run].pats[col]->kind != Kind::Map)
+            while (run < rows.size() && rows[run].pats[col] != nullptr &&
+                   rows[run].pats[col]->kind != Kind::Map)
                 ++run;
         }
         uint32_t rest = run < rows.size() ? new_label() : fail;
@@ -178,7 +184,8 @@ Key key_of(Compiler& c, const Node* p) {
         default:
             break;
     }
-    if (lit->kind == Literal::Kind::Tuple) return {Cat::Tuple, 0, static_cast<uint32_t>(lit->elements.size())};
+    if (lit->kind == Literal::Kind::Tuple)
+        return {Cat::Tuple, 0, static_cast<uint32_t>(lit->elements.size())};
     return {Cat::Lit, op};
 }
 
@@ -205,7 +212,8 @@ std::vector<const Node*> FnGen::sub_patterns(const Node* p) {
 
 // Replaces column `col` by the parts of the value there: `parts` are the
 // registers (kNone where no row needs the part).
-static void expand(std::vector<Row>& rows, std::vector<Word>& cols, size_t col, const std::vector<Word>& parts,
+static void expand(std::vector<Row>& rows, std::vector<Word>& cols, size_t col,
+                   const std::vector<Word>& parts,
                    const std::vector<std::vector<const Node*>>& subs) {
     cols.erase(cols.begin() + static_cast<ptrdiff_t>(col));
     cols.insert(cols.begin() + static_cast<ptrdiff_t>(col), parts.begin(), parts.end());
@@ -216,11 +224,13 @@ static void expand(std::vector<Row>& rows, std::vector<Word>& cols, size_t col, 
     }
 }
 
-void FnGen::dispatch(std::vector<Row> rows, std::vector<Word> cols, size_t col, uint32_t fail, Leaf& leaf) {
+void FnGen::dispatch(std::vector<Row> rows, std::vector<Word> cols, size_t col, uint32_t fail,
+                     Leaf& leaf) {
     std::vector<std::pair<Key, std::vector<Row>>> groups;
     for (Row& row : rows) {
         Key k = key_of(c_, row.pats[col]);
-        auto it = std::find_if(groups.begin(), groups.end(), [&](auto& g) { return same_group(g.first, k); });
+        auto it = std::find_if(groups.begin(), groups.end(),
+                               [&](auto& g) { return same_group(g.first, k); });
         if (it == groups.end()) {
             groups.emplace_back(k, std::vector<Row>{});
             it = groups.end() - 1;
@@ -239,12 +249,14 @@ void FnGen::dispatch(std::vector<Row> rows, std::vector<Word> cols, size_t col, 
                 break;
             case Cat::Nil:
                 emit(Opcode::is_nil, {next, occ});
-                for (Row& row : group) row.pats[col] = nullptr;
+                for (Row& row : group)
+                    row.pats[col] = nullptr;
                 match(std::move(group), cols, fail, leaf);
                 break;
             case Cat::Lit:
                 emit(Opcode::is_eq_exact, {next, occ, groups[g].first.value});
-                for (Row& row : group) row.pats[col] = nullptr;
+                for (Row& row : group)
+                    row.pats[col] = nullptr;
                 match(std::move(group), cols, fail, leaf);
                 break;
             case Cat::Cons:
@@ -263,8 +275,8 @@ void FnGen::dispatch(std::vector<Row> rows, std::vector<Word> cols, size_t col, 
 }
 
 // Atoms and integers: is_eq_exact for one value, else a select_val.
-void FnGen::select_values(std::vector<Row> rows, std::vector<Word> cols, size_t col, uint32_t next, uint32_t fail,
-                          Leaf& leaf) {
+void FnGen::select_values(std::vector<Row> rows, std::vector<Word> cols, size_t col, uint32_t next,
+                          uint32_t fail, Leaf& leaf) {
     std::vector<Word> values;
     std::map<Word, std::vector<Row>> by_value;
     for (Row& row : rows) {
@@ -297,8 +309,8 @@ void FnGen::select_values(std::vector<Row> rows, std::vector<Word> cols, size_t 
 
 // Tuples: one arity is a test_arity (or is_tagged_tuple when every row has
 // the same atom first), several a select_tuple_arity.
-void FnGen::select_tuples(std::vector<Row> rows, std::vector<Word> cols, size_t col, uint32_t next, uint32_t fail,
-                          Leaf& leaf) {
+void FnGen::select_tuples(std::vector<Row> rows, std::vector<Word> cols, size_t col, uint32_t next,
+                          uint32_t fail, Leaf& leaf) {
     Word occ = cols[col];
     std::vector<uint32_t> arities;
     std::map<uint32_t, std::vector<Row>> by_arity;
@@ -314,7 +326,8 @@ void FnGen::select_tuples(std::vector<Row> rows, std::vector<Word> cols, size_t 
         bool tagged = arity > 0;
         for (Row& row : group) {
             const Node* first = arity > 0 ? sub_patterns(row.pats[col])[0] : nullptr;
-            if (first == nullptr || first->kind != Kind::Atom || (!tag.empty() && tag != first->text)) {
+            if (first == nullptr || first->kind != Kind::Atom ||
+                (!tag.empty() && tag != first->text)) {
                 tagged = false;
                 break;
             }
@@ -348,12 +361,13 @@ void FnGen::select_tuples(std::vector<Row> rows, std::vector<Word> cols, size_t 
 
 // The value at `col` passed its test: take out the parts some row needs
 // (get_list / get_hd / get_tl / get_tuple_element) and match on.
-void FnGen::take_apart(std::vector<Row> rows, std::vector<Word> cols, size_t col, uint32_t fail, Leaf& leaf,
-                       bool skip_first) {
+void FnGen::take_apart(std::vector<Row> rows, std::vector<Word> cols, size_t col, uint32_t fail,
+                       Leaf& leaf, bool skip_first) {
     Word occ = cols[col];
     bool is_list = key_of(c_, rows[0].pats[col]).cat == Cat::Cons;
     std::vector<std::vector<const Node*>> subs;
-    for (Row& row : rows) subs.push_back(sub_patterns(row.pats[col]));
+    for (Row& row : rows)
+        subs.push_back(sub_patterns(row.pats[col]));
     size_t n = subs[0].size();
     std::vector<bool> needed(n, false);
     for (size_t r = 0; r < rows.size(); ++r)
@@ -361,7 +375,8 @@ void FnGen::take_apart(std::vector<Row> rows, std::vector<Word> cols, size_t col
             if (pattern_needed(subs[r][i], rows[r].scope)) needed[i] = true;
     if (skip_first) {
         needed[0] = false;
-        for (auto& s : subs) s[0] = nullptr;
+        for (auto& s : subs)
+            s[0] = nullptr;
     }
     std::vector<Word> parts(n, kNone);
     for (size_t i = 0; i < n; ++i)
@@ -384,8 +399,8 @@ void FnGen::take_apart(std::vector<Row> rows, std::vector<Word> cols, size_t col
 
 // #{K := P, ...}: is_map, then get_map_elements for the keys whose value
 // some pattern needs (has_map_fields for the others).
-void FnGen::map_pattern(std::vector<Row> rows, std::vector<Word> cols, size_t col, uint32_t next, uint32_t fail,
-                        Leaf& leaf) {
+void FnGen::map_pattern(std::vector<Row> rows, std::vector<Word> cols, size_t col, uint32_t next,
+                        uint32_t fail, Leaf& leaf) {
     Word occ = cols[col];
     const Node* p = rows[0].pats[col];
     emit(Opcode::is_map, {next, occ});
@@ -411,7 +426,8 @@ void FnGen::map_pattern(std::vector<Row> rows, std::vector<Word> cols, size_t co
     }
     if (get[2] > 0) emit_vec(Opcode::get_map_elements, get);
     if (has[2] > 0) emit_vec(Opcode::has_map_fields, has);
-    for (Value k : keys) release(k);
+    for (Value k : keys)
+        release(k);
     expand(rows, cols, col, parts, {subs});
     match(std::move(rows), std::move(cols), fail, leaf);
 }
@@ -453,7 +469,8 @@ void FnGen::guard(const Node* g, uint32_t fail) {
         uint32_t next = last ? fail : new_label();
         st_ = entry;
         guard_fail_ = next;
-        for (const Node* t : g->kid(i)->children()) test(t, next);
+        for (const Node* t : g->kid(i)->children())
+            test(t, next);
         valid.intersect(st_.valid);
         if (!last) {
             emit(Opcode::jump, {ok});
@@ -475,10 +492,14 @@ struct Comparison {
 };
 
 constexpr Comparison kComparisons[] = {
-    {token::Kind::Lt, Opcode::is_lt, false},        {token::Kind::Gt, Opcode::is_lt, true},
-    {token::Kind::GtEq, Opcode::is_ge, false},      {token::Kind::EqLt, Opcode::is_ge, true},
-    {token::Kind::EqEq, Opcode::is_eq, false},      {token::Kind::SlashEq, Opcode::is_ne, false},
-    {token::Kind::EqColonEq, Opcode::is_eq_exact, false}, {token::Kind::EqSlashEq, Opcode::is_ne_exact, false},
+    {token::Kind::Lt, Opcode::is_lt, false},
+    {token::Kind::Gt, Opcode::is_lt, true},
+    {token::Kind::GtEq, Opcode::is_ge, false},
+    {token::Kind::EqLt, Opcode::is_ge, true},
+    {token::Kind::EqEq, Opcode::is_eq, false},
+    {token::Kind::SlashEq, Opcode::is_ne, false},
+    {token::Kind::EqColonEq, Opcode::is_eq_exact, false},
+    {token::Kind::EqSlashEq, Opcode::is_ne_exact, false},
 };
 
 const Comparison* comparison(const Node* e) {
@@ -512,15 +533,31 @@ struct TypeTest {
 };
 
 constexpr TypeTest kTypeTests[] = {
-    {"is_integer", Opcode::is_integer}, {"is_float", Opcode::is_float},     {"is_number", Opcode::is_number},
-    {"is_atom", Opcode::is_atom},       {"is_pid", Opcode::is_pid},         {"is_reference", Opcode::is_reference},
-    {"is_port", Opcode::is_port},       {"is_list", Opcode::is_list},       {"is_tuple", Opcode::is_tuple},
-    {"is_binary", Opcode::is_binary},   {"is_bitstring", Opcode::is_bitstring}, {"is_boolean", Opcode::is_boolean},
-    {"is_map", Opcode::is_map},         {"is_function", Opcode::is_function},
-    {"integer", Opcode::is_integer},    {"float", Opcode::is_float},        {"number", Opcode::is_number},
-    {"atom", Opcode::is_atom},          {"pid", Opcode::is_pid},            {"reference", Opcode::is_reference},
-    {"port", Opcode::is_port},          {"list", Opcode::is_list},          {"tuple", Opcode::is_tuple},
-    {"binary", Opcode::is_binary},      {"function", Opcode::is_function},
+    {"is_integer", Opcode::is_integer},
+    {"is_float", Opcode::is_float},
+    {"is_number", Opcode::is_number},
+    {"is_atom", Opcode::is_atom},
+    {"is_pid", Opcode::is_pid},
+    {"is_reference", Opcode::is_reference},
+    {"is_port", Opcode::is_port},
+    {"is_list", Opcode::is_list},
+    {"is_tuple", Opcode::is_tuple},
+    {"is_binary", Opcode::is_binary},
+    {"is_bitstring", Opcode::is_bitstring},
+    {"is_boolean", Opcode::is_boolean},
+    {"is_map", Opcode::is_map},
+    {"is_function", Opcode::is_function},
+    {"integer", Opcode::is_integer},
+    {"float", Opcode::is_float},
+    {"number", Opcode::is_number},
+    {"atom", Opcode::is_atom},
+    {"pid", Opcode::is_pid},
+    {"reference", Opcode::is_reference},
+    {"port", Opcode::is_port},
+    {"list", Opcode::is_list},
+    {"tuple", Opcode::is_tuple},
+    {"binary", Opcode::is_binary},
+    {"function", Opcode::is_function},
 };
 
 }  // namespace
@@ -530,7 +567,8 @@ void FnGen::compare(Opcode test, bool swap, const Node* e, uint32_t fail) {
     Word a = vals[swap ? 1 : 0].op;
     Word b = vals[swap ? 0 : 1].op;
     emit(test, {fail, a, b});
-    for (Value v : vals) release(v);
+    for (Value v : vals)
+        release(v);
 }
 
 // Emits code that falls through when `e` is true and jumps to `fail`
@@ -594,7 +632,8 @@ void FnGen::test(const Node* e, uint32_t fail) {
 bool FnGen::test_call(const Node* e, uint32_t fail, bool negate) {
     CallTarget t = c_.classify_call(e);
     bool erlang = t.kind == CallKind::Bif || t.kind == CallKind::IsRecord ||
-                  (t.kind == CallKind::Remote && e->kid(0)->kind == Kind::Atom && c_.local(t.name, t.arity) == nullptr);
+                  (t.kind == CallKind::Remote && e->kid(0)->kind == Kind::Atom &&
+                   c_.local(t.name, t.arity) == nullptr);
     if (!erlang) return false;
     std::vector<Word> args;
     Opcode op = Opcode::label;
@@ -626,7 +665,8 @@ bool FnGen::test_call(const Node* e, uint32_t fail, bool negate) {
     }
     args.insert(args.begin(), target);
     emit_vec(op, args);
-    for (Value v : vals) release(v);
+    for (Value v : vals)
+        release(v);
     if (negate) {
         emit(Opcode::jump, {fail});
         place(holds);

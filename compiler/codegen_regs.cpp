@@ -15,9 +15,13 @@ using bytecode::OperandKind;
 
 // ---- emission ------------------------------------------------------------------
 
+// A frame size operand (kFrameSize) is recorded for patching.
 void FnGen::emit(Opcode op, std::initializer_list<Word> args) {
     out_.code.push_back(static_cast<Word>(op));
-    out_.code.insert(out_.code.end(), args.begin(), args.end());
+    for (Word w : args) {
+        if (w == kFrameSize) frame_patches_.push_back(out_.code.size());
+        out_.code.push_back(w);
+    }
 }
 
 void FnGen::emit_vec(Opcode op, const std::vector<Word>& args) {
@@ -38,8 +42,7 @@ void FnGen::line_at(const Node* node) {
 
 // The frame size is known when the clause is done: the operand is patched.
 Word FnGen::frame_word() {
-    frame_patches_.push_back(out_.code.size());
-    return 0;
+    return kFrameSize;
 }
 
 // ---- X registers -----------------------------------------------------------------
@@ -115,7 +118,8 @@ void FnGen::after_call() {
 
 uint32_t FnGen::alloc_y_temp() {
     size_t i = 0;
-    while (i < y_temps_.size() && y_temps_[i]) ++i;
+    while (i < y_temps_.size() && y_temps_[i])
+        ++i;
     if (i == y_temps_.size()) y_temps_.push_back(false);
     y_temps_[i] = true;
     uint32_t slot = scope_->y_vars + static_cast<uint32_t>(i);

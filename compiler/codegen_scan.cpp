@@ -32,9 +32,11 @@ class Scanner {
         : c_(c), s_(scope), parent_(std::move(parent)) {}
 
     void clause(const Node* clause, const std::vector<std::string_view>& prebound) {
-        for (std::string_view name : prebound) def(name);
+        for (std::string_view name : prebound)
+            def(name);
         ++pos_;
-        for (const Node* p : ast::clause_patterns(clause)->children()) pattern(p);
+        for (const Node* p : ast::clause_patterns(clause)->children())
+            pattern(p);
         guard(ast::clause_guard(clause));
         body(ast::clause_body(clause), true);
         finish();
@@ -100,7 +102,8 @@ class Scanner {
                 if (p->kid(1) != nullptr) expr(p->kid(1), false);
                 return;
             default:
-                for (const Node* k : p->children()) pattern(k);
+                for (const Node* k : p->children())
+                    pattern(k);
                 return;
         }
     }
@@ -108,12 +111,14 @@ class Scanner {
     void guard(const Node* g) {
         if (g == nullptr) return;
         for (const Node* seq : g->children())
-            for (const Node* t : seq->children()) expr(t, false);
+            for (const Node* t : seq->children())
+                expr(t, false);
     }
 
     void body(const Node* b, bool tail) {
         if (b == nullptr) return;
-        for (size_t i = 0; i < b->num_kids; ++i) expr(b->kid(i), tail && i + 1 == b->num_kids);
+        for (size_t i = 0; i < b->num_kids; ++i)
+            expr(b->kid(i), tail && i + 1 == b->num_kids);
     }
 
     // The operands of one instruction or call: complex ones first, then the
@@ -129,12 +134,15 @@ class Scanner {
         for (const Node* k : kids)
             if (k->kind == Kind::Var) use(k->text, k);
     }
-    void operands(std::span<Node* const> kids) { operands(std::vector<const Node*>(kids.begin(), kids.end())); }
+    void operands(std::span<Node* const> kids) {
+        operands(std::vector<const Node*>(kids.begin(), kids.end()));
+    }
 
     // Leaves of a constructor tree are evaluated together (one test_heap).
     void construct_leaves(const Node* n, std::vector<const Node*>& leaves) {
         if ((n->kind == Kind::Tuple || n->kind == Kind::Cons) && c_.constant(n) == nullptr) {
-            for (const Node* k : n->children()) construct_leaves(k, leaves);
+            for (const Node* k : n->children())
+                construct_leaves(k, leaves);
         } else if (n->kind == Kind::Record && c_.constant(n) == nullptr) {
             construct_leaves(c_.lower_record(n, false), leaves);
         } else {
@@ -161,7 +169,8 @@ class Scanner {
             ops.push_back(e->kid(0)->kid(0));
             ops.push_back(e->kid(0)->kid(1));
         }
-        for (size_t i = 1; i < e->num_kids; ++i) ops.push_back(e->kid(i));
+        for (size_t i = 1; i < e->num_kids; ++i)
+            ops.push_back(e->kid(i));
         if (t.kind == CallKind::IsRecord) ops.resize(1);
         operands(ops);
         if (!clobbers(t.kind)) return;
@@ -175,7 +184,8 @@ class Scanner {
 
     void clauses(std::span<Node* const> cs, bool tail) {
         for (const Node* cl : cs) {
-            for (const Node* p : ast::clause_patterns(cl)->children()) pattern(p);
+            for (const Node* p : ast::clause_patterns(cl)->children())
+                pattern(p);
             guard(ast::clause_guard(cl));
             body(ast::clause_body(cl), tail);
         }
@@ -204,14 +214,17 @@ class Scanner {
         std::vector<uint32_t> read;
         uint32_t first_new = static_cast<uint32_t>(s_.vars.size());
         for (const Node* cl : cs) {
-            for (const Node* p : ast::clause_patterns(cl)->children()) pattern(p);
+            for (const Node* p : ast::clause_patterns(cl)->children())
+                pattern(p);
             guard(ast::clause_guard(cl));
         }
         for (uint32_t id = 0; id < first_new; ++id)
             if (s_.vars[id].last_use >= start) read.push_back(id);
-        for (uint32_t id : read) s_.vars[id].last_use = pos_;
+        for (uint32_t id : read)
+            s_.vars[id].last_use = pos_;
         ++pos_;
-        for (const Node* cl : cs) body(ast::clause_body(cl), tail);
+        for (const Node* cl : cs)
+            body(ast::clause_body(cl), tail);
         if (after != nullptr) body(after->kid(1), tail);
         s_.spans[e] = {start, pos_++};
     }
@@ -232,11 +245,12 @@ class Scanner {
                 body(ast::clause_body(cl), false);
             }
         }
+        // The join of the try's clauses is before its after block.
+        s_.spans[e] = {start, pos_++};
         if (e->kid(3) != nullptr) {
             clobber();  // the after block's handler
             body(e->kid(3), false);
         }
-        s_.spans[e] = {start, pos_++};
     }
 
     void visit(const Node* e, bool tail) {
@@ -269,7 +283,8 @@ class Scanner {
             }
             case Kind::RecordUpdate: {
                 std::vector<const Node*> ops{e->kid(0)};
-                for (size_t i = 1; i < e->num_kids; ++i) ops.push_back(e->kid(i)->kid(0));
+                for (size_t i = 1; i < e->num_kids; ++i)
+                    ops.push_back(e->kid(i)->kid(0));
                 operands(ops);
                 return;
             }
@@ -289,10 +304,13 @@ class Scanner {
             case Kind::BinaryOp:
                 if (e->op == token::Kind::KwAndalso || e->op == token::Kind::KwOrelse) {
                     expr(e->kid(0), false);
+                    uint32_t start = pos_;
                     expr(e->kid(1), tail);
+                    s_.spans[e] = {start, pos_++};
                     return;
                 }
                 operands(e->children());
+                if (e->op == token::Kind::Bang) clobber();  // send: X[0] only survives
                 if (e->op == token::Kind::PlusPlus || e->op == token::Kind::MinusMinus) {
                     if (tail) {
                         s_.tail_calls.insert(e);
@@ -321,7 +339,8 @@ class Scanner {
                 return;
             case Kind::Fun: {
                 const FunLowering& f = c_.lower_fun(e, bound_names(), parent_);
-                for (std::string_view v : f.free) use(v, e);
+                for (std::string_view v : f.free)
+                    use(v, e);
                 return;
             }
             case Kind::ListComp:
@@ -356,7 +375,8 @@ class Scanner {
                 body(e, tail);
                 return;
             default:
-                for (const Node* k : e->children()) expr(k, false);
+                for (const Node* k : e->children())
+                    expr(k, false);
                 return;
         }
     }
@@ -370,13 +390,15 @@ class Scanner {
             v.needs_y = it != s_.clobbers.end() && *it < v.last_use;
             if (v.needs_y) ys.push_back(id);
         }
-        std::sort(ys.begin(), ys.end(),
-                  [&](uint32_t a, uint32_t b) { return s_.vars[a].first_def < s_.vars[b].first_def; });
+        std::sort(ys.begin(), ys.end(), [&](uint32_t a, uint32_t b) {
+            return s_.vars[a].first_def < s_.vars[b].first_def;
+        });
         std::vector<uint32_t> slot_end;  // last use of the slot's current variable
         for (uint32_t id : ys) {
             VarInfo& v = s_.vars[id];
             size_t slot = 0;
-            while (slot < slot_end.size() && slot_end[slot] >= v.first_def) ++slot;
+            while (slot < slot_end.size() && slot_end[slot] >= v.first_def)
+                ++slot;
             if (slot == slot_end.size()) slot_end.push_back(0);
             slot_end[slot] = v.last_use;
             v.y_slot = static_cast<int32_t>(slot);
@@ -402,8 +424,9 @@ bool is_type_test(std::string_view name, size_t arity) {
 
 }  // namespace
 
-void scan_clause(Compiler& compiler, const Node* clause, const std::vector<std::string_view>& prebound,
-                 const std::string& parent, Scope& scope) {
+void scan_clause(Compiler& compiler, const Node* clause,
+                 const std::vector<std::string_view>& prebound, const std::string& parent,
+                 Scope& scope) {
     Scanner(compiler, scope, parent).clause(clause, prebound);
 }
 
@@ -424,7 +447,8 @@ bool is_guard_expr(const Compiler& compiler, const Node* e) {
                 if (!is_guard_expr(compiler, k)) return false;
             return true;
         case Kind::BinaryOp:
-            if (e->op == token::Kind::Bang || e->op == token::Kind::PlusPlus || e->op == token::Kind::MinusMinus)
+            if (e->op == token::Kind::Bang || e->op == token::Kind::PlusPlus ||
+                e->op == token::Kind::MinusMinus)
                 return false;
             return is_guard_expr(compiler, e->kid(0)) && is_guard_expr(compiler, e->kid(1));
         case Kind::RecordAccess:
@@ -433,8 +457,10 @@ bool is_guard_expr(const Compiler& compiler, const Node* e) {
             return true;
         case Kind::Call: {
             CallTarget t = compiler.classify_call(e);
-            bool ok = t.kind == CallKind::Bif || t.kind == CallKind::GcBif || t.kind == CallKind::IsRecord ||
-                      (t.kind == CallKind::Remote && t.module == "erlang" && is_type_test(t.name, t.arity));
+            bool ok = t.kind == CallKind::Bif || t.kind == CallKind::GcBif ||
+                      t.kind == CallKind::IsRecord ||
+                      (t.kind == CallKind::Remote && t.module == "erlang" &&
+                       is_type_test(t.name, t.arity));
             if (!ok) return false;
             for (size_t i = 1; i < e->num_kids; ++i)
                 if (!is_guard_expr(compiler, e->kid(i))) return false;

@@ -31,16 +31,17 @@ std::string_view printed_name(Opcode op) {
 
 bool is_reserved(std::string_view s) {
     static const std::set<std::string_view> words = {
-        "after", "and",  "andalso", "band", "begin", "bnot", "bor", "bsl",     "bsr",     "bxor", "case",
-        "catch", "cond", "div",     "end",  "fun",   "if",   "let", "not",     "of",      "or",   "orelse",
-        "receive", "rem", "try",    "when", "xor",   "maybe", "else"};
+        "after", "and",    "andalso", "band", "begin", "bnot", "bor", "bsl",   "bsr", "bxor",
+        "case",  "catch",  "cond",    "div",  "end",   "fun",  "if",  "let",   "not", "of",
+        "or",    "orelse", "receive", "rem",  "try",   "when", "xor", "maybe", "else"};
     return words.count(s) > 0;
 }
 
 std::string quote_atom(std::string_view name) {
     bool plain = !name.empty() && name[0] >= 'a' && name[0] <= 'z' && !is_reserved(name);
     for (char ch : name)
-        if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '@')) plain = false;
+        if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '@'))
+            plain = false;
     if (plain) return std::string(name);
     std::string out = "'";
     for (char ch : name) {
@@ -143,7 +144,8 @@ std::string walk(const std::vector<uint64_t>& code, Visit visit) {
         size_t fixed = star == std::string_view::npos ? letters.size() : star;
         n += fixed;
         if (star != std::string_view::npos) {
-            if (pc + n >= code.size()) return fmt::format("truncated {} at {}", printed_name(op), pc);
+            if (pc + n >= code.size())
+                return fmt::format("truncated {} at {}", printed_name(op), pc);
             uint64_t count = code[pc + n];
             size_t group = letters.size() - star - 1;
             if (count > code.size() || pc + n + 1 + count * group > code.size())
@@ -165,7 +167,8 @@ std::string operand_letters(const std::vector<uint64_t>& code, size_t pc) {
     std::string out(letters.substr(0, star));
     out += '#';
     uint64_t count = code[pc + 1 + star];
-    for (uint64_t i = 0; i < count; ++i) out += letters.substr(star + 1);
+    for (uint64_t i = 0; i < count; ++i)
+        out += letters.substr(star + 1);
     return out;
 }
 
@@ -185,7 +188,8 @@ class Printer {
             case 'l':
                 return fmt::format("{{f,{}}}", word);
             case 'a':
-                return word < m_.atoms.size() ? quote_atom(m_.atoms[word]) : fmt::format("atom#{}", word);
+                return word < m_.atoms.size() ? quote_atom(m_.atoms[word])
+                                              : fmt::format("atom#{}", word);
             case 'i':
                 return import(word);
             case 'f':
@@ -235,7 +239,9 @@ class Printer {
         return fmt::format("{}/{}", atom(l.function), l.arity);
     }
 
-    std::string atom(uint32_t i) const { return i < m_.atoms.size() ? quote_atom(m_.atoms[i]) : "?"; }
+    std::string atom(uint32_t i) const {
+        return i < m_.atoms.size() ? quote_atom(m_.atoms[i]) : "?";
+    }
 
     std::string instruction(const std::vector<uint64_t>& code, size_t pc) const {
         auto op = static_cast<Opcode>(code[pc]);
@@ -279,19 +285,22 @@ size_t opcode_count() {
 
 std::string disassemble(const Module& module) {
     Printer p(module);
-    std::string out = fmt::format("module {} (file {})\n", quote_atom(module.name), quote_string(module.file));
+    std::string out =
+        fmt::format("module {} (file {})\n", quote_atom(module.name), quote_string(module.file));
     for (const Export& e : module.exports)
         out += fmt::format("export {}/{} {{f,{}}}\n", p.atom(e.function), e.arity, e.label);
     for (const Lambda& l : module.lambdas)
-        out += fmt::format("lambda {} {}/{} free {} {{f,{}}} uniq {}\n", l.index, p.atom(l.function), l.arity,
-                           l.num_free, l.label, l.uniq);
+        out += fmt::format("lambda {} {}/{} free {} {{f,{}}} uniq {}\n", l.index,
+                           p.atom(l.function), l.arity, l.num_free, l.label, l.uniq);
     std::unordered_map<uint64_t, const Function*> by_info;
-    for (const Function& f : module.functions) by_info[f.info_label] = &f;
+    for (const Function& f : module.functions)
+        by_info[f.info_label] = &f;
     std::string err = walk(module.code, [&](size_t pc, Opcode op, size_t) -> std::string {
         if (op == Opcode::label) {
             uint64_t l = module.code[pc + 1];
             if (auto it = by_info.find(l); it != by_info.end())
-                out += fmt::format("\nfunction {}/{}:\n", p.atom(it->second->name), it->second->arity);
+                out +=
+                    fmt::format("\nfunction {}/{}:\n", p.atom(it->second->name), it->second->arity);
             out += fmt::format("  label {}:\n", l);
             return "";
         }
@@ -325,7 +334,8 @@ class Verifier {
 
     std::string run() {
         if (m_.atoms.empty() || m_.atoms[0] != m_.name) return "atom 0 is not the module name";
-        std::string err = walk(m_.code, [&](size_t pc, Opcode op, size_t) { return collect(pc, op); });
+        std::string err =
+            walk(m_.code, [&](size_t pc, Opcode op, size_t) { return collect(pc, op); });
         if (!err.empty()) return err;
         frame_ = 0;
         err = walk(m_.code, [&](size_t pc, Opcode op, size_t) { return check(pc, op); });
@@ -426,25 +436,33 @@ class Verifier {
     std::string tables() {
         for (const Function& f : m_.functions) {
             auto it = labels_.find(f.info_label);
-            if (it == labels_.end()) return fmt::format("function {}: info label undefined", f.name);
+            if (it == labels_.end())
+                return fmt::format("function {}: info label undefined", f.name);
             size_t pc = it->second + 2;
             if (pc < m_.code.size() && m_.code[pc] == static_cast<uint64_t>(Opcode::line)) pc += 2;
             if (pc + 4 > m_.code.size() || m_.code[pc] != static_cast<uint64_t>(Opcode::func_info))
-                return fmt::format("function {}/{}: no func_info after its info label", atom(f.name), f.arity);
-            if (m_.code[pc + 3] != f.arity) return fmt::format("function {}: func_info arity", atom(f.name));
+                return fmt::format("function {}/{}: no func_info after its info label",
+                                   atom(f.name), f.arity);
+            if (m_.code[pc + 3] != f.arity)
+                return fmt::format("function {}: func_info arity", atom(f.name));
             pc += 4;
             if (pc + 2 > m_.code.size() || m_.code[pc] != static_cast<uint64_t>(Opcode::label) ||
                 m_.code[pc + 1] != f.entry_label)
-                return fmt::format("function {}/{}: entry label does not follow func_info", atom(f.name), f.arity);
+                return fmt::format("function {}/{}: entry label does not follow func_info",
+                                   atom(f.name), f.arity);
         }
         std::unordered_set<uint64_t> entries;
-        for (const Function& f : m_.functions) entries.insert(f.entry_label);
+        for (const Function& f : m_.functions)
+            entries.insert(f.entry_label);
         for (const Export& e : m_.exports)
-            if (!entries.count(e.label)) return fmt::format("export {}/{}: not a function entry", atom(e.function), e.arity);
+            if (!entries.count(e.label))
+                return fmt::format("export {}/{}: not a function entry", atom(e.function), e.arity);
         for (const Lambda& l : m_.lambdas)
-            if (!entries.count(l.label)) return fmt::format("lambda {}: not a function entry", l.index);
+            if (!entries.count(l.label))
+                return fmt::format("lambda {}: not a function entry", l.index);
         for (const Import& im : m_.imports)
-            if (im.module >= m_.atoms.size() || im.function >= m_.atoms.size()) return "import atom out of range";
+            if (im.module >= m_.atoms.size() || im.function >= m_.atoms.size())
+                return "import atom out of range";
         return "";
     }
 
