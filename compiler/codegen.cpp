@@ -301,6 +301,23 @@ std::optional<Literal> fold_arith(token::Kind op, const Literal& a, const Litera
 }  // namespace
 
 const Literal* Compiler::constant(const Node* n) {
+    switch (n->kind) {
+        case Kind::Integer:
+        case Kind::Char:
+        case Kind::Float:
+        case Kind::Atom:
+        case Kind::Nil:
+        case Kind::String:
+        case Kind::Cons:
+        case Kind::Tuple:
+        case Kind::Map:
+        case Kind::Record:
+        case Kind::UnaryOp:
+        case Kind::BinaryOp:
+            break;
+        default:
+            return nullptr;  // never a constant: not worth a cache entry
+    }
     if (auto it = constants_.find(n); it != constants_.end())
         return it->second ? &*it->second : nullptr;
     std::optional<Literal> result;
@@ -404,8 +421,13 @@ const Literal* Compiler::constant(const Node* n) {
         default:
             break;
     }
-    auto [it, added] = constants_.emplace(n, std::move(result));
-    return it->second ? &*it->second : nullptr;
+    if (!result) {
+        constants_.emplace(n, nullptr);
+        return nullptr;
+    }
+    constant_pool_.push_back(std::move(*result));
+    constants_.emplace(n, &constant_pool_.back());
+    return &constant_pool_.back();
 }
 
 // ---- synthesised AST ----------------------------------------------------------
@@ -761,6 +783,9 @@ bytecode::Module Compiler::run() {
     out_.file = module_.file;
     atom(module_.name);
     collect_forms();
+    // Growing the code vector by doubling touches (and faults in) about
+    // twice the memory; a generous guess up front avoids most of it.
+    out_.code.reserve(jobs_.size() * 256);
     for (size_t i = 0; i < jobs_.size(); ++i)
         FnGen(*this, i).compile();
     for (const FunctionJob& job : jobs_)

@@ -243,7 +243,8 @@ class Compiler {
     std::map<std::pair<std::string, uint32_t>, size_t> locals_;  // -> jobs_ index
     std::map<std::pair<std::string_view, uint32_t>, std::string_view> imported_;
     std::deque<FunctionJob> jobs_;
-    std::unordered_map<const Node*, std::optional<bytecode::Literal>> constants_;
+    std::unordered_map<const Node*, const bytecode::Literal*> constants_;  // null: not constant
+    std::deque<bytecode::Literal> constant_pool_;
     std::unordered_map<const Node*, const Node*> lowered_;
     std::unordered_map<const Node*, FunLowering> funs_;
     std::map<std::pair<std::string, uint32_t>, uint32_t> local_fun_lambdas_;
