@@ -9,6 +9,20 @@
 // call, the start of the callee; for a clause, its first token), because
 // diagnostics and stack traces quote those positions.
 //
+// Positions (erl_parse, OTP 25): an attribute is at its name (after '-');
+// a function at its first clause's name. A function clause is at its name,
+// a fun clause at '(' or its name variable, a case/receive clause at
+// first_pos(pattern), an if clause at first_pos(first test), a catch clause
+// at its Class token or first_pos(Reason). Map/MapUpdate/Record/
+// RecordUpdate are at '#', MapField at its '=>' or ':='. The first Cons of
+// a list is at '[', the next ones at first_pos of their element; the final
+// Nil at ']' ('[' for []). Generate is at '<-', BinGenerate at '<='.
+// Tuple, Binary, ListComp, BinComp, Case, If, Receive, Try, Catch, Block,
+// FunRef are at their first token, After at 'after'. Patterns, GuardSeq,
+// Body, OfClauses and CatchClauses have no erl_parse position and carry a
+// nearby token's. lint's "unsafe in 'case' (line L, column C)" quotes the
+// Case node's pos.
+//
 // Nodes, child arrays and strings live in an Arena owned by the Module; the
 // tree is immutable once built, and freed all at once.
 //
@@ -33,65 +47,71 @@ using token::Pos;
 
 // X(Name, children). `text` and `name2` are the node's strings, `int_value`
 // its integer, `op` its operator token kind.
-#define BEAMLITE_AST_KINDS(X)                                                            \
-    /* ---- forms ---- */                                                                \
-    X(Function, "text=name int_value=arity; kids: Clause...")                            \
-    X(ModuleAttr, "text=module name")                                                    \
-    X(Export, "text=export|export_type; kids: FunArity...")                              \
-    X(Import, "text=module; kids: FunArity...")                                          \
-    X(RecordDecl, "text=record name; kids: FieldDecl...")                                \
-    X(FieldDecl, "text=field name; kids: default expr or null")                          \
-    X(TypeAttr, "text=type|opaque|spec|callback; (types are parsed and dropped)")        \
-    X(Attribute, "text=name; kids: value (a term in expression syntax)")                 \
-    X(FunArity, "text=name int_value=arity (in -export/-import/-compile lists)")         \
-    X(Error, "a form that failed to parse or preprocess; already reported")              \
-    /* ---- clauses and their parts ---- */                                              \
-    X(Clause, "kids: Patterns, Guard, Body")                                             \
-    X(Patterns, "kids: pattern... (catch clause: Class or null, Reason, Stack or null)") \
-    X(Guard, "kids: GuardSeq... (alternatives, ';'); no kids = no guard")                \
-    X(GuardSeq, "kids: guard test... (conjunction, ',')")                                \
-    X(Body, "kids: expr... (at least one, except an absent try-of/after)")               \
-    /* ---- terms ---- */                                                                \
-    X(Integer, "int_value, or text=decimal digits when is_big")                          \
-    X(Float, "float_value")                                                              \
-    X(Atom, "text=name")                                                                 \
-    X(Char, "int_value=code point")                                                      \
-    X(String, "text=characters, UTF-8 (adjacent literals already joined)")               \
-    X(Var, "text=name ('_' for the anonymous variable)")                                 \
-    X(Nil, "[]")                                                                         \
-    X(Cons, "kids: head, tail")                                                          \
-    X(Tuple, "kids: element...")                                                         \
-    X(Map, "kids: MapField...")                                                          \
-    X(MapUpdate, "kids: map expr, MapField...")                                          \
-    X(MapField, "op=FatArrow (=>) or ColonEq (:=); kids: key, value")                    \
-    X(Binary, "kids: BinElement...")                                                     \
-    X(BinElement, "kids: value, size or null, BinType...")                               \
-    X(BinType, "text=type name (integer, little, unit...); int_value=unit for unit:N")   \
-    X(Record, "text=record name; kids: RecordField...")                                  \
-    X(RecordUpdate, "text=record name; kids: record expr, RecordField...")               \
-    X(RecordField, "text=field name or '_'; kids: value")                                \
-    X(RecordAccess, "text=record name name2=field; kids: record expr")                   \
-    X(RecordIndex, "text=record name name2=field (#r.f)")                                \
-    /* ---- expressions ---- */                                                          \
-    X(Match, "kids: pattern, expr")                                                      \
-    X(BinaryOp, "op; kids: left, right (includes ! andalso orelse)")                     \
-    X(UnaryOp, "op (Minus Plus KwNot KwBnot); kids: operand")                            \
-    X(Call, "kids: callee (Atom = local, Remote, or any expr), arg...")                  \
-    X(Remote, "kids: module expr, function expr (M:F)")                                  \
-    X(FunRef, "fun f/A: text=name int_value=arity; fun M:F/A: kids: M, F, A")            \
-    X(Fun, "text=name of a named fun or empty; kids: Clause...")                         \
-    X(Case, "kids: expr, Clause...")                                                     \
-    X(If, "kids: Clause... (empty Patterns)")                                            \
-    X(Receive, "kids: Clause..., then After or nothing")                                 \
-    X(After, "kids: timeout expr, Body")                                                 \
-    X(Try, "kids: Body, OfClauses, CatchClauses, Body (after) or null")                  \
-    X(OfClauses, "kids: Clause...")                                                      \
-    X(CatchClauses, "kids: Clause... (Patterns hold Class, Reason, Stack)")              \
-    X(Catch, "kids: expr (catch Expr)")                                                  \
-    X(Block, "kids: expr... (begin ... end)")                                            \
-    X(ListComp, "kids: template, qualifier... ")                                         \
-    X(BinComp, "kids: template, qualifier... ")                                          \
-    X(Generate, "kids: pattern, list expr (P <- L)")                                     \
+#define BEAMLITE_AST_KINDS(X)                                                                      \
+    /* ---- forms ---- */                                                                          \
+    X(Function, "text=name int_value=arity; kids: Clause...")                                      \
+    X(ModuleAttr, "text=module name; pos: the attribute name (so every attribute)")                \
+    X(Export,                                                                                      \
+      "text=export|export_type; kids: FunArity... (export_type: when a Name/Arity list, else "     \
+      "Attribute)")                                                                                \
+    X(Import, "text=module; kids: FunArity...")                                                    \
+    X(RecordDecl, "text=record name; kids: FieldDecl...")                                          \
+    X(FieldDecl, "text=field name, pos its atom; kids: default expr or null")                      \
+    X(TypeAttr,                                                                                    \
+      "text=type|opaque|spec|callback; name2=type or function name, int_value=arity; type/opaque " \
+      "kids: parameter Vars; spec kids: Atom module for -spec m:f/N; types dropped")               \
+    X(Attribute, "text=name; kids: value (a term in expression syntax); -file: String, Integer")   \
+    X(FunArity, "text=name int_value=arity, pos its name (erlc reports at the attribute)")         \
+    X(Error, "a form that failed to parse or preprocess; already reported")                        \
+    /* ---- clauses and their parts ---- */                                                        \
+    X(Clause, "text=function or named-fun name; kids: Patterns, Guard, Body; pos: see above")      \
+    X(Patterns, "kids: pattern... (catch clause: Class or null, Reason, Stack or null)")           \
+    X(Guard,                                                                                       \
+      "kids: GuardSeq... (alternatives, ';'); no kids = no guard; pos 'when' or the clause")       \
+    X(GuardSeq, "kids: guard test... (conjunction, ',')")                                          \
+    X(Body, "kids: expr... (at least one, except an absent try-of/after)")                         \
+    /* ---- terms ---- */                                                                          \
+    X(Integer, "int_value, or text=decimal digits when is_big")                                    \
+    X(Float, "float_value")                                                                        \
+    X(Atom, "text=name")                                                                           \
+    X(Char, "int_value=code point")                                                                \
+    X(String, "text=characters, UTF-8 (adjacent literals already joined)")                         \
+    X(Var, "text=name ('_' for the anonymous variable)")                                           \
+    X(Nil, "[]")                                                                                   \
+    X(Cons, "kids: head, tail")                                                                    \
+    X(Tuple, "kids: element...")                                                                   \
+    X(Map, "kids: MapField...")                                                                    \
+    X(MapUpdate, "kids: map expr, MapField...")                                                    \
+    X(MapField, "op=FatArrow (=>) or ColonEq (:=); kids: key, value")                              \
+    X(Binary, "kids: BinElement...")                                                               \
+    X(BinElement, "kids: value, size or null, BinType...; pos first_pos(value)")                   \
+    X(BinType, "text=type name (integer, little, unit...); op=Colon, int_value=N for name:N")      \
+    X(Record, "text=record name; kids: RecordField...")                                            \
+    X(RecordUpdate, "text=record name; kids: record expr, RecordField...")                         \
+    X(RecordField,                                                                                 \
+      "text=field name or '_'; op=Var if the name is a variable; kids: value; pos name")           \
+    X(RecordAccess, "text=record name name2=field; kids: record expr, Atom field; pos '#'")        \
+    X(RecordIndex, "text=record name name2=field (#r.f); kids: Atom field; pos '#'")               \
+    /* ---- expressions ---- */                                                                    \
+    X(Match, "kids: pattern, expr; pos first_pos(pattern) (OTP 25)")                               \
+    X(BinaryOp, "op; kids: left, right (includes ! andalso orelse); pos the operator")             \
+    X(UnaryOp, "op (Minus Plus KwNot KwBnot); kids: operand")                                      \
+    X(Call, "kids: callee (Atom = local, Remote, or any expr), arg...; pos first_pos(callee)")     \
+    X(Remote, "kids: module expr, function expr (M:F); pos ':'")                                   \
+    X(FunRef, "fun f/A: text=name int_value=arity; fun M:F/A: kids: M, F, A")                      \
+    X(Fun, "text=name of a named fun or empty; kids: Clause...; pos 'fun'")                        \
+    X(Case, "kids: expr, Clause...")                                                               \
+    X(If, "kids: Clause... (empty Patterns)")                                                      \
+    X(Receive, "kids: Clause..., then After or nothing")                                           \
+    X(After, "kids: timeout expr, Body")                                                           \
+    X(Try, "kids: Body, OfClauses, CatchClauses, Body (after) or null")                            \
+    X(OfClauses, "kids: Clause...")                                                                \
+    X(CatchClauses, "kids: Clause... (Patterns hold Class, Reason, Stack)")                        \
+    X(Catch, "kids: expr (catch Expr)")                                                            \
+    X(Block, "kids: expr... (begin ... end)")                                                      \
+    X(ListComp, "kids: template, qualifier... ")                                                   \
+    X(BinComp, "kids: template, qualifier... ")                                                    \
+    X(Generate, "kids: pattern, list expr (P <- L)")                                               \
     X(BinGenerate, "kids: pattern, binary expr (P <= B)")
 
 enum class Kind : uint8_t {

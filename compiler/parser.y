@@ -1,11 +1,11 @@
 /* parser.y: the Erlang/OTP 25 grammar (erl_parse.yrl) for Bison, one form at
  * a time.
  *
- * The nonterminals and their layering follow erl_parse.yrl so that the
- * language, and therefore the token at which a syntax error is found, is the
- * same: expr_100 .. expr_800 for the operator precedences, pat_expr for the
- * restricted grammar of function and fun heads and try-catch patterns,
- * type_200 .. type_500 for types. Lists that yecc builds by right recursion
+ * The nonterminals and precedences follow erl_parse.yrl (its OTP 25 tables)
+ * so that the language, and therefore the token at which a syntax error is
+ * found, is the same: expr with yecc's operator precedences, pat_expr for
+ * the restricted grammar of function and fun heads and try-catch patterns,
+ * top_type/type for types. Lists that yecc builds by right recursion
  * are left-recursive here (same language, constant stack depth), except the
  * typed record fields whose shape needs the right recursion. Actions are one
  * call into parser::Context (parser_build.cpp), which sets positions as
@@ -69,15 +69,14 @@ void yyerror(parser::Context* ctx, const char* message);
 %token <tok> TOK_EqColonEq "=:=" TOK_EqSlashEq "=/=" TOK_Plus "+" TOK_Minus "-" TOK_Star "*"
 %token <tok> TOK_Slash "/" TOK_PlusPlus "++" TOK_MinusMinus "--" TOK_Bang "!"
 %token <tok> TOK_Question "?" TOK_QuestionQuestion "??" TOK_Hash "#"
+%token <tok> TOK_Period "'.'" TOK_QuestionEq "?=" TOK_Other "other character"
 /* erl_parse:parse_form turns the atom after '-' into these for -spec/-callback. */
 %token <tok> TOK_Spec "spec" TOK_Callback "callback"
 
 %type <node> form attribute function function_clause clause_args pat_argument_list
 %type <node> clause_guard clause_body
-%type <node> expr expr_100 expr_150 expr_160 expr_200 expr_300 expr_400 expr_500
-%type <node> expr_600 expr_650 expr_700 expr_800 expr_max
-%type <node> pat_expr pat_expr_200 pat_expr_300 pat_expr_400 pat_expr_500 pat_expr_600
-%type <node> pat_expr_650 pat_expr_700 pat_expr_max map_pat_expr record_pat_expr
+%type <node> expr expr_remote expr_max
+%type <node> pat_expr pat_expr_max map_pat_expr record_pat_expr
 %type <node> list binary bin_element bit_expr opt_bit_size_expr bit_size_expr bit_type
 %type <node> list_comprehension binary_comprehension lc_expr tuple
 %type <node> map_expr map_field map_key record_expr record_field function_call
@@ -87,14 +86,31 @@ void yyerror(parser::Context* ctx, const char* message);
 %type <list> bin_elements opt_bit_type_list bit_type_list lc_exprs map_tuple map_fields
 %type <list> record_tuple record_fields if_clauses cr_clauses fun_clauses try_clauses
 %type <list> attr_val typed_record_fields typed_exprs
-%type <tok> prefix_op mult_op add_op list_op comp_op try_opt_stacktrace
+%type <tok> prefix_op try_opt_stacktrace
 %type <strings> strings
 %type <typed> typed_attr_val
 %type <spec> type_spec spec_fun
 %type <arity> type_sigs type_sig fun_type
-%type <type> top_type top_type_100 type_200 type_300 type_400 type_500 type
+%type <type> top_type type
 %type <type> binary_type fun_type_100
 %type <types> top_types
+
+/* erl_parse's precedences, loosest first (yecc: Unary 0 'catch', Right 100
+   '=' '!', Right 150 orelse, Right 160 andalso, Nonassoc 200 comp_op, Right
+   300 list_op, Left 400 add_op, Left 500 mult_op, Unary 600 prefix_op,
+   Nonassoc 700 '#', Nonassoc 800 ':'; the last two are implied by the
+   rules here). For types, '..' is non-associative below the arithmetic. */
+/* `<<_:_*8>>`: after `_:_` a '*' is the unit's, not a type product. */
+%precedence TYPE_VAR
+%precedence "catch"
+%right "=" "!"
+%right "orelse"
+%right "andalso"
+%nonassoc "==" "/=" "=<" "<" ">=" ">" "=:=" "=/=" ".."
+%right "++" "--"
+%left "+" "-" "bor" "bxor" "bsl" "bsr" "or" "xor"
+%left "/" "*" "div" "rem" "band" "and"
+%precedence PREFIX
 
 %start form
 
@@ -177,38 +193,30 @@ top_types:
   ;
 
 top_type:
-    "var" "::" top_type_100 { $$ = parser::TypeVal{$1, nullptr}; }
-  | top_type_100            { $$ = $1; }
-  ;
-
-top_type_100:
-    type_200                  { $$ = $1; }
-  | type_200 "|" top_type_100 { $$ = parser::TypeVal{$1.first, nullptr}; }
-  ;
-
-type_200:
-    type_300 ".." type_300 { $$ = parser::TypeVal{$1.first, nullptr}; }
-  | type_300               { $$ = $1; }
-  ;
-
-type_300:
-    type_300 add_op type_400 { $$ = parser::TypeVal{$1.first, nullptr}; }
-  | type_400                 { $$ = $1; }
-  ;
-
-type_400:
-    type_400 mult_op type_500 { $$ = parser::TypeVal{$1.first, nullptr}; }
-  | type_500                  { $$ = $1; }
-  ;
-
-type_500:
-    prefix_op type { $$ = parser::TypeVal{$1, nullptr}; }
-  | type           { $$ = $1; }
+    "var" "::" top_type { $$ = parser::TypeVal{$1, nullptr}; }
+  | type "|" top_type   { $$ = parser::TypeVal{$1.first, nullptr}; }
+  | type                { $$ = $1; }
   ;
 
 type:
-    "(" top_type ")"                        { $$ = $2; }
-  | "var"                                   { $$ = parser::TypeVal{$1, $1}; }
+    type ".." type                          { $$ = parser::TypeVal{$1.first, nullptr}; }
+  | type "+" type                           { $$ = parser::TypeVal{$1.first, nullptr}; }
+  | type "-" type                           { $$ = parser::TypeVal{$1.first, nullptr}; }
+  | type "bor" type                         { $$ = parser::TypeVal{$1.first, nullptr}; }
+  | type "bxor" type                        { $$ = parser::TypeVal{$1.first, nullptr}; }
+  | type "bsl" type                         { $$ = parser::TypeVal{$1.first, nullptr}; }
+  | type "bsr" type                         { $$ = parser::TypeVal{$1.first, nullptr}; }
+  | type "or" type                          { $$ = parser::TypeVal{$1.first, nullptr}; }
+  | type "xor" type                         { $$ = parser::TypeVal{$1.first, nullptr}; }
+  | type "/" type                           { $$ = parser::TypeVal{$1.first, nullptr}; }
+  | type "*" type                           { $$ = parser::TypeVal{$1.first, nullptr}; }
+  | type "div" type                         { $$ = parser::TypeVal{$1.first, nullptr}; }
+  | type "rem" type                         { $$ = parser::TypeVal{$1.first, nullptr}; }
+  | type "band" type                        { $$ = parser::TypeVal{$1.first, nullptr}; }
+  | type "and" type                         { $$ = parser::TypeVal{$1.first, nullptr}; }
+  | prefix_op type %prec PREFIX             { $$ = parser::TypeVal{$1, nullptr}; }
+  | "(" top_type ")"                        { $$ = $2; }
+  | "var" %prec TYPE_VAR                     { $$ = parser::TypeVal{$1, $1}; }
   | "atom"                                  { $$ = parser::TypeVal{$1, nullptr}; }
   | "atom" "(" ")"                          { $$ = parser::TypeVal{$1, nullptr}; }
   | "atom" "(" top_types ")"                { $$ = parser::TypeVal{$1, nullptr}; }
@@ -313,64 +321,47 @@ clause_body:
 
 /* --------------------------------------------------------------- expressions */
 
+/* OTP 25 writes expressions with yecc precedences (see the %left/%right
+   declarations): `catch` binds loosest and may start any operand, so
+   `X = catch f()` and `1 + catch 2 + 3` (= 1 + catch (2 + 3)) parse. */
 expr:
-    "catch" expr { $$ = ctx->node(ast::Kind::Catch, $1->pos, {$2}); }
-  | expr_100     { $$ = $1; }
+    "catch" expr          { $$ = ctx->node(ast::Kind::Catch, $1->pos, {$2}); }
+  | expr "=" expr         { $$ = ctx->match($1, $3); }
+  | expr "!" expr         { $$ = ctx->binary_op($1, $2, $3); }
+  | expr "orelse" expr    { $$ = ctx->binary_op($1, $2, $3); }
+  | expr "andalso" expr   { $$ = ctx->binary_op($1, $2, $3); }
+  | expr "==" expr        { $$ = ctx->binary_op($1, $2, $3); }
+  | expr "/=" expr        { $$ = ctx->binary_op($1, $2, $3); }
+  | expr "=<" expr        { $$ = ctx->binary_op($1, $2, $3); }
+  | expr "<" expr         { $$ = ctx->binary_op($1, $2, $3); }
+  | expr ">=" expr        { $$ = ctx->binary_op($1, $2, $3); }
+  | expr ">" expr         { $$ = ctx->binary_op($1, $2, $3); }
+  | expr "=:=" expr       { $$ = ctx->binary_op($1, $2, $3); }
+  | expr "=/=" expr       { $$ = ctx->binary_op($1, $2, $3); }
+  | expr "++" expr        { $$ = ctx->binary_op($1, $2, $3); }
+  | expr "--" expr        { $$ = ctx->binary_op($1, $2, $3); }
+  | expr "+" expr         { $$ = ctx->binary_op($1, $2, $3); }
+  | expr "-" expr         { $$ = ctx->binary_op($1, $2, $3); }
+  | expr "bor" expr       { $$ = ctx->binary_op($1, $2, $3); }
+  | expr "bxor" expr      { $$ = ctx->binary_op($1, $2, $3); }
+  | expr "bsl" expr       { $$ = ctx->binary_op($1, $2, $3); }
+  | expr "bsr" expr       { $$ = ctx->binary_op($1, $2, $3); }
+  | expr "or" expr        { $$ = ctx->binary_op($1, $2, $3); }
+  | expr "xor" expr       { $$ = ctx->binary_op($1, $2, $3); }
+  | expr "/" expr         { $$ = ctx->binary_op($1, $2, $3); }
+  | expr "*" expr         { $$ = ctx->binary_op($1, $2, $3); }
+  | expr "div" expr       { $$ = ctx->binary_op($1, $2, $3); }
+  | expr "rem" expr       { $$ = ctx->binary_op($1, $2, $3); }
+  | expr "band" expr      { $$ = ctx->binary_op($1, $2, $3); }
+  | expr "and" expr       { $$ = ctx->binary_op($1, $2, $3); }
+  | prefix_op expr %prec PREFIX { $$ = ctx->unary_op($1, $2); }
+  | map_expr              { $$ = $1; }
+  | function_call         { $$ = $1; }
+  | record_expr           { $$ = $1; }
+  | expr_remote           { $$ = $1; }
   ;
 
-expr_100:
-    expr_150 "=" expr_100 { $$ = ctx->match($1, $3); }
-  | expr_150 "!" expr_100 { $$ = ctx->binary_op($1, $2, $3); }
-  | expr_150              { $$ = $1; }
-  ;
-
-expr_150:
-    expr_160 "orelse" expr_150 { $$ = ctx->binary_op($1, $2, $3); }
-  | expr_160                   { $$ = $1; }
-  ;
-
-expr_160:
-    expr_200 "andalso" expr_160 { $$ = ctx->binary_op($1, $2, $3); }
-  | expr_200                    { $$ = $1; }
-  ;
-
-expr_200:
-    expr_300 comp_op expr_300 { $$ = ctx->binary_op($1, $2, $3); }
-  | expr_300                  { $$ = $1; }
-  ;
-
-expr_300:
-    expr_400 list_op expr_300 { $$ = ctx->binary_op($1, $2, $3); }
-  | expr_400                  { $$ = $1; }
-  ;
-
-expr_400:
-    expr_400 add_op expr_500 { $$ = ctx->binary_op($1, $2, $3); }
-  | expr_500                 { $$ = $1; }
-  ;
-
-expr_500:
-    expr_500 mult_op expr_600 { $$ = ctx->binary_op($1, $2, $3); }
-  | expr_600                  { $$ = $1; }
-  ;
-
-expr_600:
-    prefix_op expr_600 { $$ = ctx->unary_op($1, $2); }
-  | expr_650           { $$ = $1; }
-  ;
-
-expr_650:
-    map_expr { $$ = $1; }
-  | expr_700 { $$ = $1; }
-  ;
-
-expr_700:
-    function_call { $$ = $1; }
-  | record_expr   { $$ = $1; }
-  | expr_800      { $$ = $1; }
-  ;
-
-expr_800:
+expr_remote:
     expr_max ":" expr_max { $$ = ctx->node(ast::Kind::Remote, $2->pos, {$1, $3}); }
   | expr_max              { $$ = $1; }
   ;
@@ -395,43 +386,35 @@ expr_max:
 /* Patterns of function and fun heads and of catch clauses (OTP 24+): no
    calls, no record access, no map update chains. */
 pat_expr:
-    pat_expr_200 "=" pat_expr { $$ = ctx->match($1, $3); }
-  | pat_expr_200              { $$ = $1; }
-  ;
-
-pat_expr_200:
-    pat_expr_300 comp_op pat_expr_300 { $$ = ctx->binary_op($1, $2, $3); }
-  | pat_expr_300                      { $$ = $1; }
-  ;
-
-pat_expr_300:
-    pat_expr_400 list_op pat_expr_300 { $$ = ctx->binary_op($1, $2, $3); }
-  | pat_expr_400                      { $$ = $1; }
-  ;
-
-pat_expr_400:
-    pat_expr_400 add_op pat_expr_500 { $$ = ctx->binary_op($1, $2, $3); }
-  | pat_expr_500                     { $$ = $1; }
-  ;
-
-pat_expr_500:
-    pat_expr_500 mult_op pat_expr_600 { $$ = ctx->binary_op($1, $2, $3); }
-  | pat_expr_600                      { $$ = $1; }
-  ;
-
-pat_expr_600:
-    prefix_op pat_expr_600 { $$ = ctx->unary_op($1, $2); }
-  | pat_expr_650           { $$ = $1; }
-  ;
-
-pat_expr_650:
-    map_pat_expr { $$ = $1; }
-  | pat_expr_700 { $$ = $1; }
-  ;
-
-pat_expr_700:
-    record_pat_expr { $$ = $1; }
-  | pat_expr_max    { $$ = $1; }
+    pat_expr "=" pat_expr    { $$ = ctx->match($1, $3); }
+  | pat_expr "==" pat_expr   { $$ = ctx->binary_op($1, $2, $3); }
+  | pat_expr "/=" pat_expr   { $$ = ctx->binary_op($1, $2, $3); }
+  | pat_expr "=<" pat_expr   { $$ = ctx->binary_op($1, $2, $3); }
+  | pat_expr "<" pat_expr    { $$ = ctx->binary_op($1, $2, $3); }
+  | pat_expr ">=" pat_expr   { $$ = ctx->binary_op($1, $2, $3); }
+  | pat_expr ">" pat_expr    { $$ = ctx->binary_op($1, $2, $3); }
+  | pat_expr "=:=" pat_expr  { $$ = ctx->binary_op($1, $2, $3); }
+  | pat_expr "=/=" pat_expr  { $$ = ctx->binary_op($1, $2, $3); }
+  | pat_expr "++" pat_expr   { $$ = ctx->binary_op($1, $2, $3); }
+  | pat_expr "--" pat_expr   { $$ = ctx->binary_op($1, $2, $3); }
+  | pat_expr "+" pat_expr    { $$ = ctx->binary_op($1, $2, $3); }
+  | pat_expr "-" pat_expr    { $$ = ctx->binary_op($1, $2, $3); }
+  | pat_expr "bor" pat_expr  { $$ = ctx->binary_op($1, $2, $3); }
+  | pat_expr "bxor" pat_expr { $$ = ctx->binary_op($1, $2, $3); }
+  | pat_expr "bsl" pat_expr  { $$ = ctx->binary_op($1, $2, $3); }
+  | pat_expr "bsr" pat_expr  { $$ = ctx->binary_op($1, $2, $3); }
+  | pat_expr "or" pat_expr   { $$ = ctx->binary_op($1, $2, $3); }
+  | pat_expr "xor" pat_expr  { $$ = ctx->binary_op($1, $2, $3); }
+  | pat_expr "/" pat_expr    { $$ = ctx->binary_op($1, $2, $3); }
+  | pat_expr "*" pat_expr    { $$ = ctx->binary_op($1, $2, $3); }
+  | pat_expr "div" pat_expr  { $$ = ctx->binary_op($1, $2, $3); }
+  | pat_expr "rem" pat_expr  { $$ = ctx->binary_op($1, $2, $3); }
+  | pat_expr "band" pat_expr { $$ = ctx->binary_op($1, $2, $3); }
+  | pat_expr "and" pat_expr  { $$ = ctx->binary_op($1, $2, $3); }
+  | prefix_op pat_expr %prec PREFIX { $$ = ctx->unary_op($1, $2); }
+  | map_pat_expr             { $$ = $1; }
+  | record_pat_expr          { $$ = $1; }
+  | pat_expr_max             { $$ = $1; }
   ;
 
 pat_expr_max:
@@ -443,13 +426,13 @@ pat_expr_max:
   | "(" pat_expr ")" { $$ = $2; }
   ;
 
+/* Only map creation syntax: `X#{...}` is no pattern (a syntax error at '#'). */
 map_pat_expr:
-    "#" map_tuple              { $$ = ctx->node(ast::Kind::Map, $1->pos, $2); }
-  | pat_expr_max "#" map_tuple { $$ = ctx->node(ast::Kind::MapUpdate, $2->pos, $1, $3); }
+    "#" map_tuple { $$ = ctx->node(ast::Kind::Map, $1->pos, $2); }
   ;
 
 record_pat_expr:
-    "#" "atom" "." "atom" {
+    "#" "atom" "'.'" "atom" {
         $$ = ctx->node(ast::Kind::RecordIndex, $1->pos, {ctx->atom($4)});
         $$->text = $2->text; $$->name2 = $4->text;
     }
@@ -566,21 +549,21 @@ map_key:
   ;
 
 record_expr:
-    "#" "atom" "." "atom" {
+    "#" "atom" "'.'" "atom" {
         $$ = ctx->node(ast::Kind::RecordIndex, $1->pos, {ctx->atom($4)});
         $$->text = $2->text; $$->name2 = $4->text;
     }
   | "#" "atom" record_tuple {
         $$ = ctx->node(ast::Kind::Record, $1->pos, $3); $$->text = $2->text;
     }
-  | expr_max "#" "atom" "." "atom" {
+  | expr_max "#" "atom" "'.'" "atom" {
         $$ = ctx->node(ast::Kind::RecordAccess, $2->pos, {$1, ctx->atom($5)});
         $$->text = $3->text; $$->name2 = $5->text;
     }
   | expr_max "#" "atom" record_tuple {
         $$ = ctx->node(ast::Kind::RecordUpdate, $2->pos, $1, $4); $$->text = $3->text;
     }
-  | record_expr "#" "atom" "." "atom" {
+  | record_expr "#" "atom" "'.'" "atom" {
         $$ = ctx->node(ast::Kind::RecordAccess, $2->pos, {$1, ctx->atom($5)});
         $$->text = $3->text; $$->name2 = $5->text;
     }
@@ -605,7 +588,7 @@ record_field:
   ;
 
 function_call:
-    expr_800 argument_list { $$ = ctx->call($1, $2); }
+    expr_remote argument_list { $$ = ctx->call($1, $2); }
   ;
 
 if_expr:
@@ -791,14 +774,6 @@ strings:
   ;
 
 prefix_op: "+" | "-" | "bnot" | "not" ;
-
-mult_op: "/" | "*" | "div" | "rem" | "band" | "and" ;
-
-add_op: "+" | "-" | "bor" | "bxor" | "bsl" | "bsr" | "or" | "xor" ;
-
-list_op: "++" | "--" ;
-
-comp_op: "==" | "/=" | "=<" | "<" | ">=" | ">" | "=:=" | "=/=" ;
 
 %%
 

@@ -200,8 +200,10 @@ std::string describe(const Token& tok) {
             return write_char(static_cast<uint32_t>(tok.int_value));
         case Kind::Eof:
             return "";
+        // Punctuation and keywords; a lexer may also pass an unknown
+        // character as a token of its own (erl_scan does), named by its text.
         default:
-            return write_atom(spelling(tok.kind));
+            return write_atom(tok.text.empty() ? spelling(tok.kind) : tok.text);
     }
 }
 

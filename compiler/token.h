@@ -15,85 +15,89 @@ namespace token {
 
 // X(Name, spelling). Literal kinds have an empty spelling; keyword and
 // punctuation kinds are spelled as in the source.
-#define BEAMLITE_TOKENS(X)            \
-    /* literals and names */          \
-    X(Atom, "")                       \
-    X(Var, "")                        \
-    X(Integer, "")                    \
-    X(Float, "")                      \
-    X(Char, "")                       \
-    X(String, "")                     \
-    X(Eof, "")                        \
-    /* reserved words */              \
-    X(KwAfter, "after")               \
-    X(KwAnd, "and")                   \
-    X(KwAndalso, "andalso")           \
-    X(KwBand, "band")                 \
-    X(KwBegin, "begin")               \
-    X(KwBnot, "bnot")                 \
-    X(KwBor, "bor")                   \
-    X(KwBsl, "bsl")                   \
-    X(KwBsr, "bsr")                   \
-    X(KwBxor, "bxor")                 \
-    X(KwCase, "case")                 \
-    X(KwCatch, "catch")               \
-    X(KwCond, "cond")                 \
-    X(KwDiv, "div")                   \
-    X(KwEnd, "end")                   \
-    X(KwFun, "fun")                   \
-    X(KwIf, "if")                     \
-    X(KwLet, "let")                   \
-    X(KwNot, "not")                   \
-    X(KwOf, "of")                     \
-    X(KwOr, "or")                     \
-    X(KwOrelse, "orelse")             \
-    X(KwReceive, "receive")           \
-    X(KwRem, "rem")                   \
-    X(KwTry, "try")                   \
-    X(KwWhen, "when")                 \
-    X(KwXor, "xor")                   \
-    /* punctuation */                 \
-    X(LParen, "(")                    \
-    X(RParen, ")")                    \
-    X(LBracket, "[")                  \
-    X(RBracket, "]")                  \
-    X(LBrace, "{")                    \
-    X(RBrace, "}")                    \
-    X(Comma, ",")                     \
-    X(Semicolon, ";")                 \
-    X(Colon, ":")                     \
-    X(ColonColon, "::")               \
-    X(Dot, ".") /* end of a form */   \
-    X(DotDot, "..")                   \
-    X(DotDotDot, "...")               \
-    X(Pipe, "|")                      \
-    X(PipePipe, "||")                 \
-    X(Arrow, "->")                    \
-    X(FatArrow, "=>")                 \
-    X(ColonEq, ":=")                  \
-    X(LtLt, "<<")                     \
-    X(GtGt, ">>")                     \
-    X(LArrow, "<-")                   \
-    X(LArrowEq, "<=")                 \
-    X(Eq, "=")                        \
-    X(EqEq, "==")                     \
-    X(SlashEq, "/=")                  \
-    X(EqLt, "=<")                     \
-    X(Lt, "<")                        \
-    X(GtEq, ">=")                     \
-    X(Gt, ">")                        \
-    X(EqColonEq, "=:=")               \
-    X(EqSlashEq, "=/=")               \
-    X(Plus, "+")                      \
-    X(Minus, "-")                     \
-    X(Star, "*")                      \
-    X(Slash, "/")                     \
-    X(PlusPlus, "++")                 \
-    X(MinusMinus, "--")               \
-    X(Bang, "!")                      \
-    X(Question, "?")                  \
-    X(QuestionQuestion, "??")         \
-    X(Hash, "#")
+#define BEAMLITE_TOKENS(X)                    \
+    /* literals and names */                  \
+    X(Atom, "")                               \
+    X(Var, "")                                \
+    X(Integer, "")                            \
+    X(Float, "")                              \
+    X(Char, "")                               \
+    X(String, "")                             \
+    X(Eof, "")                                \
+    /* reserved words */                      \
+    X(KwAfter, "after")                       \
+    X(KwAnd, "and")                           \
+    X(KwAndalso, "andalso")                   \
+    X(KwBand, "band")                         \
+    X(KwBegin, "begin")                       \
+    X(KwBnot, "bnot")                         \
+    X(KwBor, "bor")                           \
+    X(KwBsl, "bsl")                           \
+    X(KwBsr, "bsr")                           \
+    X(KwBxor, "bxor")                         \
+    X(KwCase, "case")                         \
+    X(KwCatch, "catch")                       \
+    X(KwCond, "cond")                         \
+    X(KwDiv, "div")                           \
+    X(KwEnd, "end")                           \
+    X(KwFun, "fun")                           \
+    X(KwIf, "if")                             \
+    X(KwLet, "let")                           \
+    X(KwNot, "not")                           \
+    X(KwOf, "of")                             \
+    X(KwOr, "or")                             \
+    X(KwOrelse, "orelse")                     \
+    X(KwReceive, "receive")                   \
+    X(KwRem, "rem")                           \
+    X(KwTry, "try")                           \
+    X(KwWhen, "when")                         \
+    X(KwXor, "xor")                           \
+    /* punctuation */                         \
+    X(LParen, "(")                            \
+    X(RParen, ")")                            \
+    X(LBracket, "[")                          \
+    X(RBracket, "]")                          \
+    X(LBrace, "{")                            \
+    X(RBrace, "}")                            \
+    X(Comma, ",")                             \
+    X(Semicolon, ";")                         \
+    X(Colon, ":")                             \
+    X(ColonColon, "::")                       \
+    X(Dot, ".") /* end of a form */           \
+    X(DotDot, "..")                           \
+    X(DotDotDot, "...")                       \
+    X(Pipe, "|")                              \
+    X(PipePipe, "||")                         \
+    X(Arrow, "->")                            \
+    X(FatArrow, "=>")                         \
+    X(ColonEq, ":=")                          \
+    X(LtLt, "<<")                             \
+    X(GtGt, ">>")                             \
+    X(LArrow, "<-")                           \
+    X(LArrowEq, "<=")                         \
+    X(Eq, "=")                                \
+    X(EqEq, "==")                             \
+    X(SlashEq, "/=")                          \
+    X(EqLt, "=<")                             \
+    X(Lt, "<")                                \
+    X(GtEq, ">=")                             \
+    X(Gt, ">")                                \
+    X(EqColonEq, "=:=")                       \
+    X(EqSlashEq, "=/=")                       \
+    X(Plus, "+")                              \
+    X(Minus, "-")                             \
+    X(Star, "*")                              \
+    X(Slash, "/")                             \
+    X(PlusPlus, "++")                         \
+    X(MinusMinus, "--")                       \
+    X(Bang, "!")                              \
+    X(Question, "?")                          \
+    X(QuestionQuestion, "??")                 \
+    X(Hash, "#")                              \
+    /* added by the lexer */                  \
+    X(Period, ".") /* not a form end: #r.f */ \
+    X(QuestionEq, "?=")                       \
+    X(Other, "") /* lone char: text */
 
 enum class Kind : uint8_t {
 #define BEAMLITE_TOKEN_ENUM(name, spelling) name,
@@ -108,6 +112,15 @@ struct Pos {
     uint32_t column = 0;
 };
 
+// Notes on the kinds, as erl_scan produces them:
+// - Dot is erl_scan's `dot`: a '.' followed by white space, '%' or the end of
+//   the file. Any other '.' is Period (record field access: #r.f, X#r.f).
+// - The lexer never produces QuestionQuestion: erl_scan has no '??' token,
+//   `??Arg` is two Question tokens, and the preprocessor consumes them.
+// - Other is a character erl_scan passes on as a token of its own though no
+//   grammar rule uses it: @ \ ^ ` ~ & DEL and Latin-1 symbols (the range
+//   U+00A1-U+00BF, U+00D7, U+00F7). `text` is the character (UTF-8).
+//
 // One token. `text` is the exact source spelling for names and numbers and
 // for punctuation. For Atom, String and Char it is the *decoded* value (escapes
 // resolved), UTF-8 encoded; code points are kept even where UTF-8 would
