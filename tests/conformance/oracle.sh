@@ -78,10 +78,11 @@ for n in "${names[@]}"; do
 done
 (cd "$tmp/src" && ls | xargs -r -n 8 -P "$(nproc)" erlc -o "$tmp/ebin" >/dev/null 2>&1)
 
-printf '%s\n' "${names[@]}" | xargs -P "$(nproc)" -I{} "$dir/oracle.sh" --one "$update" "$tmp" {}
+for n in "${names[@]}"; do [ -f "$dir/$n.bl" ] && echo "$n"; done | xargs -r -P "$(nproc)" -I{} "$dir/oracle.sh" --one "$update" "$tmp" {}
 
 pass=0 fail=0
 for n in "${names[@]}"; do
+    if [ ! -f "$dir/$n.bl" ]; then echo "FAIL $n (no such program)"; fail=$((fail+1)); continue; fi
     if [ ! -f "$tmp/res.$n" ]; then echo "FAIL $n (no result)"; fail=$((fail+1)); continue; fi
     if grep -q '^PASS' "$tmp/res.$n"; then pass=$((pass+1)); else fail=$((fail+1)); cat "$tmp/res.$n"; fi
 done

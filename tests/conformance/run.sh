@@ -19,12 +19,14 @@ if [ "${1:-}" = "--one" ]; then
     [ -f "$dir/$name.exit" ] && want=$(tr -d ' \n' <"$dir/$name.exit")
     ok=1; why=""
     if [ "$want" = nonzero ]; then
-        [ "$rc" != 0 ] || { ok=0; why=" exit $rc, want nonzero"; }
+        [ "$rc" != 0 ] || { ok=0; why=" exit $rc, want nonzero;"; }
     elif [ "$rc" != "$want" ]; then
         ok=0; why=" exit $rc, want $want"
         [ "$rc" = 124 ] && why="$why (timeout)"
+        why="$why;"
     fi
-    if ! cmp -s "$out" "$dir/$name.out"; then ok=0; why="$why; stdout differs"; fi
+    if ! cmp -s "$out" "$dir/$name.out"; then ok=0; why="$why stdout differs;"; fi
+    why=${why%;}
     if [ $ok = 1 ]; then echo PASS >"$tmp/res.$name"
     else
         {
@@ -60,7 +62,7 @@ fi
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/conformance-run.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 
-printf '%s\n' "${names[@]}" | xargs -P "${JOBS:-$(nproc)}" -I{} "$dir/run.sh" --one "$bl" "$tmp" {}
+for n in "${names[@]}"; do [ -f "$dir/$n.bl" ] && echo "$n"; done | xargs -r -P "${JOBS:-$(nproc)}" -I{} "$dir/run.sh" --one "$bl" "$tmp" {}
 
 pass=0 fail=0
 for n in "${names[@]}"; do
