@@ -124,7 +124,7 @@ using token::Pos;
     X(TypeRemote, "text=module name2=type name; kids: argument types; pos the module atom")        \
     X(TypeAnn, "Var :: Type: kids: Var, type; pos the variable")                                   \
     X(TypeUnion, "kids: alternatives (flattened, 2+); pos that of the first alternative")          \
-    X(TypeRange, "kids: low, high; pos '..'")                                                      \
+    X(TypeRange, "kids: low, high; pos that of low (not its first_pos)")                           \
     X(TypeList, "[] (no kids), [T] or [T, ...] (op=DotDotDot); kids: element type; pos '['")       \
     X(TypeTuple, "{T...}: kids: element types; pos '{'")                                           \
     X(TypeMap, "#{...}: kids: TypeMapField...; pos '#'")                                           \

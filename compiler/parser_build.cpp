@@ -573,8 +573,9 @@ Node* Context::type_union(const NodeList& alternatives) {
     return node(Kind::TypeUnion, alternatives.head->node->pos, alternatives);
 }
 
+// erl_parse annotates a range with its low bound's own position.
 Node* Context::type_range(Node* low, const Token* op, Node* high) {
-    return node(Kind::TypeRange, op->pos, {low, high});
+    return node(Kind::TypeRange, low->pos, {low, high});
 }
 
 Node* Context::type_list(const Token* open, Node* elem, const Token* dots) {

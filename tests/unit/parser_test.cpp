@@ -473,10 +473,11 @@ TEST_CASE("types and specs are parsed into type nodes", "[parser]") {
     CHECK(form("-callback f(integer(), a) -> ok.") ==
           "(TypeAttr callback f 2 (TypeFun (TypeArgs (TypeCall integer) (Atom a)) (Atom ok)))");
     // Positions as erl_parse gives them: a union at its first alternative,
-    // a signature at its '(', a range at '..', a constraint at its variable.
+    // a signature at its '(', a range at its low bound, a constraint at its
+    // variable.
     CHECK(form("-spec f(A) -> 1..2 | b when A :: c.", true) ==
           "(TypeAttr@1:2 spec f 1 (TypeBounded@1:8 (TypeFun@1:8 (TypeArgs@1:8 (Var@1:9 A)) "
-          "(TypeUnion@1:16 (TypeRange@1:16 (Integer@1:15 1) (Integer@1:18 2)) (Atom@1:22 b))) "
+          "(TypeUnion@1:15 (TypeRange@1:15 (Integer@1:15 1) (Integer@1:18 2)) (Atom@1:22 b))) "
           "(TypeConstraint@1:29 (Var@1:29 A) (Atom@1:34 c))))");
     CHECK(error("-type t() :: #{...}.") == "1:16: syntax error before: '...'");
     CHECK(error("-type t() :: a | b :: c.") == "1:20: syntax error before: '::'");
