@@ -117,6 +117,25 @@ Int saturate(Int v) {
     return std::clamp(v, -kIntLimit, kIntLimit);
 }
 
+// Operands are within kIntLimit (2^100), so a product of two of them fits
+// in 128 bits only when both are below 2^62; larger ones saturate.
+Int multiply(Int a, Int b) {
+    constexpr Int kSmall = static_cast<Int>(1) << 62;
+    if (a == 0 || b == 0) return 0;
+    if (a > -kSmall && a < kSmall && b > -kSmall && b < kSmall) return saturate(a * b);
+    return (a < 0) != (b < 0) ? -kIntLimit : kIntLimit;
+}
+
+// a bsl n (a bsr -n when n < 0), saturating.
+Int shift(Int a, Int n) {
+    if (n < 0) return -n > 120 ? (a < 0 ? -1 : 0) : a >> static_cast<int>(-n);
+    for (Int i = 0; i < n && a != 0; ++i) {
+        a *= 2;
+        if (a > kIntLimit || a < -kIntLimit) return saturate(a);
+    }
+    return a;
+}
+
 std::optional<Int> eval_binary(token::Kind op, Int a, Int b) {
     using token::Kind;
     switch (op) {
@@ -125,8 +144,7 @@ std::optional<Int> eval_binary(token::Kind op, Int a, Int b) {
         case Kind::Minus:
             return saturate(a - b);
         case Kind::Star:
-            return saturate(saturate(a) *
-                            std::clamp(b, static_cast<Int>(-1) << 20, static_cast<Int>(1) << 20));
+            return multiply(a, b);
         case Kind::KwDiv:
             if (b == 0) return std::nullopt;
             return a / b;
@@ -140,11 +158,9 @@ std::optional<Int> eval_binary(token::Kind op, Int a, Int b) {
         case Kind::KwBxor:
             return a ^ b;
         case Kind::KwBsl:
-            return b >= 0 ? saturate(b > 100 ? (a == 0 ? 0 : kIntLimit) : a << b)
-                          : (-b > 100 ? (a < 0 ? -1 : 0) : a >> -b);
+            return shift(a, b);
         case Kind::KwBsr:
-            return b >= 0 ? (b > 100 ? (a < 0 ? -1 : 0) : a >> b)
-                          : saturate(-b > 100 ? (a == 0 ? 0 : kIntLimit) : a << -b);
+            return shift(a, -b);
         default:  // '/' gives a float; and, or, xor fail on integers
             return std::nullopt;
     }
@@ -167,10 +183,18 @@ std::optional<Int> eval_integer(const Node* t) {
             return std::nullopt;
         }
         case NK::BinaryOp: {
-            std::optional<Int> a = eval_integer(t->kids[0]);
-            std::optional<Int> b = eval_integer(t->kids[1]);
-            if (!a || !b) return std::nullopt;
-            return eval_binary(t->op, *a, *b);
+            // `1 + 1 + ... + 1` nests to the left without bound: walk down
+            // that spine iteratively, then fold back up.
+            std::vector<const Node*> spine;
+            const Node* leftmost = t;
+            for (; leftmost->kind == NK::BinaryOp; leftmost = leftmost->kids[0])
+                spine.push_back(leftmost);
+            std::optional<Int> acc = eval_integer(leftmost);
+            for (auto it = spine.rbegin(); acc && it != spine.rend(); ++it) {
+                std::optional<Int> right = eval_integer((*it)->kids[1]);
+                acc = right ? eval_binary((*it)->op, *acc, *right) : std::nullopt;
+            }
+            return acc;
         }
         default:
             return std::nullopt;
