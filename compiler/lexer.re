@@ -262,7 +262,6 @@ private:
     const unsigned char* limit_;
     const unsigned char* cursor_;
     const unsigned char* marker_ = nullptr;
-    const unsigned char* ctxmarker_ = nullptr;
     const unsigned char* start_ = nullptr;
     bool truncated_;
     bool stopped_ = false;
@@ -284,7 +283,6 @@ void Scanner::run() {
         re2c:define:YYCTYPE = "unsigned char";
         re2c:define:YYCURSOR = cursor_;
         re2c:define:YYMARKER = marker_;
-        re2c:define:YYCTXMARKER = ctxmarker_;
         re2c:define:YYLIMIT = limit_;
         re2c:yyfill:enable = 0;
         re2c:eof = 0;
