@@ -163,15 +163,16 @@ class Scanner {
 
     void call(const Node* e, bool tail) {
         CallTarget t = c_.classify_call(e);
+        // The order of FnGen::call: arguments, then the fun or M and F.
         std::vector<const Node*> ops;
+        for (size_t i = 1; i < e->num_kids; ++i)
+            ops.push_back(e->kid(i));
+        if (t.kind == CallKind::IsRecord) ops.resize(1);
         if (t.kind == CallKind::Fun) ops.push_back(e->kid(0));
         if (t.kind == CallKind::DynRemote) {
             ops.push_back(e->kid(0)->kid(0));
             ops.push_back(e->kid(0)->kid(1));
         }
-        for (size_t i = 1; i < e->num_kids; ++i)
-            ops.push_back(e->kid(i));
-        if (t.kind == CallKind::IsRecord) ops.resize(1);
         operands(ops);
         if (!clobbers(t.kind)) return;
         if (tail) {
