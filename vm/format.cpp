@@ -608,10 +608,12 @@ bool printable_latin1_bin(const Bits& bits, uint64_t size, uint64_t len, int64_t
     return false;
 }
 
+enum class Utf8Bin { kInvalid, kUnprintable, kPrintable };
+
 // printable_bin/4, unicode: valid UTF-8 of printable (Latin-1 range) code
-// points. Returns false to fall back to the Latin-1 rules.
-bool printable_utf8_bin(const Bits& bits, uint64_t size, uint64_t len, int64_t depth,
-                        std::string& text, bool& plain, bool& all) {
+// points. Only invalid UTF-8 falls back to the Latin-1 rules.
+Utf8Bin printable_utf8_bin(const Bits& bits, uint64_t size, uint64_t len, int64_t depth,
+                           std::string& text, bool& plain, bool& all) {
     std::vector<uint8_t> bytes(size);
     for (uint64_t i = 0; i < size; ++i)
         bytes[i] = bits_byte(bits, i);
@@ -621,7 +623,7 @@ bool printable_utf8_bin(const Bits& bits, uint64_t size, uint64_t len, int64_t d
     for (const uint8_t* q = p; q < end && left > 0; --left) {  // valid_utf8/2
         uint32_t c;
         size_t n = decode_utf8(q, end, c);
-        if (n == 0) return false;
+        if (n == 0) return Utf8Bin::kInvalid;
         q += n;
     }
     text += '"';
@@ -640,9 +642,9 @@ bool printable_utf8_bin(const Bits& bits, uint64_t size, uint64_t len, int64_t d
     text += '"';
     uint64_t consumed = uint64_t(p - bytes.data());
     all = p == end;
-    if (!all && !(depth > 0 && int64_t(len - left) >= depth)) return text.clear(), false;
+    if (!all && !(depth > 0 && int64_t(len - left) >= depth)) return Utf8Bin::kUnprintable;
     plain = consumed == chars;
-    return true;
+    return Utf8Bin::kPrintable;
 }
 
 // print_length/6 for a binary that may print as a string: sets the node and
@@ -659,12 +661,17 @@ bool Tree::printable_binary(Term bin, int64_t depth, uint64_t index) {
     if (unicode_) {
         std::string text;
         bool plain = false, all = false;
-        if (printable_utf8_bin(bits, size, len, d, text, plain, all)) {
+        Utf8Bin kind = printable_utf8_bin(bits, size, len, d, text, plain, all);
+        if (kind == Utf8Bin::kPrintable) {
             text_ += text;
             if (!plain) text_ += "/utf8";
             text_ += all ? ">>" : "...>>";
             set_text(index, start);
             return true;
+        }
+        if (kind == Utf8Bin::kUnprintable) {
+            text_.resize(start);
+            return false;
         }
     }
     uint64_t shown = 0;
