@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Check (or with -u regenerate) the expected outputs of the conformance corpus
+# against Erlang/OTP 25:  erlc NAME.erl && erl -noshell -eval 'NAME:main([]), halt().'
+# Usage: tests/conformance/oracle.sh [-u] [NAME...]   (works from any cwd)
+set -u
+dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
+if [ "${1:-}" = "--one" ]; then
+    # internal: worker for one program.  --one UPDATE TMP NAME
+    update=$2 tmp=$3 name=$4
+    w=$tmp/w.$name
+    mkdir -p "$w"
+    cp "$dir/$name.bl" "$w/$name.erl"
+    if ! (cd "$w" && erlc "$name.erl") >"$w/erlc.log" 2>&1; then
+        { echo "FAIL $name (erlc failed)"; sed 's/^/    /' "$w/erlc.log" | head -15; } >"$tmp/res.$name"
+        exit 0
+    fi
+    (cd "$w" && ERL_CRASH_DUMP_SECONDS=0 timeout 120 \
+        erl -noshell -eval "$name:main([]), halt()." </dev/null >"$w/raw" 2>"$w/stderr")
+    rc=$?
+    # erl itself prints {"init terminating in do_boot",...} on stdout when
+    # main/1 raises: that line belongs to the VM, not to the program.
+    perl -0pe 's/\{"init terminating in do_boot".*?\r\n//s' "$w/raw" >"$w/out"
+    if [ "$rc" = 0 ]; then exp_exit=""; elif grep -q 'init terminating in do_boot' "$w/raw"; then exp_exit=nonzero; else exp_exit=$rc; fi
+    if [ "$update" = 1 ]; then
+        cp "$w/out" "$dir/$name.out"
+        if [ -n "$exp_exit" ]; then echo "$exp_exit" >"$dir/$name.exit"; else rm -f "$dir/$name.exit"; fi
+        echo "PASS $name (updated)" >"$tmp/res.$name"
+        exit 0
+    fi
+    want_exit=0
+    [ -f "$dir/$name.exit" ] && want_exit=$(tr -d ' \n' <"$dir/$name.exit")
+    ok=1; why=""
+    if [ "$want_exit" = nonzero ]; then
+        [ "$rc" != 0 ] || { ok=0; why="exit $rc, want nonzero"; }
+    elif [ "$rc" != "$want_exit" ]; then ok=0; why="exit $rc, want $want_exit"; fi
+    if [ ! -f "$dir/$name.out" ]; then ok=0; why="$why missing $name.out"
+    elif ! cmp -s "$w/out" "$dir/$name.out"; then ok=0; why="$why stdout differs"; fi
+    if [ $ok = 1 ]; then echo "PASS $name" >"$tmp/res.$name"
+    else
+        { echo "FAIL $name:$why"; diff "$dir/$name.out" "$w/out" 2>&1 | head -15 | sed 's/^/    /'; } >"$tmp/res.$name"
+    fi
+    exit 0
+fi
+
+update=0
+if [ "${1:-}" = "-u" ]; then update=1; shift; fi
+command -v erlc >/dev/null 2>&1 || { echo "erlc not found in PATH" >&2; exit 2; }
+command -v erl >/dev/null 2>&1 || { echo "erl not found in PATH" >&2; exit 2; }
+
+if [ $# -gt 0 ]; then
+    names=("$@")
+else
+    names=()
+    for f in "$dir"/*.bl; do [ -e "$f" ] && names+=("$(basename "$f" .bl)"); done
+fi
+for i in "${!names[@]}"; do names[$i]=$(basename "${names[$i]}" .bl); done
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/conformance-oracle.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+
+printf '%s\n' "${names[@]}" | xargs -P "$(nproc)" -I{} "$dir/oracle.sh" --one "$update" "$tmp" {}
+
+pass=0 fail=0
+for n in "${names[@]}"; do
+    if [ ! -f "$tmp/res.$n" ]; then echo "FAIL $n (no result)"; fail=$((fail+1)); continue; fi
+    if grep -q '^PASS' "$tmp/res.$n"; then pass=$((pass+1)); else fail=$((fail+1)); cat "$tmp/res.$n"; fi
+done
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
