@@ -27,10 +27,10 @@ using term::Term;
 using Fn = Term (*)(Process& p, Term* args);
 
 enum Flags : uint8_t {
-    kNone = 0,
-    kGuard = 1,       // allowed in guards
-    kAllocates = 2,   // may allocate (called through gc_bif in guards)
-    kInterpreted = 4, // run by the interpreter itself (apply/2,3): fn is unused
+    kNoFlags = 0,
+    kGuard = 1,        // allowed in guards
+    kAllocates = 2,    // may allocate (called through gc_bif in guards)
+    kInterpreted = 4,  // run by the interpreter itself (apply/2,3): fn is unused
 };
 
 struct Bif {
@@ -61,9 +61,9 @@ Term raise(Process& p, Term cls, Term reason);
 
 // ---- helpers shared by the bif_*.cpp files ----------------------------------------
 
-// Heap words for a result; null when max_heap_size is reached (the BIF
-// then returns heap_exhausted(p)).
-Term* alloc(Process& p, size_t words);
+// Heap words come from process::alloc (found by argument-dependent lookup
+// as alloc(p, words)); when it returns null (max_heap_size reached) the BIF
+// returns heap_exhausted(p).
 Term heap_exhausted(Process& p);
 
 // Builds a list of `n` small integers / terms from C++ data.
@@ -80,5 +80,12 @@ bool chardata_to_utf8(Term t, std::string& out);
 // Output to stdout, buffered; flushed at exit and before stderr output.
 void write_stdout(std::string_view bytes);
 void flush_stdout();
+
+// Every BIF function, declared from the table.
+namespace impl {
+#define BIF(module, name, arity, function, flags) Term function(Process& p, Term* args);
+#include "vm/bifs.def"
+#undef BIF
+}  // namespace impl
 
 }  // namespace bif

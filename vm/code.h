@@ -42,9 +42,9 @@ struct Export {
     Term module;    // atom
     Term function;  // atom
     uint32_t arity;
-    const Word* address;         // where a call jumps
-    Word stub[2];                // the stub instruction when not loaded
-    const bif::Bif* bif;         // non-null when M:F/A is a BIF
+    const Word* address;  // where a call jumps
+    Word stub[2];         // the stub instruction when not loaded
+    const bif::Bif* bif;  // non-null when M:F/A is a BIF
 };
 
 // A source line starting at a code offset (in words from the module start).

@@ -43,7 +43,6 @@ const char* const kOpNames[] = {
 #undef INTERNAL
 };
 
-const void* const* g_handlers = nullptr;  // threaded: label addresses by Op
 
 // The one-instruction programs export stubs and the first call's CP use.
 Word g_normal_exit[2];
@@ -54,9 +53,13 @@ thread_local Term t_xregs[process::kMaxXRegs];
 
 Status execute(Process* process, int reductions);
 
+#if BEAMLITE_THREADED
+const void* const* g_handlers = nullptr;  // label addresses by Op
+
 void init_handlers() {
     if (!g_handlers) execute(nullptr, 0);
 }
+#endif
 
 }  // namespace
 
@@ -101,6 +104,7 @@ const Word* apply3_address() {
 }
 
 void prepare_call(Process& p, const code::Export* entry, const Term* args, uint32_t arity) {
+    p.heap.sp = p.heap.end;  // a fresh call: no frames left from before
     p.ip = entry->address;
     p.cp = normal_exit_address();
     process::save_xregs(p, args, arity);
@@ -194,9 +198,7 @@ Status execute(Process* process, int reductions) {
 #define NEXT() goto* reinterpret_cast<const void*>(*ip)
 #else
     if (!process) return Status::Runnable;
-#define CASE(name) \
-    case op_##name: \
-    L_##name:
+#define CASE(name) case op_##name:
 #define NEXT() goto dispatch
 #endif
 
@@ -234,51 +236,51 @@ Status execute(Process* process, int reductions) {
             RELOAD();                                                            \
         }                                                                        \
     } while (0)
-#define CHECK_REDS(live_count)                \
-    do {                                      \
-        if (--reds <= 0) [[unlikely]] {       \
-            p.live = uint32_t(live_count);    \
-            goto yield;                       \
-        }                                     \
+#define CHECK_REDS(live_count)             \
+    do {                                   \
+        if (--reds <= 0) [[unlikely]] {    \
+            p.live = uint32_t(live_count); \
+            goto yield;                    \
+        }                                  \
     } while (0)
-#define RAISE(first, callee, live_count)  \
-    do {                                  \
-        raise_first = (first);            \
-        raise_callee = (callee);          \
-        p.live = uint32_t(live_count);    \
-        goto raise;                       \
+#define RAISE(first, callee, live_count) \
+    do {                                 \
+        raise_first = (first);           \
+        raise_callee = (callee);         \
+        p.live = uint32_t(live_count);   \
+        goto raise;                      \
     } while (0)
-#define ERROR(reason)                                \
-    do {                                             \
-        exception::set(p, kError, (reason));         \
-        RAISE(First::Here, nullptr, 0);              \
+#define ERROR(reason)                        \
+    do {                                     \
+        exception::set(p, kError, (reason)); \
+        RAISE(First::Here, nullptr, 0);      \
     } while (0)
-#define ERROR_TUPLE(tag, value)                                                 \
-    do {                                                                        \
-        SYNC();                                                                 \
-        p.live = 0;                                                             \
+#define ERROR_TUPLE(tag, value)                                                       \
+    do {                                                                              \
+        SYNC();                                                                       \
+        p.live = 0;                                                                   \
         if (!exception::set_error_tuple(p, make_atom(tag), (value))) goto heap_limit; \
-        RELOAD();                                                               \
-        RAISE(First::Here, nullptr, 0);                                         \
+        RELOAD();                                                                     \
+        RAISE(First::Here, nullptr, 0);                                               \
     } while (0)
-#define TEST(cond)                             \
-    do {                                       \
-        if (cond) {                            \
-            ip += 3;                           \
-        } else {                               \
-            ip = LABEL(ip[1]);                 \
-        }                                      \
-        NEXT();                                \
+#define TEST(cond)             \
+    do {                       \
+        if (cond) {            \
+            ip += 3;           \
+        } else {               \
+            ip = LABEL(ip[1]); \
+        }                      \
+        NEXT();                \
     } while (0)
-#define COMPARE(cond)                          \
-    do {                                       \
-        Term a = SRC(ip[2]), b = SRC(ip[3]);   \
-        if (cond) {                            \
-            ip += 4;                           \
-        } else {                               \
-            ip = LABEL(ip[1]);                 \
-        }                                      \
-        NEXT();                                \
+#define COMPARE(cond)                        \
+    do {                                     \
+        Term a = SRC(ip[2]), b = SRC(ip[3]); \
+        if (cond) {                          \
+            ip += 4;                         \
+        } else {                             \
+            ip = LABEL(ip[1]);               \
+        }                                    \
+        NEXT();                              \
     } while (0)
 
 #if BEAMLITE_THREADED
@@ -379,7 +381,7 @@ dispatch:
         ip += 2;
         NEXT();
     }
-    CASE(return) {
+    CASE(return_) {
         ip = cp;
         cp = nullptr;
         CHECK_REDS(1);
@@ -537,7 +539,8 @@ dispatch:
     CASE(is_ge) COMPARE(is_small(a) && is_small(b) ? int64_t(a) >= int64_t(b) : compare(a, b) >= 0);
     CASE(is_eq) COMPARE(a == b || (!(is_immediate(a) && is_immediate(b)) && compare(a, b) == 0));
     CASE(is_ne) COMPARE(a != b && ((is_immediate(a) && is_immediate(b)) || compare(a, b) != 0));
-    CASE(is_eq_exact) COMPARE(a == b || (!(is_immediate(a) || is_immediate(b)) && exact_equal(a, b)));
+    CASE(is_eq_exact)
+    COMPARE(a == b || (!(is_immediate(a) || is_immediate(b)) && exact_equal(a, b)));
     CASE(is_ne_exact) COMPARE(a != b && (is_immediate(a) || is_immediate(b) || !exact_equal(a, b)));
     CASE(is_lt_int) COMPARE(is_small(a) ? int64_t(a) < int64_t(b) : compare(a, b) < 0);
     CASE(is_ge_int) COMPARE(is_small(a) ? int64_t(a) >= int64_t(b) : compare(a, b) >= 0);
@@ -739,7 +742,7 @@ dispatch:
         RELOAD();
         if (result == kNone) goto bif_failed;
         x[0] = result;
-        ip += 2;
+        ip += 3;
         CHECK_REDS(1);
         NEXT();
     }
@@ -824,8 +827,8 @@ dispatch:
     }
 
     // ---- exceptions ----------------------------------------------------------------
-    CASE(try)
-    CASE(catch) {
+    CASE(try_)
+    CASE(catch_) {
         E[ip[1]] = make_catch(ip[2]);
         ip += 3;
         NEXT();
@@ -862,8 +865,8 @@ dispatch:
     CASE(raise) {
         Term trace = SRC(ip[1]), reason = SRC(ip[2]);
         process::Rare& rare = process::rare(p);
-        Term cls = trace == rare.terms[process::kLastTrace] ? rare.terms[process::kLastClass]
-                                                             : kError;
+        Term cls =
+            trace == rare.terms[process::kLastTrace] ? rare.terms[process::kLastClass] : kError;
         exception::set_with_trace(p, cls, reason, trace);
         RAISE(First::Here, nullptr, 0);
     }
@@ -973,11 +976,11 @@ dispatch:
 #if !BEAMLITE_THREADED
     default:
         ERROR(make_atom(atom::kSystemLimit));
-    }
+}
 #endif
 
-    // ---- shared slow paths -------------------------------------------------------------
-do_call_fun: {
+// ---- shared slow paths -------------------------------------------------------------
+do_call_fun : {
     // The fun is in X[nargs], its arguments in X[0..nargs-1]; CP is set.
     Term fun = x[nargs];
     if (is_local_fun(fun)) {
@@ -999,13 +1002,12 @@ do_call_fun: {
     }
     ERROR_TUPLE(atom::kBadfun, fun);
 }
-badarity:
-    SYNC();
-    if (!exception::set_badarity(p, x, nargs)) goto heap_limit;
-    RELOAD();
-    RAISE(First::Here, nullptr, 0);
+badarity : SYNC();
+if (!exception::set_badarity(p, x, nargs)) goto heap_limit;
+RELOAD();
+RAISE(First::Here, nullptr, 0);
 
-do_apply: {
+do_apply : {
     // X[nargs] = module, X[nargs + 1] = function; CP is set.
     Term module = x[nargs], function = x[nargs + 1];
     if (!is_atom(module) || !is_atom(function)) ERROR(make_atom(atom::kBadarg));
@@ -1014,55 +1016,51 @@ do_apply: {
     NEXT();
 }
 
-bif_failed_no_label:
-    nargs = 0;
-bif_failed:
+bif_failed_no_label : nargs = 0;
+bif_failed :
     // A BIF without a fail label returned kNone; its arguments are in
     // X[0..nargs-1]. It may have halted or hit the heap limit instead.
     if (p.status == Status::Halted) goto stop;
-    if (p.status == Status::Killed) goto heap_limit;
-    RAISE(First::Call, bif_export, nargs);
+if (p.status == Status::Killed) goto heap_limit;
+RAISE(First::Call, bif_export, nargs);
 
-raise:
-    SYNC();
-    if (!exception::finish(p, ip, cp, raise_first, raise_callee)) goto heap_limit;
-    handler_ip = exception::unwind(p);
-    if (!handler_ip) {
-        p.status = Status::Failed;
-        goto stop;
-    }
-    RELOAD();
-    {
-        process::Rare& rare = *p.rare;
-        x[0] = kNone;
-        x[1] = rare.terms[process::kExcClass];
-        x[2] = rare.terms[process::kExcReason];
-        x[3] = rare.terms[process::kExcTrace];
-        rare.terms[process::kLastTrace] = x[3];
-        rare.terms[process::kLastClass] = x[1];
-    }
-    cp = nullptr;
-    ip = handler_ip;
-    NEXT();
+raise : SYNC();
+if (!exception::finish(p, ip, cp, raise_first, raise_callee)) goto heap_limit;
+handler_ip = exception::unwind(p);
+if (!handler_ip) {
+    p.status = Status::Failed;
+    goto stop;
+}
+RELOAD();
+{
+    process::Rare& rare = *p.rare;
+    x[0] = kNone;
+    x[1] = rare.terms[process::kExcClass];
+    x[2] = rare.terms[process::kExcReason];
+    x[3] = rare.terms[process::kExcTrace];
+    rare.terms[process::kLastTrace] = x[3];
+    rare.terms[process::kLastClass] = x[1];
+}
+cp = nullptr;
+ip = handler_ip;
+NEXT();
 
-yield:
+yield :
     // Out of reductions at a call or return: ip is the target, cp is set,
     // X[0..p.live-1] are the arguments.
     SYNC();
-    p.ip = ip;
-    p.cp = cp;
-    process::save_xregs(p, x, p.live);
-    p.xregs = nullptr;
-    return Status::Runnable;
+p.ip = ip;
+p.cp = cp;
+process::save_xregs(p, x, p.live);
+p.xregs = nullptr;
+return Status::Runnable;
 
-heap_limit:
-    p.status = Status::Killed;
-stop:
-    SYNC();
-    p.ip = ip;
-    p.cp = cp;
-    p.xregs = nullptr;
-    return p.status;
+heap_limit : p.status = Status::Killed;
+stop : SYNC();
+p.ip = ip;
+p.cp = cp;
+p.xregs = nullptr;
+return p.status;
 
 #undef CASE
 #undef NEXT

@@ -58,6 +58,9 @@ const char* op_name(Op op);
 // Code of the process's first continuation: reaching it means the first
 // call returned (Status::Done, result in p.result).
 const Word* normal_exit_address();
+// Code of erlang:apply/2 and apply/3 (their export entries point here).
+const Word* apply2_address();
+const Word* apply3_address();
 
 // Sets up `p` to call `entry` with `args` when run() is next called.
 void prepare_call(Process& p, const code::Export* entry, const Term* args, uint32_t arity);

@@ -90,8 +90,8 @@ class LiteralBuilder {
         if (n > 0) {
             Term* mem = alloc(term::bignum_words(n));
             if (mem) {
-                result = term::make_bignum(mem, mpz_sgn(z) < 0,
-                                           reinterpret_cast<const term::Limb*>(mpz_limbs_read(z)), n);
+                result = term::make_bignum(
+                    mem, mpz_sgn(z) < 0, reinterpret_cast<const term::Limb*>(mpz_limbs_read(z)), n);
             }
         }
         mpz_clear(z);
@@ -200,8 +200,8 @@ class Loader {
         for (const bytecode::Literal& literal : in_.literals)
             literal_terms_.push_back(literals_.build(literal));
         for (const bytecode::Import& import : in_.imports)
-            imports_.push_back(code::export_entry(atom(import.module), atom(import.function),
-                                                  import.arity));
+            imports_.push_back(
+                code::export_entry(atom(import.module), atom(import.function), import.arity));
         make_funs();
         emit_code();
         if (!error_.empty()) return nullptr;
@@ -240,8 +240,8 @@ class Loader {
         out_->funs = std::make_unique<term::FunEntry[]>(in_.lambdas.size());
         for (size_t i = 0; i < in_.lambdas.size(); ++i) {
             const bytecode::Lambda& lambda = in_.lambdas[i];
-            out_->funs[i] = {atoms_[0], lambda.index, lambda.uniq, lambda.arity,
-                             lambda.num_free, nullptr};
+            out_->funs[i] = {atoms_[0],    lambda.index,    lambda.uniq,
+                             lambda.arity, lambda.num_free, nullptr};
         }
     }
 
@@ -259,8 +259,9 @@ class Loader {
             case OperandKind::Atom:
                 return Word(atom(value));
             case OperandKind::Integer: {
-                bytecode::Literal big{bytecode::Literal::Kind::Integer,
-                                      bytecode::operand_integer(operand)};
+                bytecode::Literal big;
+                big.kind = bytecode::Literal::Kind::Integer;
+                big.integer = bytecode::operand_integer(operand);
                 return Word(literals_.build(big));
             }
             case OperandKind::Nil:
@@ -416,9 +417,9 @@ class Loader {
 
     void check_bif(Opcode opcode, size_t at) {
         std::vector<Word>& code = out_->code;
-        size_t import_at = opcode == Opcode::bif0                                 ? 1
+        size_t import_at = opcode == Opcode::bif0                             ? 1
                            : opcode == Opcode::bif1 || opcode == Opcode::bif2 ? 2
-                                                                                  : 3;
+                                                                              : 3;
         auto* e = reinterpret_cast<code::Export*>(code[at + import_at]);
         if (!e || !e->bif || (e->bif->flags & bif::kInterpreted)) {
             return fail("bif instruction for a function that is not a BIF");

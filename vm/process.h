@@ -59,8 +59,8 @@ enum RareTerm : uint8_t {
     kDictionary,  // [{Key, Value}], newest first
     kExcClass,    // the exception being raised or reported: error|exit|throw
     kExcReason,
-    kExcTrace,  // its stack trace, once built
-    kExcArgs,   // the arguments of the failing call (a list), or nil
+    kExcTrace,   // its stack trace, once built
+    kExcArgs,    // the arguments of the failing call (a list), or nil
     kLastTrace,  // the last trace handed to a handler, and its class, for
     kLastClass,  // the `raise` instruction (which gets only the trace)
     kRareTerms
@@ -70,10 +70,12 @@ enum RareTerm : uint8_t {
 struct Rare {
     Term terms[kRareTerms];
     ExceptionInfo info;
+    bool trace_given = false;  // the exception came with its trace (raise)
     int halt_code = 0;
     uint64_t next_ref = 0;  // counter for make_ref
     Rare() {
-        for (Term& t : terms) t = term::kNil;
+        for (Term& t : terms)
+            t = term::kNil;
     }
 };
 
