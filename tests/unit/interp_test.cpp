@@ -4,6 +4,7 @@
 // and resuming.
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <initializer_list>
 #include <string>
 
@@ -391,4 +392,19 @@ TEST_CASE("bif: arithmetic overflows into bignums", "[bif]") {
     CHECK(bif::impl::int_div(*p, args) == kNone);
     p->xregs = nullptr;
     process::destroy(p);
+}
+
+// Not run by default: `unit_tests "[.bench]"` times fib(30) on hand-made code.
+TEST_CASE("interp: fib(30) benchmark", "[.bench]") {
+    Asm a("t_fib_bench");
+    assemble_fib(a);
+    load(a);
+    Run r;
+    auto start = std::chrono::steady_clock::now();
+    REQUIRE(r.call("t_fib_bench", "fib", {make_small(30)}) == process::Status::Done);
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                  std::chrono::steady_clock::now() - start)
+                  .count();
+    CHECK(r.result() == "832040");
+    WARN("fib(30): " << ms << " ms");
 }
