@@ -158,7 +158,11 @@ void write_leaf(std::string& out, const Node* n) {
         case Kind::BinaryOp:
         case Kind::UnaryOp:
         case Kind::MapField:
+        case Kind::TypeMapField:
             out += token::spelling(n->op);
+            return;
+        case Kind::TypeList:
+            if (n->op == token::Kind::DotDotDot) out += token::spelling(n->op);
             return;
         default:
             break;

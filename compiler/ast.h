@@ -56,10 +56,13 @@ using token::Pos;
       "Attribute)")                                                                                \
     X(Import, "text=module; kids: FunArity...")                                                    \
     X(RecordDecl, "text=record name; kids: FieldDecl...")                                          \
-    X(FieldDecl, "text=field name, pos its atom; kids: default expr or null")                      \
+    X(FieldDecl,                                                                                   \
+      "text=field name, pos its atom; kids: default expr or null, then (a typed field only) "      \
+      "its type")                                                                                  \
     X(TypeAttr,                                                                                    \
       "text=type|opaque|spec|callback; name2=type or function name, int_value=arity; type/opaque " \
-      "kids: parameter Vars; spec kids: Atom module for -spec m:f/N; types dropped")               \
+      "kids: parameter Vars, then the type (kids[int_value]); spec/callback kids: Atom module "    \
+      "for -spec m:f/N, then the signatures (TypeFun or TypeBounded)")                             \
     X(Attribute, "text=name; kids: value (a term in expression syntax); -file: String, Integer")   \
     X(FunArity, "text=name int_value=arity, pos its name (erlc reports at the attribute)")         \
     X(Error, "a form that failed to parse or preprocess; already reported")                        \
@@ -112,7 +115,30 @@ using token::Pos;
     X(ListComp, "kids: template, qualifier... ")                                                   \
     X(BinComp, "kids: template, qualifier... ")                                                    \
     X(Generate, "kids: pattern, list expr (P <- L)")                                               \
-    X(BinGenerate, "kids: pattern, binary expr (P <= B)")
+    X(BinGenerate, "kids: pattern, binary expr (P <= B)")                                          \
+    /* ---- types (erl_parse's type forms; leaves are Atom, Integer, Char, Var, and  */            \
+    /*      BinaryOp/UnaryOp for integer expressions) ---- */                                      \
+    X(TypeCall,                                                                                    \
+      "a local or builtin type: text=name int_value=arity; kids: argument types; pos name "        \
+      "(tuple() and map() are the any-tuple and any-map)")                                         \
+    X(TypeRemote, "text=module name2=type name; kids: argument types; pos the module atom")        \
+    X(TypeAnn, "Var :: Type: kids: Var, type; pos the variable")                                   \
+    X(TypeUnion, "kids: alternatives (flattened, 2+); pos that of the first alternative")          \
+    X(TypeRange, "kids: low, high; pos that of low (not its first_pos)")                           \
+    X(TypeList, "[] (no kids), [T] or [T, ...] (op=DotDotDot); kids: element type; pos '['")       \
+    X(TypeTuple, "{T...}: kids: element types; pos '{'")                                           \
+    X(TypeMap, "#{...}: kids: TypeMapField...; pos '#'")                                           \
+    X(TypeMapField, "op=FatArrow (=>) or ColonEq (:=); kids: key type, value type; pos the op")    \
+    X(TypeRecord, "#r{f :: T}: text=record name; kids: TypeField...; pos '#'")                     \
+    X(TypeField, "text=field name; kids: type; pos the field name")                                \
+    X(TypeBinary,                                                                                  \
+      "<<_:B, _:_*U>>: kids: base size, unit (types; Integer 0 at '<<' when absent); pos '<<'")    \
+    X(TypeFun,                                                                                     \
+      "fun() (no kids) or a function type: kids: TypeArgs or null for (...), result type; pos "    \
+      "'fun' for fun(), else the '(' of the arguments")                                            \
+    X(TypeArgs, "kids: argument types; pos '('")                                                   \
+    X(TypeBounded, "Sig when Cs: kids: TypeFun, TypeConstraint...; pos that of the TypeFun")       \
+    X(TypeConstraint, "V :: T or is_subtype(V, T): kids: Var, type; pos the Var or is_subtype")
 
 enum class Kind : uint8_t {
 #define BEAMLITE_AST_ENUM(name, doc) name,
@@ -156,6 +182,28 @@ inline Node* clause_guard(const Node* clause) {
 }
 inline Node* clause_body(const Node* clause) {
     return clause->kids[2];
+}
+
+// -type/-opaque parts: the parameter variables and the type.
+inline std::span<Node* const> type_params(const Node* type_attr) {
+    return {type_attr->kids, static_cast<size_t>(type_attr->int_value)};
+}
+inline Node* type_body(const Node* type_attr) {
+    return type_attr->kid(static_cast<size_t>(type_attr->int_value));
+}
+// -spec/-callback parts: the module atom of `-spec m:f/N` (or null) and the
+// signatures.
+inline Node* spec_module(const Node* spec) {
+    Node* first = spec->kid(0);
+    return first != nullptr && first->kind == Kind::Atom ? first : nullptr;
+}
+inline std::span<Node* const> spec_sigs(const Node* spec) {
+    size_t skip = spec_module(spec) != nullptr ? 1 : 0;
+    return {spec->kids + skip, spec->num_kids - skip};
+}
+// The type of a typed record field, or null.
+inline Node* field_type(const Node* field_decl) {
+    return field_decl->kid(1);
 }
 
 // Bump allocator for nodes, child arrays and strings. Blocks are never freed

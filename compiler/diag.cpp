@@ -10,7 +10,11 @@
 namespace diag {
 
 void Reporter::add_source(const std::string& file, std::string text) {
-    sources_.insert_or_assign(file, std::move(text));
+    Source source{std::move(text), {0}};
+    for (size_t i = 0; i < source.text.size(); ++i) {
+        if (source.text[i] == '\n') source.line_starts.push_back(i + 1);
+    }
+    sources_.insert_or_assign(file, std::move(source));
 }
 
 void Reporter::error(const std::string& file, token::Pos pos, Phase phase, std::string message) {
@@ -26,14 +30,15 @@ std::optional<std::string_view> Reporter::source_line(const std::string& file,
                                                       uint32_t line) const {
     auto it = sources_.find(file);
     if (it == sources_.end() || line == 0) return std::nullopt;
-    std::string_view text = it->second;
-    for (uint32_t n = 1; n < line; ++n) {
-        size_t nl = text.find('\n');
-        if (nl == std::string_view::npos || nl + 1 == text.size()) return std::nullopt;
-        text.remove_prefix(nl + 1);
-    }
-    size_t nl = text.find('\n');
-    if (nl != std::string_view::npos) text = text.substr(0, nl);
+    const Source& source = it->second;
+    // A line exists if it starts before the end of the text (a final
+    // newline does not begin another line).
+    if (line > source.line_starts.size()) return std::nullopt;
+    size_t begin = source.line_starts[line - 1];
+    if (begin >= source.text.size() && line > 1) return std::nullopt;
+    size_t end =
+        line < source.line_starts.size() ? source.line_starts[line] - 1 : source.text.size();
+    std::string_view text(source.text.data() + begin, end - begin);
     if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
     return text;
 }

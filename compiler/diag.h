@@ -60,7 +60,13 @@ class Reporter {
     std::optional<std::string_view> source_line(const std::string& file, uint32_t line) const;
 
     std::vector<Diagnostic> messages_;
-    std::map<std::string, std::string> sources_;
+    // A registered file: its text and where each line starts (line N, from
+    // 1, starts at line_starts[N - 1]), so quoting a line costs O(1).
+    struct Source {
+        std::string text;
+        std::vector<size_t> line_starts;
+    };
+    std::map<std::string, Source> sources_;
     uint32_t errors_ = 0;
     uint32_t sequence_ = 0;
 };

@@ -1,10 +1,80 @@
 // frontend: glue between preprocessor, parser and checker.
+//
+// The checker and the code generator walk the tree recursively. The parser
+// bounds nesting through its own stack, but a long left-associative chain
+// (`1 + 1 + ... + 1`) parses with a shallow parser stack into a deep tree.
+// So every form's depth is measured (without recursion) and a form deeper
+// than kMaxTreeDepth is rejected with a clean diagnostic, and the passes run
+// on a thread whose stack is large enough for that depth.
 #include "compiler/frontend.h"
+
+#include <pthread.h>
+
+#include <utility>
+#include <vector>
 
 #include "compiler/lint.h"
 #include "compiler/parser.h"
 
 namespace frontend {
+
+namespace {
+
+constexpr size_t kMaxTreeDepth = 20'000;
+// Room for kMaxTreeDepth levels of the deepest recursive pass, with margin.
+constexpr size_t kPassStackBytes = size_t{512} << 20;
+
+// Depth of the tree under `root`, walked with an explicit stack.
+size_t tree_depth(const ast::Node* root) {
+    size_t deepest = 0;
+    std::vector<std::pair<const ast::Node*, size_t>> pending{{root, 1}};
+    while (!pending.empty()) {
+        auto [node, depth] = pending.back();
+        pending.pop_back();
+        if (depth > deepest) deepest = depth;
+        if (deepest > kMaxTreeDepth) break;
+        for (const ast::Node* kid : node->children()) {
+            if (kid != nullptr) pending.emplace_back(kid, depth + 1);
+        }
+    }
+    return deepest;
+}
+
+ast::Node* parse_one(const preproc::Form& form, ast::Arena& arena, diag::Reporter& reporter) {
+    if (form.failed || form.tokens.empty()) {
+        token::Pos pos = form.tokens.empty() ? token::Pos{} : form.tokens.front().pos;
+        return arena.node(ast::Kind::Error, pos);
+    }
+    ast::Node* node = parser::parse_form(form.tokens, form.file, arena, reporter);
+    if (node->kind != ast::Kind::Error && tree_depth(node) > kMaxTreeDepth) {
+        reporter.error(form.file, form.tokens.front().pos, diag::Phase::Syntax,
+                       "expression nested too deeply");
+        node = arena.node(ast::Kind::Error, form.tokens.front().pos);
+    }
+    return node;
+}
+
+// Runs `work` on a thread with a kPassStackBytes stack (reserved, touched
+// only as deep as the recursion goes).
+template <typename Work>
+void with_large_stack(Work& work) {
+    pthread_attr_t attributes;
+    pthread_attr_init(&attributes);
+    pthread_attr_setstacksize(&attributes, kPassStackBytes);
+    pthread_t thread;
+    auto entry = [](void* argument) -> void* {
+        (*static_cast<Work*>(argument))();
+        return nullptr;
+    };
+    if (pthread_create(&thread, &attributes, entry, &work) == 0) {
+        pthread_join(thread, nullptr);
+    } else {
+        work();  // no thread to be had: run here, with the ordinary stack
+    }
+    pthread_attr_destroy(&attributes);
+}
+
+}  // namespace
 
 ast::Module parse_file(const std::string& path, const preproc::Options& options,
                        diag::Reporter& reporter) {
@@ -12,13 +82,7 @@ ast::Module parse_file(const std::string& path, const preproc::Options& options,
     module.file = path;
     std::vector<preproc::Form> forms = preproc::preprocess(path, options, *module.arena, reporter);
     for (const preproc::Form& form : forms) {
-        ast::Node* node;
-        if (form.failed || form.tokens.empty()) {
-            token::Pos pos = form.tokens.empty() ? token::Pos{} : form.tokens.front().pos;
-            node = module.arena->node(ast::Kind::Error, pos);
-        } else {
-            node = parser::parse_form(form.tokens, form.file, *module.arena, reporter);
-        }
+        ast::Node* node = parse_one(form, *module.arena, reporter);
         if (node->kind == ast::Kind::ModuleAttr && module.name.empty()) module.name = node->text;
         module.forms.push_back(node);
         module.form_files.push_back(form.file);
@@ -26,10 +90,14 @@ ast::Module parse_file(const std::string& path, const preproc::Options& options,
     return module;
 }
 
-bool check_file(const std::string& path, const preproc::Options& options,
-                diag::Reporter& reporter, ast::Module* out) {
-    ast::Module module = parse_file(path, options, reporter);
-    lint::check(module, reporter);
+bool check_file(const std::string& path, const preproc::Options& options, diag::Reporter& reporter,
+                ast::Module* out) {
+    ast::Module module;
+    auto work = [&] {
+        module = parse_file(path, options, reporter);
+        lint::check(module, reporter);
+    };
+    with_large_stack(work);
     bool ok = !reporter.has_errors();
     if (out != nullptr) *out = std::move(module);
     return ok;

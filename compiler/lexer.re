@@ -175,15 +175,12 @@ public:
 private:
     // Position of `p`. Invariant: calls come with non-decreasing `p`.
     Pos position(const unsigned char* p) {
-        for (; tracked_ < p; ++tracked_) {
-            unsigned char c = *tracked_;
-            if (c == '\n') {
-                ++line_;
-                column_ = 1;
-            } else if ((c & 0xC0) != 0x80) {
-                ++column_;
-            }
+        for (const void* newline; (newline = std::memchr(tracked_, '\n', p - tracked_)) != nullptr;) {
+            ++line_;
+            column_ = 1;
+            tracked_ = static_cast<const unsigned char*>(newline) + 1;
         }
+        for (; tracked_ < p; ++tracked_) column_ += (*tracked_ & 0xC0) != 0x80;
         return {line_, column_};
     }
 
@@ -265,7 +262,6 @@ private:
     const unsigned char* limit_;
     const unsigned char* cursor_;
     const unsigned char* marker_ = nullptr;
-    const unsigned char* ctxmarker_ = nullptr;
     const unsigned char* start_ = nullptr;
     bool truncated_;
     bool stopped_ = false;
@@ -287,7 +283,6 @@ void Scanner::run() {
         re2c:define:YYCTYPE = "unsigned char";
         re2c:define:YYCURSOR = cursor_;
         re2c:define:YYMARKER = marker_;
-        re2c:define:YYCTXMARKER = ctxmarker_;
         re2c:define:YYLIMIT = limit_;
         re2c:yyfill:enable = 0;
         re2c:eof = 0;
@@ -777,7 +772,7 @@ ScanResult scan_file(std::string_view source, ast::Arena& arena) {
         scan_size = valid;
     }
     result.text = text;
-    result.tokens.reserve(scan_size / 5 + 16);
+    result.tokens.reserve(scan_size / 3 + 16);  // about one token per 3-4 bytes of code
     Scanner scanner(text.substr(0, scan_size), truncated, arena, result);
     scanner.run();
     return result;

@@ -5,9 +5,8 @@
 // the last form come the checks that need all of them: undefined and unused
 // functions, unused records, the module name against the file name.
 //
-// Known gaps: types and specs are dropped by the parser, so "type t()
-// undefined" and "spec for undefined function" are not reported; neither
-// are deprecated-function warnings (they need OTP's table of deprecations)
+// Types and specs are checked in lint_types.cpp. Known gaps: no
+// deprecated-function warnings (they need OTP's table of deprecations)
 // nor behaviour callback checks (they need the behaviour modules).
 #include "compiler/lint.h"
 
@@ -215,6 +214,10 @@ void Linter::compile_option(const Node* opt) {
             nowarn_unused_record_ = true;
         } else if (o == "nowarn_shadow_vars") {
             nowarn_shadow_vars_ = true;
+        } else if (o == "nowarn_unused_type") {
+            nowarn_unused_type_ = true;
+        } else if (o == "no_auto_import_types") {
+            no_auto_import_types_ = true;
         }
         return;
     }
@@ -307,6 +310,7 @@ void Linter::attribute_form(const Node* form) {
             return;
         case NK::Attribute:
             if (form->text == "on_load") on_load_attr(form);
+            if (form->text == "export_type") export_type_term(form);
             return;
         case NK::TypeAttr:
             type_attr(form);
@@ -414,120 +418,6 @@ static bool is_pseudo_local(FA fa) {
     return fa.name == "module_info" && (fa.arity == 0 || fa.arity == 1);
 }
 
-// ---- types and specs (the parser keeps their names, not their bodies) ----
-
-static std::string type_parens(int64_t arity) {
-    std::string out = "(";
-    for (int64_t i = 0; i < arity; ++i)
-        out += i == 0 ? "_" : ",_";
-    return out + ")";
-}
-
-// erl_internal:is_type/2 in OTP 25: the predefined types.
-static bool is_builtin_type(FA fa) {
-    static const FASet types = [] {
-        FASet set;
-        for (const char* name : {"any",
-                                 "arity",
-                                 "atom",
-                                 "binary",
-                                 "bitstring",
-                                 "bool",
-                                 "boolean",
-                                 "byte",
-                                 "char",
-                                 "float",
-                                 "function",
-                                 "identifier",
-                                 "integer",
-                                 "iodata",
-                                 "iolist",
-                                 "list",
-                                 "map",
-                                 "maybe_improper_list",
-                                 "mfa",
-                                 "module",
-                                 "neg_integer",
-                                 "nil",
-                                 "no_return",
-                                 "node",
-                                 "non_neg_integer",
-                                 "none",
-                                 "nonempty_binary",
-                                 "nonempty_bitstring",
-                                 "nonempty_list",
-                                 "nonempty_maybe_improper_list",
-                                 "nonempty_string",
-                                 "number",
-                                 "pid",
-                                 "port",
-                                 "pos_integer",
-                                 "reference",
-                                 "string",
-                                 "term",
-                                 "timeout",
-                                 "tuple"}) {
-            set.insert(FA{name, 0});
-        }
-        for (FA fa : {FA{"list", 1}, FA{"maybe_improper_list", 2}, FA{"nonempty_improper_list", 2},
-                      FA{"nonempty_list", 1}, FA{"nonempty_maybe_improper_list", 2}}) {
-            set.insert(fa);
-        }
-        return set;
-    }();
-    return types.count(fa) > 0;
-}
-
-void Linter::type_attr(const Node* attr) {
-    FA fa{attr->name2, attr->int_value};
-    if (attr->text == "type" || attr->text == "opaque") {
-        if (is_builtin_type(fa)) {
-            error(attr->pos, "type " + quote_atom(fa.name) + type_parens(fa.arity) +
-                                 " is a builtin type; it cannot be redefined");
-        } else if (!types_.insert(fa).second) {
-            error(attr->pos,
-                  "type " + quote_atom(fa.name) + type_parens(fa.arity) + " already defined");
-        }
-        return;
-    }
-    if (attr->text != "spec") return;
-    const Node* mod = attr->kid(0);
-    if (mod != nullptr && mod->kind == NK::Atom && mod->text != module_name_) {
-        error(attr->pos, "spec for function " + quote_atom(mod->text) + ":" + format_fa(fa) +
-                             " from other module");
-        return;
-    }
-    auto [it, inserted] = specs_.emplace(fa, SpecInfo{attr->pos, file_});
-    if (!inserted) {
-        std::string what =
-            mod != nullptr ? quote_atom(mod->text) + ":" + format_fa(fa) : format_fa(fa);
-        error(attr->pos, "spec for " + what + " already defined");
-    }
-}
-
-void Linter::export_type_attr(const Node* attr) {
-    for (const Node* fa_node : kids(attr)) {
-        if (fa_node == nullptr) continue;
-        FA fa{fa_node->text, fa_node->int_value};
-        if (!exported_types_.insert(fa).second) {
-            warning(attr->pos, "type " + format_fa(fa) + " already exported");
-        }
-        exported_type_uses_.push_back(Called{fa, attr->pos, file_});
-    }
-}
-
-void Linter::check_specs_and_types() {
-    for (const auto& [fa, spec] : specs_) {
-        if (defined_.count(fa) > 0 || is_pseudo_local(fa)) continue;
-        report(spec.file, spec.pos, true, {}, "spec for undefined function " + format_fa(fa));
-    }
-    for (const Called& use : exported_type_uses_) {
-        if (types_.count(use.fa) > 0 || is_builtin_type(use.fa)) continue;
-        report(use.file, use.pos, true, {},
-               "type " + quote_atom(use.fa.name) + type_parens(use.fa.arity) + " undefined");
-    }
-}
-
 // ---- records ----
 
 void Linter::record_def(const Node* decl) {
@@ -557,6 +447,7 @@ void Linter::record_def(const Node* decl) {
         def.defaults.push_back(field->kid(0));
     }
     records_.emplace(decl->text, std::move(def));
+    record_field_types(decl);
 }
 
 // ---- functions ----
@@ -585,12 +476,16 @@ void Linter::call_function(Pos pos, FA fa) {
 
 // ---- after all forms ----
 
+// In erl_lint's order (which decides the order of messages at one place).
 void Linter::post_traversal() {
     check_undefined_functions();
     check_unused_functions();
+    check_specs_without_function();
+    check_undefined_types();
+    check_unused_types();
     check_on_load();
-    check_specs_and_types();
     check_unused_records();
+    check_local_opaque_types();
     check_module_file_name();
 }
 

@@ -92,6 +92,16 @@ struct RecordDef {
     std::vector<const Node*> defaults;     // default expr per field, or null
 };
 
+// The type variables seen in one check_type group (a type definition with
+// its parameters, one spec signature with its constraints, a record's field
+// types): a variable seen once, not named _*, is an error.
+struct TypeVar {
+    std::string_view name;
+    Pos pos;  // of its first occurrence
+    bool multiple;
+};
+using TypeVars = std::vector<TypeVar>;
+
 // What kind of guard expression is being checked: errors are worded after
 // it (a bad expression in a binary size is an "illegal bit size").
 enum class GuardContext : uint8_t { Guard, BinSegSize, MapKey };
@@ -112,9 +122,6 @@ class Linter {
     void form(const Node* form);
     void attribute_form(const Node* form);
     void function_state_form(const Node* form);
-    void type_attr(const Node* attr);
-    void export_type_attr(const Node* attr);
-    void check_specs_and_types();
     void compile_option(const Node* opt);
     void on_load_attr(const Node* attr);
     void check_on_load();
@@ -132,6 +139,26 @@ class Linter {
     bool is_imported(FA fa) const { return imports_.count(fa) > 0; }
     bool auto_import_suppressed(FA fa) const;
     const RecordDef* find_record(std::string_view name);
+
+    // ---- lint_types.cpp: types and specs ----
+    void type_attr(const Node* attr);
+    void type_def(const Node* attr);
+    void spec_decl(const Node* attr);
+    void callback_decl(const Node* attr);
+    void check_sigs(const Node* attr, const char* wrong_arity);
+    void export_type_attr(const Node* attr);
+    void export_type_term(const Node* attr);
+    void export_types(Pos pos, const std::vector<FA>& fas);
+    void record_field_types(const Node* decl);
+    void check_types(std::span<const Node* const> types);
+    void check_type(const Node* t, TypeVars& seen);
+    void check_type_list(std::span<Node* const> types, TypeVars& seen);
+    void check_record_type(const Node* t, TypeVars& seen);
+    void used_type(FA fa, Pos pos);
+    void check_specs_without_function();
+    void check_undefined_types();
+    void check_unused_types();
+    void check_local_opaque_types();
 
     // ---- lint_vars.cpp: the variable table ----
     uint32_t var_id(std::string_view name);
@@ -265,10 +292,31 @@ class Linter {
         Pos pos;
         std::string file;
     };
-    std::unordered_map<FA, SpecInfo, FAHash> specs_;
-    FASet types_;
+    std::unordered_map<FA, SpecInfo, FAHash> specs_;  // of this module's functions
+    std::unordered_set<std::string> remote_specs_;    // "m:f/a" of -spec m:f for other m
+    FASet callbacks_;
+    struct TypeInfo {
+        Pos pos;
+        std::string file;
+        bool opaque;
+    };
+    std::unordered_map<FA, TypeInfo, FAHash> types_;  // -type and -opaque
     FASet exported_types_;
-    std::vector<Called> exported_type_uses_;
+    // Every use of a local type, with the type it occurs in (its erl_lint
+    // type_id), for "type t() undefined" and the unused-type reachability:
+    // uses outside types (specs, records, -export_type) are the roots.
+    struct UsedType {
+        FA fa;
+        Pos pos;
+        std::string file;
+        bool in_type;
+        FA user;  // the type it occurs in, when in_type
+    };
+    std::vector<UsedType> used_types_;
+    bool type_id_is_type_ = false;
+    FA type_id_{"", -1};
+    bool nowarn_unused_type_ = false;
+    bool no_auto_import_types_ = false;
 
     // Per-function state.
     FA func_{"", -1};

@@ -7,7 +7,7 @@
  * the restricted grammar of function and fun heads and try-catch patterns,
  * top_type/type for types. Lists that yecc builds by right recursion
  * are left-recursive here (same language, constant stack depth), except the
- * typed record fields whose shape needs the right recursion. Actions are one
+ * unions of types whose shape needs the right recursion. Actions are one
  * call into parser::Context (parser_build.cpp), which sets positions as
  * erl_parse does and raises its semantic errors; an action that fails ends
  * the form with YYABORT.
@@ -43,11 +43,9 @@ void yyerror(parser::Context* ctx, const char* message);
     ast::Node* node;
     parser::NodeList list;
     parser::TokRange strings;
-    parser::TypeVal type;
-    parser::TypeList types;
+    parser::TypedExpr typed_expr;
     parser::SpecVal spec;
     parser::TypedAttrVal typed;
-    int arity;
 }
 
 /* Token kinds in the order of BEAMLITE_TOKENS (token.h); yylex maps them. */
@@ -81,7 +79,8 @@ void yyerror(parser::Context* ctx, const char* message);
 %type <node> list_comprehension binary_comprehension lc_expr tuple
 %type <node> map_expr map_field map_key record_expr record_field function_call
 %type <node> if_expr if_clause case_expr cr_clause receive_expr fun_expr fun_clause
-%type <node> atom_or_var integer_or_var try_expr try_clause atomic typed_expr
+%type <node> atom_or_var integer_or_var try_expr try_clause atomic
+%type <typed_expr> typed_expr
 %type <list> function_clauses exprs pat_exprs guard argument_list list_elems
 %type <list> bin_elements opt_bit_type_list bit_type_list lc_exprs map_tuple map_fields
 %type <list> record_tuple record_fields if_clauses cr_clauses fun_clauses try_clauses
@@ -90,10 +89,9 @@ void yyerror(parser::Context* ctx, const char* message);
 %type <strings> strings
 %type <typed> typed_attr_val
 %type <spec> type_spec spec_fun
-%type <arity> type_sigs type_sig fun_type
-%type <type> top_type type
-%type <type> binary_type fun_type_100
-%type <types> top_types
+%type <node> type_sig fun_type top_type type binary_type fun_type_100 type_guard
+%type <node> map_pair_type field_type bin_base_type bin_unit_type
+%type <list> type_sigs type_guards top_types union_type map_pair_types field_types
 
 /* erl_parse's precedences, loosest first (yecc: Unary 0 'catch', Right 100
    '=' '!', Right 150 orelse, Right 160 andalso, Nonassoc 200 comp_op, Right
@@ -132,18 +130,18 @@ attribute:
   ;
 
 type_spec:
-    spec_fun type_sigs         { $$ = $1; $$.arity = $2; }
-  | "(" spec_fun type_sigs ")" { $$ = $2; $$.arity = $3; }
+    spec_fun type_sigs         { $$ = $1; $$.sigs = $2; }
+  | "(" spec_fun type_sigs ")" { $$ = $2; $$.sigs = $3; }
   ;
 
 spec_fun:
-    "atom"             { $$ = parser::SpecVal{nullptr, $1, 0}; }
-  | "atom" ":" "atom"  { $$ = parser::SpecVal{$1, $3, 0}; }
+    "atom"             { $$ = parser::SpecVal{nullptr, $1, {}}; }
+  | "atom" ":" "atom"  { $$ = parser::SpecVal{$1, $3, {}}; }
   ;
 
 typed_attr_val:
-    expr "," typed_record_fields { $$ = parser::TypedAttrVal{$1, $3, true}; }
-  | expr "::" top_type           { $$ = parser::TypedAttrVal{$1, {}, false}; }
+    expr "," typed_record_fields { $$ = parser::TypedAttrVal{$1, $3, nullptr, true}; }
+  | expr "::" top_type           { $$ = parser::TypedAttrVal{$1, {}, $3, false}; }
   ;
 
 /* A tuple of record fields, at least one of them typed. */
@@ -155,133 +153,140 @@ typed_record_fields:
    of fields with at least one typed: the untyped prefix shares `exprs` with
    the tuple that the same tokens could start, so no conflict arises. */
 typed_exprs:
-    typed_expr                     { $$ = ctx->list_one($1, true); }
-  | exprs "," typed_expr           { $$ = $1; ctx->append($$, $3, true); }
-  | typed_exprs "," typed_expr     { $$ = $1; ctx->append($$, $3, true); }
+    typed_expr                     { $$ = ctx->list_one($1.expr, $1.type); }
+  | exprs "," typed_expr           { $$ = $1; ctx->append($$, $3.expr, $3.type); }
+  | typed_exprs "," typed_expr     { $$ = $1; ctx->append($$, $3.expr, $3.type); }
   | typed_exprs "," expr           { $$ = $1; ctx->append($$, $3); }
   ;
 
 typed_expr:
-    expr "::" top_type { $$ = $1; }
+    expr "::" top_type { $$ = parser::TypedExpr{$1, $3}; }
   ;
 
 type_sigs:
-    type_sig               { $$ = $1; }
-  | type_sigs ";" type_sig { $$ = $1; }
+    type_sig               { $$ = ctx->list_one($1); }
+  | type_sigs ";" type_sig { $$ = $1; ctx->append($$, $3); }
   ;
 
 type_sig:
     fun_type                    { $$ = $1; }
-  | fun_type "when" type_guards { $$ = $1; }
+  | fun_type "when" type_guards { $$ = ctx->node(ast::Kind::TypeBounded, $1->pos, $1, $3); }
   ;
 
 type_guards:
-    type_guard
-  | type_guards "," type_guard
+    type_guard                 { $$ = ctx->list_one($1); }
+  | type_guards "," type_guard { $$ = $1; ctx->append($$, $3); }
   ;
 
 type_guard:
-    "atom" "(" top_types ")" { if (!ctx->check_constraint($1, $3)) YYABORT; }
-  | "var" "::" top_type      {
-        if ($1->text == "_") { ctx->fail($1->pos, "bad type variable"); YYABORT; }
-    }
+    "atom" "(" top_types ")" { $$ = ctx->compat_constraint($1, $3); CHECK($$); }
+  | "var" "::" top_type      { $$ = ctx->constraint($1, $3); CHECK($$); }
   ;
 
 top_types:
-    top_type               { $$ = parser::TypeList{1, $1}; }
-  | top_types "," top_type { $$ = $1; ++$$.count; }
+    top_type               { $$ = ctx->list_one($1); }
+  | top_types "," top_type { $$ = $1; ctx->append($$, $3); }
   ;
 
 top_type:
-    "var" "::" top_type { $$ = parser::TypeVal{$1, nullptr}; }
-  | type "|" top_type   { $$ = parser::TypeVal{$1.first, nullptr}; }
-  | type                { $$ = $1; }
+    union_type { $$ = ctx->type_union($1); }
+  ;
+
+/* yecc's right-recursive top_type, its alternatives collected in a list
+   (erl_parse's lift_unions/2 flattens them into one union). */
+union_type:
+    "var" "::" top_type    { $$ = ctx->list_one(ctx->type_ann($1, $3)); }
+  | type "|" union_type    { $$ = ctx->prepend($1, $3); }
+  | type                   { $$ = ctx->list_one($1); }
   ;
 
 type:
-    type ".." type                          { $$ = parser::TypeVal{$1.first, nullptr}; }
-  | type "+" type                           { $$ = parser::TypeVal{$1.first, nullptr}; }
-  | type "-" type                           { $$ = parser::TypeVal{$1.first, nullptr}; }
-  | type "bor" type                         { $$ = parser::TypeVal{$1.first, nullptr}; }
-  | type "bxor" type                        { $$ = parser::TypeVal{$1.first, nullptr}; }
-  | type "bsl" type                         { $$ = parser::TypeVal{$1.first, nullptr}; }
-  | type "bsr" type                         { $$ = parser::TypeVal{$1.first, nullptr}; }
-  | type "or" type                          { $$ = parser::TypeVal{$1.first, nullptr}; }
-  | type "xor" type                         { $$ = parser::TypeVal{$1.first, nullptr}; }
-  | type "/" type                           { $$ = parser::TypeVal{$1.first, nullptr}; }
-  | type "*" type                           { $$ = parser::TypeVal{$1.first, nullptr}; }
-  | type "div" type                         { $$ = parser::TypeVal{$1.first, nullptr}; }
-  | type "rem" type                         { $$ = parser::TypeVal{$1.first, nullptr}; }
-  | type "band" type                        { $$ = parser::TypeVal{$1.first, nullptr}; }
-  | type "and" type                         { $$ = parser::TypeVal{$1.first, nullptr}; }
-  | prefix_op type %prec PREFIX             { $$ = parser::TypeVal{$1, nullptr}; }
+    type ".." type                          { $$ = ctx->type_range($1, $2, $3); }
+  | type "+" type                           { $$ = ctx->binary_op($1, $2, $3); }
+  | type "-" type                           { $$ = ctx->binary_op($1, $2, $3); }
+  | type "bor" type                         { $$ = ctx->binary_op($1, $2, $3); }
+  | type "bxor" type                        { $$ = ctx->binary_op($1, $2, $3); }
+  | type "bsl" type                         { $$ = ctx->binary_op($1, $2, $3); }
+  | type "bsr" type                         { $$ = ctx->binary_op($1, $2, $3); }
+  | type "or" type                          { $$ = ctx->binary_op($1, $2, $3); }
+  | type "xor" type                         { $$ = ctx->binary_op($1, $2, $3); }
+  | type "/" type                           { $$ = ctx->binary_op($1, $2, $3); }
+  | type "*" type                           { $$ = ctx->binary_op($1, $2, $3); }
+  | type "div" type                         { $$ = ctx->binary_op($1, $2, $3); }
+  | type "rem" type                         { $$ = ctx->binary_op($1, $2, $3); }
+  | type "band" type                        { $$ = ctx->binary_op($1, $2, $3); }
+  | type "and" type                         { $$ = ctx->binary_op($1, $2, $3); }
+  | prefix_op type %prec PREFIX             { $$ = ctx->unary_op($1, $2); }
   | "(" top_type ")"                        { $$ = $2; }
-  | "var" %prec TYPE_VAR                     { $$ = parser::TypeVal{$1, $1}; }
-  | "atom"                                  { $$ = parser::TypeVal{$1, nullptr}; }
-  | "atom" "(" ")"                          { $$ = parser::TypeVal{$1, nullptr}; }
-  | "atom" "(" top_types ")"                { $$ = parser::TypeVal{$1, nullptr}; }
-  | "atom" ":" "atom" "(" ")"               { $$ = parser::TypeVal{$1, nullptr}; }
-  | "atom" ":" "atom" "(" top_types ")"     { $$ = parser::TypeVal{$1, nullptr}; }
-  | "[" "]"                                 { $$ = parser::TypeVal{$1, nullptr}; }
-  | "[" top_type "]"                        { $$ = parser::TypeVal{$1, nullptr}; }
-  | "[" top_type "," "..." "]"              { $$ = parser::TypeVal{$1, nullptr}; }
-  | "#" "{" "}"                             { $$ = parser::TypeVal{$1, nullptr}; }
-  | "#" "{" map_pair_types "}"              { $$ = parser::TypeVal{$1, nullptr}; }
-  | "{" "}"                                 { $$ = parser::TypeVal{$1, nullptr}; }
-  | "{" top_types "}"                       { $$ = parser::TypeVal{$1, nullptr}; }
-  | "#" "atom" "{" "}"                      { $$ = parser::TypeVal{$1, nullptr}; }
-  | "#" "atom" "{" field_types "}"          { $$ = parser::TypeVal{$1, nullptr}; }
+  | "var" %prec TYPE_VAR                    { $$ = ctx->var($1); }
+  | "atom"                                  { $$ = ctx->atom($1); }
+  | "atom" "(" ")"                          { $$ = ctx->type_call($1, {}); }
+  | "atom" "(" top_types ")"                { $$ = ctx->type_call($1, $3); }
+  | "atom" ":" "atom" "(" ")"               { $$ = ctx->type_remote($1, $3, {}); }
+  | "atom" ":" "atom" "(" top_types ")"     { $$ = ctx->type_remote($1, $3, $5); }
+  | "[" "]"                                 { $$ = ctx->type_list($1, nullptr, nullptr); }
+  | "[" top_type "]"                        { $$ = ctx->type_list($1, $2, nullptr); }
+  | "[" top_type "," "..." "]"              { $$ = ctx->type_list($1, $2, $4); }
+  | "#" "{" "}"                             { $$ = ctx->node(ast::Kind::TypeMap, $1->pos); }
+  | "#" "{" map_pair_types "}"              { $$ = ctx->node(ast::Kind::TypeMap, $1->pos, $3); }
+  | "{" "}"                                 { $$ = ctx->node(ast::Kind::TypeTuple, $1->pos); }
+  | "{" top_types "}"                       { $$ = ctx->node(ast::Kind::TypeTuple, $1->pos, $2); }
+  | "#" "atom" "{" "}"                      { $$ = ctx->type_record($1, $2, {}); }
+  | "#" "atom" "{" field_types "}"          { $$ = ctx->type_record($1, $2, $4); }
   | binary_type                             { $$ = $1; }
-  | "integer"                               { $$ = parser::TypeVal{$1, nullptr}; }
-  | "char"                                  { $$ = parser::TypeVal{$1, nullptr}; }
-  | "fun" "(" ")"                           { $$ = parser::TypeVal{$1, nullptr}; }
+  | "integer"                               { $$ = ctx->integer($1); }
+  | "char"                                  { $$ = ctx->character($1); }
+  | "fun" "(" ")"                           { $$ = ctx->node(ast::Kind::TypeFun, $1->pos); }
   | "fun" "(" fun_type_100 ")"              { $$ = $3; }
   ;
 
 fun_type_100:
-    "(" "..." ")" "->" top_type { $$ = parser::TypeVal{$1, nullptr}; }
-  | "(" ")" "->" top_type       { $$ = parser::TypeVal{$1, nullptr}; }
-  | "(" top_types ")" "->" top_type { $$ = parser::TypeVal{$1, nullptr}; }
+    "(" "..." ")" "->" top_type     { $$ = ctx->type_fun_any($1, $5); }
+  | "(" ")" "->" top_type           { $$ = ctx->type_fun($1, {}, $4); }
+  | "(" top_types ")" "->" top_type { $$ = ctx->type_fun($1, $2, $5); }
   ;
 
 fun_type:
-    "(" ")" "->" top_type           { $$ = 0; }
-  | "(" top_types ")" "->" top_type { $$ = static_cast<int>($2.count); }
+    "(" ")" "->" top_type           { $$ = ctx->type_fun($1, {}, $4); }
+  | "(" top_types ")" "->" top_type { $$ = ctx->type_fun($1, $2, $5); }
   ;
 
 map_pair_types:
-    map_pair_type
-  | map_pair_types "," map_pair_type
+    map_pair_type                    { $$ = ctx->list_one($1); }
+  | map_pair_types "," map_pair_type { $$ = $1; ctx->append($$, $3); }
   ;
 
 map_pair_type:
-    top_type "=>" top_type
-  | top_type ":=" top_type
+    top_type "=>" top_type { $$ = ctx->type_map_field($1, $2, $3); }
+  | top_type ":=" top_type { $$ = ctx->type_map_field($1, $2, $3); }
   ;
 
 field_types:
-    field_type
-  | field_types "," field_type
+    field_type                 { $$ = ctx->list_one($1); }
+  | field_types "," field_type { $$ = $1; ctx->append($$, $3); }
   ;
 
 field_type:
-    "atom" "::" top_type
+    "atom" "::" top_type {
+        $$ = ctx->node(ast::Kind::TypeField, $1->pos, {$3}); $$->text = $1->text;
+    }
   ;
 
 binary_type:
-    "<<" ">>"                                { $$ = parser::TypeVal{$1, nullptr}; }
-  | "<<" bin_base_type ">>"                  { $$ = parser::TypeVal{$1, nullptr}; }
-  | "<<" bin_unit_type ">>"                  { $$ = parser::TypeVal{$1, nullptr}; }
-  | "<<" bin_base_type "," bin_unit_type ">>" { $$ = parser::TypeVal{$1, nullptr}; }
+    "<<" ">>"                                { $$ = ctx->type_binary($1, nullptr, nullptr); }
+  | "<<" bin_base_type ">>"                  { $$ = ctx->type_binary($1, $2, nullptr); }
+  | "<<" bin_unit_type ">>"                  { $$ = ctx->type_binary($1, nullptr, $2); }
+  | "<<" bin_base_type "," bin_unit_type ">>" { $$ = ctx->type_binary($1, $2, $4); }
   ;
 
 bin_base_type:
-    "var" ":" type { if (!ctx->check_bin_type_var($1)) YYABORT; }
+    "var" ":" type { if (!ctx->check_bin_type_var($1)) YYABORT; $$ = $3; }
   ;
 
 bin_unit_type:
     "var" ":" "var" "*" type {
         if (!ctx->check_bin_type_var($1) || !ctx->check_bin_type_var($3)) YYABORT;
+        $$ = $5;
     }
   ;
 

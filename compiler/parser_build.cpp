@@ -57,14 +57,14 @@ Node* Context::fail_at(Pos pos, std::string message) {
 
 // ---------------------------------------------------------------- lists
 
-NodeList Context::list_one(Node* node, bool typed) {
+NodeList Context::list_one(Node* node, Node* type) {
     auto* cell = static_cast<Cell*>(arena_.allocate(sizeof(Cell), alignof(Cell)));
-    *cell = Cell{node, nullptr, typed};
+    *cell = Cell{node, nullptr, type};
     return NodeList{cell, cell, 1};
 }
 
-NodeList& Context::append(NodeList& list, Node* node, bool typed) {
-    NodeList one = list_one(node, typed);
+NodeList& Context::append(NodeList& list, Node* node, Node* type) {
+    NodeList one = list_one(node, type);
     if (list.head == nullptr) {
         list = one;
     } else {
@@ -75,8 +75,8 @@ NodeList& Context::append(NodeList& list, Node* node, bool typed) {
     return list;
 }
 
-NodeList Context::prepend(Node* node, NodeList list, bool typed) {
-    NodeList one = list_one(node, typed);
+NodeList Context::prepend(Node* node, NodeList list) {
+    NodeList one = list_one(node);
     if (list.head == nullptr) return one;
     one.head->next = list.head;
     return NodeList{one.head, list.tail, list.size + 1};
@@ -452,7 +452,7 @@ Node* Context::record_attr(const Token* name, Node* record, Node* tuple) {
 Node* Context::record_decl(const Token* name, std::string_view record, const NodeList& fields) {
     NodeList decls{};
     for (const Cell* c = fields.head; c != nullptr; c = c->next) {
-        Node* decl = field_decl(c->node);
+        Node* decl = field_decl(c->node, c->type);
         if (decl == nullptr) return fail_at(first_pos(c->node), "bad record field");
         append(decls, decl);
     }
@@ -461,19 +461,22 @@ Node* Context::record_decl(const Token* name, std::string_view record, const Nod
     return n;
 }
 
-Node* Context::field_decl(Node* field) {
+// A typed field keeps its type as a second kid.
+Node* Context::field_decl(Node* field, Node* type) {
+    Node* name = nullptr;
+    Node* init = nullptr;
     if (is_kind(field, Kind::Atom)) {
-        Node* n = node(Kind::FieldDecl, field->pos, {nullptr});
-        n->text = field->text;
-        return n;
+        name = field;
+    } else if (is_kind(field, Kind::Match) && is_kind(field->kids[0], Kind::Atom)) {
+        name = field->kids[0];
+        init = field->kids[1];
+    } else {
+        return nullptr;
     }
-    if (is_kind(field, Kind::Match) && is_kind(field->kids[0], Kind::Atom)) {
-        Node* atom = field->kids[0];
-        Node* n = node(Kind::FieldDecl, atom->pos, {field->kids[1]});
-        n->text = atom->text;
-        return n;
-    }
-    return nullptr;
+    Node* n = type != nullptr ? node(Kind::FieldDecl, name->pos, {init, type})
+                              : node(Kind::FieldDecl, name->pos, {init});
+    n->text = name->text;
+    return n;
 }
 
 // build_typed_attribute/2: `-record(r, {typed fields})` and
@@ -502,20 +505,33 @@ Node* Context::typed_attribute(const Token* name, const TypedAttrVal& val) {
             return fail_at(first_pos(head->kids[i]), "bad type variable");
         }
     }
-    Node* n = arena_.node(Kind::TypeAttr, name->pos,
-                          std::span<Node* const>(head->kids + 1, head->num_kids - 1));
+    std::vector<Node*> kids(head->kids + 1, head->kids + head->num_kids);
+    kids.push_back(val.type);
+    Node* n = arena_.node(Kind::TypeAttr, name->pos, kids);
     n->text = attr;
     n->name2 = head->kids[0]->text;
     n->int_value = head->num_kids - 1;
     return n;
 }
 
+namespace {
+
+// The arity of a signature, TypeFun or TypeBounded.
+int sig_arity(const Node* sig) {
+    const Node* fun = sig->kind == Kind::TypeBounded ? sig->kids[0] : sig;
+    return static_cast<int>(fun->kids[0]->num_kids);
+}
+
+}  // namespace
+
+// build_type_spec/2: the arity is that of the first signature (erl_lint
+// checks the others).
 Node* Context::spec(const Token* kind, const SpecVal& spec) {
-    Node* n = spec.module != nullptr ? node(Kind::TypeAttr, kind->pos, {atom(spec.module)})
-                                     : node(Kind::TypeAttr, kind->pos);
+    Node* n = node(Kind::TypeAttr, kind->pos, spec.module != nullptr ? atom(spec.module) : nullptr,
+                   spec.sigs);
     n->text = kind->text;
     n->name2 = spec.name->text;
-    n->int_value = spec.arity;
+    n->int_value = sig_arity(spec.sigs.head->node);
     return n;
 }
 
@@ -533,17 +549,85 @@ std::string write_atom(std::string_view name) {
 
 }  // namespace
 
-// erl_parse's build_compat_constraint/2: only is_subtype(Var, Type).
-bool Context::check_constraint(const Token* name, const TypeList& args) {
-    if (name->text != "is_subtype" || args.count != 2) {
-        fail(name->pos, "unsupported constraint " + write_atom(name->text));
-        return false;
+Node* Context::type_call(const Token* name, const NodeList& args) {
+    Node* n = node(Kind::TypeCall, name->pos, args);
+    n->text = name->text;
+    n->int_value = args.size;
+    return n;
+}
+
+Node* Context::type_remote(const Token* module, const Token* name, const NodeList& args) {
+    Node* n = node(Kind::TypeRemote, module->pos, args);
+    n->text = module->text;
+    n->name2 = name->text;
+    return n;
+}
+
+Node* Context::type_ann(const Token* var_tok, Node* type) {
+    return node(Kind::TypeAnn, var_tok->pos, {var(var_tok), type});
+}
+
+// lift_unions/2 annotates the union with the first alternative's position.
+Node* Context::type_union(const NodeList& alternatives) {
+    if (alternatives.size == 1) return alternatives.head->node;
+    return node(Kind::TypeUnion, alternatives.head->node->pos, alternatives);
+}
+
+// erl_parse annotates a range with its low bound's own position.
+Node* Context::type_range(Node* low, const Token* op, Node* high) {
+    return node(Kind::TypeRange, low->pos, {low, high});
+}
+
+Node* Context::type_list(const Token* open, Node* elem, const Token* dots) {
+    if (elem == nullptr) return node(Kind::TypeList, open->pos);
+    Node* n = node(Kind::TypeList, open->pos, {elem});
+    if (dots != nullptr) n->op = token::Kind::DotDotDot;
+    return n;
+}
+
+Node* Context::type_map_field(Node* key, const Token* op, Node* value) {
+    Node* n = node(Kind::TypeMapField, op->pos, {key, value});
+    n->op = op->kind;
+    return n;
+}
+
+Node* Context::type_record(const Token* hash, const Token* name, const NodeList& fields) {
+    Node* n = node(Kind::TypeRecord, hash->pos, fields);
+    n->text = name->text;
+    return n;
+}
+
+// An absent size or unit is erl_parse's `abstract2(0, '<<')`.
+Node* Context::type_binary(const Token* open, Node* base, Node* unit) {
+    auto zero = [&] { return node(Kind::Integer, open->pos); };
+    return node(Kind::TypeBinary, open->pos,
+                {base != nullptr ? base : zero(), unit != nullptr ? unit : zero()});
+}
+
+Node* Context::type_fun(const Token* open, const NodeList& args, Node* result) {
+    return node(Kind::TypeFun, open->pos, {node(Kind::TypeArgs, open->pos, args), result});
+}
+
+Node* Context::type_fun_any(const Token* open, Node* result) {
+    return node(Kind::TypeFun, open->pos, {nullptr, result});
+}
+
+// build_constraint/2: the variable may not be `_`.
+Node* Context::constraint(const Token* var_tok, Node* type) {
+    if (var_tok->text == "_") return fail_at(var_tok->pos, "bad type variable");
+    Node* v = var(var_tok);
+    return node(Kind::TypeConstraint, v->pos, {v, type});
+}
+
+// build_compat_constraint/2: only is_subtype(Var, Type), with Var not `_`.
+Node* Context::compat_constraint(const Token* name, const NodeList& args) {
+    if (name->text != "is_subtype" || args.size != 2) {
+        return fail_at(name->pos, "unsupported constraint " + write_atom(name->text));
     }
-    if (args.first.var == nullptr || args.first.var->text == "_") {
-        fail(args.first.first->pos, "bad type variable");
-        return false;
-    }
-    return true;
+    Node* v = args.head->node;
+    Node* type = args.head->next->node;
+    if (!is_kind(v, Kind::Var) || v->text == "_") return fail_at(v->pos, "bad type variable");
+    return node(Kind::TypeConstraint, v->pos, {v, type});
 }
 
 // In `<<_:M, _:_*N>>` the variables must be `_`.

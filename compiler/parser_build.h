@@ -26,12 +26,12 @@ using ast::Node;
 using token::Pos;
 using token::Token;
 
-// One element of a list being built. `typed` marks a record field written
-// with a type (`a :: T`), which only -record accepts.
+// One element of a list being built. `type` is the type of a record field
+// written `a :: T` (which only -record accepts), else null.
 struct Cell {
     Node* node;
     Cell* next;
-    bool typed;
+    Node* type;
 };
 
 // A singly linked list with O(1) append. Trivial, so it can live in the
@@ -48,29 +48,24 @@ struct TokRange {
     const Token* last;
 };
 
-// What erl_parse needs to know of a type: its first token (first_anno) and,
-// when the type is just a variable, that variable.
-struct TypeVal {
-    const Token* first;
-    const Token* var;
+// `Expr :: Type` in a record declaration.
+struct TypedExpr {
+    Node* expr;
+    Node* type;
 };
 
-struct TypeList {
-    uint32_t count;
-    TypeVal first;
-};
-
-// `-spec [Mod:]Name Sigs`: arity is that of the first signature.
+// `-spec [Mod:]Name Sigs`.
 struct SpecVal {
     const Token* module;
     const Token* name;
-    int arity;
+    NodeList sigs;
 };
 
 // The value of `-name(Expr, {Fields})` or `-name(Expr :: Type)`.
 struct TypedAttrVal {
     Node* expr;
     NodeList fields;  // record fields when is_record
+    Node* type;       // the type of -type/-opaque otherwise
     bool is_record;
 };
 
@@ -98,9 +93,9 @@ class Context {
     void fail(Pos pos, std::string message);
 
     // ---- lists ----
-    NodeList list_one(Node* node, bool typed = false);
-    NodeList& append(NodeList& list, Node* node, bool typed = false);
-    NodeList prepend(Node* node, NodeList list, bool typed = false);
+    NodeList list_one(Node* node, Node* type = nullptr);
+    NodeList& append(NodeList& list, Node* node, Node* type = nullptr);
+    NodeList prepend(Node* node, NodeList list);
 
     // ---- leaves ----
     Node* node(ast::Kind kind, Pos pos);
@@ -140,9 +135,25 @@ class Context {
     Node* typed_attribute(const Token* name, const TypedAttrVal& val);
     Node* spec(const Token* kind, const SpecVal& spec);
 
-    // ---- types (checked, then dropped) ----
+    // ---- types (erl_parse's type forms) ----
+    Node* type_call(const Token* name, const NodeList& args);
+    Node* type_remote(const Token* module, const Token* name, const NodeList& args);
+    Node* type_ann(const Token* var, Node* type);
+    // The alternatives of `T1 | T2 | ...`; one alternative is just itself.
+    Node* type_union(const NodeList& alternatives);
+    Node* type_range(Node* low, const Token* op, Node* high);
+    Node* type_list(const Token* open, Node* elem, const Token* dots);
+    Node* type_map_field(Node* key, const Token* op, Node* value);
+    Node* type_record(const Token* hash, const Token* name, const NodeList& fields);
+    Node* type_binary(const Token* open, Node* base, Node* unit);
+    // `(Args) -> Result` and `(...) -> Result`, at the '('.
+    Node* type_fun(const Token* open, const NodeList& args, Node* result);
+    Node* type_fun_any(const Token* open, Node* result);
+    // `Var :: Type` and `is_subtype(Var, Type)` after `when`; null after
+    // reporting erl_parse's error.
+    Node* constraint(const Token* var, Node* type);
+    Node* compat_constraint(const Token* name, const NodeList& args);
     // Returns false after reporting an error.
-    bool check_constraint(const Token* name, const TypeList& args);
     bool check_bin_type_var(const Token* var);
 
   private:
@@ -150,7 +161,7 @@ class Context {
     Node* import_attr(const Token* name, Node* module, Node* list);
     Node* record_attr(const Token* name, Node* record, Node* tuple);
     Node* record_decl(const Token* name, std::string_view record, const NodeList& fields);
-    Node* field_decl(Node* field);
+    Node* field_decl(Node* field, Node* type);
     bool farity_list(Node* list, NodeList& out);
     bool check_clause_heads(const NodeList& clauses);
     Node* fail_at(Pos pos, std::string message);

@@ -11,6 +11,7 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
@@ -147,17 +148,35 @@ std::string expand_env(const std::string& path) {
 // ---- stringifying tokens (??Arg and -error/-warning messages) ----
 
 // How io_lib writes a float with ~w: the shortest digits that read back the
-// same, in Erlang's notation (always a ".", exponent without '+').
+// same, in whichever of fixed or scientific notation is shorter (fixed on a
+// tie): 1500.0 is "1.5e3", 100.0 is "100.0", 0.0025 is "0.0025".
 std::string write_float(double value) {
     char buffer[64];
-    auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
+    auto result =
+        std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::scientific);
     std::string text(buffer, result.ptr);
+    std::string sign;
+    if (text.starts_with('-')) {
+        sign = "-";
+        text.erase(0, 1);
+    }
     size_t e = text.find('e');
-    std::string mantissa = text.substr(0, e);
-    std::string exponent = e == std::string::npos ? "" : text.substr(e + 1);
-    if (mantissa.find('.') == std::string::npos) mantissa += ".0";
-    if (exponent.starts_with('+')) exponent.erase(0, 1);
-    return exponent.empty() ? mantissa : mantissa + "e" + exponent;
+    std::string digits = text.substr(0, e);
+    digits.erase(std::remove(digits.begin(), digits.end(), '.'), digits.end());
+    int exponent = std::stoi(text.substr(e + 1));
+    std::string scientific = digits.substr(0, 1) + "." +
+                             (digits.size() > 1 ? digits.substr(1) : "0") + "e" +
+                             std::to_string(exponent);
+    std::string fixed;
+    int point = exponent + 1;  // digits before the decimal point
+    if (point <= 0) {
+        fixed = "0." + std::string(static_cast<size_t>(-point), '0') + digits;
+    } else if (static_cast<size_t>(point) >= digits.size()) {
+        fixed = digits + std::string(point - digits.size(), '0') + ".0";
+    } else {
+        fixed = digits.substr(0, point) + "." + digits.substr(point);
+    }
+    return sign + (fixed.size() <= scientific.size() ? fixed : scientific);
 }
 
 // epp's token_src.
@@ -308,8 +327,8 @@ class Preprocessor {
     bool defined(std::string_view name) const;
 
     // Macro expansion.
-    std::variant<Tokens, Failure> expand(const Tokens& toks, size_t depth);
-    std::optional<Failure> expand_call(const Tokens& toks, size_t& i, Tokens& out, size_t depth);
+    std::variant<Tokens, Failure> expand(const Tokens& input, size_t unused = 0);
+    std::optional<Failure> expand_call(Tokens& toks, size_t& i, Tokens& out);
     std::optional<Failure> check_uses(const MacroUse& use, Pos at);
     std::optional<Failure> function_name(const Token& macro, std::pair<std::string, int>& out);
     Tokens substitute(const MacroDef& def, Pos at, const std::map<std::string_view, Tokens>& args);
@@ -904,24 +923,33 @@ void Preprocessor::error_directive(const Tokens& toks, bool is_error) {
 
 // ---- macro expansion ----
 
-std::variant<Tokens, Failure> Preprocessor::expand(const Tokens& toks, size_t depth) {
+// Expands every macro call in `input`. A call's expansion replaces the call
+// in the working buffer and is scanned again together with what follows (a
+// body may end in a call whose arguments come after it), as epp rescans.
+// Circular definitions are refused by check_uses, so this terminates; the
+// expansion budget only guards against exponential growth.
+std::variant<Tokens, Failure> Preprocessor::expand(const Tokens& input, size_t) {
+    auto is_question = [](const Token& t) { return t.kind == Kind::Question; };
+    if (std::none_of(input.begin(), input.end(), is_question)) return input;
+    Tokens toks = input;
     Tokens out;
     out.reserve(toks.size());
+    size_t budget = 100000;
     for (size_t i = 0; i < toks.size();) {
         if (toks[i].kind != Kind::Question) {
             out.push_back(toks[i++]);
             continue;
         }
-        if (std::optional<Failure> f = expand_call(toks, i, out, depth)) return *f;
+        if (budget-- == 0) return Failure{toks[i].pos, "macro expansion too deep"};
+        if (std::optional<Failure> f = expand_call(toks, i, out)) return *f;
     }
     return out;
 }
 
-// Expands the macro call at toks[i] ('?'); appends the result to `out` and
-// moves `i` past the call.
-std::optional<Failure> Preprocessor::expand_call(const Tokens& toks, size_t& i, Tokens& out,
-                                                 size_t depth) {
-    if (depth > 1000) return Failure{toks[i].pos, "macro expansion too deep"};
+// Expands the macro call at toks[i] ('?'): a predefined token is appended to
+// `out` and `i` moves past the call; a macro body replaces the call in
+// `toks`, `i` staying on it.
+std::optional<Failure> Preprocessor::expand_call(Tokens& toks, size_t& i, Tokens& out) {
     if (i + 1 >= toks.size() || !is_name(toks[i + 1])) {
         const Token& what = i + 1 < toks.size() ? toks[i + 1] : toks[i];
         std::string text = what.kind == Kind::Dot ? "dot" : token_source(what);
@@ -1004,14 +1032,9 @@ std::optional<Failure> Preprocessor::expand_call(const Tokens& toks, size_t& i, 
         }
     }
     Tokens body = substitute(*def, macro.pos, args);
-    // epp rescans the expansion together with the rest of the form.
-    Tokens rescan = std::move(body);
-    rescan.insert(rescan.end(), toks.begin() + next, toks.end());
-    std::variant<Tokens, Failure> expanded = expand(rescan, depth + 1);
-    if (Failure* f = std::get_if<Failure>(&expanded)) return *f;
-    Tokens& done = std::get<Tokens>(expanded);
-    out.insert(out.end(), done.begin(), done.end());
-    i = toks.size();
+    // The expansion takes the call's place and is scanned next.
+    toks.erase(toks.begin() + i, toks.begin() + next);
+    toks.insert(toks.begin() + i, body.begin(), body.end());
     return std::nullopt;
 }
 
@@ -1034,12 +1057,15 @@ Tokens Preprocessor::substitute(const MacroDef& def, Pos at,
         }
         if (t.kind == Kind::Question && i + 2 < body.size() && body[i + 1].kind == Kind::Question &&
             body[i + 2].kind == Kind::Var) {
-            if (auto a = args.find(body[i + 2].text); a != args.end()) {
-                Token str = make(Kind::String, arena_.string(stringify(a->second)), pos);
-                out.push_back(str);
-                i += 2;
-                continue;
-            }
+            // epp drops the "??" before a name that is not a parameter.
+            auto a = args.find(body[i + 2].text);
+            Token tok = a != args.end()
+                            ? make(Kind::String, arena_.string(stringify(a->second)), pos)
+                            : body[i + 2];
+            tok.pos = pos;
+            out.push_back(tok);
+            i += 2;
+            continue;
         }
         Token copy = t;
         copy.pos = pos;

@@ -26,10 +26,14 @@ std::string_view spelling(Kind kind) {
     return kSpellings[index];
 }
 
+// Reserved words are 2 to 7 lowercase letters; most atoms are rejected by
+// length or first letter before any comparison (the lexer asks for every
+// atom).
 Kind keyword(std::string_view word) {
+    if (word.size() < 2 || word.size() > 7 || word[0] < 'a' || word[0] > 'x') return Kind::Atom;
     for (size_t i = static_cast<size_t>(Kind::KwAfter); i <= static_cast<size_t>(Kind::KwXor);
          ++i) {
-        if (kSpellings[i] == word) return static_cast<Kind>(i);
+        if (kSpellings[i][0] == word[0] && kSpellings[i] == word) return static_cast<Kind>(i);
     }
     return Kind::Atom;
 }

@@ -501,15 +501,16 @@ bool atom_needs_quotes(std::string_view name, const std::vector<uint32_t>& chars
     return !std::all_of(chars.begin() + 1, chars.end(), atom_name_char);
 }
 
-// One character inside quotes, as io_lib:write_string/2 in latin1 mode.
-void append_quoted_char(std::string& out, uint32_t c) {
+// One character inside quotes, as io_lib:write_string_as_latin1/2 (or, with
+// `unicode`, io_lib:write_string/2: characters from 160 up are kept).
+void append_quoted_char(std::string& out, uint32_t c, bool unicode = false) {
     static const char kEscapes[] = "\n\\n\r\\r\t\\t\v\\v\b\\b\f\\f\x1b\\e\x7f\\d";
     if (c == '\'' || c == '\\') {
         out += '\\';
         out += char(c);
         return;
     }
-    if ((c >= ' ' && c <= '~') || (c >= 0xA0 && c <= 0xFF)) return append_utf8(out, c);
+    if ((c >= ' ' && c <= '~') || (c >= 0xA0 && (c <= 0xFF || unicode))) return append_utf8(out, c);
     for (const char* e = kEscapes; *e; e += 3) {
         if (uint32_t((unsigned char)*e) == c) return put(out, e + 1, 2);
     }
@@ -682,7 +683,9 @@ void print_continue(std::string& out, const PrintItem& item, WorkStack<PrintItem
 
 }  // namespace
 
-void print_atom(std::string& out, uint32_t index) {
+namespace {
+
+void print_atom_as(std::string& out, uint32_t index, bool unicode) {
     std::string_view name = atom::name(index);
     std::vector<uint32_t> chars = code_points(name);
     if (!atom_needs_quotes(name, chars)) {
@@ -691,8 +694,18 @@ void print_atom(std::string& out, uint32_t index) {
     }
     out += '\'';
     for (uint32_t c : chars)
-        append_quoted_char(out, c);
+        append_quoted_char(out, c, unicode);
     out += '\'';
+}
+
+}  // namespace
+
+void print_atom(std::string& out, uint32_t index) {
+    print_atom_as(out, index, false);
+}
+
+void print_atom_unicode(std::string& out, uint32_t index) {
+    print_atom_as(out, index, true);
 }
 
 // io_lib_format's shortest float form. `digits` are the shortest round-trip

@@ -682,5 +682,8 @@ std::string to_string(Term t);
 void print_float(std::string& out, double d);
 // Appends an atom name, quoted and escaped where Erlang would.
 void print_atom(std::string& out, uint32_t index);
+// The same as io_lib:write_atom/1 (~tw, ~tp): characters above 255 inside
+// quotes are written as themselves instead of as \x{...} escapes.
+void print_atom_unicode(std::string& out, uint32_t index);
 
 }  // namespace term

@@ -303,7 +303,8 @@ TEST_CASE("lexer: dump", "[.dump]") {
             for (int k = 1; k < length; ++k)
                 c = (c << 6) | (text[i + k] & 0x3F);
             i += length;
-            out += (out.empty() ? "" : ",") + std::to_string(c);
+            if (!out.empty()) out += ',';
+            out += std::to_string(c);
         }
         return out;
     };

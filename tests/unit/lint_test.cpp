@@ -192,3 +192,80 @@ TEST_CASE("funs shadow, comprehension generators shadow", "[lint]") {
                             "3:13: W variable 'X' shadowed in 'fun'",
                             "3:3: W variable 'X' is unused"});
 }
+
+namespace {
+
+// `-type Name(Params) :: Body.` at (line, 2).
+Node* type_attr(Builder& b, std::string_view kind, std::string_view name, uint32_t line,
+                std::initializer_list<Node*> params, Node* body) {
+    std::vector<Node*> kids(params.begin(), params.end());
+    kids.push_back(body);
+    Node* n = b.module.arena->node(Kind::TypeAttr, {line, 2}, kids);
+    n->text = b.module.arena->string(kind);
+    n->name2 = b.module.arena->string(name);
+    n->int_value = static_cast<int64_t>(params.size());
+    return n;
+}
+
+Node* type_call(Builder& b, std::string_view name, uint32_t line, uint32_t col,
+                std::initializer_list<Node*> args = {}) {
+    Node* n = b.named(Kind::TypeCall, name, line, col, args);
+    n->int_value = static_cast<int64_t>(args.size());
+    return n;
+}
+
+// `-spec Name(Args) -> Result.` at (line, 2), its '(' at (line, col).
+Node* spec_attr(Builder& b, std::string_view name, uint32_t line, uint32_t col,
+                std::initializer_list<Node*> args, Node* result) {
+    Node* fun = b.node(Kind::TypeFun, line, col, {b.node(Kind::TypeArgs, line, col, args), result});
+    Node* n = b.named(Kind::TypeAttr, "spec", line, 2, {fun});
+    n->name2 = b.module.arena->string(name);
+    n->int_value = static_cast<int64_t>(args.size());
+    return n;
+}
+
+}  // namespace
+
+TEST_CASE("types: undefined, redefined, unused, variables used once", "[lint]") {
+    Builder b;
+    b.module_attr();
+    // -type t(A) :: {u(), A}.  -type t(B) :: B.  -type integer() :: atom().
+    // -type v(C) :: c.  -spec g(t(x)) -> ok.
+    b.add(type_attr(b, "type", "t", 2, {b.var("A", 2, 9)},
+                    b.node(Kind::TypeTuple, 2, 15, {type_call(b, "u", 2, 16), b.var("A", 2, 21)})));
+    b.add(type_attr(b, "type", "t", 3, {b.var("B", 3, 9)}, b.var("B", 3, 15)));
+    b.add(type_attr(b, "type", "integer", 4, {}, type_call(b, "atom", 4, 20)));
+    b.add(type_attr(b, "type", "v", 5, {b.var("C", 5, 9)}, b.atom("c", 5, 15)));
+    b.add(spec_attr(b, "g", 6, 8, {type_call(b, "t", 6, 9, {b.atom("x", 6, 11)})},
+                    b.atom("ok", 6, 17)));
+    CHECK(b.lint() == Lines{"2:16: type u() undefined", "3:2: type t(_) already defined",
+                            "4:2: type integer() is a builtin type; it cannot be redefined",
+                            "5:2: W type v(_) is unused",
+                            "5:9: type variable 'C' is only used once (is unbound)",
+                            "6:2: spec for undefined function g/1"});
+}
+
+TEST_CASE("types: ranges, records in types, spec arity, opaque types", "[lint]") {
+    Builder b;
+    b.module_attr();
+    b.export_attr("f", 1, 2);
+    b.add(b.named(Kind::RecordDecl, "r", 3, 2, {b.named(Kind::FieldDecl, "a", 3, 13)}));
+    // -opaque o() :: 2..1 | #r{b :: any()} | #q{}.
+    Node* field = b.named(Kind::TypeField, "b", 4, 22, {type_call(b, "any", 4, 27)});
+    Node* body = b.node(
+        Kind::TypeUnion, 4, 16,
+        {b.node(Kind::TypeRange, 4, 16, {b.integer(2, 4, 16), b.integer(1, 4, 19)}),
+         b.named(Kind::TypeRecord, "r", 4, 20, {field}), b.named(Kind::TypeRecord, "q", 4, 36)});
+    b.add(type_attr(b, "opaque", "o", 4, {}, body));
+    // -spec f(o()) -> ok; () -> ok.   f(_) -> ok.
+    Node* spec = spec_attr(b, "f", 5, 8, {type_call(b, "o", 5, 9)}, b.atom("ok", 5, 16));
+    Node* sig2 = b.node(Kind::TypeFun, 5, 20, {b.node(Kind::TypeArgs, 5, 20), b.atom("ok", 5, 26)});
+    Node* both = b.named(Kind::TypeAttr, "spec", 5, 2, {spec->kids[0], sig2});
+    both->name2 = "f";
+    both->int_value = 1;
+    b.add(both);
+    b.function("f", 1, 6, {b.clause(6, 1, {b.var("_", 6, 3)}, nullptr, {b.atom("ok", 6, 9)})});
+    CHECK(b.lint() == Lines{"4:16: bad range type", "4:22: field b undefined in record r",
+                            "4:2: W opaque type o() is not exported", "4:36: record q undefined",
+                            "5:20: spec has wrong arity"});
+}

@@ -422,8 +422,8 @@ TEST_CASE("attributes", "[parser]") {
           "(RecordDecl r (FieldDecl a null) (FieldDecl b (Integer 1)) "
           "(FieldDecl c (Call (Atom f) (Var X))))");
     CHECK(form("-record(r, {a = 1 :: integer(), b :: atom(), c}).", true) ==
-          "(RecordDecl@1:2 r (FieldDecl@1:13 a (Integer@1:17 1)) (FieldDecl@1:33 b null) "
-          "(FieldDecl@1:46 c null))");
+          "(RecordDecl@1:2 r (FieldDecl@1:13 a (Integer@1:17 1) (TypeCall@1:22 integer)) "
+          "(FieldDecl@1:33 b null (TypeCall@1:38 atom)) (FieldDecl@1:46 c null))");
     CHECK(form("-record(r, {}).") == "(RecordDecl r)");
 }
 
@@ -443,25 +443,48 @@ TEST_CASE("attribute errors", "[parser]") {
     CHECK(error("-type t :: t().") == "1:2: bad type declaration");
 }
 
-TEST_CASE("types and specs are parsed, then dropped", "[parser]") {
-    CHECK(form("-type t() :: $a | 1..$z | - 1 | 1 + 2 * 3 | bnot 4.") == "(TypeAttr type t 0)");
-    CHECK(form("-type t(A, B) :: {A, B} | [A] | [B, ...] | #{A => B, a := 1} | #{}.") ==
-          "(TypeAttr type t 2 (Var A) (Var B))");
+TEST_CASE("types and specs are parsed into type nodes", "[parser]") {
+    CHECK(form("-type t() :: $a | 1..$z | - 1 | 1 + 2 * 3 | bnot 4.") ==
+          "(TypeAttr type t 0 (TypeUnion (Char 97) (TypeRange (Integer 1) (Char 122)) "
+          "(UnaryOp - (Integer 1)) (BinaryOp + (Integer 1) (BinaryOp * (Integer 2) (Integer 3))) "
+          "(UnaryOp bnot (Integer 4))))");
+    CHECK(form("-type t(A, B) :: {A, B} | [A] | [B, ...] | #{A => B, a := 1} | #{} | [].") ==
+          "(TypeAttr type t 2 (Var A) (Var B) (TypeUnion (TypeTuple (Var A) (Var B)) "
+          "(TypeList (Var A)) (TypeList ... (Var B)) (TypeMap (TypeMapField => (Var A) (Var B)) "
+          "(TypeMapField := (Atom a) (Integer 1))) (TypeMap) (TypeList)))");
     CHECK(form("-opaque t() :: fun((...) -> ok) | fun(() -> ok) | fun((a, b) -> c) | fun().") ==
-          "(TypeAttr opaque t 0)");
+          "(TypeAttr opaque t 0 (TypeUnion (TypeFun null (Atom ok)) (TypeFun (TypeArgs) (Atom ok)) "
+          "(TypeFun (TypeArgs (Atom a) (Atom b)) (Atom c)) (TypeFun)))");
     CHECK(form("-type t() :: <<>> | <<_:3>> | <<_:_*8>> | <<_:3, _:_*8>> | #r{a :: integer()}.") ==
-          "(TypeAttr type t 0)");
+          "(TypeAttr type t 0 (TypeUnion (TypeBinary (Integer 0) (Integer 0)) "
+          "(TypeBinary (Integer 3) (Integer 0)) (TypeBinary (Integer 0) (Integer 8)) "
+          "(TypeBinary (Integer 3) (Integer 8)) (TypeRecord r (TypeField a (TypeCall integer)))))");
     CHECK(form("-type t() :: m:t(1) | m:t() | (integer()) | X :: atom().") ==
-          "(TypeAttr type t 0)");
+          "(TypeAttr type t 0 (TypeUnion (TypeRemote m t (Integer 1)) (TypeRemote m t) "
+          "(TypeCall integer) (TypeAnn (Var X) (TypeCall atom))))");
     CHECK(form("-spec f(X) -> ok when X :: integer(), is_subtype(X, atom()).") ==
-          "(TypeAttr spec f 1)");
-    CHECK(form("-spec m:f(integer()) -> ok; (atom()) -> ok.") == "(TypeAttr spec f 1 (Atom m))");
-    CHECK(form("-spec (f(integer()) -> ok).") == "(TypeAttr spec f 1)");
-    CHECK(form("-callback f(integer(), a) -> ok.") == "(TypeAttr callback f 2)");
+          "(TypeAttr spec f 1 (TypeBounded (TypeFun (TypeArgs (Var X)) (Atom ok)) "
+          "(TypeConstraint (Var X) (TypeCall integer)) (TypeConstraint (Var X) (TypeCall atom))))");
+    CHECK(form("-spec m:f(integer()) -> ok; (atom()) -> ok.") ==
+          "(TypeAttr spec f 1 (Atom m) (TypeFun (TypeArgs (TypeCall integer)) (Atom ok)) "
+          "(TypeFun (TypeArgs (TypeCall atom)) (Atom ok)))");
+    CHECK(form("-spec (f(integer()) -> ok).") ==
+          "(TypeAttr spec f 1 (TypeFun (TypeArgs (TypeCall integer)) (Atom ok)))");
+    CHECK(form("-callback f(integer(), a) -> ok.") ==
+          "(TypeAttr callback f 2 (TypeFun (TypeArgs (TypeCall integer) (Atom a)) (Atom ok)))");
+    // Positions as erl_parse gives them: a union at its first alternative,
+    // a signature at its '(', a range at its low bound, a constraint at its
+    // variable.
+    CHECK(form("-spec f(A) -> 1..2 | b when A :: c.", true) ==
+          "(TypeAttr@1:2 spec f 1 (TypeBounded@1:8 (TypeFun@1:8 (TypeArgs@1:8 (Var@1:9 A)) "
+          "(TypeUnion@1:15 (TypeRange@1:15 (Integer@1:15 1) (Integer@1:18 2)) (Atom@1:22 b))) "
+          "(TypeConstraint@1:29 (Var@1:29 A) (Atom@1:34 c))))");
     CHECK(error("-type t() :: #{...}.") == "1:16: syntax error before: '...'");
     CHECK(error("-type t() :: a | b :: c.") == "1:20: syntax error before: '::'");
     CHECK(error("-type t() :: 1 .. 2 .. 3.") == "1:21: syntax error before: '..'");
-    CHECK(form("-type t() :: - - 1 | - (1) .. 3.") == "(TypeAttr type t 0)");
+    CHECK(form("-type t() :: - - 1 | - (1) .. 3.") ==
+          "(TypeAttr type t 0 (TypeUnion (UnaryOp - (UnaryOp - (Integer 1))) "
+          "(TypeRange (UnaryOp - (Integer 1)) (Integer 3))))");
     CHECK(error("-spec f(X) -> ok when foo(X, integer()).") == "1:23: unsupported constraint foo");
     CHECK(error("-spec f(X) -> ok when 'Foo'(X).") == "1:23: unsupported constraint 'Foo'");
     CHECK(error("-spec f(X) -> ok when is_subtype(X).") ==

@@ -1,0 +1,2 @@
+-type from_header() :: ok.
+-type header_unused() :: missing_in_header().
