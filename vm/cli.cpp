@@ -9,6 +9,18 @@
 #include <string_view>
 
 #include "compiler/frontend.h"
+#include "vm/bif.h"
+#include "vm/code.h"
+#include "vm/exception.h"
+#include "vm/interp.h"
+#include "vm/process.h"
+
+#if __has_include("compiler/codegen.h")
+#include "compiler/codegen.h"
+#define BEAMLITE_HAVE_CODEGEN 1
+#else
+#define BEAMLITE_HAVE_CODEGEN 0
+#endif
 
 namespace cli {
 
@@ -139,6 +151,104 @@ int check(const Options& options) {
     return ok ? 0 : 1;
 }
 
+#if BEAMLITE_HAVE_CODEGEN
+// Include directories for every compile of this run (-pa).
+std::vector<std::string> g_include_dirs;
+
+// The compiler behind code::load_file: diagnostics go to stderr as
+// `check` prints them (warnings too), after any program output so far.
+bool compile_file(const std::string& path, bytecode::Module& out) {
+    preproc::Options pp;
+    pp.include_dirs = g_include_dirs;
+    diag::Reporter reporter;
+    ast::Module module;
+    bool ok = frontend::check_file(path, pp, reporter, &module);
+    if (ok) {
+        out = codegen::compile(module, reporter);
+        ok = !reporter.has_errors();
+    }
+    if (reporter.size()) {
+        bif::flush_stdout();
+        reporter.print(stderr);
+    }
+    return ok;
+}
+
+std::string directory_of(const std::string& path) {
+    size_t slash = path.rfind('/');
+    if (slash == std::string::npos) return ".";
+    return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+// The program's arguments as a list of strings on the process heap.
+term::Term argument_list(process::Process& p, const std::vector<std::string>& args) {
+    size_t words = args.size() * term::kConsWords;
+    for (const std::string& a : args)
+        words += a.size() * term::kConsWords;
+    term::Term* mem = process::alloc(p, words);
+    term::Term list = term::kNil;
+    for (size_t i = args.size(); i-- > 0;) {
+        term::Term chars = term::kNil;
+        for (size_t j = args[i].size(); j-- > 0; mem += 2)
+            chars = term::make_cons(mem, term::make_small(static_cast<unsigned char>(args[i][j])),
+                                    chars);
+        list = term::make_cons(mem, chars, list);
+        mem += 2;
+    }
+    return list;
+}
+
+// Runs the process to its end; returns the exit code.
+int run_to_end(process::Process& p) {
+    process::Status status;
+    do {
+        status = interp::run(p);
+    } while (status == process::Status::Runnable);
+    bif::flush_stdout();
+    switch (status) {
+        case process::Status::Done:
+            return 0;
+        case process::Status::Halted:
+            return p.rare->halt_code;
+        case process::Status::Killed:
+            fmt::print(stderr, "beamlite: process killed: its heap exceeded max_heap_size ({} words)\n",
+                       p.heap.max_heap_size);
+            return 1;
+        default:
+            fmt::print(stderr, "{}", exception::report(p));
+            return 1;
+    }
+}
+
+int run(const Options& options) {
+    const std::string& path = options.files[0];
+    g_include_dirs = options.code_path;
+    std::vector<std::string> search{directory_of(path)};
+    search.insert(search.end(), options.code_path.begin(), options.code_path.end());
+    code::set_search_path(search);
+    code::set_compiler(compile_file);
+    code::Module* module = code::load_file(path);
+    if (!module) return 1;
+    process::Process* p = process::create();
+    p->pid = term::make_pid(0, 0);
+    term::Term args = argument_list(*p, options.program_args);
+    code::Export* main = code::export_entry(module->name, term::make_atom(atom::kMain), 1);
+    interp::prepare_call(*p, main, &args, 1);
+    int code = run_to_end(*p);
+    process::destroy(p);
+    std::fflush(stderr);
+    return code;
+}
+
+int dis(const Options& options) {
+    g_include_dirs = options.code_path;
+    bytecode::Module module;
+    if (!compile_file(options.files[0], module)) return 1;
+    fmt::print("{}", bytecode::disassemble(module));
+    return 0;
+}
+#endif
+
 int not_built(const Options& options) {
     fmt::print(stderr, "beamlite: '{}' is not built yet; 'check' is available\n",
                options.command);
@@ -152,6 +262,10 @@ int main(int argc, char** argv) {
     int exit_code = 0;
     if (!parse(argc, argv, options, exit_code)) return exit_code;
     if (options.command == "check") return check(options);
+#if BEAMLITE_HAVE_CODEGEN
+    if (options.command == "run") return run(options);
+    if (options.command == "dis") return dis(options);
+#endif
     return not_built(options);
 }
 

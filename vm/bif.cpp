@@ -1,0 +1,167 @@
+// bif: the BIF table and the helpers every bif_*.cpp shares (raising,
+// allocation, strings, output). The BIFs themselves are in bif_arith.cpp
+// (numbers, comparisons), bif_data.cpp (tuples, lists, conversions) and
+// bif_system.cpp (dictionary, exceptions, I/O).
+#include "vm/bif.h"
+
+#include <cstdio>
+#include <string>
+
+#include "vm/exception.h"
+
+namespace bif {
+
+using namespace term;
+
+namespace {
+
+const Bif kTable[] = {
+#define BIF(module, name, arity, function, flags) {module, name, arity, impl::function, flags},
+#include "vm/bifs.def"
+#undef BIF
+};
+
+std::string g_stdout;
+
+}  // namespace
+
+const Bif* table() {
+    return kTable;
+}
+
+size_t table_size() {
+    return sizeof kTable / sizeof kTable[0];
+}
+
+const Bif* find(std::string_view module, std::string_view name, uint32_t arity) {
+    for (const Bif& b : kTable) {
+        if (b.arity == arity && b.name == name && b.module == module) return &b;
+    }
+    return nullptr;
+}
+
+const Bif* find(Term module, Term function, uint32_t arity) {
+    if (!is_atom(module) || !is_atom(function)) return nullptr;
+    return find(atom::name(atom_index(module)), atom::name(atom_index(function)), arity);
+}
+
+// ---- raising ---------------------------------------------------------------------
+
+Term raise(Process& p, Term cls, Term reason) {
+    exception::set(p, cls, reason);
+    return kNone;
+}
+
+Term fail(Process& p, Term reason) {
+    return raise(p, kError, reason);
+}
+
+Term badarg(Process& p, unsigned argument, const char* why) {
+    fail(p, make_atom(atom::kBadarg));
+    p.rare->info.bad_argument = argument;
+    p.rare->info.why = why;
+    return kNone;
+}
+
+Term heap_exhausted(Process& p) {
+    p.status = process::Status::Killed;
+    return kNone;
+}
+
+// ---- strings and lists -------------------------------------------------------------
+
+Term make_string(Process& p, std::string_view bytes) {
+    Term* mem = alloc(p, bytes.size() * kConsWords);
+    if (!mem && !bytes.empty()) return heap_exhausted(p);
+    Term list = kNil;
+    for (size_t i = bytes.size(); i-- > 0;)
+        list = make_cons(mem + 2 * i, make_small(static_cast<unsigned char>(bytes[i])), list);
+    return list;
+}
+
+namespace {
+
+uint32_t next_code_point(std::string_view s, size_t& i) {
+    unsigned char c = static_cast<unsigned char>(s[i++]);
+    int extra = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : c >= 0xC0 ? 1 : 0;
+    uint32_t code = extra ? c & (0x3F >> extra) : c;
+    for (; extra > 0 && i < s.size(); --extra)
+        code = code << 6 | (static_cast<unsigned char>(s[i++]) & 0x3F);
+    return code;
+}
+
+void append_utf8(std::string& out, uint32_t c) {
+    if (c < 0x80) {
+        out += char(c);
+    } else if (c < 0x800) {
+        out += char(0xC0 | c >> 6);
+        out += char(0x80 | (c & 0x3F));
+    } else if (c < 0x10000) {
+        out += char(0xE0 | c >> 12);
+        out += char(0x80 | ((c >> 6) & 0x3F));
+        out += char(0x80 | (c & 0x3F));
+    } else {
+        out += char(0xF0 | c >> 18);
+        out += char(0x80 | ((c >> 12) & 0x3F));
+        out += char(0x80 | ((c >> 6) & 0x3F));
+        out += char(0x80 | (c & 0x3F));
+    }
+}
+
+}  // namespace
+
+Term make_unicode_string(Process& p, std::string_view utf8) {
+    std::vector<uint32_t> chars;
+    for (size_t i = 0; i < utf8.size();)
+        chars.push_back(next_code_point(utf8, i));
+    Term* mem = alloc(p, chars.size() * kConsWords);
+    if (!mem && !chars.empty()) return heap_exhausted(p);
+    Term list = kNil;
+    for (size_t i = chars.size(); i-- > 0;)
+        list = make_cons(mem + 2 * i, make_small(chars[i]), list);
+    return list;
+}
+
+int64_t list_length(Term list) {
+    int64_t n = 0;
+    for (; is_cons(list); list = cdr(list))
+        ++n;
+    return is_nil(list) ? n : -1;
+}
+
+// Walks nested lists with an explicit stack (deep iolists do not recurse).
+bool chardata_to_utf8(Term t, std::string& out) {
+    std::vector<Term> stack{t};
+    while (!stack.empty()) {
+        Term item = stack.back();
+        stack.pop_back();
+        if (is_small(item)) {
+            int64_t c = small_value(item);
+            if (c < 0 || c > 0x10FFFF) return false;
+            append_utf8(out, uint32_t(c));
+        } else if (is_binary(item)) {
+            Bits bits = bits_of(item);
+            for (uint64_t i = 0; i < bits.bit_size / 8; ++i)
+                out += char(bits_byte(bits, i));
+        } else if (is_cons(item)) {
+            stack.push_back(cdr(item));
+            stack.push_back(car(item));
+        } else if (!is_nil(item)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+void write_stdout(std::string_view bytes) {
+    g_stdout.append(bytes);
+    if (g_stdout.size() > 1 << 16) flush_stdout();
+}
+
+void flush_stdout() {
+    if (!g_stdout.empty()) std::fwrite(g_stdout.data(), 1, g_stdout.size(), stdout);
+    g_stdout.clear();
+    std::fflush(stdout);
+}
+
+}  // namespace bif

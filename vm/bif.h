@@ -1,0 +1,91 @@
+// bif: built-in functions implemented in C++, and the one table of them
+// (bifs.def) that the loader, apply and the export table consult.
+//
+// A BIF takes the process and a pointer to its arguments, which are always
+// live X registers (the interpreter copies constant and Y arguments into X
+// registers above the live ones first), so a BIF may allocate through
+// process::alloc: a collection updates the arguments in place. A BIF
+// returns its result, or term::kNone after recording an exception with
+// bif::fail / bif::badarg (or a halt) in the process.
+//
+// Functions that take a fun (lists:map, ...) are not BIFs: they are written
+// in Erlang in stdlib/ so that they stay preemptible. apply/2,3 are BIFs in
+// the table but the interpreter runs them (they jump, not call).
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "vm/process.h"
+#include "vm/term.h"
+
+namespace bif {
+
+using process::Process;
+using term::Term;
+
+using Fn = Term (*)(Process& p, Term* args);
+
+enum Flags : uint8_t {
+    kNoFlags = 0,
+    kGuard = 1,        // allowed in guards
+    kAllocates = 2,    // may allocate (called through gc_bif in guards)
+    kInterpreted = 4,  // run by the interpreter itself (apply/2,3): fn is unused
+};
+
+struct Bif {
+    std::string_view module;
+    std::string_view name;
+    uint32_t arity;
+    Fn fn;
+    uint8_t flags;
+};
+
+// The BIF named M:F/A, or null.
+const Bif* find(std::string_view module, std::string_view name, uint32_t arity);
+const Bif* find(Term module, Term function, uint32_t arity);
+
+// Every BIF, in table order.
+const Bif* table();
+size_t table_size();
+
+// ---- raising from a BIF ------------------------------------------------------------
+
+// Records error:Reason and returns kNone (the BIF returns it).
+Term fail(Process& p, Term reason);
+// error:badarg, noting which argument (1-based) was wrong and why, in the
+// words of OTP's error report (EEP 54), e.g. "not an atom", "out of range".
+Term badarg(Process& p, unsigned argument, const char* why);
+// Records a raise of any class (error, exit, throw).
+Term raise(Process& p, Term cls, Term reason);
+
+// ---- helpers shared by the bif_*.cpp files ----------------------------------------
+
+// Heap words come from process::alloc (found by argument-dependent lookup
+// as alloc(p, words)); when it returns null (max_heap_size reached) the BIF
+// returns heap_exhausted(p).
+Term heap_exhausted(Process& p);
+
+// Builds a list of `n` small integers / terms from C++ data.
+Term make_string(Process& p, std::string_view bytes);  // Latin-1 / bytes
+Term make_unicode_string(Process& p, std::string_view utf8);
+
+// Length of a proper list, or -1 when improper.
+int64_t list_length(Term list);
+
+// Flattens an iolist / chardata of Unicode code points into UTF-8. False
+// when it is not one.
+bool chardata_to_utf8(Term t, std::string& out);
+
+// Output to stdout, buffered; flushed at exit and before stderr output.
+void write_stdout(std::string_view bytes);
+void flush_stdout();
+
+// Every BIF function, declared from the table.
+namespace impl {
+#define BIF(module, name, arity, function, flags) Term function(Process& p, Term* args);
+#include "vm/bifs.def"
+#undef BIF
+}  // namespace impl
+
+}  // namespace bif

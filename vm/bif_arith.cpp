@@ -1,0 +1,400 @@
+// bif_arith: number BIFs (arithmetic, bit operations, rounding, math) and
+// comparisons. Small integers take the fast path; anything that overflows
+// goes through GMP (mpz over the bignum's limbs, read in place) and comes
+// back as a canonical small or bignum. Floats that leave the finite range
+// raise badarith, as in Erlang.
+#include <gmp.h>
+
+#include <cmath>
+
+#include "vm/bif.h"
+
+namespace bif {
+
+using namespace term;
+
+namespace {
+
+// An integer term as a GMP value. Smalls are converted; bignums are read
+// in place (the view must not outlive the term's next move by the GC).
+class Mpz {
+  public:
+    explicit Mpz(Term t) {
+        if (is_small(t)) {
+            mpz_init_set_si(owned_, small_value(t));
+            view_ = owned_;
+            own_ = true;
+        } else {
+            int64_t n = int64_t(bignum_limb_count(t));
+            view_ = mpz_roinit_n(ro_, reinterpret_cast<const mp_limb_t*>(bignum_limbs(t)),
+                                 bignum_negative(t) ? -n : n);
+        }
+    }
+    ~Mpz() {
+        if (own_) mpz_clear(owned_);
+    }
+    mpz_srcptr get() const { return view_; }
+
+  private:
+    mpz_t owned_;
+    mpz_t ro_;
+    mpz_srcptr view_;
+    bool own_ = false;
+};
+
+// A result computed in an mpz, copied to the heap.
+Term from_mpz(Process& p, mpz_srcptr z) {
+    size_t n = mpz_size(z);
+    if (n == 0) return make_small(0);
+    if (n == 1 && mpz_fits_slong_p(z)) {
+        long v = mpz_get_si(z);
+        if (fits_small(v)) return make_small(v);
+    }
+    Term* mem = alloc(p, bignum_words(n));
+    if (!mem) return heap_exhausted(p);
+    return make_bignum(mem, mpz_sgn(z) < 0, reinterpret_cast<const Limb*>(mpz_limbs_read(z)), n);
+}
+
+Term from_int128(Process& p, __int128 v) {
+    size_t words = integer_words(v);
+    if (words == 0) return make_small(int64_t(v));
+    Term* mem = alloc(p, words);
+    if (!mem) return heap_exhausted(p);
+    return make_integer(mem, v);
+}
+
+Term from_double(Process& p, double d) {
+    if (!std::isfinite(d)) return fail(p, make_atom(atom::kBadarith));
+    Term* mem = alloc(p, kFloatWords);
+    if (!mem) return heap_exhausted(p);
+    return make_float(mem, d);
+}
+
+double to_double(Term t) {
+    if (is_small(t)) return double(small_value(t));
+    if (is_float(t)) return float_value(t);
+    Mpz z(t);
+    return mpz_get_d(z.get());
+}
+
+// A float truncated, floored, ... to an integer term.
+Term integer_from_double(Process& p, double d) {
+    if (std::fabs(d) < 9.0e18) return from_int128(p, __int128(int64_t(d)));
+    mpz_t z;
+    mpz_init_set_d(z, d);
+    Term result = from_mpz(p, z);
+    mpz_clear(z);
+    return result;
+}
+
+enum class IntOp { Add, Sub, Mul, Div, Rem, And, Or, Xor };
+
+// Integer arithmetic on any two integers, through GMP.
+Term big_op(Process& p, IntOp op, Term a, Term b) {
+    Mpz x(a), y(b);
+    mpz_t r;
+    mpz_init(r);
+    switch (op) {
+        case IntOp::Add:
+            mpz_add(r, x.get(), y.get());
+            break;
+        case IntOp::Sub:
+            mpz_sub(r, x.get(), y.get());
+            break;
+        case IntOp::Mul:
+            mpz_mul(r, x.get(), y.get());
+            break;
+        case IntOp::Div:
+            mpz_tdiv_q(r, x.get(), y.get());
+            break;
+        case IntOp::Rem:
+            mpz_tdiv_r(r, x.get(), y.get());
+            break;
+        case IntOp::And:
+            mpz_and(r, x.get(), y.get());
+            break;
+        case IntOp::Or:
+            mpz_ior(r, x.get(), y.get());
+            break;
+        case IntOp::Xor:
+            mpz_xor(r, x.get(), y.get());
+            break;
+    }
+    Term result = from_mpz(p, r);
+    mpz_clear(r);
+    return result;
+}
+
+Term badarith(Process& p) {
+    return fail(p, make_atom(atom::kBadarith));
+}
+
+// + - * on numbers: smalls via __int128, bignums via GMP, floats as doubles.
+Term arith(Process& p, IntOp op, Term a, Term b) {
+    if (!is_number(a) || !is_number(b)) return badarith(p);
+    if (is_small(a) && is_small(b)) {
+        __int128 x = small_value(a), y = small_value(b);
+        return from_int128(p, op == IntOp::Add ? x + y : op == IntOp::Sub ? x - y : x * y);
+    }
+    if (is_integer(a) && is_integer(b)) return big_op(p, op, a, b);
+    double x = to_double(a), y = to_double(b);
+    return from_double(p, op == IntOp::Add ? x + y : op == IntOp::Sub ? x - y : x * y);
+}
+
+// div, rem, band, bor, bxor: integers only.
+Term integer_op(Process& p, IntOp op, Term a, Term b) {
+    if (!is_integer(a) || !is_integer(b)) return badarith(p);
+    bool divides = op == IntOp::Div || op == IntOp::Rem;
+    if (divides && b == make_small(0)) return badarith(p);
+    if (is_small(a) && is_small(b)) {
+        int64_t x = small_value(a), y = small_value(b);
+        switch (op) {
+            case IntOp::Div:
+                return from_int128(p, __int128(x) / y);
+            case IntOp::Rem:
+                return make_small(x % y);
+            case IntOp::And:
+                return make_small(x & y);
+            case IntOp::Or:
+                return make_small(x | y);
+            case IntOp::Xor:
+                return make_small(x ^ y);
+            default:
+                break;
+        }
+    }
+    return big_op(p, op, a, b);
+}
+
+constexpr int64_t kMaxShift = int64_t(1) << 26;  // bits: beyond, system_limit
+
+Term shift(Process& p, Term a, Term b, bool left) {
+    if (!is_integer(a) || !is_small(b)) return badarith(p);
+    int64_t n = small_value(b);
+    if (!left) n = -n;
+    if (is_small(a) && n >= 0 && n < 64) {
+        __int128 v = __int128(small_value(a)) << n;
+        if (v >> n == small_value(a)) return from_int128(p, v);
+    }
+    if (is_small(a) && n < 0)
+        return make_small(n <= -64 ? (small_value(a) < 0 ? -1 : 0) : small_value(a) >> -n);
+    if (n > kMaxShift) return fail(p, make_atom(atom::kSystemLimit));
+    Mpz x(a);
+    mpz_t r;
+    mpz_init(r);
+    if (n >= 0) {
+        mpz_mul_2exp(r, x.get(), mp_bitcnt_t(n));
+    } else {
+        mpz_fdiv_q_2exp(r, x.get(), mp_bitcnt_t(-n));
+    }
+    Term result = from_mpz(p, r);
+    mpz_clear(r);
+    return result;
+}
+
+}  // namespace
+
+namespace impl {
+
+Term plus(Process& p, Term* args) {
+    Term sum;
+    if (term::is_small(args[0]) && term::is_small(args[1]) && small_add(args[0], args[1], &sum))
+        return sum;
+    return arith(p, IntOp::Add, args[0], args[1]);
+}
+
+Term minus(Process& p, Term* args) {
+    Term difference;
+    if (term::is_small(args[0]) && term::is_small(args[1]) &&
+        small_sub(args[0], args[1], &difference))
+        return difference;
+    return arith(p, IntOp::Sub, args[0], args[1]);
+}
+
+Term times(Process& p, Term* args) {
+    return arith(p, IntOp::Mul, args[0], args[1]);
+}
+
+Term divide(Process& p, Term* args) {
+    if (!term::is_number(args[0]) || !term::is_number(args[1])) return badarith(p);
+    double divisor = to_double(args[1]);
+    if (divisor == 0.0) return badarith(p);
+    return from_double(p, to_double(args[0]) / divisor);
+}
+
+Term int_div(Process& p, Term* args) {
+    return integer_op(p, IntOp::Div, args[0], args[1]);
+}
+
+Term int_rem(Process& p, Term* args) {
+    return integer_op(p, IntOp::Rem, args[0], args[1]);
+}
+
+Term band(Process& p, Term* args) {
+    return integer_op(p, IntOp::And, args[0], args[1]);
+}
+
+Term bor(Process& p, Term* args) {
+    return integer_op(p, IntOp::Or, args[0], args[1]);
+}
+
+Term bxor(Process& p, Term* args) {
+    return integer_op(p, IntOp::Xor, args[0], args[1]);
+}
+
+Term bsl(Process& p, Term* args) {
+    return shift(p, args[0], args[1], true);
+}
+
+Term bsr(Process& p, Term* args) {
+    return shift(p, args[0], args[1], false);
+}
+
+Term bnot(Process& p, Term* args) {
+    if (!term::is_integer(args[0])) return badarith(p);
+    Term minus_one = make_small(-1);
+    return integer_op(p, IntOp::Xor, args[0], minus_one);
+}
+
+Term negate(Process& p, Term* args) {
+    if (!term::is_number(args[0])) return badarith(p);
+    if (term::is_float(args[0])) return from_double(p, -float_value(args[0]));
+    return arith(p, IntOp::Sub, make_small(0), args[0]);
+}
+
+Term unary_plus(Process& p, Term* args) {
+    if (!term::is_number(args[0])) return badarith(p);
+    return args[0];
+}
+
+Term abs(Process& p, Term* args) {
+    Term t = args[0];
+    if (term::is_float(t)) return from_double(p, std::fabs(float_value(t)));
+    if (!term::is_integer(t)) return badarg(p, 1, "not a number");
+    if (compare(t, make_small(0)) >= 0) return t;
+    return arith(p, IntOp::Sub, make_small(0), t);
+}
+
+Term to_float(Process& p, Term* args) {
+    if (!term::is_number(args[0])) return badarg(p, 1, "not a number");
+    if (term::is_float(args[0])) return args[0];
+    return from_double(p, to_double(args[0]));
+}
+
+Term round(Process& p, Term* args) {
+    if (term::is_integer(args[0])) return args[0];
+    if (!term::is_float(args[0])) return badarg(p, 1, "not a number");
+    return integer_from_double(p, std::round(float_value(args[0])));
+}
+
+Term trunc(Process& p, Term* args) {
+    if (term::is_integer(args[0])) return args[0];
+    if (!term::is_float(args[0])) return badarg(p, 1, "not a number");
+    return integer_from_double(p, std::trunc(float_value(args[0])));
+}
+
+Term floor(Process& p, Term* args) {
+    if (term::is_integer(args[0])) return args[0];
+    if (!term::is_float(args[0])) return badarg(p, 1, "not a number");
+    return integer_from_double(p, std::floor(float_value(args[0])));
+}
+
+Term ceil(Process& p, Term* args) {
+    if (term::is_integer(args[0])) return args[0];
+    if (!term::is_float(args[0])) return badarg(p, 1, "not a number");
+    return integer_from_double(p, std::ceil(float_value(args[0])));
+}
+
+Term min(Process& p, Term* args) {
+    return compare(args[0], args[1]) <= 0 ? args[0] : args[1];
+}
+
+Term max(Process& p, Term* args) {
+    return compare(args[0], args[1]) >= 0 ? args[0] : args[1];
+}
+
+Term math_sqrt(Process& p, Term* args) {
+    if (!term::is_number(args[0])) return badarg(p, 1, "not a number");
+    double d = to_double(args[0]);
+    if (d < 0) return badarith(p);
+    return from_double(p, std::sqrt(d));
+}
+
+Term math_pow(Process& p, Term* args) {
+    if (!term::is_number(args[0])) return badarg(p, 1, "not a number");
+    if (!term::is_number(args[1])) return badarg(p, 2, "not a number");
+    return from_double(p, std::pow(to_double(args[0]), to_double(args[1])));
+}
+
+Term math_pi(Process& p, Term* args) {
+    return from_double(p, M_PI);
+}
+
+// ---- comparisons and boolean operators -----------------------------------------------
+
+Term eq(Process& p, Term* args) {
+    return make_bool(equal(args[0], args[1]));
+}
+
+Term ne(Process& p, Term* args) {
+    return make_bool(!equal(args[0], args[1]));
+}
+
+Term exact_eq(Process& p, Term* args) {
+    return make_bool(exact_equal(args[0], args[1]));
+}
+
+Term exact_ne(Process& p, Term* args) {
+    return make_bool(!exact_equal(args[0], args[1]));
+}
+
+Term lt(Process& p, Term* args) {
+    return make_bool(compare(args[0], args[1]) < 0);
+}
+
+Term gt(Process& p, Term* args) {
+    return make_bool(compare(args[0], args[1]) > 0);
+}
+
+Term le(Process& p, Term* args) {
+    return make_bool(compare(args[0], args[1]) <= 0);
+}
+
+Term ge(Process& p, Term* args) {
+    return make_bool(compare(args[0], args[1]) >= 0);
+}
+
+namespace {
+
+bool is_bool(Term t) {
+    return t == kTrue || t == kFalse;
+}
+
+}  // namespace
+
+Term bool_and(Process& p, Term* args) {
+    if (!is_bool(args[0])) return badarg(p, 1, "not a boolean");
+    if (!is_bool(args[1])) return badarg(p, 2, "not a boolean");
+    return make_bool(args[0] == kTrue && args[1] == kTrue);
+}
+
+Term bool_or(Process& p, Term* args) {
+    if (!is_bool(args[0])) return badarg(p, 1, "not a boolean");
+    if (!is_bool(args[1])) return badarg(p, 2, "not a boolean");
+    return make_bool(args[0] == kTrue || args[1] == kTrue);
+}
+
+Term bool_xor(Process& p, Term* args) {
+    if (!is_bool(args[0])) return badarg(p, 1, "not a boolean");
+    if (!is_bool(args[1])) return badarg(p, 2, "not a boolean");
+    return make_bool(args[0] != args[1]);
+}
+
+Term bool_not(Process& p, Term* args) {
+    if (!is_bool(args[0])) return badarg(p, 1, "not a boolean");
+    return make_bool(args[0] == kFalse);
+}
+
+}  // namespace impl
+
+}  // namespace bif

@@ -1,0 +1,421 @@
+// bif_data: BIFs on data: type tests, tuples, lists and conversions
+// between atoms, strings and numbers.
+//
+// A BIF that allocates reads its arguments again from `args` after each
+// allocation (a collection moves them; `args` are X registers, updated in
+// place), and never holds a term in a C++ local across one.
+#include <gmp.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "vm/bif.h"
+
+namespace bif {
+
+using namespace term;
+
+namespace impl {
+
+// ---- type tests -------------------------------------------------------------------
+
+Term is_atom(Process& p, Term* args) {
+    return make_bool(term::is_atom(args[0]));
+}
+Term is_binary(Process& p, Term* args) {
+    return make_bool(term::is_binary(args[0]));
+}
+Term is_bitstring(Process& p, Term* args) {
+    return make_bool(term::is_bitstring(args[0]));
+}
+Term is_boolean(Process& p, Term* args) {
+    return make_bool(args[0] == kTrue || args[0] == kFalse);
+}
+Term is_float(Process& p, Term* args) {
+    return make_bool(term::is_float(args[0]));
+}
+Term is_function(Process& p, Term* args) {
+    return make_bool(is_fun(args[0]));
+}
+Term is_function2(Process& p, Term* args) {
+    if (!is_small(args[1]) || small_value(args[1]) < 0) return badarg(p, 2, "not a valid arity");
+    uint64_t arity = uint64_t(small_value(args[1]));
+    if (is_local_fun(args[0])) return make_bool(fun_entry(args[0])->arity == arity);
+    if (is_export(args[0])) return make_bool(export_arity(args[0]) == arity);
+    return kFalse;
+}
+Term is_integer(Process& p, Term* args) {
+    return make_bool(term::is_integer(args[0]));
+}
+Term is_list(Process& p, Term* args) {
+    return make_bool(term::is_list(args[0]));
+}
+Term is_map(Process& p, Term* args) {
+    return make_bool(term::is_map(args[0]));
+}
+Term is_number(Process& p, Term* args) {
+    return make_bool(term::is_number(args[0]));
+}
+Term is_pid(Process& p, Term* args) {
+    return make_bool(is_local_pid(args[0]));
+}
+Term is_port(Process& p, Term* args) {
+    return make_bool(is_local_port(args[0]));
+}
+Term is_reference(Process& p, Term* args) {
+    return make_bool(is_ref(args[0]));
+}
+Term is_tuple(Process& p, Term* args) {
+    return make_bool(term::is_tuple(args[0]));
+}
+Term is_record2(Process& p, Term* args) {
+    if (!term::is_atom(args[1])) return badarg(p, 2, "not an atom");
+    Term t = args[0];
+    return make_bool(term::is_tuple(t) && tuple_arity(t) >= 1 && tuple_element(t, 1) == args[1]);
+}
+Term is_record3(Process& p, Term* args) {
+    if (!term::is_atom(args[1])) return badarg(p, 2, "not an atom");
+    if (!is_small(args[2])) return badarg(p, 3, "not an integer");
+    Term t = args[0];
+    return make_bool(term::is_tuple(t) && tuple_arity(t) == uint64_t(small_value(args[2])) &&
+                     tuple_arity(t) >= 1 && tuple_element(t, 1) == args[1]);
+}
+
+// ---- tuples --------------------------------------------------------------------------
+
+Term element(Process& p, Term* args) {
+    if (!is_small(args[0])) return badarg(p, 1, "not an integer");
+    if (!term::is_tuple(args[1])) return badarg(p, 2, "not a tuple");
+    int64_t i = small_value(args[0]);
+    if (i < 1 || uint64_t(i) > tuple_arity(args[1])) return badarg(p, 1, "out of range");
+    return tuple_element(args[1], uint64_t(i));
+}
+
+Term setelement(Process& p, Term* args) {
+    if (!is_small(args[0])) return badarg(p, 1, "not an integer");
+    if (!term::is_tuple(args[1])) return badarg(p, 2, "not a tuple");
+    int64_t i = small_value(args[0]);
+    uint64_t n = tuple_arity(args[1]);
+    if (i < 1 || uint64_t(i) > n) return badarg(p, 1, "out of range");
+    Term* mem = alloc(p, tuple_words(n));
+    if (!mem) return heap_exhausted(p);
+    std::memcpy(mem, boxed_ptr(args[1]), tuple_words(n) * sizeof(Term));
+    mem[i] = args[2];
+    return make_boxed_ptr(mem);
+}
+
+Term tuple_size(Process& p, Term* args) {
+    if (!term::is_tuple(args[0])) return badarg(p, 1, "not a tuple");
+    return make_small(int64_t(tuple_arity(args[0])));
+}
+
+Term size(Process& p, Term* args) {
+    if (term::is_tuple(args[0])) return make_small(int64_t(tuple_arity(args[0])));
+    if (term::is_binary(args[0])) return make_small(int64_t(bits_of(args[0]).bit_size / 8));
+    return badarg(p, 1, "not a tuple or binary");
+}
+
+Term make_tuple(Process& p, Term* args) {
+    if (!is_small(args[0]) || small_value(args[0]) < 0) return badarg(p, 1, "out of range");
+    uint64_t n = uint64_t(small_value(args[0]));
+    Term* mem = alloc(p, tuple_words(n));
+    if (!mem) return heap_exhausted(p);
+    Term t = term::make_tuple(mem, n);
+    for (uint64_t i = 1; i <= n; ++i)
+        mem[i] = args[1];
+    return t;
+}
+
+Term append_element(Process& p, Term* args) {
+    if (!term::is_tuple(args[0])) return badarg(p, 1, "not a tuple");
+    uint64_t n = tuple_arity(args[0]);
+    Term* mem = alloc(p, tuple_words(n + 1));
+    if (!mem) return heap_exhausted(p);
+    Term t = term::make_tuple(mem, n + 1);
+    std::memcpy(mem + 1, tuple_elements(args[0]), n * sizeof(Term));
+    mem[n + 1] = args[1];
+    return t;
+}
+
+Term list_to_tuple(Process& p, Term* args) {
+    int64_t n = list_length(args[0]);
+    if (n < 0) return badarg(p, 1, "not a list");
+    Term* mem = alloc(p, tuple_words(uint64_t(n)));
+    if (!mem) return heap_exhausted(p);
+    Term t = term::make_tuple(mem, uint64_t(n));
+    Term list = args[0];
+    for (int64_t i = 1; i <= n; ++i, list = cdr(list))
+        mem[i] = car(list);
+    return t;
+}
+
+Term tuple_to_list(Process& p, Term* args) {
+    if (!term::is_tuple(args[0])) return badarg(p, 1, "not a tuple");
+    uint64_t n = tuple_arity(args[0]);
+    Term* mem = alloc(p, n * kConsWords);
+    if (!mem && n) return heap_exhausted(p);
+    Term list = kNil;
+    for (uint64_t i = n; i >= 1; --i)
+        list = make_cons(mem + 2 * (i - 1), tuple_element(args[0], i), list);
+    return list;
+}
+
+// ---- lists ------------------------------------------------------------------------------
+
+Term length(Process& p, Term* args) {
+    int64_t n = list_length(args[0]);
+    if (n < 0) return badarg(p, 1, "not a list");
+    return make_small(n);
+}
+
+Term hd(Process& p, Term* args) {
+    if (!is_cons(args[0])) return badarg(p, 1, "not a nonempty list");
+    return car(args[0]);
+}
+
+Term tl(Process& p, Term* args) {
+    if (!is_cons(args[0])) return badarg(p, 1, "not a nonempty list");
+    return cdr(args[0]);
+}
+
+// A ++ B: copies A, whose last tail becomes B.
+Term append(Process& p, Term* args) {
+    int64_t n = list_length(args[0]);
+    if (n < 0) return badarg(p, 1, "not a list");
+    if (n == 0) return args[1];
+    Term* mem = alloc(p, uint64_t(n) * kConsWords);
+    if (!mem) return heap_exhausted(p);
+    Term list = args[0];
+    for (int64_t i = 0; i < n; ++i, list = cdr(list)) {
+        mem[2 * i] = car(list);
+        mem[2 * i + 1] = i + 1 < n ? make_cons_ptr(mem + 2 * (i + 1)) : args[1];
+    }
+    return make_cons_ptr(mem);
+}
+
+// A -- B: removes the first occurrence in A of each element of B.
+Term subtract(Process& p, Term* args) {
+    int64_t n = list_length(args[0]);
+    if (n < 0) return badarg(p, 1, "not a list");
+    if (list_length(args[1]) < 0) return badarg(p, 2, "not a list");
+    std::vector<Term> kept;
+    for (Term l = args[0]; is_cons(l); l = cdr(l))
+        kept.push_back(car(l));
+    std::vector<bool> removed(kept.size(), false);
+    for (Term r = args[1]; is_cons(r); r = cdr(r)) {
+        for (size_t i = 0; i < kept.size(); ++i) {
+            if (!removed[i] && exact_equal(kept[i], car(r))) {
+                removed[i] = true;
+                break;
+            }
+        }
+    }
+    size_t count = 0;
+    for (bool r : removed)
+        count += !r;
+    // Re-read after allocating: the elements may have moved.
+    Term* mem = alloc(p, count * kConsWords);
+    if (!mem && count) return heap_exhausted(p);
+    Term list = kNil;
+    std::vector<Term> survivors;
+    size_t i = 0;
+    for (Term l = args[0]; is_cons(l); l = cdr(l), ++i) {
+        if (!removed[i]) survivors.push_back(car(l));
+    }
+    for (size_t j = survivors.size(); j-- > 0;)
+        list = make_cons(mem + 2 * j, survivors[j], list);
+    return list;
+}
+
+Term lists_reverse2(Process& p, Term* args) {
+    int64_t n = list_length(args[0]);
+    if (n < 0) return badarg(p, 1, "not a list");
+    Term* mem = alloc(p, uint64_t(n) * kConsWords);
+    if (!mem && n) return heap_exhausted(p);
+    Term result = args[1];
+    for (Term l = args[0]; is_cons(l); l = cdr(l), mem += 2)
+        result = make_cons(mem, car(l), result);
+    return result;
+}
+
+Term lists_member(Process& p, Term* args) {
+    Term l = args[1];
+    for (; is_cons(l); l = cdr(l)) {
+        if (exact_equal(car(l), args[0])) return kTrue;
+    }
+    if (!is_nil(l)) return badarg(p, 2, "not a list");
+    return kFalse;
+}
+
+Term lists_keyfind(Process& p, Term* args) {
+    if (!is_small(args[1]) || small_value(args[1]) < 1) return badarg(p, 2, "out of range");
+    uint64_t n = uint64_t(small_value(args[1]));
+    Term l = args[2];
+    for (; is_cons(l); l = cdr(l)) {
+        Term t = car(l);
+        if (term::is_tuple(t) && tuple_arity(t) >= n && equal(tuple_element(t, n), args[0]))
+            return t;
+    }
+    if (!is_nil(l)) return badarg(p, 3, "not a list");
+    return kFalse;
+}
+
+// ---- conversions -------------------------------------------------------------------------
+
+Term atom_to_list(Process& p, Term* args) {
+    if (!term::is_atom(args[0])) return badarg(p, 1, "not an atom");
+    return make_unicode_string(p, atom::name(atom_index(args[0])));
+}
+
+namespace {
+
+// The UTF-8 text of a flat list of code points; false if it is not one.
+bool flat_chars(Term list, std::string& out) {
+    Term l = list;
+    for (; is_cons(l); l = cdr(l)) {
+        if (!is_small(car(l))) return false;
+    }
+    return is_nil(l) && chardata_to_utf8(list, out);
+}
+
+Term to_atom(Process& p, Term* args, bool existing) {
+    std::string name;
+    if (!flat_chars(args[0], name)) return badarg(p, 1, "not a list of characters");
+    if (existing) {
+        uint32_t index = atom::find(name);
+        if (index == atom::kNoAtom) return badarg(p, 1, "not an already existing atom");
+        return make_atom(index);
+    }
+    uint32_t index = atom::intern(name);
+    if (index == atom::kNoAtom) return fail(p, make_atom(atom::kSystemLimit));
+    return make_atom(index);
+}
+
+// Digits of an integer in `base` (2..36), upper case, with '-'.
+std::string integer_text(Term t, int base) {
+    if (is_small(t)) {
+        int64_t v = small_value(t);
+        bool negative = v < 0;
+        unsigned __int128 magnitude = negative ? -(__int128)v : v;
+        std::string digits;
+        do {
+            unsigned d = unsigned(magnitude % unsigned(base));
+            digits += char(d < 10 ? '0' + d : 'A' + d - 10);
+            magnitude /= unsigned(base);
+        } while (magnitude);
+        if (negative) digits += '-';
+        return std::string(digits.rbegin(), digits.rend());
+    }
+    int64_t n = int64_t(bignum_limb_count(t));
+    mpz_t ro;
+    mpz_srcptr z = mpz_roinit_n(ro, reinterpret_cast<const mp_limb_t*>(bignum_limbs(t)),
+                                bignum_negative(t) ? -n : n);
+    std::string digits(mpz_sizeinbase(z, base) + 2, '\0');
+    mpz_get_str(digits.data(), -base, z);
+    digits.resize(std::strlen(digits.c_str()));
+    return digits;
+}
+
+Term parse_integer(Process& p, Term* args, int base) {
+    std::string text;
+    if (!flat_chars(args[0], text))
+        return badarg(p, 1, "not a textual representation of an integer");
+    size_t start = (!text.empty() && (text[0] == '-' || text[0] == '+')) ? 1 : 0;
+    bool ok = text.size() > start;
+    for (size_t i = start; ok && i < text.size(); ++i) {
+        char c = text[i];
+        int d = c >= '0' && c <= '9'   ? c - '0'
+                : c >= 'a' && c <= 'z' ? c - 'a' + 10
+                : c >= 'A' && c <= 'Z' ? c - 'A' + 10
+                                       : 99;
+        ok = d < base;
+    }
+    if (!ok) return badarg(p, 1, "not a textual representation of an integer");
+    mpz_t z;
+    mpz_init_set_str(z, text[0] == '+' ? text.c_str() + 1 : text.c_str(), base);
+    size_t limbs = mpz_size(z);
+    Term result = make_small(0);
+    if (limbs == 1 && mpz_fits_slong_p(z) && fits_small(mpz_get_si(z))) {
+        result = make_small(mpz_get_si(z));
+    } else if (limbs > 0) {
+        Term* mem = alloc(p, bignum_words(limbs));
+        result = mem ? make_bignum(mem, mpz_sgn(z) < 0,
+                                   reinterpret_cast<const Limb*>(mpz_limbs_read(z)), limbs)
+                     : heap_exhausted(p);
+    }
+    mpz_clear(z);
+    return result;
+}
+
+bool valid_base(Term t) {
+    return is_small(t) && small_value(t) >= 2 && small_value(t) <= 36;
+}
+
+}  // namespace
+
+Term list_to_atom(Process& p, Term* args) {
+    return to_atom(p, args, false);
+}
+
+Term list_to_existing_atom(Process& p, Term* args) {
+    return to_atom(p, args, true);
+}
+
+Term integer_to_list(Process& p, Term* args) {
+    if (!term::is_integer(args[0])) return badarg(p, 1, "not an integer");
+    return make_string(p, integer_text(args[0], 10));
+}
+
+Term integer_to_list2(Process& p, Term* args) {
+    if (!term::is_integer(args[0])) return badarg(p, 1, "not an integer");
+    if (!valid_base(args[1])) return badarg(p, 2, "not an integer in the range 2 through 36");
+    return make_string(p, integer_text(args[0], int(small_value(args[1]))));
+}
+
+Term list_to_integer(Process& p, Term* args) {
+    return parse_integer(p, args, 10);
+}
+
+Term list_to_integer2(Process& p, Term* args) {
+    if (!valid_base(args[1])) return badarg(p, 2, "not an integer in the range 2 through 36");
+    return parse_integer(p, args, int(small_value(args[1])));
+}
+
+Term float_to_list(Process& p, Term* args) {
+    if (!term::is_float(args[0])) return badarg(p, 1, "not a float");
+    char buffer[64];
+    std::snprintf(buffer, sizeof buffer, "%.20e", float_value(args[0]));
+    return make_string(p, buffer);
+}
+
+Term list_to_float(Process& p, Term* args) {
+    std::string text;
+    if (!flat_chars(args[0], text)) return badarg(p, 1, "not a textual representation of a float");
+    // Erlang's syntax: [+-]digits.digits[(e|E)[+-]digits]
+    size_t i = (!text.empty() && (text[0] == '-' || text[0] == '+')) ? 1 : 0;
+    auto digits = [&]() {
+        size_t start = i;
+        while (i < text.size() && text[i] >= '0' && text[i] <= '9')
+            ++i;
+        return i > start;
+    };
+    bool ok = digits() && i < text.size() && text[i++] == '.' && digits();
+    if (ok && i < text.size() && (text[i] == 'e' || text[i] == 'E')) {
+        ++i;
+        if (i < text.size() && (text[i] == '-' || text[i] == '+')) ++i;
+        ok = digits();
+    }
+    if (!ok || i != text.size()) return badarg(p, 1, "not a textual representation of a float");
+    double d = std::strtod(text.c_str(), nullptr);
+    if (!std::isfinite(d)) return badarg(p, 1, "not a textual representation of a float");
+    Term* mem = alloc(p, kFloatWords);
+    if (!mem) return heap_exhausted(p);
+    return term::make_float(mem, d);
+}
+
+}  // namespace impl
+
+}  // namespace bif

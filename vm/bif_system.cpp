@@ -1,0 +1,315 @@
+// bif_system: BIFs about the running process and the outside world: the
+// process dictionary, identity (self, node, make_ref), raising (throw,
+// error, exit, raise), halt, and output (io:format, io:put_chars,
+// erlang:display).
+//
+// The dictionary is a list of {Key, Value} tuples, newest first, kept in
+// the process's rare block (a GC root). Operations are linear in its size,
+// which is fine for the dictionaries programs keep; a hash table can
+// replace it without changing this interface.
+#include <string>
+
+#include "vm/bif.h"
+#include "vm/exception.h"
+
+#if __has_include("vm/format.h")
+#include "vm/format.h"
+#define BEAMLITE_HAVE_FORMAT 1
+#else
+#define BEAMLITE_HAVE_FORMAT 0
+#endif
+
+namespace bif {
+
+using namespace term;
+
+namespace {
+
+Term& dictionary(Process& p) {
+    return process::rare(p).terms[process::kDictionary];
+}
+
+// The {Key, Value} pair for `key`, or kNone.
+Term dictionary_find(Process& p, Term key) {
+    for (Term l = dictionary(p); is_cons(l); l = cdr(l)) {
+        if (exact_equal(tuple_element(car(l), 1), key)) return car(l);
+    }
+    return kNone;
+}
+
+// The dictionary without `key`'s pair. Copies the cells before the pair
+// only; the caller has reserved dictionary-length cons cells at `mem` and
+// gets back the heap words not used (the heap holds only whole objects).
+Term dictionary_without(Process& p, Term list, Term key, Term* mem) {
+    std::vector<Term> before;
+    Term l = list;
+    for (; is_cons(l); l = cdr(l)) {
+        if (exact_equal(tuple_element(car(l), 1), key)) break;
+        before.push_back(car(l));
+    }
+    if (!is_cons(l)) {
+        p.heap.top = mem;
+        return list;
+    }
+    Term rest = cdr(l);
+    for (size_t i = before.size(); i-- > 0;)
+        rest = make_cons(mem + 2 * i, before[i], rest);
+    p.heap.top = mem + 2 * before.size();
+    return rest;
+}
+
+}  // namespace
+
+namespace impl {
+
+// ---- process dictionary ------------------------------------------------------------
+
+Term put(Process& p, Term* args) {
+    int64_t n = list_length(dictionary(p));
+    Term* mem = alloc(p, 3 + kConsWords + size_t(n) * kConsWords);
+    if (!mem) return heap_exhausted(p);
+    Term old = dictionary_find(p, args[0]);
+    Term old_value = old == kNone ? kUndefined : tuple_element(old, 2);
+    Term rest = dictionary_without(p, dictionary(p), args[0], mem + 5);
+    Term pair = term::make_tuple(mem, 2);
+    mem[1] = args[0];
+    mem[2] = args[1];
+    dictionary(p) = make_cons(mem + 3, pair, rest);
+    return old_value;
+}
+
+Term get(Process& p, Term* args) {
+    Term pair = dictionary_find(p, args[0]);
+    return pair == kNone ? kUndefined : tuple_element(pair, 2);
+}
+
+Term get_all(Process& p, Term* args) {
+    int64_t n = list_length(dictionary(p));
+    Term* mem = alloc(p, size_t(n) * kConsWords);
+    if (!mem && n) return heap_exhausted(p);
+    Term list = kNil;
+    for (Term l = dictionary(p); is_cons(l); l = cdr(l), mem += 2)
+        list = make_cons(mem, car(l), list);
+    return list;
+}
+
+Term erase(Process& p, Term* args) {
+    int64_t n = list_length(dictionary(p));
+    Term* mem = alloc(p, size_t(n) * kConsWords);
+    if (!mem && n) return heap_exhausted(p);
+    Term pair = dictionary_find(p, args[0]);
+    dictionary(p) = dictionary_without(p, dictionary(p), args[0], mem);
+    if (pair == kNone) return kUndefined;
+    return tuple_element(pair, 2);
+}
+
+Term erase_all(Process& p, Term* args) {
+    Term old = dictionary(p);
+    dictionary(p) = kNil;
+    return old;
+}
+
+Term get_keys(Process& p, Term* args) {
+    int64_t n = list_length(dictionary(p));
+    Term* mem = alloc(p, size_t(n) * kConsWords);
+    if (!mem && n) return heap_exhausted(p);
+    Term list = kNil;
+    for (Term l = dictionary(p); is_cons(l); l = cdr(l), mem += 2)
+        list = make_cons(mem, tuple_element(car(l), 1), list);
+    return list;
+}
+
+Term get_keys1(Process& p, Term* args) {
+    int64_t n = list_length(dictionary(p));
+    Term* mem = alloc(p, size_t(n) * kConsWords);
+    if (!mem && n) return heap_exhausted(p);
+    Term list = kNil;
+    for (Term l = dictionary(p); is_cons(l); l = cdr(l)) {
+        if (!exact_equal(tuple_element(car(l), 2), args[0])) continue;
+        list = make_cons(mem, tuple_element(car(l), 1), list);
+        mem += 2;
+    }
+    p.heap.top = mem;  // give back the cells of keys with other values
+    return list;
+}
+
+// ---- identity ----------------------------------------------------------------------------
+
+Term self(Process& p, Term* args) {
+    return p.pid;
+}
+
+Term node(Process& p, Term* args) {
+    return make_atom(atom::kNonode);
+}
+
+Term node1(Process& p, Term* args) {
+    return make_atom(atom::kNonode);
+}
+
+Term make_ref(Process& p, Term* args) {
+    Term* mem = alloc(p, kRefWords);
+    if (!mem) return heap_exhausted(p);
+    uint64_t id = ++process::rare(p).next_ref;
+    return term::make_ref(mem, id, 0);
+}
+
+// ---- exceptions, control -------------------------------------------------------------------
+
+Term throw_(Process& p, Term* args) {
+    return raise(p, make_atom(atom::kThrow), args[0]);
+}
+
+Term error(Process& p, Term* args) {
+    return raise(p, kError, args[0]);
+}
+
+Term error2(Process& p, Term* args) {
+    return raise(p, kError, args[0]);
+}
+
+Term exit(Process& p, Term* args) {
+    return raise(p, make_atom(atom::kExit), args[0]);
+}
+
+Term raise3(Process& p, Term* args) {
+    Term cls = args[0];
+    bool valid = cls == kError || cls == make_atom(atom::kExit) || cls == make_atom(atom::kThrow);
+    if (!valid || list_length(args[2]) < 0) return badarg(p, 1, "not a valid class");
+    exception::set_with_trace(p, cls, args[1], args[2]);
+    return kNone;
+}
+
+Term halt(Process& p, Term* args) {
+    process::rare(p).halt_code = 0;
+    p.status = process::Status::Halted;
+    return kNone;
+}
+
+Term halt1(Process& p, Term* args) {
+    Term status = args[0];
+    if (is_small(status) && small_value(status) >= 0) {
+        process::rare(p).halt_code = int(small_value(status) & 0xFF);
+    } else if (term::is_list(status) || status == make_atom(atom::intern("abort"))) {
+        process::rare(p).halt_code = 1;
+    } else {
+        return badarg(p, 1, "not a valid halt status");
+    }
+    p.status = process::Status::Halted;
+    return kNone;
+}
+
+Term interpreted(Process& p, Term* args) {
+    return fail(p, make_atom(atom::kUndef));  // never called: apply runs in the interpreter
+}
+
+}  // namespace impl
+
+// ---- output -------------------------------------------------------------------------------------
+
+namespace {
+
+#if !BEAMLITE_HAVE_FORMAT
+// A stand-in for vm/format until it is merged: ~p ~w ~s ~n ~~ ~c only.
+bool minimal_format(std::string& out, Term format, Term args) {
+    std::string control;
+    if (is_atom(format)) {
+        control = atom::name(atom_index(format));
+    } else if (!chardata_to_utf8(format, control)) {
+        return false;
+    }
+    for (size_t i = 0; i < control.size(); ++i) {
+        if (control[i] != '~' || i + 1 >= control.size()) {
+            out += control[i];
+            continue;
+        }
+        char c = control[++i];
+        if (c == 'n') {
+            out += '\n';
+            continue;
+        }
+        if (c == '~') {
+            out += '~';
+            continue;
+        }
+        if (!is_cons(args)) return false;
+        Term arg = car(args);
+        args = cdr(args);
+        if (c == 'p' || c == 'w') {
+            print(out, arg);
+        } else if (c == 's') {
+            if (is_atom(arg)) {
+                out += atom::name(atom_index(arg));
+            } else if (!chardata_to_utf8(arg, out)) {
+                return false;
+            }
+        } else if (c == 'c' && is_small(arg)) {
+            out += char(small_value(arg));
+        } else {
+            return false;
+        }
+    }
+    return is_nil(args);
+}
+#endif
+
+// io_lib:format(Format, Args) as UTF-8; false on a bad format or arguments.
+bool format_text(std::string& out, Term format, Term args) {
+#if BEAMLITE_HAVE_FORMAT
+    return format::format(out, format, args) == format::Status::kOk;
+#else
+    return minimal_format(out, format, args);
+#endif
+}
+
+}  // namespace
+
+namespace impl {
+
+Term io_format1(Process& p, Term* args) {
+    std::string out;
+    if (!format_text(out, args[0], kNil)) return badarg(p, 1, "bad format");
+    write_stdout(out);
+    return kOk;
+}
+
+Term io_format2(Process& p, Term* args) {
+    std::string out;
+    if (!format_text(out, args[0], args[1])) return badarg(p, 1, "bad format or arguments");
+    write_stdout(out);
+    return kOk;
+}
+
+Term io_lib_format(Process& p, Term* args) {
+    std::string out;
+    if (!format_text(out, args[0], args[1])) return badarg(p, 1, "bad format or arguments");
+    return make_unicode_string(p, out);
+}
+
+Term io_put_chars(Process& p, Term* args) {
+    std::string out;
+    if (term::is_atom(args[0])) {
+        out = atom::name(atom_index(args[0]));
+    } else if (!chardata_to_utf8(args[0], out)) {
+        return badarg(p, 1, "not valid character data");
+    }
+    write_stdout(out);
+    return kOk;
+}
+
+Term io_nl(Process& p, Term* args) {
+    write_stdout("\n");
+    return kOk;
+}
+
+Term display(Process& p, Term* args) {
+    std::string out;
+    print(out, args[0]);
+    out += '\n';
+    write_stdout(out);
+    return kTrue;
+}
+
+}  // namespace impl
+
+}  // namespace bif

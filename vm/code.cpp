@@ -1,0 +1,163 @@
+// code: the module table, export entries, the search path and loading on
+// first call (see code.h).
+#include "vm/code.h"
+
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <set>
+#include <tuple>
+#include <unordered_map>
+
+#include "compiler/bundled_headers.h"
+#include "vm/bif.h"
+#include "vm/interp.h"
+#include "vm/loader.h"
+
+namespace code {
+
+namespace {
+
+using Key = std::tuple<Term, Term, uint32_t>;
+
+struct Table {
+    std::vector<std::unique_ptr<Module>> modules;
+    std::map<Key, std::unique_ptr<Export>> exports;
+    std::set<Term> missing;  // modules looked for and not found
+    std::vector<std::string> search_path;
+    Compiler compiler = nullptr;
+};
+
+Table& table() {
+    static Table t;
+    return t;
+}
+
+// Where a stub export points: a one-instruction program inside the entry.
+void point_at_stub(Export* e, interp::Op op) {
+    e->stub[0] = interp::handler(op);
+    e->stub[1] = Word(e);
+    e->address = e->stub;
+}
+
+}  // namespace
+
+Export* export_entry(Term module, Term function, uint32_t arity) {
+    auto& slot = table().exports[Key{module, function, arity}];
+    if (slot) return slot.get();
+    slot = std::make_unique<Export>();
+    Export* e = slot.get();
+    e->module = module;
+    e->function = function;
+    e->arity = arity;
+    e->bif = bif::find(module, function, arity);
+    if (!e->bif) {
+        point_at_stub(e, interp::op_undefined_stub);
+    } else if (e->bif->flags & bif::kInterpreted) {
+        e->address = arity == 2 ? interp::apply2_address() : interp::apply3_address();
+    } else {
+        point_at_stub(e, interp::op_apply_bif_stub);
+    }
+    return e;
+}
+
+bool is_defined(const Export* e) {
+    return e->bif != nullptr || e->address != e->stub;
+}
+
+Module* install(std::unique_ptr<Module> module) {
+    table().missing.erase(module->name);
+    table().modules.push_back(std::move(module));
+    return table().modules.back().get();
+}
+
+Module* find_module(Term name) {
+    for (const auto& m : table().modules) {
+        if (m->name == name) return m.get();
+    }
+    return nullptr;
+}
+
+Location locate(const Word* address, bool return_address) {
+    Location where;
+    for (const auto& m : table().modules) {
+        const Word* begin = m->code.data();
+        if (address < begin || address >= begin + m->code.size() + (return_address ? 1 : 0))
+            continue;
+        uint32_t offset = uint32_t(address - begin) - (return_address ? 1 : 0);
+        where.module = m.get();
+        auto f = std::upper_bound(m->functions.begin(), m->functions.end(), offset,
+                                  [](uint32_t o, const FunctionEntry& e) { return o < e.offset; });
+        if (f != m->functions.begin()) where.function = &*(f - 1);
+        auto l = std::upper_bound(m->lines.begin(), m->lines.end(), offset,
+                                  [](uint32_t o, const LineEntry& e) { return o < e.offset; });
+        if (l != m->lines.begin()) where.line = (l - 1)->line;
+        return where;
+    }
+    return where;
+}
+
+// ---- finding and compiling modules --------------------------------------------
+
+void set_compiler(Compiler compiler) {
+    table().compiler = compiler;
+}
+
+void set_search_path(std::vector<std::string> dirs) {
+    table().search_path = std::move(dirs);
+}
+
+Module* load_file(const std::string& path) {
+    Compiler compile = table().compiler;
+    if (!compile) return nullptr;
+    bytecode::Module generic;
+    if (!compile(path, generic)) return nullptr;
+    std::string error;
+    Module* m = loader::load(generic, error);
+    if (!m) fmt::print(stderr, "beamlite: cannot load {}: {}\n", path, error);
+    return m;
+}
+
+namespace {
+
+// The path the preprocessor reads an embedded stdlib module from.
+std::string embedded_path(std::string_view name) {
+    return std::string(bundled_headers::kPrefix) + "stdlib/src/" + std::string(name) + ".bl";
+}
+
+}  // namespace
+
+std::string_view embedded_source(std::string_view name) {
+    const std::string_view* text = bundled_headers::find(embedded_path(name));
+    return text ? *text : std::string_view();
+}
+
+bool ensure_loaded(Term module) {
+    if (find_module(module)) return true;
+    if (table().missing.count(module)) return false;
+    std::string name(atom::name(term::atom_index(module)));
+    Module* loaded = nullptr;
+    for (const std::string& dir : table().search_path) {
+        std::filesystem::path candidate = std::filesystem::path(dir) / (name + ".bl");
+        std::error_code ec;
+        if (std::filesystem::is_regular_file(candidate, ec)) {
+            loaded = load_file(candidate.string());
+            break;
+        }
+    }
+    if (!loaded && !embedded_source(name).empty()) loaded = load_file(embedded_path(name));
+    if (loaded && loaded->name != module) loaded = nullptr;  // -module() differs
+    if (!loaded) table().missing.insert(module);
+    return loaded != nullptr;
+}
+
+void reset_for_tests() {
+    table().modules.clear();
+    table().exports.clear();
+    table().missing.clear();
+}
+
+}  // namespace code

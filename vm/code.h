@@ -1,0 +1,124 @@
+// code: the table of loaded modules and their export entries, where a
+// module's source is found (beside the main file, on -pa dirs, or in the
+// stdlib embedded in the binary), and loading it on first call.
+//
+// Export entries are the indirection every remote call goes through. There
+// is one per M:F/A ever named (by an import, apply or fun M:F/A), created on
+// demand and never freed, so loaded code may hold raw pointers to them:
+//
+//   Export                      address points to one of:
+//   +-------------------+
+//   | module function   |       - the function's entry in its loaded code;
+//   | arity             |       - stub[]: [undefined_stub, this]: load the
+//   | address ----------+--->     module on first call, or raise undef;
+//   | stub[2]           |       - stub[]: [apply_bif_stub, this] for a BIF
+//   | bif               |         called through apply or a fun M:F/A;
+//   +-------------------+       - stub[]: an interpreter-implemented BIF
+//                                 (apply/2,3) that jumps instead of calling.
+//
+// The module table is append-only while the program runs (reloading and
+// purging are later steps), so Module pointers are stable too.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "vm/bytecode.h"
+#include "vm/term.h"
+
+namespace bif {
+struct Bif;
+}
+
+namespace code {
+
+using term::Term;
+using Word = uintptr_t;  // one word of loaded code
+
+struct Export {
+    Term module;    // atom
+    Term function;  // atom
+    uint32_t arity;
+    const Word* address;  // where a call jumps
+    Word stub[2];         // the stub instruction when not loaded
+    const bif::Bif* bif;  // non-null when M:F/A is a BIF
+};
+
+// A source line starting at a code offset (in words from the module start).
+struct LineEntry {
+    uint32_t offset;
+    uint32_t line;
+};
+
+// A function's range starts at its func_info instruction.
+struct FunctionEntry {
+    uint32_t offset;
+    Term name;  // atom
+    uint32_t arity;
+};
+
+// A loaded module. `code` is never resized after loading: code addresses
+// (continuation pointers, export addresses, fun entries) point into it.
+struct Module {
+    Term name;
+    std::string file;  // as written in stack traces: the base name
+    std::vector<Word> code;
+    std::vector<FunctionEntry> functions;  // by offset
+    std::vector<LineEntry> lines;          // by offset
+    std::unique_ptr<term::FunEntry[]> funs;
+    size_t num_funs = 0;
+    bytecode::Module generic;  // kept for `dis` and debugging
+};
+
+// The export entry for M:F/A, created (as an undefined-function stub, or a
+// BIF) if new. Never null; never freed.
+Export* export_entry(Term module, Term function, uint32_t arity);
+
+// True when the export's address is real code or a BIF (not the stub).
+bool is_defined(const Export* e);
+
+// Adds a loaded module and points its exports at its code. The module name
+// must not be loaded yet.
+Module* install(std::unique_ptr<Module> module);
+
+Module* find_module(Term name);
+
+// Where a code address lies: its module, function and source line (0 when
+// unknown). `address` is an instruction or a continuation pointer; for a
+// continuation pointer pass `return_address` so the line is the call's.
+struct Location {
+    const Module* module = nullptr;
+    const FunctionEntry* function = nullptr;
+    uint32_t line = 0;
+};
+Location locate(const Word* address, bool return_address);
+
+// ---- finding and compiling modules --------------------------------------------
+
+// Compiles the file at `path` into `out`. On failure prints the diagnostics
+// (as `check` does) to stderr and returns false. Set by the command line
+// (the compiler lives above the VM).
+using Compiler = bool (*)(const std::string& path, bytecode::Module& out);
+void set_compiler(Compiler compiler);
+
+// Directories searched for MODULE.bl, in order (the main file's directory
+// first, then -pa dirs).
+void set_search_path(std::vector<std::string> dirs);
+
+// Loads `module` if it is not loaded: MODULE.bl on the search path, else
+// the embedded stdlib. False if it cannot be found, compiled or loaded.
+bool ensure_loaded(Term module);
+
+// Compiles and loads one file; returns the module or null (errors printed).
+Module* load_file(const std::string& path);
+
+// The embedded stdlib source of `name`, or an empty view.
+std::string_view embedded_source(std::string_view name);
+
+// Forgets every module and export (tests only: nothing may be running).
+void reset_for_tests();
+
+}  // namespace code

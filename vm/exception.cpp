@@ -1,0 +1,419 @@
+// exception: raising, stack traces, unwinding, catch values and the
+// uncaught-error report (see exception.h).
+#include "vm/exception.h"
+
+#include <vector>
+
+#include "vm/bif.h"
+#include "vm/interp.h"
+
+namespace exception {
+
+using namespace term;
+using process::Rare;
+
+namespace {
+
+Term& slot(Process& p, process::RareTerm which) {
+    return process::rare(p).terms[which];
+}
+
+// One stack-trace entry before it becomes a term.
+struct Frame {
+    Term module;
+    Term function;
+    uint32_t arity;
+    bool with_args;              // the arguments list (kExcArgs) instead of the arity
+    bool error_info;             // [{error_info, #{module => erl_erts_errors}}]
+    const code::Module* source;  // for the file name, or null
+    uint32_t line;
+};
+
+// A code address as a frame; false when it is not in a loaded function.
+bool frame_at(const Word* address, bool return_address, Frame& frame) {
+    code::Location where = code::locate(address, return_address);
+    if (!where.module || !where.function) return false;
+    frame = {
+        where.module->name, where.function->name, where.function->arity, false, false, where.module,
+        where.line};
+    return true;
+}
+
+// The frames of a trace, newest first, at most kTraceDepth.
+std::vector<Frame> collect_frames(Process& p, const Word* ip, const Word* cp, First first,
+                                  const code::Export* callee) {
+    std::vector<Frame> frames;
+    Frame frame{};
+    if (first == First::Call && callee) {
+        bool erlang = callee->module == make_atom(atom::kErlang);
+        frames.push_back({callee->module, callee->function, callee->arity, true,
+                          erlang && callee->bif != nullptr, nullptr, 0});
+    }
+    if (frame_at(ip, false, frame)) {
+        frame.with_args = first == First::FunctionClause;
+        frames.push_back(frame);
+    }
+    if (cp && frame_at(cp, true, frame)) frames.push_back(frame);
+    for (const Term* w = p.heap.sp; w < p.heap.end && frames.size() < kTraceDepth; ++w) {
+        if (*w && is_header(*w) && frame_at(reinterpret_cast<const Word*>(*w), true, frame)) {
+            frames.push_back(frame);
+        }
+    }
+    if (frames.size() > kTraceDepth) frames.resize(kTraceDepth);
+    return frames;
+}
+
+// Words one entry takes: its cons cell and 4-tuple, and the location
+// [{file, File}, {line, Line}] with the file name as a string of bytes.
+size_t frame_words(const Frame& f) {
+    size_t location = f.source && f.line && !f.error_info ? 10 + f.source->file.size() * 2 : 0;
+    return kConsWords + 5 + location;
+}
+
+Term make_list2(Term*& mem, Term a, Term b) {
+    Term tail = make_cons(mem, b, kNil);
+    Term list = make_cons(mem + 2, a, tail);
+    mem += 4;
+    return list;
+}
+
+Term make_tuple2(Term*& mem, Term a, Term b) {
+    Term t = make_tuple(mem, 2);
+    mem[1] = a;
+    mem[2] = b;
+    mem += 3;
+    return t;
+}
+
+Term make_file_string(Term*& mem, const std::string& file) {
+    std::vector<uint32_t> chars;
+    for (size_t i = 0; i < file.size(); ++i)
+        chars.push_back(static_cast<unsigned char>(file[i]));
+    Term list = kNil;
+    for (size_t i = chars.size(); i-- > 0;) {
+        list = make_cons(mem, make_small(chars[i]), list);
+        mem += 2;
+    }
+    return list;
+}
+
+// [{error_info, #{module => erl_erts_errors}}], once, in the literal area.
+Term error_info_literal() {
+    static Term info = kNone;
+    if (info != kNone) return info;
+    Term key = make_atom(atom::kModule);
+    Term value = make_atom(atom::intern("erl_erts_errors"));
+    Term* mem = heap::literal_alloc(flat_map_words(1) + 3 + 2);
+    Term map = make_flat_map(mem, &key, &value, 1);
+    mem += flat_map_words(1);
+    Term pair = make_tuple2(mem, make_atom(atom::intern("error_info")), map);
+    info = make_cons(mem, pair, kNil);
+    return info;
+}
+
+// The terms of `frames`; allocation already ensured.
+Term build_trace(Process& p, const std::vector<Frame>& frames, Term*& mem) {
+    Term trace = kNil;
+    for (size_t i = frames.size(); i-- > 0;) {
+        const Frame& f = frames[i];
+        Term location = kNil;
+        if (f.error_info) {
+            location = error_info_literal();
+        } else if (f.source && f.line) {
+            Term file = make_file_string(mem, f.source->file);
+            Term file_pair = make_tuple2(mem, make_atom(atom::kFile), file);
+            Term line_pair = make_tuple2(mem, make_atom(atom::kLine), make_small(f.line));
+            location = make_list2(mem, file_pair, line_pair);
+        }
+        Term arity = f.with_args ? slot(p, process::kExcArgs) : make_small(f.arity);
+        Term entry = make_tuple(mem, 4);
+        mem[1] = f.module;
+        mem[2] = f.function;
+        mem[3] = arity;
+        mem[4] = location;
+        mem += 5;
+        trace = make_cons(mem, entry, trace);
+        mem += 2;
+    }
+    return trace;
+}
+
+}  // namespace
+
+void set(Process& p, Term cls, Term reason) {
+    Rare& r = process::rare(p);
+    r.terms[process::kExcClass] = cls;
+    r.terms[process::kExcReason] = reason;
+    r.terms[process::kExcTrace] = kNil;
+    r.terms[process::kExcArgs] = kNil;
+    r.info = {};
+    r.trace_given = false;
+}
+
+bool set_error_tuple(Process& p, Term tag, Term value) {
+    set(p, kError, value);
+    Term* mem = process::alloc(p, 3);
+    if (!mem) return false;
+    Term& reason = slot(p, process::kExcReason);
+    reason = make_tuple2(mem, tag, reason);
+    return true;
+}
+
+void set_with_trace(Process& p, Term cls, Term reason, Term trace) {
+    set(p, cls, reason);
+    slot(p, process::kExcTrace) = trace;
+    p.rare->trace_given = true;
+}
+
+Term args_list(Process& p, Term* xregs, uint32_t n) {
+    Term* mem = process::alloc(p, n * kConsWords);
+    if (!mem && n) return kNone;
+    Term list = kNil;
+    for (uint32_t i = n; i-- > 0;)
+        list = make_cons(mem + 2 * i, xregs[i], list);
+    return list;
+}
+
+bool finish(Process& p, const Word* ip, const Word* cp, First first, const code::Export* callee) {
+    Rare& r = process::rare(p);
+    if (r.trace_given) return true;
+    if (first != First::Here) {
+        Term args = args_list(p, p.xregs, p.live);
+        if (args == kNone) return false;
+        r.terms[process::kExcArgs] = args;
+    }
+    p.live = 0;
+    std::vector<Frame> frames = collect_frames(p, ip, cp, first, callee);
+    size_t words = 0;
+    for (const Frame& f : frames)
+        words += frame_words(f);
+    Term* mem = process::alloc(p, words);
+    if (!mem && words) return false;
+    r.terms[process::kExcTrace] = build_trace(p, frames, mem);
+    return true;
+}
+
+const Word* unwind(Process& p) {
+    Term* frame_start = p.heap.sp;
+    for (Term* w = p.heap.sp; w < p.heap.end; ++w) {
+        if (is_header(*w)) {
+            frame_start = w + 1;  // a continuation pointer ends a frame
+        } else if (is_catch(*w)) {
+            p.heap.sp = frame_start;
+            return reinterpret_cast<const Word*>(catch_payload(*w));
+        }
+    }
+    return nullptr;
+}
+
+Term catch_value(Process& p, Term* xregs) {
+    Term cls = xregs[1];
+    if (cls == make_atom(atom::kThrow)) return xregs[2];
+    size_t words = cls == kError ? 6 : 3;
+    Term* mem = process::alloc(p, words);
+    if (!mem) return kNone;
+    Term reason = xregs[2];
+    if (cls == kError) reason = make_tuple2(mem, reason, xregs[3]);
+    return make_tuple2(mem, make_atom(atom::kExitSignal), reason);
+}
+
+bool set_badarity(Process& p, Term* xregs, uint32_t arity) {
+    p.live = arity + 1;
+    Term args = args_list(p, xregs, arity);
+    if (args == kNone) return false;
+    set(p, kError, args);
+    xregs[arity + 1] = args;
+    p.live = arity + 2;
+    Term* mem = process::alloc(p, 6);
+    if (!mem) return false;
+    Term inner = make_tuple2(mem, xregs[arity], xregs[arity + 1]);
+    set(p, kError, make_tuple2(mem, make_atom(atom::kBadarity), inner));
+    return true;
+}
+
+// ---- the uncaught-error report ---------------------------------------------------
+
+namespace {
+
+std::string show(Term t) {
+    return to_string(t);
+}
+
+std::string atom_text(Term a) {
+    std::string out;
+    print_atom(out, atom_index(a));
+    return out;
+}
+
+bool is_operator(std::string_view name) {
+    static const std::string_view kOperators[] = {
+        "+",   "-",   "*",    "/",  "div", "rem", "band", "bor", "bxor",
+        "bsl", "bsr", "bnot", "==", "/=",  "=:=", "=/=",  "<",   ">",
+        "=<",  ">=",  "and",  "or", "xor", "not", "++",   "--",  "!"};
+    for (std::string_view op : kOperators) {
+        if (op == name) return true;
+    }
+    return false;
+}
+
+// Elements of a proper list (a stack-trace entry's arguments).
+std::vector<Term> elements(Term list) {
+    std::vector<Term> out;
+    for (; is_cons(list); list = cdr(list))
+        out.push_back(car(list));
+    return out;
+}
+
+// "M:F" or, for erlang's own functions, "F".
+std::string function_name(Term module, Term function) {
+    std::string name = atom_text(function);
+    if (module == make_atom(atom::kErlang)) return name;
+    return atom_text(module) + ":" + name;
+}
+
+// A call as "M:F(A1,A2)" or, for an operator, "A1 op A2".
+std::string call_text(Term module, Term function, Term args) {
+    std::vector<Term> list = elements(args);
+    std::string name(atom::name(atom_index(function)));
+    if (module == make_atom(atom::kErlang) && is_operator(name)) {
+        if (list.size() == 2) return show(list[0]) + " " + name + " " + show(list[1]);
+        if (list.size() == 1) return name + " " + show(list[0]);
+    }
+    std::string out = function_name(module, function) + "(";
+    for (size_t i = 0; i < list.size(); ++i) {
+        if (i) out += ',';
+        out += show(list[i]);
+    }
+    out += ')';
+    return out;
+}
+
+// " (file, line N)" from a location list, or " " when there is none.
+std::string location_text(Term location) {
+    std::string file, line;
+    for (Term item : elements(location)) {
+        if (!is_tuple(item) || tuple_arity(item) != 2) continue;
+        Term key = tuple_element(item, 1), value = tuple_element(item, 2);
+        if (key == make_atom(atom::kFile)) {
+            for (Term c : elements(value))
+                file += char(small_value(c));
+        } else if (key == make_atom(atom::kLine)) {
+            line = show(value);
+        }
+    }
+    if (file.empty()) return " ";
+    return " (" + file + ", line " + line + ")";
+}
+
+bool entry_parts(Term entry, Term& module, Term& function, Term& arity, Term& location) {
+    if (!is_tuple(entry) || tuple_arity(entry) != 4) return false;
+    module = tuple_element(entry, 1);
+    function = tuple_element(entry, 2);
+    arity = tuple_element(entry, 3);
+    location = tuple_element(entry, 4);
+    return true;
+}
+
+// "M:F/A (file, line N)" for a trace entry.
+std::string entry_text(Term entry) {
+    Term module, function, arity, location;
+    if (!entry_parts(entry, module, function, arity, location)) return show(entry);
+    uint64_t n = is_list(arity) ? elements(arity).size() : uint64_t(small_value(arity));
+    return function_name(module, function) + "/" + std::to_string(n) + location_text(location);
+}
+
+const char* count_words(size_t n) {
+    static const char* const kWords[] = {"no arguments",    "one argument",   "two arguments",
+                                         "three arguments", "four arguments", "five arguments",
+                                         "six arguments"};
+    return n < 7 ? kWords[n] : nullptr;
+}
+
+// The explanation of an error reason (erl_error's explain_reason).
+std::string explain(Term reason, Term first_entry) {
+    auto tagged = [&](uint32_t tag) {
+        return is_tuple(reason) && tuple_arity(reason) == 2 &&
+               tuple_element(reason, 1) == make_atom(tag);
+    };
+    Term value = is_tuple(reason) && tuple_arity(reason) >= 2 ? tuple_element(reason, 2) : kNil;
+    if (reason == make_atom(atom::kBadarg)) return "bad argument";
+    if (reason == make_atom(atom::kBadarith))
+        return "an error occurred when evaluating an arithmetic expression";
+    if (reason == make_atom(atom::kIfClause))
+        return "no true branch found when evaluating an if expression";
+    if (reason == make_atom(atom::kSystemLimit)) return "a system limit has been reached";
+    if (reason == make_atom(atom::kNoproc)) return "no such process or port";
+    if (tagged(atom::kBadmatch)) return "no match of right hand side value " + show(value);
+    if (tagged(atom::kCaseClause)) return "no case clause matching " + show(value);
+    if (tagged(atom::kTryClause)) return "no try clause matching " + show(value);
+    if (tagged(atom::kBadfun)) return "bad function " + show(value);
+    if (tagged(atom::kBadkey)) return "bad key: " + show(value);
+    if (tagged(atom::kBadmap)) return "bad map: " + show(value);
+    if (tagged(atom::kBadrecord)) return "bad record " + show(value);
+    if (tagged(atom::kBadarity) && is_tuple(value) && tuple_arity(value) == 2) {
+        size_t n = elements(tuple_element(value, 2)).size();
+        const char* words = count_words(n);
+        return show(tuple_element(value, 1)) + " called with " +
+               (words ? std::string(words) : std::to_string(n) + " arguments");
+    }
+    Term module, function, args, location;
+    bool has_entry = entry_parts(first_entry, module, function, args, location);
+    if (reason == make_atom(atom::kUndef) && has_entry) {
+        return "undefined function " + function_name(module, function) + "/" +
+               std::to_string(elements(args).size());
+    }
+    if (reason == make_atom(atom::kFunctionClause) && has_entry && is_list(args)) {
+        return "no function clause matching " + call_text(module, function, args) +
+               location_text(location);
+    }
+    return show(reason);
+}
+
+// The stack part: "  in function  ..." then "  in call from ..." lines.
+std::string trace_text(Process& p, Term cls, Term reason, Term trace) {
+    std::vector<Term> entries = elements(trace);
+    size_t first = 0;
+    bool error = cls == kError;
+    if (error &&
+        (reason == make_atom(atom::kUndef) || reason == make_atom(atom::kFunctionClause)) &&
+        !entries.empty()) {
+        first = 1;  // the explanation already shows the call
+    }
+    std::string out;
+    for (size_t i = first; i < entries.size(); ++i) {
+        const char* lead = i == first ? "  in function  " : "  in call from ";
+        Term module, function, args, location;
+        if (i == first && error && entry_parts(entries[i], module, function, args, location) &&
+            is_list(args)) {
+            std::string name(atom::name(atom_index(function)));
+            bool op = module == make_atom(atom::kErlang) && is_operator(name);
+            out += std::string(op ? "  in operator  " : lead) + function_name(module, function) +
+                   "/" + std::to_string(elements(args).size()) + "\n";
+            out += "     called as " + call_text(module, function, args) + "\n";
+            const process::ExceptionInfo& info = p.rare->info;
+            if (info.bad_argument && info.why) {
+                out += "     *** argument " + std::to_string(info.bad_argument) + ": " + info.why +
+                       "\n";
+            }
+            continue;
+        }
+        out += lead + entry_text(entries[i]) + "\n";
+    }
+    return out;
+}
+
+}  // namespace
+
+std::string report(Process& p) {
+    Rare& r = process::rare(p);
+    Term cls = r.terms[process::kExcClass];
+    Term reason = r.terms[process::kExcReason];
+    Term trace = r.terms[process::kExcTrace];
+    Term first = is_cons(trace) ? car(trace) : kNil;
+    std::string out = "beamlite: exception " + atom_text(cls) + ": ";
+    out += cls == kError ? explain(reason, first) : show(reason);
+    out += "\n";
+    return out + trace_text(p, cls, reason, trace);
+}
+
+}  // namespace exception

@@ -1,0 +1,1083 @@
+// interp: the interpreter loop (see interp.h). The only long function of
+// the code base is execute() below; everything it needs that is not hot
+// lives in exception.cpp, bif*.cpp, code.cpp and process.cpp.
+//
+// Loaded operands (bytecode.h): a source word with primary tag 01, 10 or
+// 11 is a constant term; with tag 00 it is a register reference, index << 3
+// with bit 2 set for a Y slot. Y[i] is E[i] (E: the stack pointer).
+//
+// Invariants while running:
+// - E == p.heap.sp except inside a handler between the write-back before
+//   a call that may collect or raise (SYNC) and the reload after it.
+// - cp is null whenever the current function has a frame (allocate clears
+//   it, return clears it): a non-null cp at a raise is a stack-trace entry.
+// - X registers above the live ones are dead; BIF arguments are copied
+//   there so that a collection inside the BIF updates them.
+#include "vm/interp.h"
+
+#include <cstring>
+
+#include "vm/bif.h"
+#include "vm/exception.h"
+#include "vm/gc.h"
+
+#if defined(BEAMLITE_SANITIZED) || !defined(__GNUC__)
+#define BEAMLITE_THREADED 0
+#else
+#define BEAMLITE_THREADED 1
+#endif
+
+namespace interp {
+
+using namespace term;
+using exception::First;
+
+namespace {
+
+const char* const kOpNames[] = {
+#define OPCODE(name, operands, doc) #name,
+#include "vm/opcodes.def"
+#undef OPCODE
+#define INTERNAL(name, operands, doc) #name,
+#include "vm/interp_ops.def"
+#undef INTERNAL
+};
+
+
+// The one-instruction programs export stubs and the first call's CP use.
+Word g_normal_exit[2];
+Word g_apply2[2];
+Word g_apply3[2];
+
+thread_local Term t_xregs[process::kMaxXRegs];
+
+Status execute(Process* process, int reductions);
+
+#if BEAMLITE_THREADED
+const void* const* g_handlers = nullptr;  // label addresses by Op
+
+void init_handlers() {
+    if (!g_handlers) execute(nullptr, 0);
+}
+#endif
+
+}  // namespace
+
+Word handler(Op op) {
+#if BEAMLITE_THREADED
+    init_handlers();
+    return Word(g_handlers[op]);
+#else
+    return Word(op);
+#endif
+}
+
+Op op_at(Word word) {
+#if BEAMLITE_THREADED
+    init_handlers();
+    for (unsigned i = 0; i < kOpCount; ++i) {
+        if (Word(g_handlers[i]) == word) return Op(i);
+    }
+    return kOpCount;
+#else
+    return Op(word);
+#endif
+}
+
+const char* op_name(Op op) {
+    return op < kOpCount ? kOpNames[op] : "?";
+}
+
+const Word* normal_exit_address() {
+    g_normal_exit[0] = handler(op_normal_exit);
+    return g_normal_exit;
+}
+
+const Word* apply2_address() {
+    g_apply2[0] = handler(op_apply2_stub);
+    return g_apply2;
+}
+
+const Word* apply3_address() {
+    g_apply3[0] = handler(op_apply3_stub);
+    return g_apply3;
+}
+
+void prepare_call(Process& p, const code::Export* entry, const Term* args, uint32_t arity) {
+    p.heap.sp = p.heap.end;  // a fresh call: no frames left from before
+    p.ip = entry->address;
+    p.cp = normal_exit_address();
+    process::save_xregs(p, args, arity);
+    p.status = Status::Runnable;
+}
+
+Status run(Process& p, int reductions) {
+    return execute(&p, reductions);
+}
+
+namespace {
+
+// The length of a proper list of at most `max` elements, or -1.
+int64_t short_list_length(Term list, size_t max) {
+    int64_t n = 0;
+    while (is_cons(list) && size_t(n) <= max) {
+        ++n;
+        list = cdr(list);
+    }
+    return is_nil(list) && size_t(n) <= max ? n : -1;
+}
+
+// Copies the elements of a proper list into X[0..].
+void unpack_list(Term list, Term* x) {
+    for (size_t i = 0; is_cons(list); ++i, list = cdr(list))
+        x[i] = car(list);
+}
+
+// Builds a flat map from `map` with `n` (key, value) pairs put in. The
+// pairs and the map are in X[base..base+2n] (live): a collection may move
+// them. With `exact`, every key must exist (else kNone, bad key in *bad).
+Term map_put(Process& p, Term* x, uint32_t base, uint32_t n, bool exact, Term* bad) {
+    Term map = x[base + 2 * n];
+    uint64_t old_size = flat_map_size(map);
+    if (exact) {
+        for (uint32_t i = 0; i < n; ++i) {
+            if (flat_map_get(map, x[base + 2 * i]) == kNone) {
+                *bad = x[base + 2 * i];
+                return kNone;
+            }
+        }
+    }
+    size_t total = old_size + n;
+    if (total > kMaxFlatMapKeys) {
+        *bad = kNil;
+        return kNone;
+    }
+    Term* mem = process::alloc(p, flat_map_words(total));
+    if (!mem) return kNone;
+    map = x[base + 2 * n];
+    Term keys[2 * kMaxFlatMapKeys], values[2 * kMaxFlatMapKeys];
+    Term old_keys = flat_map_keys(map);
+    for (uint64_t i = 0; i < old_size; ++i) {
+        keys[i] = tuple_element(old_keys, i + 1);
+        values[i] = flat_map_values(map)[i];
+    }
+    for (uint32_t i = 0; i < n; ++i) {
+        keys[old_size + i] = x[base + 2 * i];
+        values[old_size + i] = x[base + 2 * i + 1];
+    }
+    return make_flat_map(mem, keys, values, total);
+}
+
+// Fills the tail of a block reserved by make_flat_map when duplicate keys
+// made the map smaller: the heap must stay a sequence of whole objects.
+void fill_unused(Term* from, Term* to) {
+    while (from < to) {
+        size_t words = size_t(to - from);
+        *from = make_header(Kind::kTuple, words - 1);
+        for (size_t i = 1; i < words; ++i)
+            from[i] = kNil;
+        from += words;
+    }
+}
+
+Status execute(Process* process, int reductions) {
+#if BEAMLITE_THREADED
+    static const void* const labels[] = {
+#define OPCODE(name, operands, doc) &&L_##name,
+#include "vm/opcodes.def"
+#undef OPCODE
+#define INTERNAL(name, operands, doc) &&L_##name,
+#include "vm/interp_ops.def"
+#undef INTERNAL
+    };
+    if (!process) {
+        g_handlers = labels;
+        return Status::Runnable;
+    }
+#define CASE(name) L_##name:
+#define NEXT() goto* reinterpret_cast<const void*>(*ip)
+#else
+    if (!process) return Status::Runnable;
+#define CASE(name) case op_##name:
+#define NEXT() goto dispatch
+#endif
+
+    Process& p = *process;
+    Term* x = t_xregs;
+    const Word* ip = p.ip;
+    const Word* cp = p.cp;
+    Term* E = p.heap.sp;
+    int reds = reductions;
+    p.xregs = x;
+    process::restore_xregs(p, x);
+
+    // Raise state, set just before `goto raise`.
+    First raise_first = First::Here;
+    const code::Export* raise_callee = nullptr;
+    // A BIF call in progress (shared slow paths).
+    const code::Export* bif_export = nullptr;
+    Term result = kNil;
+    uint32_t nargs = 0;
+    bool exact = false;
+    const Word* handler_ip;
+
+#define SRC(w) (((w)&3) ? Term(w) : ((w)&4) ? E[(w) >> 3] : x[(w) >> 3])
+#define DST(w) (*(((w)&4) ? &E[(w) >> 3] : &x[(w) >> 3]))
+#define LABEL(w) reinterpret_cast<const Word*>(w)
+#define SYNC() (p.heap.sp = E)
+#define RELOAD() (E = p.heap.sp)
+    // Collects when fewer than `need` words are free; `live` X registers.
+#define ENSURE(need, live_count)                                                 \
+    do {                                                                         \
+        if (size_t(E - p.heap.top) < (need) || gc::stress) [[unlikely]] {        \
+            SYNC();                                                              \
+            p.live = uint32_t(live_count);                                       \
+            if (!gc::ensure(p.heap, (need), process::roots(p))) goto heap_limit; \
+            RELOAD();                                                            \
+        }                                                                        \
+    } while (0)
+#define CHECK_REDS(live_count)             \
+    do {                                   \
+        if (--reds <= 0) [[unlikely]] {    \
+            p.live = uint32_t(live_count); \
+            goto yield;                    \
+        }                                  \
+    } while (0)
+#define RAISE(first, callee, live_count) \
+    do {                                 \
+        raise_first = (first);           \
+        raise_callee = (callee);         \
+        p.live = uint32_t(live_count);   \
+        goto raise;                      \
+    } while (0)
+#define ERROR(reason)                        \
+    do {                                     \
+        exception::set(p, kError, (reason)); \
+        RAISE(First::Here, nullptr, 0);      \
+    } while (0)
+#define ERROR_TUPLE(tag, value)                                                       \
+    do {                                                                              \
+        SYNC();                                                                       \
+        p.live = 0;                                                                   \
+        if (!exception::set_error_tuple(p, make_atom(tag), (value))) goto heap_limit; \
+        RELOAD();                                                                     \
+        RAISE(First::Here, nullptr, 0);                                               \
+    } while (0)
+#define TEST(cond)             \
+    do {                       \
+        if (cond) {            \
+            ip += 3;           \
+        } else {               \
+            ip = LABEL(ip[1]); \
+        }                      \
+        NEXT();                \
+    } while (0)
+#define COMPARE(cond)                        \
+    do {                                     \
+        Term a = SRC(ip[2]), b = SRC(ip[3]); \
+        if (cond) {                          \
+            ip += 4;                         \
+        } else {                             \
+            ip = LABEL(ip[1]);               \
+        }                                    \
+        NEXT();                              \
+    } while (0)
+
+#if BEAMLITE_THREADED
+    NEXT();
+#else
+dispatch:
+    switch (Op(*ip)) {
+#endif
+
+    // ---- functions, calls and frames ----------------------------------------
+    CASE(label)
+    CASE(line) {
+        // The loader drops label and line; reaching one is a loader bug.
+        ERROR(make_atom(atom::kSystemLimit));
+    }
+    CASE(func_info) {
+        exception::set(p, kError, make_atom(atom::kFunctionClause));
+        RAISE(First::FunctionClause, nullptr, ip[3]);
+    }
+    CASE(call) {
+        nargs = uint32_t(ip[1]);
+        cp = ip + 3;
+        ip = LABEL(ip[2]);
+        CHECK_REDS(nargs);
+        NEXT();
+    }
+    CASE(call_last) {
+        nargs = uint32_t(ip[1]);
+        cp = reinterpret_cast<const Word*>(E[ip[3]]);
+        E += ip[3] + 1;
+        ip = LABEL(ip[2]);
+        CHECK_REDS(nargs);
+        NEXT();
+    }
+    CASE(call_only) {
+        nargs = uint32_t(ip[1]);
+        ip = LABEL(ip[2]);
+        CHECK_REDS(nargs);
+        NEXT();
+    }
+    CASE(call_ext) {
+        nargs = uint32_t(ip[1]);
+        cp = ip + 3;
+        ip = reinterpret_cast<const code::Export*>(ip[2])->address;
+        CHECK_REDS(nargs);
+        NEXT();
+    }
+    CASE(call_ext_last) {
+        nargs = uint32_t(ip[1]);
+        cp = reinterpret_cast<const Word*>(E[ip[3]]);
+        E += ip[3] + 1;
+        ip = reinterpret_cast<const code::Export*>(ip[2])->address;
+        CHECK_REDS(nargs);
+        NEXT();
+    }
+    CASE(call_ext_only) {
+        nargs = uint32_t(ip[1]);
+        ip = reinterpret_cast<const code::Export*>(ip[2])->address;
+        CHECK_REDS(nargs);
+        NEXT();
+    }
+    CASE(call_fun) {
+        nargs = uint32_t(ip[1]);
+        cp = ip + 2;
+        goto do_call_fun;
+    }
+    CASE(call_fun_last) {
+        nargs = uint32_t(ip[1]);
+        cp = reinterpret_cast<const Word*>(E[ip[2]]);
+        E += ip[2] + 1;
+        goto do_call_fun;
+    }
+    CASE(apply) {
+        nargs = uint32_t(ip[1]);
+        cp = ip + 2;
+        goto do_apply;
+    }
+    CASE(apply_last) {
+        nargs = uint32_t(ip[1]);
+        cp = reinterpret_cast<const Word*>(E[ip[2]]);
+        E += ip[2] + 1;
+        goto do_apply;
+    }
+    CASE(allocate) {
+        Word slots = ip[1];
+        ENSURE(slots + 1, ip[2]);
+        E -= slots + 1;
+        E[slots] = Term(reinterpret_cast<Word>(cp));
+        for (Word i = 0; i < slots; ++i)
+            E[i] = kNil;
+        cp = nullptr;
+        ip += 3;
+        NEXT();
+    }
+    CASE(deallocate) {
+        cp = reinterpret_cast<const Word*>(E[ip[1]]);
+        E += ip[1] + 1;
+        ip += 2;
+        NEXT();
+    }
+    CASE(return_) {
+        ip = cp;
+        cp = nullptr;
+        CHECK_REDS(1);
+        NEXT();
+    }
+    CASE(test_heap) {
+        ENSURE(ip[1], ip[2]);
+        ip += 3;
+        NEXT();
+    }
+    CASE(trim) {
+        E += ip[1];
+        ip += 3;
+        NEXT();
+    }
+
+    // ---- moves and data ------------------------------------------------------
+    CASE(move) {
+        DST(ip[2]) = SRC(ip[1]);
+        ip += 3;
+        NEXT();
+    }
+    CASE(move_xx) {
+        x[ip[2]] = x[ip[1]];
+        ip += 3;
+        NEXT();
+    }
+    CASE(swap) {
+        Term t = DST(ip[1]);
+        DST(ip[1]) = DST(ip[2]);
+        DST(ip[2]) = t;
+        ip += 3;
+        NEXT();
+    }
+    CASE(init_yregs) {
+        Word n = ip[1];
+        for (Word i = 0; i < n; ++i)
+            E[ip[2 + i]] = kNil;
+        ip += 2 + n;
+        NEXT();
+    }
+    CASE(get_list) {
+        Term list = SRC(ip[1]);
+        Term head = car(list), tail = cdr(list);
+        DST(ip[2]) = head;
+        DST(ip[3]) = tail;
+        ip += 4;
+        NEXT();
+    }
+    CASE(get_hd) {
+        DST(ip[2]) = car(SRC(ip[1]));
+        ip += 3;
+        NEXT();
+    }
+    CASE(get_tl) {
+        DST(ip[2]) = cdr(SRC(ip[1]));
+        ip += 3;
+        NEXT();
+    }
+    CASE(get_tuple_element) {
+        DST(ip[3]) = tuple_element(SRC(ip[1]), ip[2] + 1);
+        ip += 4;
+        NEXT();
+    }
+    CASE(put_list) {
+        Term* cell = heap::alloc(p.heap, kConsWords);
+        Term head = SRC(ip[1]), tail = SRC(ip[2]);
+        DST(ip[3]) = make_cons(cell, head, tail);
+        ip += 4;
+        NEXT();
+    }
+    CASE(put_tuple2) {
+        Word n = ip[2];
+        Term* mem = heap::alloc(p.heap, tuple_words(n));
+        Term tuple = make_tuple(mem, n);
+        for (Word i = 0; i < n; ++i)
+            mem[1 + i] = SRC(ip[3 + i]);
+        DST(ip[1]) = tuple;
+        ip += 3 + n;
+        NEXT();
+    }
+    CASE(set_tuple_element) {
+        tuple_elements(SRC(ip[2]))[ip[3]] = SRC(ip[1]);
+        ip += 4;
+        NEXT();
+    }
+    CASE(make_fun) {
+        auto* entry = reinterpret_cast<const FunEntry*>(ip[1]);
+        Word n = ip[3];
+        Term* mem = heap::alloc(p.heap, fun_words(n));
+        Term fun = make_fun(mem, entry);
+        for (Word i = 0; i < n; ++i)
+            mem[2 + i] = SRC(ip[4 + i]);
+        DST(ip[2]) = fun;
+        ip += 4 + n;
+        NEXT();
+    }
+
+    // ---- type tests ------------------------------------------------------------
+    CASE(is_integer) TEST(is_integer(SRC(ip[2])));
+    CASE(is_float) TEST(is_float(SRC(ip[2])));
+    CASE(is_number) TEST(is_number(SRC(ip[2])));
+    CASE(is_atom) TEST(is_atom(SRC(ip[2])));
+    CASE(is_pid) TEST(is_local_pid(SRC(ip[2])));
+    CASE(is_reference) TEST(is_ref(SRC(ip[2])));
+    CASE(is_port) TEST(is_local_port(SRC(ip[2])));
+    CASE(is_nil) TEST(is_nil(SRC(ip[2])));
+    CASE(is_list) TEST(is_list(SRC(ip[2])));
+    CASE(is_nonempty_list) TEST(is_cons(SRC(ip[2])));
+    CASE(is_tuple) TEST(is_tuple(SRC(ip[2])));
+    CASE(is_binary) TEST(is_binary(SRC(ip[2])));
+    CASE(is_bitstring) TEST(is_bitstring(SRC(ip[2])));
+    CASE(is_boolean) {
+        Term t = SRC(ip[2]);
+        TEST(t == kTrue || t == kFalse);
+    }
+    CASE(is_map) TEST(is_map(SRC(ip[2])));
+    CASE(is_function) TEST(is_fun(SRC(ip[2])));
+    CASE(is_function2) {
+        Term f = SRC(ip[2]), arity = SRC(ip[3]);
+        bool ok = false;
+        if (is_small(arity) && is_local_fun(f)) {
+            ok = fun_entry(f)->arity == uint64_t(small_value(arity));
+        } else if (is_small(arity) && is_export(f)) {
+            ok = export_arity(f) == uint64_t(small_value(arity));
+        }
+        if (ok) {
+            ip += 4;
+        } else {
+            ip = LABEL(ip[1]);
+        }
+        NEXT();
+    }
+    CASE(test_arity) {
+        Term t = SRC(ip[2]);
+        if (is_tuple(t) && tuple_arity(t) == ip[3]) {
+            ip += 4;
+        } else {
+            ip = LABEL(ip[1]);
+        }
+        NEXT();
+    }
+    CASE(is_tagged_tuple) {
+        Term t = SRC(ip[2]);
+        if (is_tuple(t) && tuple_arity(t) == ip[3] && tuple_element(t, 1) == Term(ip[4])) {
+            ip += 5;
+        } else {
+            ip = LABEL(ip[1]);
+        }
+        NEXT();
+    }
+
+    // ---- comparisons -------------------------------------------------------------
+    CASE(is_lt) COMPARE(is_small(a) && is_small(b) ? int64_t(a) < int64_t(b) : compare(a, b) < 0);
+    CASE(is_ge) COMPARE(is_small(a) && is_small(b) ? int64_t(a) >= int64_t(b) : compare(a, b) >= 0);
+    CASE(is_eq) COMPARE(a == b || (!(is_immediate(a) && is_immediate(b)) && compare(a, b) == 0));
+    CASE(is_ne) COMPARE(a != b && ((is_immediate(a) && is_immediate(b)) || compare(a, b) != 0));
+    CASE(is_eq_exact)
+    COMPARE(a == b || (!(is_immediate(a) || is_immediate(b)) && exact_equal(a, b)));
+    CASE(is_ne_exact) COMPARE(a != b && (is_immediate(a) || is_immediate(b) || !exact_equal(a, b)));
+    CASE(is_lt_int) COMPARE(is_small(a) ? int64_t(a) < int64_t(b) : compare(a, b) < 0);
+    CASE(is_ge_int) COMPARE(is_small(a) ? int64_t(a) >= int64_t(b) : compare(a, b) >= 0);
+    CASE(is_lt_int_rev) COMPARE(is_small(b) ? int64_t(a) < int64_t(b) : compare(a, b) < 0);
+    CASE(is_ge_int_rev) COMPARE(is_small(b) ? int64_t(a) >= int64_t(b) : compare(a, b) >= 0);
+
+    // ---- branches ----------------------------------------------------------------
+    CASE(jump) {
+        ip = LABEL(ip[1]);
+        NEXT();
+    }
+    CASE(select_val) {
+        Term value = SRC(ip[1]);
+        Word n = ip[3];
+        const Word* pairs = ip + 4;
+        const Word* target = LABEL(ip[2]);
+        for (Word i = 0; i < n; ++i) {
+            if (Term(pairs[2 * i]) == value) {
+                target = LABEL(pairs[2 * i + 1]);
+                goto selected;
+            }
+        }
+        if (is_boxed(value)) {
+            for (Word i = 0; i < n; ++i) {
+                if (exact_equal(Term(pairs[2 * i]), value)) {
+                    target = LABEL(pairs[2 * i + 1]);
+                    break;
+                }
+            }
+        }
+    selected:
+        ip = target;
+        NEXT();
+    }
+    CASE(select_tuple_arity) {
+        Term value = SRC(ip[1]);
+        const Word* target = LABEL(ip[2]);
+        if (is_tuple(value)) {
+            Word n = ip[3];
+            uint64_t arity = tuple_arity(value);
+            for (Word i = 0; i < n; ++i) {
+                if (ip[4 + 2 * i] == arity) {
+                    target = LABEL(ip[5 + 2 * i]);
+                    break;
+                }
+            }
+        }
+        ip = target;
+        NEXT();
+    }
+
+    // ---- BIFs --------------------------------------------------------------------
+    // Failure: with a fail label, jump there; with none, raise with the
+    // BIF as the first stack-trace entry and its arguments moved to X[0..].
+    CASE(bif0) {
+        bif_export = reinterpret_cast<const code::Export*>(ip[1]);
+        SYNC();
+        p.live = 0;
+        result = bif_export->bif->fn(p, x);
+        RELOAD();
+        if (result == kNone) goto bif_failed_no_label;
+        DST(ip[2]) = result;
+        ip += 3;
+        NEXT();
+    }
+    CASE(bif1) {
+        bif_export = reinterpret_cast<const code::Export*>(ip[2]);
+        Term args[1] = {SRC(ip[3])};
+        SYNC();
+        p.live = 0;
+        result = bif_export->bif->fn(p, args);
+        if (result == kNone) {
+            if (ip[1]) {
+                ip = LABEL(ip[1]);
+                NEXT();
+            }
+            x[0] = args[0];
+            nargs = 1;
+            goto bif_failed;
+        }
+        DST(ip[4]) = result;
+        ip += 5;
+        NEXT();
+    }
+    CASE(bif2) {
+        bif_export = reinterpret_cast<const code::Export*>(ip[2]);
+        Term args[2] = {SRC(ip[3]), SRC(ip[4])};
+        SYNC();
+        p.live = 0;
+        result = bif_export->bif->fn(p, args);
+        if (result == kNone) {
+            if (ip[1]) {
+                ip = LABEL(ip[1]);
+                NEXT();
+            }
+            x[0] = args[0];
+            x[1] = args[1];
+            nargs = 2;
+            goto bif_failed;
+        }
+        DST(ip[5]) = result;
+        ip += 6;
+        NEXT();
+    }
+    CASE(gc_bif1) {
+        Word live = ip[2];
+        bif_export = reinterpret_cast<const code::Export*>(ip[3]);
+        x[live] = SRC(ip[4]);
+        SYNC();
+        p.live = uint32_t(live + 1);
+        result = bif_export->bif->fn(p, x + live);
+        RELOAD();
+        if (result == kNone) {
+            if (ip[1] && p.status == Status::Runnable) {
+                ip = LABEL(ip[1]);
+                NEXT();
+            }
+            x[0] = x[live];
+            nargs = 1;
+            goto bif_failed;
+        }
+        DST(ip[5]) = result;
+        ip += 6;
+        NEXT();
+    }
+    CASE(gc_bif2) {
+    gc_bif2_generic:
+        Word live = ip[2];
+        bif_export = reinterpret_cast<const code::Export*>(ip[3]);
+        x[live] = SRC(ip[4]);
+        x[live + 1] = SRC(ip[5]);
+        SYNC();
+        p.live = uint32_t(live + 2);
+        result = bif_export->bif->fn(p, x + live);
+        RELOAD();
+        if (result == kNone) {
+            if (ip[1] && p.status == Status::Runnable) {
+                ip = LABEL(ip[1]);
+                NEXT();
+            }
+            x[0] = x[live];
+            x[1] = x[live + 1];
+            nargs = 2;
+            goto bif_failed;
+        }
+        DST(ip[6]) = result;
+        ip += 7;
+        NEXT();
+    }
+    CASE(gc_bif3) {
+        Word live = ip[2];
+        bif_export = reinterpret_cast<const code::Export*>(ip[3]);
+        x[live] = SRC(ip[4]);
+        x[live + 1] = SRC(ip[5]);
+        x[live + 2] = SRC(ip[6]);
+        SYNC();
+        p.live = uint32_t(live + 3);
+        result = bif_export->bif->fn(p, x + live);
+        RELOAD();
+        if (result == kNone) {
+            if (ip[1] && p.status == Status::Runnable) {
+                ip = LABEL(ip[1]);
+                NEXT();
+            }
+            x[0] = x[live];
+            x[1] = x[live + 1];
+            x[2] = x[live + 2];
+            nargs = 3;
+            goto bif_failed;
+        }
+        DST(ip[7]) = result;
+        ip += 8;
+        NEXT();
+    }
+    CASE(add) {
+        Term a = SRC(ip[4]), b = SRC(ip[5]), sum;
+        if (is_small(a) && is_small(b) && small_add(a, b, &sum)) [[likely]] {
+            DST(ip[6]) = sum;
+            ip += 7;
+            NEXT();
+        }
+        goto gc_bif2_generic;
+    }
+    CASE(sub) {
+        Term a = SRC(ip[4]), b = SRC(ip[5]), difference;
+        if (is_small(a) && is_small(b) && small_sub(a, b, &difference)) [[likely]] {
+            DST(ip[6]) = difference;
+            ip += 7;
+            NEXT();
+        }
+        goto gc_bif2_generic;
+    }
+    CASE(call_bif) {
+        bif_export = reinterpret_cast<const code::Export*>(ip[1]);
+        nargs = bif_export->arity;
+        SYNC();
+        p.live = nargs;
+        result = bif_export->bif->fn(p, x);
+        RELOAD();
+        if (result == kNone) goto bif_failed;
+        x[0] = result;
+        ip += 3;
+        CHECK_REDS(1);
+        NEXT();
+    }
+    CASE(call_bif_last) {
+        bif_export = reinterpret_cast<const code::Export*>(ip[1]);
+        nargs = bif_export->arity;
+        SYNC();
+        p.live = nargs;
+        result = bif_export->bif->fn(p, x);
+        RELOAD();
+        if (result == kNone) goto bif_failed;
+        x[0] = result;
+        E += ip[2] + 1;
+        ip = reinterpret_cast<const Word*>(E[-1]);
+        cp = nullptr;
+        CHECK_REDS(1);
+        NEXT();
+    }
+    CASE(call_bif_only) {
+        goto apply_bif;
+    }
+    CASE(apply_bif_stub) {
+    apply_bif:
+        // Both: call the BIF with X[0..arity-1], then return to CP.
+        bif_export = reinterpret_cast<const code::Export*>(ip[1]);
+        nargs = bif_export->arity;
+        SYNC();
+        p.live = nargs;
+        result = bif_export->bif->fn(p, x);
+        RELOAD();
+        if (result == kNone) goto bif_failed;
+        x[0] = result;
+        ip = cp;
+        cp = nullptr;
+        CHECK_REDS(1);
+        NEXT();
+    }
+    CASE(undefined_stub) {
+        auto* e = reinterpret_cast<const code::Export*>(ip[1]);
+        SYNC();
+        if (code::ensure_loaded(e->module) && code::is_defined(e)) {
+            ip = e->address;
+            NEXT();
+        }
+        exception::set(p, kError, make_atom(atom::kUndef));
+        RAISE(First::Call, e, e->arity);
+    }
+    CASE(apply2_stub) {
+        // X[0] = Fun, X[1] = Args; CP was set by the call.
+        Term fun = x[0];
+        int64_t n = short_list_length(x[1], process::kMaxXRegs - 2);
+        if (n < 0) {
+            exception::set(p, kError, make_atom(atom::kBadarg));
+            RAISE(First::Here, nullptr, 0);
+        }
+        unpack_list(x[1], x);
+        x[n] = fun;
+        nargs = uint32_t(n);
+        goto do_call_fun;
+    }
+    CASE(apply3_stub) {
+        Term module = x[0], function = x[1];
+        int64_t n = short_list_length(x[2], process::kMaxXRegs - 2);
+        if (n < 0) {
+            exception::set(p, kError, make_atom(atom::kBadarg));
+            RAISE(First::Here, nullptr, 0);
+        }
+        unpack_list(x[2], x);
+        x[n] = module;
+        x[n + 1] = function;
+        nargs = uint32_t(n);
+        goto do_apply;
+    }
+    CASE(normal_exit) {
+        p.result = x[0];
+        p.status = Status::Done;
+        SYNC();
+        p.ip = ip;
+        p.cp = nullptr;
+        p.xregs = nullptr;
+        return Status::Done;
+    }
+
+    // ---- exceptions ----------------------------------------------------------------
+    CASE(try_)
+    CASE(catch_) {
+        E[ip[1]] = make_catch(ip[2]);
+        ip += 3;
+        NEXT();
+    }
+    CASE(try_end) {
+        E[ip[1]] = kNil;
+        ip += 2;
+        NEXT();
+    }
+    CASE(try_case) {
+        E[ip[1]] = kNil;
+        x[0] = x[1];
+        x[1] = x[2];
+        x[2] = x[3];
+        ip += 2;
+        NEXT();
+    }
+    CASE(try_case_end) {
+        ERROR_TUPLE(atom::kTryClause, SRC(ip[1]));
+    }
+    CASE(catch_end) {
+        E[ip[1]] = kNil;
+        if (x[0] == kNone) {
+            SYNC();
+            p.live = 4;
+            Term value = exception::catch_value(p, x);
+            if (value == kNone) goto heap_limit;
+            RELOAD();
+            x[0] = value;
+        }
+        ip += 2;
+        NEXT();
+    }
+    CASE(raise) {
+        Term trace = SRC(ip[1]), reason = SRC(ip[2]);
+        process::Rare& rare = process::rare(p);
+        Term cls =
+            trace == rare.terms[process::kLastTrace] ? rare.terms[process::kLastClass] : kError;
+        exception::set_with_trace(p, cls, reason, trace);
+        RAISE(First::Here, nullptr, 0);
+    }
+    CASE(badmatch) {
+        ERROR_TUPLE(atom::kBadmatch, SRC(ip[1]));
+    }
+    CASE(case_end) {
+        ERROR_TUPLE(atom::kCaseClause, SRC(ip[1]));
+    }
+    CASE(if_end) {
+        ERROR(make_atom(atom::kIfClause));
+    }
+    CASE(badrecord) {
+        ERROR_TUPLE(atom::kBadrecord, SRC(ip[1]));
+    }
+
+    // ---- messages: one process for now ------------------------------------------------
+    CASE(send)
+    CASE(recv_mark)
+    CASE(recv_set)
+    CASE(loop_rec)
+    CASE(loop_rec_end)
+    CASE(remove_message)
+    CASE(timeout)
+    CASE(wait)
+    CASE(wait_timeout) {
+        ERROR(make_atom(atom::kNoproc));
+    }
+
+    // ---- maps -----------------------------------------------------------------------------
+    CASE(put_map_assoc) {
+        exact = false;
+        goto put_map;
+    }
+    CASE(put_map_exact) {
+        exact = true;
+    put_map:
+        // l s d u n k1 v1 ...: the pairs and the map go to X[live..] (roots).
+        Term map = SRC(ip[2]);
+        Word live = ip[4], n = ip[5];
+        if (!is_flat_map(map)) {
+            if (ip[1]) {
+                ip = LABEL(ip[1]);
+                NEXT();
+            }
+            ERROR_TUPLE(atom::kBadmap, map);
+        }
+        for (Word i = 0; i < n; ++i) {
+            x[live + 2 * i] = SRC(ip[6 + 2 * i]);
+            x[live + 2 * i + 1] = SRC(ip[7 + 2 * i]);
+        }
+        x[live + 2 * n] = map;
+        SYNC();
+        p.live = uint32_t(live + 2 * n + 1);
+        Term bad = kNone;
+        result = map_put(p, x, uint32_t(live), uint32_t(n), exact, &bad);
+        RELOAD();
+        if (result == kNone) {
+            if (bad == kNone) goto heap_limit;
+            if (ip[1]) {
+                ip = LABEL(ip[1]);
+                NEXT();
+            }
+            if (bad == kNil && !exact) ERROR(make_atom(atom::kSystemLimit));
+            ERROR_TUPLE(atom::kBadkey, bad);
+        }
+        {
+            // make_flat_map may use fewer words than reserved (duplicates).
+            Term* used_end = boxed_ptr(result) + header_size(boxed_header(result)) + 1;
+            Term* keys_end = boxed_ptr(flat_map_keys(result)) +
+                             header_size(boxed_header(flat_map_keys(result))) + 1;
+            Term* end = used_end > keys_end ? used_end : keys_end;
+            fill_unused(end, p.heap.top);
+        }
+        DST(ip[3]) = result;
+        ip += 6 + 2 * n;
+        NEXT();
+    }
+    CASE(has_map_fields) {
+        Term map = SRC(ip[2]);
+        Word n = ip[3];
+        bool ok = is_flat_map(map);
+        for (Word i = 0; ok && i < n; ++i)
+            ok = flat_map_get(map, SRC(ip[4 + i])) != kNone;
+        ip = ok ? ip + 4 + n : LABEL(ip[1]);
+        NEXT();
+    }
+    CASE(get_map_elements) {
+        Term map = SRC(ip[2]);
+        Word n = ip[3];
+        if (!is_flat_map(map)) {
+            ip = LABEL(ip[1]);
+            NEXT();
+        }
+        for (Word i = 0; i < n; ++i) {
+            Term value = flat_map_get(map, SRC(ip[4 + 2 * i]));
+            if (value == kNone) {
+                ip = LABEL(ip[1]);
+                NEXT();
+            }
+            DST(ip[5 + 2 * i]) = value;
+        }
+        ip += 4 + 2 * n;
+        NEXT();
+    }
+
+#if !BEAMLITE_THREADED
+    default:
+        ERROR(make_atom(atom::kSystemLimit));
+}
+#endif
+
+// ---- shared slow paths -------------------------------------------------------------
+do_call_fun : {
+    // The fun is in X[nargs], its arguments in X[0..nargs-1]; CP is set.
+    Term fun = x[nargs];
+    if (is_local_fun(fun)) {
+        const FunEntry* entry = fun_entry(fun);
+        if (entry->arity != nargs) goto badarity;
+        uint64_t free = entry->num_free;
+        const Term* values = fun_free_vars(fun);
+        for (uint64_t i = 0; i < free; ++i)
+            x[nargs + i] = values[i];
+        ip = static_cast<const Word*>(entry->code);
+        CHECK_REDS(nargs + free);
+        NEXT();
+    }
+    if (is_export(fun)) {
+        if (export_arity(fun) != nargs) goto badarity;
+        ip = code::export_entry(export_module(fun), export_function(fun), nargs)->address;
+        CHECK_REDS(nargs);
+        NEXT();
+    }
+    ERROR_TUPLE(atom::kBadfun, fun);
+}
+badarity : SYNC();
+if (!exception::set_badarity(p, x, nargs)) goto heap_limit;
+RELOAD();
+RAISE(First::Here, nullptr, 0);
+
+do_apply : {
+    // X[nargs] = module, X[nargs + 1] = function; CP is set.
+    Term module = x[nargs], function = x[nargs + 1];
+    if (!is_atom(module) || !is_atom(function)) ERROR(make_atom(atom::kBadarg));
+    ip = code::export_entry(module, function, nargs)->address;
+    CHECK_REDS(nargs);
+    NEXT();
+}
+
+bif_failed_no_label : nargs = 0;
+bif_failed :
+    // A BIF without a fail label returned kNone; its arguments are in
+    // X[0..nargs-1]. It may have halted or hit the heap limit instead.
+    if (p.status == Status::Halted) goto stop;
+if (p.status == Status::Killed) goto heap_limit;
+RAISE(First::Call, bif_export, nargs);
+
+raise : SYNC();
+if (!exception::finish(p, ip, cp, raise_first, raise_callee)) goto heap_limit;
+handler_ip = exception::unwind(p);
+if (!handler_ip) {
+    p.status = Status::Failed;
+    goto stop;
+}
+RELOAD();
+{
+    process::Rare& rare = *p.rare;
+    x[0] = kNone;
+    x[1] = rare.terms[process::kExcClass];
+    x[2] = rare.terms[process::kExcReason];
+    x[3] = rare.terms[process::kExcTrace];
+    rare.terms[process::kLastTrace] = x[3];
+    rare.terms[process::kLastClass] = x[1];
+}
+cp = nullptr;
+ip = handler_ip;
+NEXT();
+
+yield :
+    // Out of reductions at a call or return: ip is the target, cp is set,
+    // X[0..p.live-1] are the arguments.
+    SYNC();
+p.ip = ip;
+p.cp = cp;
+process::save_xregs(p, x, p.live);
+p.xregs = nullptr;
+return Status::Runnable;
+
+heap_limit : p.status = Status::Killed;
+stop : SYNC();
+p.ip = ip;
+p.cp = cp;
+p.xregs = nullptr;
+return p.status;
+
+#undef CASE
+#undef NEXT
+#undef SRC
+#undef DST
+#undef LABEL
+#undef SYNC
+#undef RELOAD
+#undef ENSURE
+#undef CHECK_REDS
+#undef RAISE
+#undef ERROR
+#undef ERROR_TUPLE
+#undef TEST
+#undef COMPARE
+}
+
+}  // namespace
+
+}  // namespace interp

@@ -1,0 +1,484 @@
+// loader: generic bytecode -> loaded threaded code (see loader.h).
+#include "vm/loader.h"
+
+#include <gmp.h>
+
+#include <unordered_map>
+#include <vector>
+
+#include "vm/bif.h"
+#include "vm/interp.h"
+
+namespace loader {
+
+using bytecode::Opcode;
+using bytecode::OperandKind;
+using code::Word;
+using interp::Op;
+using term::Term;
+
+namespace {
+
+const std::string_view kOperandLetters[] = {
+#define OPCODE(name, operands, doc) operands,
+#include "vm/opcodes.def"
+#undef OPCODE
+};
+constexpr size_t kGenericOpcodes = sizeof kOperandLetters / sizeof kOperandLetters[0];
+
+// ---- literals --------------------------------------------------------------------
+
+// Builds literal terms in the literal area. Lists are built along their
+// tails by a loop, so a long list literal does not recurse deeply.
+class LiteralBuilder {
+  public:
+    explicit LiteralBuilder(std::string& error) : error_(error) {}
+
+    Term build(const bytecode::Literal& literal) {
+        using Kind = bytecode::Literal::Kind;
+        switch (literal.kind) {
+            case Kind::Integer:
+                return integer(literal.integer);
+            case Kind::BigInteger:
+                return big_integer(literal.text);
+            case Kind::Float:
+                return number(literal.number);
+            case Kind::Atom:
+                return term::make_atom(atom::intern(literal.text));
+            case Kind::Nil:
+                return term::kNil;
+            case Kind::Cons:
+                return cons(literal);
+            case Kind::Tuple:
+                return tuple(literal);
+            case Kind::String:
+                return string(literal.text);
+            case Kind::Binary:
+                return binary(literal.text);
+            case Kind::Map:
+                return map(literal);
+        }
+        return fail("unknown literal kind");
+    }
+
+  private:
+    Term fail(const char* message) {
+        if (error_.empty()) error_ = message;
+        return term::kNil;
+    }
+
+    Term* alloc(size_t words) {
+        Term* mem = heap::literal_alloc(words);
+        if (!mem) fail("literal area full");
+        return mem;
+    }
+
+    Term integer(int64_t value) {
+        if (term::fits_small(value)) return term::make_small(value);
+        Term* mem = alloc(term::integer_words(value));
+        return mem ? term::make_integer(mem, value) : term::kNil;
+    }
+
+    Term big_integer(const std::string& digits) {
+        mpz_t z;
+        if (mpz_init_set_str(z, digits.c_str(), 10) != 0) {
+            mpz_clear(z);
+            return fail("bad big integer literal");
+        }
+        size_t n = mpz_size(z);
+        Term result = term::make_small(0);
+        if (n > 0) {
+            Term* mem = alloc(term::bignum_words(n));
+            if (mem) {
+                result = term::make_bignum(
+                    mem, mpz_sgn(z) < 0, reinterpret_cast<const term::Limb*>(mpz_limbs_read(z)), n);
+            }
+        }
+        mpz_clear(z);
+        return result;
+    }
+
+    Term number(double value) {
+        Term* mem = alloc(term::kFloatWords);
+        return mem ? term::make_float(mem, value) : term::kNil;
+    }
+
+    // [H | T]: each cell's head is built recursively, the tail by the loop.
+    Term cons(const bytecode::Literal& literal) {
+        std::vector<Term> heads;
+        const bytecode::Literal* at = &literal;
+        while (at->kind == bytecode::Literal::Kind::Cons && at->elements.size() == 2) {
+            heads.push_back(build(at->elements[0]));
+            at = &at->elements[1];
+        }
+        Term list = build(*at);
+        Term* mem = alloc(heads.size() * term::kConsWords);
+        if (!mem) return term::kNil;
+        for (size_t i = heads.size(); i-- > 0;)
+            list = term::make_cons(mem + 2 * i, heads[i], list);
+        return list;
+    }
+
+    Term tuple(const bytecode::Literal& literal) {
+        std::vector<Term> elements;
+        for (const bytecode::Literal& element : literal.elements)
+            elements.push_back(build(element));
+        Term* mem = alloc(term::tuple_words(elements.size()));
+        if (!mem) return term::kNil;
+        Term t = term::make_tuple(mem, elements.size());
+        for (size_t i = 0; i < elements.size(); ++i)
+            mem[1 + i] = elements[i];
+        return t;
+    }
+
+    // A string literal is the list of its characters' code points.
+    Term string(const std::string& utf8) {
+        std::vector<uint32_t> chars;
+        for (size_t i = 0; i < utf8.size();)
+            chars.push_back(decode_utf8(utf8, i));
+        Term* mem = alloc(chars.size() * term::kConsWords);
+        if (!mem && !chars.empty()) return term::kNil;
+        Term list = term::kNil;
+        for (size_t i = chars.size(); i-- > 0;)
+            list = term::make_cons(mem + 2 * i, term::make_small(chars[i]), list);
+        return list;
+    }
+
+    static uint32_t decode_utf8(const std::string& s, size_t& i) {
+        unsigned char c = static_cast<unsigned char>(s[i++]);
+        int extra = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : c >= 0xC0 ? 1 : 0;
+        uint32_t code = extra ? c & (0x3F >> extra) : c;
+        for (; extra > 0 && i < s.size(); --extra)
+            code = code << 6 | (static_cast<unsigned char>(s[i++]) & 0x3F);
+        return code;
+    }
+
+    Term binary(const std::string& bytes) {
+        if (bytes.size() <= term::kMaxHeapBinBytes) {
+            Term* mem = alloc(term::heap_bin_words(bytes.size()));
+            return mem ? term::make_heap_bin(mem, bytes.data(), bytes.size()) : term::kNil;
+        }
+        Term* mem = alloc(term::kRefcBinWords);
+        if (!mem) return term::kNil;
+        term::Binary* b = term::binary_new(bytes.size());
+        std::memcpy(b->bytes, bytes.data(), bytes.size());
+        Term* unlisted = nullptr;  // literal handles belong to no off-heap list
+        Term t = term::make_refc_bin(mem, b, unlisted);
+        term::refc_next(mem) = nullptr;
+        return t;
+    }
+
+    Term map(const bytecode::Literal& literal) {
+        size_t n = literal.elements.size() / 2;
+        if (n > term::kMaxFlatMapKeys) return fail("map literal over 32 keys");
+        std::vector<Term> keys, values;
+        for (size_t i = 0; i < n; ++i) {
+            keys.push_back(build(literal.elements[2 * i]));
+            values.push_back(build(literal.elements[2 * i + 1]));
+        }
+        Term* mem = alloc(term::flat_map_words(n));
+        return mem ? term::make_flat_map(mem, keys.data(), values.data(), n) : term::kNil;
+    }
+
+    std::string& error_;
+};
+
+// ---- code --------------------------------------------------------------------------
+
+class Loader {
+  public:
+    Loader(const bytecode::Module& module, std::string& error)
+        : in_(module), error_(error), literals_(error) {}
+
+    std::unique_ptr<code::Module> run() {
+        out_ = std::make_unique<code::Module>();
+        out_->file = in_.file;
+        for (const std::string& name : in_.atoms)
+            atoms_.push_back(term::make_atom(atom::intern(name)));
+        if (atoms_.empty()) return fail("module without atoms"), nullptr;
+        out_->name = atoms_[0];
+        for (const bytecode::Literal& literal : in_.literals)
+            literal_terms_.push_back(literals_.build(literal));
+        for (const bytecode::Import& import : in_.imports)
+            imports_.push_back(
+                code::export_entry(atom(import.module), atom(import.function), import.arity));
+        make_funs();
+        emit_code();
+        if (!error_.empty()) return nullptr;
+        resolve_labels();
+        if (!error_.empty()) return nullptr;
+        out_->generic = in_;
+        return std::move(out_);
+    }
+
+    // After install: point the exports and the funs at the code.
+    void link(code::Module& module) {
+        const Word* base = module.code.data();
+        for (const bytecode::Export& e : in_.exports) {
+            code::Export* entry = code::export_entry(module.name, atom(e.function), e.arity);
+            entry->address = base + labels_[e.label];
+        }
+        for (size_t i = 0; i < module.num_funs; ++i)
+            module.funs[i].code = base + labels_[in_.lambdas[i].label];
+    }
+
+  private:
+    void fail(const std::string& message) {
+        if (error_.empty()) error_ = in_.name + ": " + message;
+    }
+
+    Term atom(uint64_t index) {
+        if (index >= atoms_.size()) {
+            fail("atom index out of range");
+            return term::kNil;
+        }
+        return atoms_[index];
+    }
+
+    void make_funs() {
+        out_->num_funs = in_.lambdas.size();
+        out_->funs = std::make_unique<term::FunEntry[]>(in_.lambdas.size());
+        for (size_t i = 0; i < in_.lambdas.size(); ++i) {
+            const bytecode::Lambda& lambda = in_.lambdas[i];
+            out_->funs[i] = {atoms_[0],    lambda.index,    lambda.uniq,
+                             lambda.arity, lambda.num_free, nullptr};
+        }
+    }
+
+    // A source operand: a constant term, or a register reference.
+    Word source(uint64_t operand) {
+        uint64_t value = bytecode::operand_value(operand);
+        switch (bytecode::operand_kind(operand)) {
+            case OperandKind::X:
+                return Word(value << 3);
+            case OperandKind::Y:
+                return Word(value << 3 | 4);
+            case OperandKind::Literal:
+                if (value >= literal_terms_.size()) fail("literal index out of range");
+                return value < literal_terms_.size() ? Word(literal_terms_[value]) : term::kNil;
+            case OperandKind::Atom:
+                return Word(atom(value));
+            case OperandKind::Integer: {
+                bytecode::Literal big;
+                big.kind = bytecode::Literal::Kind::Integer;
+                big.integer = bytecode::operand_integer(operand);
+                return Word(literals_.build(big));
+            }
+            case OperandKind::Nil:
+                return Word(term::kNil);
+        }
+        fail("bad operand kind");
+        return 0;
+    }
+
+    Word destination(uint64_t operand) {
+        OperandKind kind = bytecode::operand_kind(operand);
+        if (kind != OperandKind::X && kind != OperandKind::Y) fail("destination not a register");
+        return source(operand);
+    }
+
+    // One operand word by its letter.
+    Word operand(char letter, uint64_t word) {
+        switch (letter) {
+            case 's':
+                return source(word);
+            case 'd':
+                return destination(word);
+            case 'l':
+                if (word != 0) fixups_.push_back({out_->code.size(), uint32_t(word)});
+                return 0;
+            case 'a':
+                return Word(atom(word));
+            case 'i':
+                if (word >= imports_.size()) fail("import index out of range");
+                return word < imports_.size() ? Word(imports_[word]) : 0;
+            case 'f':
+                if (word >= out_->num_funs) fail("lambda index out of range");
+                return word < out_->num_funs ? Word(&out_->funs[word]) : 0;
+            case 'c':
+                if (word >= literal_terms_.size()) fail("literal index out of range");
+                return word < literal_terms_.size() ? Word(literal_terms_[word]) : term::kNil;
+            default:  // x y u: plain numbers
+                return Word(word);
+        }
+    }
+
+    // Emits the operands of one instruction starting at in_.code[pc].
+    // Returns the index after them.
+    size_t emit_operands(std::string_view letters, size_t pc) {
+        const std::vector<uint64_t>& code = in_.code;
+        for (size_t i = 0; i < letters.size(); ++i) {
+            if (pc >= code.size()) return fail("truncated instruction"), code.size();
+            if (letters[i] == '*') {
+                uint64_t count = code[pc++];
+                out_->code.push_back(Word(count));
+                std::string_view repeated = letters.substr(i + 1);
+                for (uint64_t r = 0; r < count; ++r) {
+                    for (char letter : repeated) {
+                        if (pc >= code.size()) return fail("truncated instruction"), code.size();
+                        out_->code.push_back(operand(letter, code[pc++]));
+                    }
+                }
+                return pc;
+            }
+            out_->code.push_back(operand(letters[i], code[pc++]));
+        }
+        return pc;
+    }
+
+    void emit_code() {
+        const std::vector<uint64_t>& code = in_.code;
+        size_t pc = 0;
+        while (pc < code.size() && error_.empty()) {
+            uint64_t op = code[pc];
+            if (op >= kGenericOpcodes) return fail("unknown opcode " + std::to_string(op));
+            Opcode opcode = Opcode(op);
+            uint32_t offset = uint32_t(out_->code.size());
+            if (opcode == Opcode::label) {
+                if (pc + 1 >= code.size()) return fail("truncated label");
+                labels_[uint32_t(code[pc + 1])] = offset;
+                pc += 2;
+                continue;
+            }
+            if (opcode == Opcode::line) {
+                if (pc + 1 >= code.size()) return fail("truncated line");
+                out_->lines.push_back({offset, uint32_t(code[pc + 1])});
+                pc += 2;
+                continue;
+            }
+            if (opcode == Opcode::func_info && pc + 3 < code.size()) {
+                out_->functions.push_back({offset, atom(code[pc + 2]), uint32_t(code[pc + 3])});
+            }
+            out_->code.push_back(interp::handler(interp::op_of(opcode)));
+            pc = emit_operands(kOperandLetters[op], pc + 1);
+            specialise(opcode, offset);
+        }
+    }
+
+    // Rewrites the instruction just emitted at `at` into a specialised
+    // shape of the same size where one applies.
+    void specialise(Opcode opcode, size_t at) {
+        std::vector<Word>& code = out_->code;
+        auto is_x = [](Word w) { return (w & 7) == 0; };
+        auto is_small = [](Word w) { return term::is_small(Term(w)); };
+        auto set_op = [&](Op op) { code[at] = interp::handler(op); };
+        switch (opcode) {
+            case Opcode::move:
+                if (is_x(code[at + 1]) && is_x(code[at + 2])) {
+                    set_op(interp::op_move_xx);
+                    code[at + 1] >>= 3;
+                    code[at + 2] >>= 3;
+                }
+                break;
+            case Opcode::call_ext:
+            case Opcode::call_ext_last:
+            case Opcode::call_ext_only:
+                specialise_bif_call(opcode, at);
+                break;
+            case Opcode::bif0:
+            case Opcode::bif1:
+            case Opcode::bif2:
+            case Opcode::gc_bif1:
+            case Opcode::gc_bif2:
+            case Opcode::gc_bif3:
+                check_bif(opcode, at);
+                break;
+            case Opcode::is_lt:
+            case Opcode::is_ge: {
+                bool lt = opcode == Opcode::is_lt;
+                if (is_small(code[at + 3]) && !is_small(code[at + 2])) {
+                    set_op(lt ? interp::op_is_lt_int : interp::op_is_ge_int);
+                } else if (is_small(code[at + 2]) && !is_small(code[at + 3])) {
+                    set_op(lt ? interp::op_is_lt_int_rev : interp::op_is_ge_int_rev);
+                }
+                break;
+            }
+            default:
+                break;
+        }
+    }
+
+    // call_ext* of a BIF (not apply) calls the BIF directly.
+    void specialise_bif_call(Opcode opcode, size_t at) {
+        std::vector<Word>& code = out_->code;
+        auto* e = reinterpret_cast<code::Export*>(code[at + 2]);
+        if (!e || !e->bif || (e->bif->flags & bif::kInterpreted)) return;
+        // call_ext u i -> call_bif e _ ; call_ext_last u i n -> call_bif_last e n _;
+        // call_ext_only u i -> call_bif_only e _ (the tail word is padding).
+        Word frame = opcode == Opcode::call_ext_last ? code[at + 3] : 0;
+        code[at + 1] = Word(e);
+        code[at + 2] = frame;
+        code[at] = interp::handler(opcode == Opcode::call_ext        ? interp::op_call_bif
+                                   : opcode == Opcode::call_ext_last ? interp::op_call_bif_last
+                                                                     : interp::op_call_bif_only);
+        if (opcode == Opcode::call_ext_last) code[at + 3] = 0;
+        (void)frame;
+    }
+
+    void check_bif(Opcode opcode, size_t at) {
+        std::vector<Word>& code = out_->code;
+        size_t import_at = opcode == Opcode::bif0                             ? 1
+                           : opcode == Opcode::bif1 || opcode == Opcode::bif2 ? 2
+                                                                              : 3;
+        auto* e = reinterpret_cast<code::Export*>(code[at + import_at]);
+        if (!e || !e->bif || (e->bif->flags & bif::kInterpreted)) {
+            return fail("bif instruction for a function that is not a BIF");
+        }
+        if (opcode == Opcode::gc_bif2 && e->bif->module == "erlang") {
+            if (e->bif->name == "+") code[at] = interp::handler(interp::op_add);
+            if (e->bif->name == "-") code[at] = interp::handler(interp::op_sub);
+        }
+    }
+
+    void resolve_labels() {
+        const Word* base = out_->code.data();
+        for (const auto& [at, label] : fixups_) {
+            auto it = labels_.find(label);
+            if (it == labels_.end()) return fail("undefined label " + std::to_string(label));
+            out_->code[at] = Word(base + it->second);
+        }
+        for (const bytecode::Export& e : in_.exports) {
+            if (!labels_.count(e.label)) return fail("export of an undefined label");
+        }
+        for (const bytecode::Lambda& lambda : in_.lambdas) {
+            if (!labels_.count(lambda.label)) return fail("lambda of an undefined label");
+        }
+    }
+
+    struct Fixup {
+        size_t at;
+        uint32_t label;
+    };
+
+    const bytecode::Module& in_;
+    std::string& error_;
+    LiteralBuilder literals_;
+    std::unique_ptr<code::Module> out_;
+    std::vector<Term> atoms_;
+    std::vector<Term> literal_terms_;
+    std::vector<code::Export*> imports_;
+    std::unordered_map<uint32_t, uint32_t> labels_;
+    std::vector<Fixup> fixups_;
+};
+
+}  // namespace
+
+std::string_view operand_letters(Opcode op) {
+    return size_t(op) < kGenericOpcodes ? kOperandLetters[size_t(op)] : std::string_view();
+}
+
+code::Module* load(const bytecode::Module& module, std::string& error) {
+    error.clear();
+    Loader loader(module, error);
+    std::unique_ptr<code::Module> loaded = loader.run();
+    if (!loaded) return nullptr;
+    if (code::find_module(loaded->name)) {
+        error = module.name + ": module already loaded";
+        return nullptr;
+    }
+    code::Module* installed = code::install(std::move(loaded));
+    loader.link(*installed);
+    return installed;
+}
+
+}  // namespace loader

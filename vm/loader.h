@@ -1,0 +1,37 @@
+// loader: turns a generic bytecode::Module (what the compiler emits) into
+// loaded threaded code (what the interpreter runs) and installs it in the
+// module table.
+//
+// Loading interns the module's atoms, builds its literals in the literal
+// area (never copied by the GC), resolves imports to export entries (or
+// BIFs), lambdas to fun entries and labels to code addresses, rewrites each
+// opcode into its handler's word (interp::handler), drops `label` and
+// `line` (keeping the line table for stack traces) and specialises common
+// shapes into the instructions of interp_ops.def:
+//
+//   move X, X                    -> move_xx (no operand decoding)
+//   call_ext of a BIF            -> call_bif / call_bif_last / call_bif_only
+//   gc_bif2 erlang:'+'/'-'       -> add / sub (small-integer fast path)
+//   is_lt / is_ge with a small   -> is_lt_int / is_ge_int (and _rev)
+//     integer constant
+//
+// Every specialisation keeps its generic instruction's size, so its slow
+// path can jump into the generic handler with the same operands.
+#pragma once
+
+#include <string>
+
+#include "vm/bytecode.h"
+#include "vm/code.h"
+
+namespace loader {
+
+// Loads and installs `module`. Returns null with a message in `error` when
+// the module is malformed (unknown opcode or label, a BIF that does not
+// exist, the literal area full) or already loaded.
+code::Module* load(const bytecode::Module& module, std::string& error);
+
+// The operand letters of a generic opcode (as opcodes.def lists them).
+std::string_view operand_letters(bytecode::Opcode op);
+
+}  // namespace loader

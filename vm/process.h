@@ -1,0 +1,131 @@
+// process: the process control block (PCB): what one Erlang process is
+// between two slices of the interpreter, and its rarely used state.
+//
+// Laid out for millions of processes: the PCB holds only what the
+// interpreter touches on every switch (heap block, saved instruction and
+// continuation pointers, saved live X registers, reductions). Everything
+// else (dictionary, exception details, halt code) is behind `rare`,
+// allocated on first use.
+//
+//   Process (PCB, ~136 bytes)               Rare (on first use)
+//   +----------------------------+          +--------------------------+
+//   | heap: start top sp end ... |          | dictionary (a list)      |
+//   | ip    resume point         |          | exception: class reason  |
+//   | cp    continuation pointer |          |   trace, BIF details     |
+//   | saved_x / saved_live       |          | last raised trace+class  |
+//   | reds  pid  status          |          | halt code, ref counter   |
+//   | xregs live (while running) |          +--------------------------+
+//   | rare ----------------------+--------->
+//   +----------------------------+
+//
+// While the process runs, its X registers are the scheduler's array
+// (`xregs`); when it is switched out, the live ones (`saved_live` of them)
+// are copied to `saved_x`, a small native array. The stack lives at the
+// top of the heap block (heap.sp .. heap.end), see heap.h and bytecode.h.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "vm/gc.h"
+#include "vm/heap.h"
+#include "vm/term.h"
+
+namespace code {
+struct Export;
+}
+
+namespace process {
+
+using term::Term;
+using Word = uintptr_t;  // one word of loaded code
+
+constexpr size_t kMaxXRegs = 1024;
+
+// Default max_heap_size: 4 GB worth of words (heap + stack of one process).
+constexpr uint64_t kDefaultMaxHeapWords = (uint64_t(4) << 30) / sizeof(Term);
+
+// Why an exception was raised, beyond class and reason: the details the
+// uncaught-error report prints (EEP 54: which argument, and why).
+struct ExceptionInfo {
+    const code::Export* bif = nullptr;  // a failing BIF (module, name, arity)
+    unsigned bad_argument = 0;          // 1-based; 0 = not known
+    const char* why = nullptr;          // e.g. "out of range"
+};
+
+// The terms of the rare block, one array so that the GC takes them as roots
+// in one go (gc::Roots::extra).
+enum RareTerm : uint8_t {
+    kDictionary,  // [{Key, Value}], newest first
+    kExcClass,    // the exception being raised or reported: error|exit|throw
+    kExcReason,
+    kExcTrace,   // its stack trace, once built
+    kExcArgs,    // the arguments of the failing call (a list), or nil
+    kLastTrace,  // the last trace handed to a handler, and its class, for
+    kLastClass,  // the `raise` instruction (which gets only the trace)
+    kRareTerms
+};
+
+// State most processes never need.
+struct Rare {
+    Term terms[kRareTerms];
+    ExceptionInfo info;
+    bool trace_given = false;  // the exception came with its trace (raise)
+    int halt_code = 0;
+    uint64_t next_ref = 0;  // counter for make_ref
+    Rare() {
+        for (Term& t : terms)
+            t = term::kNil;
+    }
+};
+
+enum class Status : uint8_t {
+    Runnable,  // has code to run (ip)
+    Done,      // its first function returned: the result is `result`
+    Failed,    // an uncaught exception: rare->exception
+    Halted,    // halt/0,1 was called: rare->halt_code
+    Killed,    // exceeded max_heap_size
+};
+
+struct Process {
+    heap::Heap heap;
+    const Word* ip = nullptr;  // where to resume
+    const Word* cp = nullptr;  // the continuation pointer register
+    Term* saved_x = nullptr;   // live X registers while switched out
+    uint32_t saved_live = 0;
+    int32_t reds = 0;
+    Term pid = term::kNil;
+    Status status = Status::Runnable;
+    // While running: the scheduler's X registers and how many of them are
+    // live at the current allocation point (GC roots). A BIF's arguments are
+    // always among them: the interpreter copies constant and Y arguments
+    // into the X registers above the live ones first.
+    Term* xregs = nullptr;
+    uint32_t live = 0;
+    Term result = term::kNil;  // when Done: the value the first call returned
+    Rare* rare = nullptr;
+};
+
+// Creates a process with an empty heap (kMinBlockWords) and the default
+// max_heap_size.
+Process* create();
+void destroy(Process* p);
+
+// The rarely used state, allocated on first use.
+Rare& rare(Process& p);
+
+// The roots of the process for a collection at this point: the live X
+// registers (p.live of them) and the rare block's terms.
+gc::Roots roots(Process& p);
+
+// Makes `words` free on the heap (collecting if needed) and returns them.
+// Returns nullptr when max_heap_size would be exceeded; the caller fails
+// with process::heap_exhausted. Terms held in C++ locals are stale after
+// this call unless they are roots (X registers, bif_args).
+Term* alloc(Process& p, size_t words);
+
+// Saves X[0..live-1] into the PCB (switching out) and restores them.
+void save_xregs(Process& p, const Term* xregs, uint32_t live);
+void restore_xregs(Process& p, Term* xregs);
+
+}  // namespace process
