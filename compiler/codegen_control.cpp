@@ -44,9 +44,7 @@ class FuncLeaf : public Leaf {
         if (scope.needs_frame) allocate();
         if (!job_.self.empty()) bind_self();
         g_.body(ast::clause_body(row.clause), true);
-        for (size_t pos : g_.frame_patches_)
-            g_.out_.code[pos] = g_.frame_size_;
-        g_.frame_patches_.clear();
+        g_.patch_frame();
     }
 
   private:
@@ -400,19 +398,19 @@ Value FnGen::try_expr(const Node* e) {
     uint32_t after_slot = 0;
     uint32_t after_handler = 0;
     if (after != nullptr) {
-        after_slot = alloc_y_temp();
+        after_slot = alloc_marker();
         after_handler = new_label();
-        emit(Opcode::try_, {after_slot, after_handler});
+        emit_marker(Opcode::try_, after_slot, {after_handler});
     }
     uint32_t slot = 0;
     uint32_t handler = 0;
     if (has_catch) {
-        slot = alloc_y_temp();
+        slot = alloc_marker();
         handler = new_label();
-        emit(Opcode::try_, {slot, handler});
+        emit_marker(Opcode::try_, slot, {handler});
     }
     Value v = body(e->kid(0), false);
-    if (has_catch) emit(Opcode::try_end, {slot});
+    if (has_catch) emit_marker(Opcode::try_end, slot, {});
     State at_handler = st_;
     Join j = make_join(e, v);
     RegSet outer = j.state.used;
@@ -432,7 +430,7 @@ Value FnGen::try_expr(const Node* e) {
         st_.valid.clear();
         for (Word& loc : st_.loc)
             if (is_x(loc)) loc = kNone;
-        emit(Opcode::try_case, {slot});
+        emit_marker(Opcode::try_case, slot, {});
         for (uint32_t r = 0; r < 3; ++r) {
             st_.used.add(r);
             st_.valid.add(r);
@@ -445,13 +443,13 @@ Value FnGen::try_expr(const Node* e) {
         match(std::move(rows), {bytecode::x_reg(0), bytecode::x_reg(1)}, reraise, leaf);
         place(reraise);
         emit(Opcode::raise, {bytecode::x_reg(2), bytecode::x_reg(1)});
-        free_y_temp(slot);
     }
+    if (has_catch) free_marker();
     enter_join(j);
     Value result{j.result, true};
     if (after == nullptr) return result;
 
-    emit(Opcode::try_end, {after_slot});
+    emit_marker(Opcode::try_end, after_slot, {});
     uint32_t saved = alloc_y_temp();
     emit(Opcode::move, {result.op, bytecode::y_reg(saved)});
     release(result);
@@ -464,7 +462,7 @@ Value FnGen::try_expr(const Node* e) {
     st_.valid.clear();
     for (Word& loc : st_.loc)
         if (is_x(loc)) loc = kNone;
-    emit(Opcode::try_case, {after_slot});
+    emit_marker(Opcode::try_case, after_slot, {});
     uint32_t reason = alloc_y_temp();
     uint32_t trace = alloc_y_temp();
     emit(Opcode::move, {bytecode::x_reg(1), bytecode::y_reg(reason)});
@@ -473,22 +471,22 @@ Value FnGen::try_expr(const Node* e) {
     emit(Opcode::raise, {bytecode::y_reg(trace), bytecode::y_reg(reason)});
     free_y_temp(reason);
     free_y_temp(trace);
-    free_y_temp(after_slot);
+    free_marker();
     place(out);
     st_ = done;
     return {bytecode::y_reg(saved), true};
 }
 
 Value FnGen::catch_expr(const Node* e) {
-    uint32_t slot = alloc_y_temp();
+    uint32_t slot = alloc_marker();
     uint32_t handler = new_label();
-    emit(Opcode::catch_, {slot, handler});
+    emit_marker(Opcode::catch_, slot, {handler});
     Value v = expr(e->kid(0));
     release(v);
     move_into(v, bytecode::x_reg(0));
     place(handler);
-    emit(Opcode::catch_end, {slot});
-    free_y_temp(slot);
+    emit_marker(Opcode::catch_end, slot, {});
+    free_marker();
     after_call();
     return {bytecode::x_reg(0), true};
 }

@@ -328,6 +328,13 @@ class FnGen {
     void after_call();
     uint32_t alloc_y_temp();
     void free_y_temp(uint32_t slot);
+    // Catch markers take the top slots of the frame, the innermost lowest,
+    // because a raise takes the first marker it meets walking up the stack
+    // from E (Y[0]). A marker is known by its nesting depth until then.
+    uint32_t alloc_marker();
+    void emit_marker(Opcode op, uint32_t depth, std::initializer_list<Word> rest);
+    void free_marker();
+    void patch_frame();
     void parallel_move(std::vector<std::pair<Word, Word>> moves);
     Value to_reg(Value v);  // a constant into a fresh X register
     void move_into(Value v, Word dst);
@@ -412,7 +419,10 @@ class FnGen {
     uint32_t last_line_ = 0;
     std::vector<size_t> frame_patches_;
     std::vector<bool> y_temps_;  // in use, above the static slots
-    uint32_t frame_size_ = 0;
+    uint32_t frame_size_ = 0;    // static slots and temporaries
+    uint32_t marker_depth_ = 0;
+    uint32_t max_markers_ = 0;
+    std::vector<std::pair<size_t, uint32_t>> marker_patches_;  // code position, depth
     std::map<std::pair<uint16_t, Word>, uint32_t> fail_blocks_;
     std::vector<std::pair<uint32_t, std::pair<Opcode, Word>>> pending_fails_;
     std::optional<State> continue_state_;  // set by a Match leaf

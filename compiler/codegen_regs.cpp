@@ -133,6 +133,36 @@ void FnGen::free_y_temp(uint32_t slot) {
     if (i < y_temps_.size()) y_temps_[i] = false;
 }
 
+uint32_t FnGen::alloc_marker() {
+    max_markers_ = std::max(max_markers_, marker_depth_ + 1);
+    return marker_depth_++;
+}
+
+// try_, try_end, try_case, catch_, catch_end: the Y operand (first) is the
+// slot of the marker at nesting depth `depth`, patched in patch_frame().
+void FnGen::emit_marker(Opcode op, uint32_t depth, std::initializer_list<Word> rest) {
+    out_.code.push_back(static_cast<Word>(op));
+    marker_patches_.emplace_back(out_.code.size(), depth);
+    out_.code.push_back(depth);
+    out_.code.insert(out_.code.end(), rest.begin(), rest.end());
+}
+
+void FnGen::free_marker() {
+    --marker_depth_;
+}
+
+// The clause is done: frame sizes and marker slots become known.
+void FnGen::patch_frame() {
+    for (auto [pos, depth] : marker_patches_)
+        out_.code[pos] = frame_size_ + (max_markers_ - 1 - depth);
+    for (size_t pos : frame_patches_)
+        out_.code[pos] = frame_size_ + max_markers_;
+    marker_patches_.clear();
+    frame_patches_.clear();
+    max_markers_ = 0;
+    marker_depth_ = 0;
+}
+
 // ---- moves ---------------------------------------------------------------------------
 
 void FnGen::move_into(Value v, Word dst) {

@@ -177,6 +177,8 @@ class Scanner {
         if (!clobbers(t.kind)) return;
         if (tail) {
             s_.tail_calls.insert(e);
+            // call_fun_last and apply_last drop a frame: the clause needs one.
+            if (t.kind == CallKind::Fun || t.kind == CallKind::DynRemote) s_.needs_frame = true;
         } else {
             s_.needs_frame = true;
             clobber();
