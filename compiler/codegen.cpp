@@ -314,6 +314,8 @@ const Literal* Compiler::constant(const Node* n) {
         case Kind::Record:
         case Kind::UnaryOp:
         case Kind::BinaryOp:
+        case Kind::Binary:
+        case Kind::Call:
             break;
         default:
             return nullptr;  // never a constant: not worth a cache entry
@@ -389,6 +391,12 @@ const Literal* Compiler::constant(const Node* n) {
             if (ok) result = std::move(l);
             break;
         }
+        case Kind::Binary:
+            result = constant_binary(n);
+            break;
+        case Kind::Call:
+            result = record_info(n);
+            break;
         case Kind::Record:
             if (const Node* t = lower_record(n, false); t != n) {
                 if (const Literal* l = constant(t)) result = *l;
@@ -428,6 +436,65 @@ const Literal* Compiler::constant(const Node* n) {
     constant_pool_.push_back(std::move(*result));
     constants_.emplace(n, &constant_pool_.back());
     return &constant_pool_.back();
+}
+
+// <<"text", 1, $a>>: a binary of strings and integers in default 8-bit
+// segments is a literal; anything else needs the bit syntax.
+std::optional<Literal> Compiler::constant_binary(const Node* n) {
+    Literal l = lit_of(Literal::Kind::Binary);
+    for (const Node* el : n->children()) {
+        if (el->kid(1) != nullptr || el->num_kids > 2) return std::nullopt;
+        const Node* v = el->kid(0);
+        if (v->kind == Kind::String) {
+            for (size_t i = 0; i < v->text.size();) {
+                auto b = static_cast<uint8_t>(v->text[i]);
+                uint32_t cp = b;
+                size_t len = b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4;
+                if (len > 1) {
+                    cp = b & (0x7F >> len);
+                    for (size_t k = 1; k < len && i + k < v->text.size(); ++k)
+                        cp = cp << 6 | (static_cast<uint8_t>(v->text[i + k]) & 0x3F);
+                }
+                l.text += static_cast<char>(cp & 0xFF);
+                i += len;
+            }
+        } else if (v->kind == Kind::Integer && !v->is_big) {
+            l.text += static_cast<char>(v->int_value & 0xFF);
+        } else if (v->kind == Kind::Char) {
+            l.text += static_cast<char>(v->int_value & 0xFF);
+        } else {
+            return std::nullopt;
+        }
+    }
+    return l;
+}
+
+// record_info(fields, r) and record_info(size, r), evaluated at compile time.
+std::optional<Literal> Compiler::record_info(const Node* call) {
+    const Node* callee = call->kid(0);
+    if (callee->kind != Kind::Atom || callee->text != "record_info" || call->num_kids != 3)
+        return std::nullopt;
+    const Node* what = call->kid(1);
+    const Node* name = call->kid(2);
+    const RecordInfo* info =
+        what->kind == Kind::Atom && name->kind == Kind::Atom ? record(name->text) : nullptr;
+    if (info == nullptr) return std::nullopt;
+    if (what->text == "size") {
+        Literal l = lit_of(Literal::Kind::Integer);
+        l.integer = static_cast<int64_t>(info->fields.size() + 1);
+        return l;
+    }
+    if (what->text != "fields") return std::nullopt;
+    Literal list = lit_of(Literal::Kind::Nil);
+    for (size_t i = info->fields.size(); i-- > 0;) {
+        Literal cons = lit_of(Literal::Kind::Cons);
+        Literal field = lit_of(Literal::Kind::Atom);
+        field.text = std::string(info->fields[i]);
+        cons.elements.push_back(std::move(field));
+        cons.elements.push_back(std::move(list));
+        list = std::move(cons);
+    }
+    return list;
 }
 
 // ---- synthesised AST ----------------------------------------------------------

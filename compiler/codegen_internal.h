@@ -229,6 +229,8 @@ class Compiler {
 
   private:
     uint32_t add_job(FunctionJob job);
+    std::optional<bytecode::Literal> constant_binary(const Node* n);
+    std::optional<bytecode::Literal> record_info(const Node* call);
     void collect_forms();
     std::string fresh_name(std::string_view prefix);
 

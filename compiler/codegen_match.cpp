@@ -79,7 +79,7 @@ void FnGen::normalize(std::vector<Row>& rows, std::vector<Word>& cols, size_t r)
                 rows[r].pats[c] = c_.lower_record(p, true);
             } else if (p->kind == Kind::BinaryOp && p->op == token::Kind::PlusPlus) {
                 rows[r].pats[c] = append_pattern(p);
-            } else if (p->kind == Kind::Binary) {
+            } else if (p->kind == Kind::Binary && c_.constant(p) == nullptr) {
                 c_.error(p, "binaries not supported yet");
                 rows[r].pats[c] = nullptr;
             } else {
