@@ -126,7 +126,8 @@ struct Export {
 };
 
 // A fun's code: a local function made by the compiler from a `fun` body
-// (free variables first, then the fun's own arguments).
+// (the fun's own arguments first, in X[0..arity-1], then the free
+// variables in X[arity..arity+num_free-1], as the BEAM and call_fun do).
 struct Lambda {
     uint32_t function;  // atom index of the generated function's name
     uint32_t arity;     // the fun's own arity (without free variables)

@@ -154,6 +154,7 @@ class Stack {
         items_.pop_back();
         return item;
     }
+    T* top() { return items_.empty() ? nullptr : &items_.back(); }
     void clear() { items_.clear(); }
 
   private:
@@ -201,7 +202,7 @@ struct WriteItem {
     int64_t depth;       // depth left for the term, or for the rest
     const Term* keys;    // kTupleRest: elements; kMapRest: keys
     const Term* values;  // kMapRest
-    uint64_t count;      // elements or pairs left
+    uint64_t count;      // elements or pairs left; kText: times to write it
     int64_t pair_depth;  // kMapRest: the depth every pair is written with
     const char* text;    // kText
 };
@@ -210,7 +211,18 @@ WriteItem write_term_item(Term t, int64_t depth) {
     return {WriteItem::kTerm, t, depth, nullptr, nullptr, 0, 0, nullptr};
 }
 WriteItem write_text_item(const char* text) {
-    return {WriteItem::kText, 0, 0, nullptr, nullptr, 0, 0, text};
+    return {WriteItem::kText, 0, 0, nullptr, nullptr, 1, 0, text};
+}
+
+// The "]" of a list whose last element comes next. Merged with a "]" on
+// top of the stack (`count` of them), so [[[...]]] takes one entry.
+void push_list_end(Stack<WriteItem>& stack) {
+    WriteItem* top = stack.top();
+    if (top && top->kind == WriteItem::kText && top->text[0] == ']') {
+        ++top->count;
+        return;
+    }
+    stack.push({WriteItem::kText, 0, 0, nullptr, nullptr, 1, 0, "]"});
 }
 
 // A map pair "K => V" with both sides at `depth`: pushed in reverse.
@@ -248,7 +260,11 @@ void write_step(std::string& out, Term t, int64_t depth, bool unicode, Stack<Wri
             return;
         }
         out += '[';
-        stack.push({WriteItem::kListTail, cdr(t), depth - 1, nullptr, nullptr, 0, 0, nullptr});
+        if (is_nil(cdr(t))) {
+            push_list_end(stack);
+        } else {
+            stack.push({WriteItem::kListTail, cdr(t), depth - 1, nullptr, nullptr, 0, 0, nullptr});
+        }
         stack.push(write_term_item(car(t), depth - 1));
     } else if (is_tuple(t)) {
         uint64_t arity = tuple_arity(t);
@@ -293,7 +309,8 @@ void write_continue(std::string& out, const WriteItem& item, bool unicode,
         case WriteItem::kTerm:
             return write_step(out, item.term, item.depth, unicode, stack);
         case WriteItem::kText:
-            out += item.text;
+            for (uint64_t i = 0; i < item.count; ++i)
+                out += item.text;
             return;
         case WriteItem::kListTail:
             return write_list_tail(out, item, stack);
@@ -591,10 +608,12 @@ bool printable_latin1_bin(const Bits& bits, uint64_t size, uint64_t len, int64_t
     return false;
 }
 
+enum class Utf8Bin { kInvalid, kUnprintable, kPrintable };
+
 // printable_bin/4, unicode: valid UTF-8 of printable (Latin-1 range) code
-// points. Returns false to fall back to the Latin-1 rules.
-bool printable_utf8_bin(const Bits& bits, uint64_t size, uint64_t len, int64_t depth,
-                        std::string& text, bool& plain, bool& all) {
+// points. Only invalid UTF-8 falls back to the Latin-1 rules.
+Utf8Bin printable_utf8_bin(const Bits& bits, uint64_t size, uint64_t len, int64_t depth,
+                           std::string& text, bool& plain, bool& all) {
     std::vector<uint8_t> bytes(size);
     for (uint64_t i = 0; i < size; ++i)
         bytes[i] = bits_byte(bits, i);
@@ -604,7 +623,7 @@ bool printable_utf8_bin(const Bits& bits, uint64_t size, uint64_t len, int64_t d
     for (const uint8_t* q = p; q < end && left > 0; --left) {  // valid_utf8/2
         uint32_t c;
         size_t n = decode_utf8(q, end, c);
-        if (n == 0) return false;
+        if (n == 0) return Utf8Bin::kInvalid;
         q += n;
     }
     text += '"';
@@ -623,9 +642,9 @@ bool printable_utf8_bin(const Bits& bits, uint64_t size, uint64_t len, int64_t d
     text += '"';
     uint64_t consumed = uint64_t(p - bytes.data());
     all = p == end;
-    if (!all && !(depth > 0 && int64_t(len - left) >= depth)) return text.clear(), false;
+    if (!all && !(depth > 0 && int64_t(len - left) >= depth)) return Utf8Bin::kUnprintable;
     plain = consumed == chars;
-    return true;
+    return Utf8Bin::kPrintable;
 }
 
 // print_length/6 for a binary that may print as a string: sets the node and
@@ -642,12 +661,17 @@ bool Tree::printable_binary(Term bin, int64_t depth, uint64_t index) {
     if (unicode_) {
         std::string text;
         bool plain = false, all = false;
-        if (printable_utf8_bin(bits, size, len, d, text, plain, all)) {
+        Utf8Bin kind = printable_utf8_bin(bits, size, len, d, text, plain, all);
+        if (kind == Utf8Bin::kPrintable) {
             text_ += text;
             if (!plain) text_ += "/utf8";
             text_ += all ? ">>" : "...>>";
             set_text(index, start);
             return true;
+        }
+        if (kind == Utf8Bin::kUnprintable) {
+            text_.resize(start);
+            return false;
         }
     }
     uint64_t shown = 0;
@@ -693,13 +717,27 @@ void Tree::sum_lengths() {
     }
 }
 
-// The flat writer's work: a node, a text, or the children of a node from
-// `next` on.
+// The flat writer's work: a node, a text (`next` times), or the children
+// of a node from `next` on.
 struct FlatItem {
     uint64_t node;
     uint64_t next;
     const char* text;
 };
+
+constexpr const char* kCloseList = "]";
+constexpr const char* kCloseTuple = "}";
+
+// Pushes a closing bracket, merged with the one on top if it is the same:
+// [[[...]]] then needs one stack entry, not one per level.
+void push_closing(Stack<FlatItem>& stack, const char* text) {
+    FlatItem* top = stack.top();
+    if (top && top->text == text) {
+        ++top->next;
+        return;
+    }
+    stack.push({0, 1, text});
+}
 
 void Tree::write(std::string& out, uint64_t root) const {
     Stack<FlatItem> stack;
@@ -707,7 +745,8 @@ void Tree::write(std::string& out, uint64_t root) const {
     while (!stack.empty()) {
         FlatItem item = stack.pop();
         if (item.text) {
-            out += item.text;
+            for (uint64_t i = 0; i < item.next; ++i)
+                out += item.text;
             continue;
         }
         const Node& n = nodes_[item.node];
@@ -719,30 +758,30 @@ void Tree::write(std::string& out, uint64_t root) const {
                     continue;
                 case NodeKind::kPair:
                     stack.push({n.a + 1, ~uint64_t(0), nullptr});
-                    stack.push({0, 0, " => "});
+                    stack.push({0, 1, " => "});
                     stack.push({n.a, ~uint64_t(0), nullptr});
                     continue;
                 case NodeKind::kList:
                     out += '[';
-                    stack.push({0, 0, "]"});
+                    push_closing(stack, kCloseList);
                     break;
                 case NodeKind::kMap:
                     out += "#{";
-                    stack.push({0, 0, "}"});
+                    push_closing(stack, kCloseTuple);
                     break;
                 default:
                     out += '{';
-                    stack.push({0, 0, "}"});
+                    push_closing(stack, kCloseTuple);
                     break;
             }
-            stack.push({item.node, n.a + 1, nullptr});
+            if (n.b > 1) stack.push({item.node, n.a + 1, nullptr});
             stack.push({n.a, ~uint64_t(0), nullptr});
             continue;
         }
         if (item.next == n.a + n.b) continue;
         bool is_tail = n.tail != Tail::kNone && item.next + 1 == n.a + n.b;
         out += is_tail && n.kind == NodeKind::kList ? '|' : ',';
-        stack.push({item.node, item.next + 1, nullptr});
+        if (item.next + 1 < n.a + n.b) stack.push({item.node, item.next + 1, nullptr});
         stack.push({item.next, ~uint64_t(0), nullptr});
     }
 }
@@ -823,6 +862,22 @@ class Layout {
     void push_node(uint64_t n, int64_t col, int64_t ind, int64_t ld, int64_t w) {
         tasks_.push({Task::kNode, 0, n, 0, 0, col, ind, ld, w, nullptr});
     }
+    // Pushes the continuation over a container's remaining children, if any
+    // remain: a one-element list then leaves nothing behind per level.
+    void push_rest(const Task& rest) {
+        const Node& c = node(rest.node);
+        if (rest.next < c.a + c.b) tasks_.push(rest);
+    }
+    // A closing bracket, merged with an identical one on top (its count is
+    // kept in `next`).
+    void push_closing(const char* text) {
+        Task* top = tasks_.top();
+        if (top && top->kind == Task::kText && top->text == text && top->ind == 0) {
+            ++top->next;
+            return;
+        }
+        tasks_.push({Task::kText, 0, 0, 1, 0, 0, 0, 0, 0, text});
+    }
     void newline(int64_t ind) {
         out_ += '\n';
         append_spaces(out_, ind);
@@ -872,7 +927,7 @@ bool Layout::cind_node(const Task& t) {
         case NodeKind::kMap: {
             int64_t col = t.col + 2;
             int64_t pw = cind_pair(n.a, col, last_depth(n, n.a, t.ld), t.w + 2);
-            tasks_.push(
+            push_rest(
                 {Task::kPairs, 0, t.node, n.a + 1, col, col + pw, 0, t.ld, t.w + 2 + pw, nullptr});
             return true;
         }
@@ -890,7 +945,7 @@ bool Layout::cind_tag_tuple(const Task& t) {
     if (tind_ > 0 && tag_ind > tind_) {
         int64_t col1 = t.col + tind_;
         if (!(m_ + col1 <= ll_ || col1 <= ll_ / 2)) return failed_ = true, false;
-        tasks_.push({Task::kElements, 0, t.node, n.a + 1, col1, tcol, 0, t.ld, w + tlen, nullptr});
+        push_rest({Task::kElements, 0, t.node, n.a + 1, col1, tcol, 0, t.ld, w + tlen, nullptr});
         return true;
     }
     if (!(m_ + tcol < ll_ || tcol < ll_ / 2)) return failed_ = true, false;
@@ -902,8 +957,7 @@ void Layout::cind_list(uint64_t container, uint64_t start, int64_t col0, int64_t
     const Node& c = node(container);
     if (is_tail(c, start) && c.tail == Tail::kDots) return;
     int64_t we = cind_element(start, col0, last_depth(c, start, ld), w);
-    tasks_.push(
-        {Task::kElements, 0, container, start + 1, col0, col0 + we, 0, ld, w + we, nullptr});
+    push_rest({Task::kElements, 0, container, start + 1, col0, col0 + we, 0, ld, w + we, nullptr});
 }
 
 int64_t Layout::cind_element(uint64_t e, int64_t col, int64_t ld, int64_t w) {
@@ -974,7 +1028,8 @@ void Layout::print(int64_t col, int64_t tind) {
                 pp_node(t);
                 break;
             case Task::kText:
-                out_ += t.text;
+                for (uint64_t i = 0; i < t.next; ++i)
+                    out_ += t.text;
                 append_spaces(out_, t.ind);
                 break;
             case Task::kElements:
@@ -990,25 +1045,23 @@ void Layout::print(int64_t col, int64_t tind) {
 void Layout::pp_node(const Task& t) {
     const Node& n = node(t.node);
     if (fits(n, t.col, t.ld, t.w)) return tree_.write(out_, t.node);
-    auto close = [&](const char* text) {
-        tasks_.push({Task::kText, 0, 0, 0, 0, 0, 0, 0, 0, text});
-    };
+    auto close = [&](const char* text) { push_closing(text); };
     switch (n.kind) {
         case NodeKind::kList:
             out_ += '[';
-            close("]");
+            close(kCloseList);
             return pp_list(t.node, n.a, t.col + 1, t.ind + 1, t.ld, '|', t.w + 1);
         case NodeKind::kTuple:
             out_ += '{';
-            close("}");
+            close(kCloseTuple);
             return pp_list(t.node, n.a, t.col + 1, t.ind + 1, t.ld, ',', t.w + 1);
         case NodeKind::kTaggedTuple:
             out_ += '{';
-            close("}");
+            close(kCloseTuple);
             return pp_tag_tuple(n, t.node, t.col, t.ind, t.ld, t.w + 1);
         case NodeKind::kMap: {
             out_ += "#{";
-            close("}");
+            close(kCloseTuple);
             int64_t col = t.col + 2, ind = t.ind + 2;
             if (is_tail(n, n.a)) {  // only "...": cannot happen, as in OTP
                 out_ += "...";
@@ -1017,7 +1070,7 @@ void Layout::pp_node(const Task& t) {
             int64_t ld = last_depth(n, n.a, t.ld);
             int64_t pw = pair_width(node(n.a), col, ld, t.w + 1);
             // pp_pairs_tail gets the pair's width as w, not w + width.
-            tasks_.push({Task::kPairs, 0, t.node, n.a + 1, col, col + pw, ind, t.ld, pw, nullptr});
+            push_rest({Task::kPairs, 0, t.node, n.a + 1, col, col + pw, ind, t.ld, pw, nullptr});
             return pp_pair(n.a, col, ind, ld, t.w + 1);
         }
         case NodeKind::kBin:
@@ -1037,8 +1090,8 @@ void Layout::pp_tag_tuple(const Node& n, uint64_t index, int64_t col, int64_t in
     int64_t tcol = col + tag_ind;
     out_ += tree_.text_of(tag);
     if (tind_ > 0 && tag_ind > tind_) {
-        tasks_.push({Task::kElements, ',', index, n.a + 1, col + tind_, tcol, ind + tind_, ld,
-                     w + tag.len, nullptr});
+        push_rest({Task::kElements, ',', index, n.a + 1, col + tind_, tcol, ind + tind_, ld,
+                   w + tag.len, nullptr});
         return;
     }
     out_ += ',';
@@ -1065,7 +1118,7 @@ void Layout::pp_list(uint64_t container, uint64_t start, int64_t col0, int64_t i
     const Node& e = node(start);
     int64_t ld1 = last_depth(c, start, ld);
     int64_t we = fits(e, col0, ld1, w) && atomic(e) ? e.len : ll_;
-    tasks_.push(
+    push_rest(
         {Task::kElements, sep, container, start + 1, col0, col0 + we, ind, ld, w + we, nullptr});
     pp_element(start, col0, ind, ld1, w);
 }
@@ -1104,7 +1157,7 @@ void Layout::pp_elements(Task t) {
         rest.next = t.next + 1;
         rest.col = t.col0 + we;
         rest.w = we;
-        tasks_.push(rest);
+        push_rest(rest);
         return pp_element(t.next, t.col0, t.ind, ld1, 0);
     }
 }
@@ -1121,7 +1174,7 @@ void Layout::pp_pair(uint64_t p, int64_t col, int64_t ind, int64_t ld, int64_t w
     if (fits(pair, col, ld, w)) return tree_.write(out_, p);
     int64_t i = map_value_indent();
     push_node(pair.a + 1, col + i, ind + i, ld, 0);
-    tasks_.push({Task::kText, 0, 0, 0, 0, 0, ind + i, 0, 0, " =>\n"});
+    tasks_.push({Task::kText, 0, 0, 1, 0, 0, ind + i, 0, 0, " =>\n"});
     push_node(pair.a, col, ind, ld, w);
 }
 
@@ -1149,7 +1202,7 @@ void Layout::pp_pairs(Task t) {
         rest.next = t.next + 1;
         rest.col = t.col0 + pw;
         rest.w = pw;
-        tasks_.push(rest);
+        push_rest(rest);
         return pp_pair(t.next, t.col0, t.ind, ld1, 0);
     }
 }
@@ -1785,7 +1838,6 @@ void print(std::string& out, Term t, const PrettyOptions& options) {
 }
 
 void write(std::string& out, Term t, int64_t depth, bool unicode) {
-    if (depth < 0 && !unicode) return term::print(out, t);  // the common case, and faster
     Stack<WriteItem> stack;
     stack.push(write_term_item(t, depth < 0 ? -1 : depth));
     while (!stack.empty())

@@ -25,12 +25,13 @@ namespace {
 
 // A bump arena standing in for a process heap.
 struct Arena {
-    std::vector<Term> words = std::vector<Term>(1 << 22);
+    explicit Arena(size_t size = size_t(1) << 22) : words(size) {}
+    std::vector<Term> words;
     size_t used = 0;
     Term* take(size_t n) {
         Term* p = words.data() + used;
         used += n;
-        REQUIRE(used <= words.size());
+        if (used > words.size()) FAIL("arena full");
         return p;
     }
     Term cons(Term head, Term tail) { return make_cons(take(kConsWords), head, tail); }
@@ -478,6 +479,8 @@ TEST_CASE("format: ~p simple terms", "[format]") {
         {"~tp", "[<<\"\303\251\"/utf8>>]", "<<\"\303\251\"/utf8>>"},
         {"~tp", "[<<\"\304\211\"/utf8>>]", "<<196,137>>"},
         {"~tp", "[<<\"abc\">>]", "<<\"abc\">>"},
+        {"~tp", "[<<47,62,208,163>>]", "<<47,62,208,163>>"},
+        {"~tp", "[<<233,97>>]", "<<\"\303\251a\">>"},
         {"~p", "[<<1,2,3:4>>]", "<<1,2,3:4>>"},
         {"~p", "[<<\"ab\",3:4>>]", "<<97,98,3:4>>"},
         {"~p", "['\303\251']", "\303\251"},
@@ -893,12 +896,122 @@ TEST_CASE("format: differential cases from a file", "[.format-diff]") {
     std::string control, args, expected;
     int failures = 0;
     while (std::getline(in, control) && std::getline(in, args) && std::getline(in, expected)) {
+        arena().used = 0;  // each case's terms are dead after it
         INFO("case: " << from_hex(control) << " " << from_hex(args));
         std::string got = fmt(from_hex(control), from_hex(args));
         if (got == from_hex(expected)) continue;
+        if (const char* dump = std::getenv("BEAMLITE_FORMAT_DUMP")) {
+            std::ofstream(std::string(dump) + ".got") << got;
+            std::ofstream(std::string(dump) + ".want") << from_hex(expected);
+        }
         if (++failures > 10) continue;
         INFO("io_lib:format(\"" << from_hex(control) << "\", " << from_hex(args) << ")");
         CHECK(got == from_hex(expected));
     }
     CHECK(failures == 0);
+}
+
+namespace {
+
+std::string format_term(Term control, Term args) {
+    std::string out;
+    if (format::format(out, control, args) != format::Status::kOk) return "BADARG";
+    return out;
+}
+
+// [[[...[X]...]]] nested `depth` times.
+Term nested_list(Arena& a, size_t depth, Term inner) {
+    Term t = inner;
+    for (size_t i = 0; i < depth; ++i)
+        t = a.cons(t, kNil);
+    return t;
+}
+
+}  // namespace
+
+TEST_CASE("format: control strings as lists, binaries and atoms", "[format]") {
+    Arena& a = arena();
+    Term args = parse("[[1,2]]");
+    CHECK(format_term(parse("\"~w!\""), args) == "[1,2]!");
+    CHECK(format_term(a.bin("~p\xe9"), args) == "[1,2]\xc3\xa9");  // bytes are Latin-1
+    CHECK(format_term(a.atom("x~w"), args) == "x[1,2]");
+    CHECK(format_term(parse("[126,116,99]"), parse("[1000]")) == "\xcf\xa8");
+    CHECK(format_term(parse("[126,119|x]"), args) == "BADARG");  // improper
+    CHECK(format_term(parse("[\"~w\"]"), args) == "BADARG");     // not flat
+    CHECK(format_term(parse("{}"), args) == "BADARG");
+    CHECK(format_term(parse("\"~w\""), parse("[1|2]")) == "BADARG");  // improper args
+    CHECK(format_term(parse("\"~w\""), parse("x")) == "BADARG");
+    // A failed call leaves the output as it was.
+    std::string out = "kept";
+    CHECK(format::format(out, "~w~w", parse("[1]")) == format::Status::kBadArg);
+    CHECK(out == "kept");
+}
+
+TEST_CASE("format: the starting column moves ~p continuation lines", "[format]") {
+    std::string out;
+    Term list =
+        parse("[[1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28]]");
+    REQUIRE(format::format(out, "~p", list, 10) == format::Status::kOk);
+    CHECK(out ==
+          "[1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,\n"
+          "           26,27,28]");  // io_lib:format("~.11p", [lists:seq(1, 28)])
+    out.clear();
+    REQUIRE(format::format(out, "~p", list) == format::Status::kOk);
+    CHECK(out.find('\n') == std::string::npos);
+}
+
+TEST_CASE("format: very deep terms print without deep C recursion", "[format]") {
+    Arena local(size_t(1) << 23);
+    const size_t depth = 1000000;
+    Term deep = nested_list(local, depth, make_small(7));
+    std::string expected = std::string(depth, '[') + "7" + std::string(depth, ']');
+    for (const char* control : {"~w", "~p"}) {
+        INFO(control);
+        std::string out;
+        REQUIRE(format::format(out, control, local.list({deep})) == format::Status::kOk);
+        CHECK(out == expected);
+    }
+    std::string out;
+    REQUIRE(format::format(out, "~P|~W", local.list({deep, make_small(4), deep, make_small(4)})) ==
+            format::Status::kOk);
+    CHECK(out == "[[[[...]]]]|[[[[...]]]]");
+    // A deep iolist for ~s.
+    Term chars = nested_list(local, depth, local.list({make_small('a')}));
+    out.clear();
+    REQUIRE(format::format(out, "~s", local.list({chars})) == format::Status::kOk);
+    CHECK(out == "a");
+    // Deep tuples, and a deep right-leaning list that breaks lines.
+    Term tuple = make_small(1);
+    for (size_t i = 0; i < depth / 4; ++i)
+        tuple = local.tuple({tuple});
+    out.clear();
+    REQUIRE(format::format(out, "~tp", local.list({tuple})) == format::Status::kOk);
+    CHECK(out.size() == 2 * (depth / 4) + 1);
+    Term leaning = kNil;
+    for (size_t i = 0; i < 300; ++i)
+        leaning = local.list({local.atom("a"), leaning});
+    out.clear();
+    REQUIRE(format::format(out, "~p", local.list({leaning})) == format::Status::kOk);
+    CHECK(out.substr(0, 12) == "[a,\n [a,\n  [");
+}
+
+// A rough speed check: run unit_tests "[.format-bench]" -d yes.
+TEST_CASE("format: speed of common calls", "[.format-bench]") {
+    Term parse_args = parse("[[{ok,[1,2,3]},#{a => 1.5}],{x,\"y\"},\"hello\",42]");
+    Term big = parse(
+        "[{tag,[1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30],"
+        "[x,y,z],{nested,{deeper,[1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20]}}}]");
+    std::string out;
+    size_t total = 0;
+    for (int i = 0; i < 200000; ++i) {
+        out.clear();
+        format::format(out, "~p ~w ~s ~b~n", parse_args);
+        total += out.size();
+    }
+    for (int i = 0; i < 50000; ++i) {
+        out.clear();
+        format::format(out, "~p~n", big);
+        total += out.size();
+    }
+    CHECK(total > 0);
 }
