@@ -154,6 +154,17 @@ Term make_ref(Process& p, Term* args) {
     return term::make_ref(mem, id, 0);
 }
 
+// fun M:F/A as a value.
+Term make_fun(Process& p, Term* args) {
+    if (!term::is_atom(args[0])) return badarg(p, 1, "not an atom");
+    if (!term::is_atom(args[1])) return badarg(p, 2, "not an atom");
+    if (!is_small(args[2]) || small_value(args[2]) < 0 || small_value(args[2]) > 255)
+        return badarg(p, 3, "not a valid arity");
+    Term* mem = alloc(p, kExportWords);
+    if (!mem) return heap_exhausted(p);
+    return make_export(mem, args[0], args[1], uint64_t(small_value(args[2])));
+}
+
 // ---- exceptions, control -------------------------------------------------------------------
 
 Term throw_(Process& p, Term* args) {

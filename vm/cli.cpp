@@ -4,6 +4,7 @@
 #include <fmt/core.h>
 
 #include <charconv>
+#include <cstdlib>
 #include <cstdio>
 #include <cstring>
 #include <string_view>
@@ -12,6 +13,7 @@
 #include "vm/bif.h"
 #include "vm/code.h"
 #include "vm/exception.h"
+#include "vm/gc.h"
 #include "vm/interp.h"
 #include "vm/process.h"
 
@@ -222,6 +224,9 @@ int run_to_end(process::Process& p) {
 
 int run(const Options& options) {
     const std::string& path = options.files[0];
+    // BEAMLITE_GC_STRESS=1: collect at every allocation check (debugging).
+    const char* stress = std::getenv("BEAMLITE_GC_STRESS");
+    gc::stress = stress && *stress && *stress != '0';
     g_include_dirs = options.code_path;
     std::vector<std::string> search{directory_of(path)};
     search.insert(search.end(), options.code_path.begin(), options.code_path.end());
