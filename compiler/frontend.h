@@ -16,7 +16,7 @@ ast::Module parse_file(const std::string& path, const preproc::Options& options,
                        diag::Reporter& reporter);
 
 // parse_file, then the semantic checks. True when no error was reported.
-bool check_file(const std::string& path, const preproc::Options& options,
-                diag::Reporter& reporter, ast::Module* out = nullptr);
+bool check_file(const std::string& path, const preproc::Options& options, diag::Reporter& reporter,
+                ast::Module* out = nullptr);
 
 }  // namespace frontend

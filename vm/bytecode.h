@@ -91,11 +91,21 @@ enum class OperandKind : uint8_t {
 constexpr uint64_t operand(OperandKind kind, uint64_t value) {
     return value << 3 | static_cast<uint64_t>(kind);
 }
-constexpr OperandKind operand_kind(uint64_t word) { return static_cast<OperandKind>(word & 7); }
-constexpr uint64_t operand_value(uint64_t word) { return word >> 3; }
-constexpr int64_t operand_integer(uint64_t word) { return static_cast<int64_t>(word) >> 3; }
-constexpr uint64_t x_reg(uint64_t index) { return operand(OperandKind::X, index); }
-constexpr uint64_t y_reg(uint64_t index) { return operand(OperandKind::Y, index); }
+constexpr OperandKind operand_kind(uint64_t word) {
+    return static_cast<OperandKind>(word & 7);
+}
+constexpr uint64_t operand_value(uint64_t word) {
+    return word >> 3;
+}
+constexpr int64_t operand_integer(uint64_t word) {
+    return static_cast<int64_t>(word) >> 3;
+}
+constexpr uint64_t x_reg(uint64_t index) {
+    return operand(OperandKind::X, index);
+}
+constexpr uint64_t y_reg(uint64_t index) {
+    return operand(OperandKind::Y, index);
+}
 constexpr uint64_t integer(int64_t value) {
     return static_cast<uint64_t>(value) << 3 | static_cast<uint64_t>(OperandKind::Integer);
 }
@@ -103,7 +113,18 @@ constexpr uint64_t integer(int64_t value) {
 // A constant term, built by the compiler without a heap. The loader turns
 // each into a term in the module's literal area.
 struct Literal {
-    enum class Kind : uint8_t { Integer, BigInteger, Float, Atom, Nil, Cons, Tuple, String, Binary, Map };
+    enum class Kind : uint8_t {
+        Integer,
+        BigInteger,
+        Float,
+        Atom,
+        Nil,
+        Cons,
+        Tuple,
+        String,
+        Binary,
+        Map
+    };
     Kind kind = Kind::Nil;
     int64_t integer = 0;
     double number = 0.0;
@@ -132,9 +153,9 @@ struct Lambda {
     uint32_t function;  // atom index of the generated function's name
     uint32_t arity;     // the fun's own arity (without free variables)
     uint32_t num_free;
-    uint32_t label;     // entry label
-    uint32_t index;     // position in this table (for printing #Fun<m.I.U>)
-    uint32_t uniq;      // a hash of the lambda's code, as the BEAM's
+    uint32_t label;  // entry label
+    uint32_t index;  // position in this table (for printing #Fun<m.I.U>)
+    uint32_t uniq;   // a hash of the lambda's code, as the BEAM's
 };
 
 // A function of the module, for the disassembler and stack traces.

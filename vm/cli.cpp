@@ -4,8 +4,8 @@
 #include <fmt/core.h>
 
 #include <charconv>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string_view>
 
@@ -101,7 +101,7 @@ bool parse(int argc, char** argv, Options& options, int& exit_code) {
             ++i;
         } else if (arg == "--schedulers" || arg == "--dirty-cpu" || arg == "--dirty-io") {
             if (!numeric_option(arg, value, 1, 1024, number, exit_code)) return false;
-            unsigned& field = arg == "--schedulers" ? options.schedulers
+            unsigned& field = arg == "--schedulers"  ? options.schedulers
                               : arg == "--dirty-cpu" ? options.dirty_cpu
                                                      : options.dirty_io;
             field = static_cast<unsigned>(number);
@@ -123,14 +123,15 @@ bool parse(int argc, char** argv, Options& options, int& exit_code) {
         } else {
             options.files.emplace_back(arg);
             if (options.command == "run") {
-                for (int j = i + 1; j < argc; ++j) options.program_args.emplace_back(argv[j]);
+                for (int j = i + 1; j < argc; ++j)
+                    options.program_args.emplace_back(argv[j]);
                 break;
             }
         }
     }
     if (options.command.empty()) options.command = "repl";
-    bool needs_file = options.command == "run" || options.command == "check" ||
-                      options.command == "dis";
+    bool needs_file =
+        options.command == "run" || options.command == "check" || options.command == "dis";
     if (needs_file && options.files.empty()) {
         fmt::print(stderr, "beamlite: '{}' needs a file (try --help)\n", options.command);
         exit_code = 2;
@@ -213,7 +214,8 @@ int run_to_end(process::Process& p) {
         case process::Status::Halted:
             return p.rare->halt_code;
         case process::Status::Killed:
-            fmt::print(stderr, "beamlite: process killed: its heap exceeded max_heap_size ({} words)\n",
+            fmt::print(stderr,
+                       "beamlite: process killed: its heap exceeded max_heap_size ({} words)\n",
                        p.heap.max_heap_size);
             return 1;
         default:
@@ -255,8 +257,7 @@ int dis(const Options& options) {
 #endif
 
 int not_built(const Options& options) {
-    fmt::print(stderr, "beamlite: '{}' is not built yet; 'check' is available\n",
-               options.command);
+    fmt::print(stderr, "beamlite: '{}' is not built yet; 'check' is available\n", options.command);
     return 2;
 }
 

@@ -43,7 +43,6 @@ const char* const kOpNames[] = {
 #undef INTERNAL
 };
 
-
 // The one-instruction programs export stubs and the first call's CP use.
 Word g_normal_exit[2];
 Word g_apply2[2];

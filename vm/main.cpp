@@ -1,4 +1,6 @@
 // The beamlite executable: everything is in cli.
 #include "vm/cli.h"
 
-int main(int argc, char** argv) { return cli::main(argc, argv); }
+int main(int argc, char** argv) {
+    return cli::main(argc, argv);
+}
