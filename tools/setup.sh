@@ -32,5 +32,5 @@ fi
 
 cmake --preset release >/dev/null
 cmake --build --preset release
-echo "setup: built build/release/beamlite; checking examples/hello.bl"
-build/release/beamlite check examples/hello.bl && echo "setup: examples/hello.bl is a valid module"
+echo "setup: built build/release/beamlite; running examples/hello.bl"
+build/release/beamlite run examples/hello.bl
