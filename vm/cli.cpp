@@ -257,7 +257,7 @@ int dis(const Options& options) {
 #endif
 
 int not_built(const Options& options) {
-    fmt::print(stderr, "beamlite: '{}' is not built yet; 'run' and 'check' are\n", options.command);
+    fmt::print(stderr, "beamlite: '{}' is not built yet (run and check are)\n", options.command);
     return 2;
 }
 
