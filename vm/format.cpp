@@ -33,23 +33,7 @@ namespace {
 constexpr int64_t kUnset = INT64_MIN;  // a field width or precision not given
 constexpr uint32_t kMaxCodePoint = 0x10FFFF;
 
-void append_utf8(std::string& out, uint32_t c) {
-    if (c < 0x80) {
-        out += char(c);
-    } else if (c < 0x800) {
-        out += char(0xC0 | c >> 6);
-        out += char(0x80 | (c & 0x3F));
-    } else if (c < 0x10000) {
-        out += char(0xE0 | c >> 12);
-        out += char(0x80 | (c >> 6 & 0x3F));
-        out += char(0x80 | (c & 0x3F));
-    } else {
-        out += char(0xF0 | c >> 18);
-        out += char(0x80 | (c >> 12 & 0x3F));
-        out += char(0x80 | (c >> 6 & 0x3F));
-        out += char(0x80 | (c & 0x3F));
-    }
-}
+using term::append_utf8;
 
 // Code points in UTF-8 text: every byte that does not continue a sequence.
 int64_t count_chars(std::string_view text) {

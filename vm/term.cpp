@@ -443,6 +443,8 @@ void print_bignum(std::string& out, Term t) {
         out += char('0' + digits[i]);
 }
 
+}  // namespace
+
 void append_utf8(std::string& out, uint32_t c) {
     if (c < 0x80) {
         out += char(c);
@@ -460,6 +462,8 @@ void append_utf8(std::string& out, uint32_t c) {
         out += char(0x80 | (c & 0x3F));
     }
 }
+
+namespace {
 
 // Decodes the code points of a UTF-8 atom name (atom names are valid UTF-8).
 std::vector<uint32_t> code_points(std::string_view text) {

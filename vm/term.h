@@ -686,4 +686,8 @@ void print_atom(std::string& out, uint32_t index);
 // quotes are written as themselves instead of as \x{...} escapes.
 void print_atom_unicode(std::string& out, uint32_t index);
 
+// Appends code point `c` to `out` in UTF-8 (any value up to 0x1FFFFF,
+// surrogates included: Erlang characters are plain integers).
+void append_utf8(std::string& out, uint32_t c);
+
 }  // namespace term
