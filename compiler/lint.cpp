@@ -216,6 +216,8 @@ void Linter::compile_option(const Node* opt) {
             nowarn_shadow_vars_ = true;
         } else if (o == "nowarn_unused_type") {
             nowarn_unused_type_ = true;
+        } else if (o == "nowarn_export_all") {
+            nowarn_export_all_ = true;
         } else if (o == "no_auto_import_types") {
             no_auto_import_types_ = true;
         }
@@ -246,19 +248,23 @@ void Linter::prescan() {
             locals_.insert(FA{form->text, form->int_value});
         }
     }
+    std::vector<size_t> export_all_forms;  // -compile attributes naming export_all
     for (size_t i = 0; i < module_.forms.size(); ++i) {
         const Node* form = module_.forms[i];
         if (form == nullptr || form->kind != NK::Attribute || form->text != "compile") continue;
-        file_ = i < module_.form_files.size() ? module_.form_files[i] : module_.file;
         bool lists_export_all = false;
         for (const Node* opt : term_list(form->kid(0))) {
             compile_option(opt);
             lists_export_all |=
                 opt != nullptr && opt->kind == NK::Atom && opt->text == "export_all";
         }
-        if (lists_export_all) {
-            warning(form->pos, "export_all flag enabled - all functions will be exported");
-        }
+        if (lists_export_all) export_all_forms.push_back(i);
+    }
+    // nowarn_export_all anywhere in the module silences the warning.
+    if (nowarn_export_all_) return;
+    for (size_t i : export_all_forms) {
+        file_ = i < module_.form_files.size() ? module_.form_files[i] : module_.file;
+        warning(module_.forms[i]->pos, "export_all flag enabled - all functions will be exported");
     }
 }
 

@@ -316,6 +316,7 @@ class Linter {
     bool type_id_is_type_ = false;
     FA type_id_{"", -1};
     bool nowarn_unused_type_ = false;
+    bool nowarn_export_all_ = false;
     bool no_auto_import_types_ = false;
 
     // Per-function state.
