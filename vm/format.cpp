@@ -20,7 +20,10 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <memory>
 #include <vector>
+
+#include "vm/map.h"
 
 namespace format {
 
@@ -216,14 +219,39 @@ void push_pair(Stack<WriteItem>& stack, Term key, Term value, int64_t depth) {
     stack.push(write_term_item(key, depth));
 }
 
-void write_map(std::string& out, Term map, int64_t depth, Stack<WriteItem>& stack) {
-    uint64_t size = flat_map_size(map);
+// A map's keys and values in iteration order: a flat map's own words, or
+// for a HAMT copies that `arena` keeps alive while the map is written.
+using MapArena = std::vector<std::unique_ptr<Term[]>>;
+struct MapWords {
+    const Term* keys;
+    const Term* values;
+    uint64_t size;
+};
+MapWords map_words(Term map, MapArena& arena) {
+    if (is_flat_map(map))
+        return {tuple_elements(flat_map_keys(map)), flat_map_values(map), flat_map_size(map)};
+    std::vector<map::Entry> entries;
+    map::entries(map, entries);
+    size_t n = entries.size();
+    arena.push_back(std::make_unique<Term[]>(2 * n));
+    Term* words = arena.back().get();
+    for (size_t i = 0; i < n; ++i) {
+        words[i] = entries[i].key;
+        words[n + i] = entries[i].value;
+    }
+    return {words, words + n, n};
+}
+
+void write_map(std::string& out, Term map, int64_t depth, Stack<WriteItem>& stack,
+               MapArena& arena) {
+    uint64_t size = map::size(map);
     if (depth == 1 || size == 0) {  // io_lib: a depth-1 map is "#{}"
         out += "#{}";
         return;
     }
-    const Term* keys = tuple_elements(flat_map_keys(map));
-    const Term* values = flat_map_values(map);
+    MapWords words = map_words(map, arena);
+    const Term* keys = words.keys;
+    const Term* values = words.values;
     out += "#{";
     stack.push(
         {WriteItem::kMapRest, 0, depth - 1, keys + 1, values + 1, size - 1, depth - 1, nullptr});
@@ -231,7 +259,8 @@ void write_map(std::string& out, Term map, int64_t depth, Stack<WriteItem>& stac
 }
 
 // write1/3 of io_lib for one term; compound terms push their parts.
-void write_step(std::string& out, Term t, int64_t depth, bool unicode, Stack<WriteItem>& stack) {
+void write_step(std::string& out, Term t, int64_t depth, bool unicode, Stack<WriteItem>& stack,
+                MapArena& arena) {
     if (depth == 0) {
         out += "...";
     } else if (is_atom(t)) {
@@ -260,8 +289,8 @@ void write_step(std::string& out, Term t, int64_t depth, bool unicode, Stack<Wri
         stack.push({WriteItem::kTupleRest, 0, depth - 1, tuple_elements(t) + 1, nullptr, arity - 1,
                     0, nullptr});
         stack.push(write_term_item(tuple_element(t, 1), depth - 1));
-    } else if (is_flat_map(t)) {
-        write_map(out, t, depth, stack);
+    } else if (is_map(t)) {
+        write_map(out, t, depth, stack, arena);
     } else if (is_bitstring(t)) {
         write_binary(out, t, depth);
     } else {
@@ -287,11 +316,11 @@ void write_list_tail(std::string& out, const WriteItem& item, Stack<WriteItem>& 
     }
 }
 
-void write_continue(std::string& out, const WriteItem& item, bool unicode,
-                    Stack<WriteItem>& stack) {
+void write_continue(std::string& out, const WriteItem& item, bool unicode, Stack<WriteItem>& stack,
+                    MapArena& arena) {
     switch (item.kind) {
         case WriteItem::kTerm:
-            return write_step(out, item.term, item.depth, unicode, stack);
+            return write_step(out, item.term, item.depth, unicode, stack, arena);
         case WriteItem::kText:
             for (uint64_t i = 0; i < item.count; ++i)
                 out += item.text;
@@ -436,7 +465,7 @@ void Tree::fill(const Pending& p) {
     if (is_nil(t)) return set_literal(p.node, "[]");
     if (is_cons(t)) return fill_list(t, p.node, p.depth);
     if (is_tuple(t)) return fill_tuple(t, p.node, p.depth);
-    if (is_flat_map(t)) return fill_map(t, p.node, p.depth);
+    if (is_map(t)) return fill_map(t, p.node, p.depth);
     if (is_bitstring(t)) return fill_binary(t, p.node, p.depth);
     if (is_atom(t)) {
         write_atom(text_, t, unicode_);
@@ -542,7 +571,7 @@ void Tree::fill_tuple(Term tuple, uint64_t index, int64_t depth) {
 }
 
 void Tree::fill_map(Term map, uint64_t index, int64_t depth) {
-    uint64_t size = flat_map_size(map);
+    uint64_t size = map::size(map);
     if (size == 0) return set_literal(index, "#{}");
     if (depth == 1) return set_literal(index, "#{...}");
     // print_length_map_pairs/7: every pair at depth - 1; after depth - 1
@@ -550,8 +579,10 @@ void Tree::fill_map(Term map, uint64_t index, int64_t depth) {
     uint64_t shown = depth > 0 ? std::min<uint64_t>(size, uint64_t(depth - 1)) : size;
     Tail tail = shown < size ? Tail::kDots : Tail::kNone;
     uint64_t first = add_children(index, NodeKind::kMap, shown + (tail == Tail::kDots), tail);
-    const Term* keys = tuple_elements(flat_map_keys(map));
-    const Term* values = flat_map_values(map);
+    MapArena arena;
+    MapWords words = map_words(map, arena);
+    const Term* keys = words.keys;
+    const Term* values = words.values;
     for (uint64_t i = 0; i < shown; ++i)
         pending_.push({keys[i], values[i], first + i, depth - 1, true});
     if (tail == Tail::kDots) set_literal(first + shown, "...");
@@ -1823,9 +1854,10 @@ void print(std::string& out, Term t, const PrettyOptions& options) {
 
 void write(std::string& out, Term t, int64_t depth, bool unicode) {
     Stack<WriteItem> stack;
+    MapArena arena;
     stack.push(write_term_item(t, depth < 0 ? -1 : depth));
     while (!stack.empty())
-        write_continue(out, stack.pop(), unicode, stack);
+        write_continue(out, stack.pop(), unicode, stack, arena);
 }
 
 }  // namespace format

@@ -20,6 +20,7 @@
 #include "vm/bif.h"
 #include "vm/exception.h"
 #include "vm/gc.h"
+#include "vm/map.h"
 
 #if defined(BEAMLITE_SANITIZED) || !defined(__GNUC__)
 #define BEAMLITE_THREADED 0
@@ -132,25 +133,23 @@ void unpack_list(Term list, Term* x) {
         x[i] = car(list);
 }
 
-// Builds a flat map from `map` with `n` (key, value) pairs put in. The
-// pairs and the map are in X[base..base+2n] (live): a collection may move
-// them. With `exact`, every key must exist (else kNone, bad key in *bad).
-Term map_put(Process& p, Term* x, uint32_t base, uint32_t n, bool exact, Term* bad) {
+// Fills the tail of a block reserved by make_flat_map when duplicate keys
+// made the map smaller: the heap must stay a sequence of whole objects.
+void fill_unused(Term* from, Term* to) {
+    while (from < to) {
+        size_t words = size_t(to - from);
+        *from = make_header(Kind::kTuple, words - 1);
+        for (size_t i = 1; i < words; ++i)
+            from[i] = kNil;
+        from += words;
+    }
+}
+
+// A flat map with `n` pairs put in that stays flat (at most 32 keys).
+Term flat_map_put(Process& p, Term* x, uint32_t base, uint32_t n) {
     Term map = x[base + 2 * n];
     uint64_t old_size = flat_map_size(map);
-    if (exact) {
-        for (uint32_t i = 0; i < n; ++i) {
-            if (flat_map_get(map, x[base + 2 * i]) == kNone) {
-                *bad = x[base + 2 * i];
-                return kNone;
-            }
-        }
-    }
     size_t total = old_size + n;
-    if (total > kMaxFlatMapKeys) {
-        *bad = kNil;
-        return kNone;
-    }
     Term* mem = process::alloc(p, flat_map_words(total));
     if (!mem) return kNone;
     map = x[base + 2 * n];
@@ -164,19 +163,40 @@ Term map_put(Process& p, Term* x, uint32_t base, uint32_t n, bool exact, Term* b
         keys[old_size + i] = x[base + 2 * i];
         values[old_size + i] = x[base + 2 * i + 1];
     }
-    return make_flat_map(mem, keys, values, total);
+    Term result = make_flat_map(mem, keys, values, total);
+    // make_flat_map may use fewer words than reserved (duplicates).
+    Term* used_end = boxed_ptr(result) + header_size(boxed_header(result)) + 1;
+    Term* keys_end =
+        boxed_ptr(flat_map_keys(result)) + header_size(boxed_header(flat_map_keys(result))) + 1;
+    fill_unused(used_end > keys_end ? used_end : keys_end, p.heap.top);
+    return result;
 }
 
-// Fills the tail of a block reserved by make_flat_map when duplicate keys
-// made the map smaller: the heap must stay a sequence of whole objects.
-void fill_unused(Term* from, Term* to) {
-    while (from < to) {
-        size_t words = size_t(to - from);
-        *from = make_header(Kind::kTuple, words - 1);
-        for (size_t i = 1; i < words; ++i)
-            from[i] = kNil;
-        from += words;
+// Builds the map `map` with `n` (key, value) pairs put in. The pairs and
+// the map are in X[base..base+2n] (live): a collection may move them. With
+// `exact`, every key must exist (else kNone, bad key in *bad).
+Term map_put(Process& p, Term* x, uint32_t base, uint32_t n, bool exact, Term* bad) {
+    Term map = x[base + 2 * n];
+    if (exact) {
+        for (uint32_t i = 0; i < n; ++i) {
+            if (map::get(map, x[base + 2 * i]) == kNone) {
+                *bad = x[base + 2 * i];
+                return kNone;
+            }
+        }
     }
+    if (is_flat_map(map) && flat_map_size(map) + n <= kMaxFlatMapKeys)
+        return flat_map_put(p, x, base, n);
+    if (n == 1 && map::is_hash_map(map)) {
+        Term* mem = process::alloc(p, map::put_hash_words(map, x[base], x[base + 1]));
+        if (!mem) return kNone;
+        return map::put_hash(mem, x[base + 2], x[base], x[base + 1]);
+    }
+    return map::build_on_heap(p, [&](std::vector<map::Entry>& entries) {
+        map::entries(x[base + 2 * n], entries);
+        for (uint32_t i = 0; i < n; ++i)
+            entries.push_back({x[base + 2 * i], x[base + 2 * i + 1]});
+    });
 }
 
 Status execute(Process* process, int reductions) {
@@ -906,7 +926,7 @@ dispatch:
         // l s d u n k1 v1 ...: the pairs and the map go to X[live..] (roots).
         Term map = SRC(ip[2]);
         Word live = ip[4], n = ip[5];
-        if (!is_flat_map(map)) {
+        if (!is_map(map)) {
             if (ip[1]) {
                 ip = LABEL(ip[1]);
                 NEXT();
@@ -929,16 +949,7 @@ dispatch:
                 ip = LABEL(ip[1]);
                 NEXT();
             }
-            if (bad == kNil && !exact) ERROR(make_atom(atom::kSystemLimit));
             ERROR_TUPLE(atom::kBadkey, bad);
-        }
-        {
-            // make_flat_map may use fewer words than reserved (duplicates).
-            Term* used_end = boxed_ptr(result) + header_size(boxed_header(result)) + 1;
-            Term* keys_end = boxed_ptr(flat_map_keys(result)) +
-                             header_size(boxed_header(flat_map_keys(result))) + 1;
-            Term* end = used_end > keys_end ? used_end : keys_end;
-            fill_unused(end, p.heap.top);
         }
         DST(ip[3]) = result;
         ip += 6 + 2 * n;
@@ -947,21 +958,21 @@ dispatch:
     CASE(has_map_fields) {
         Term map = SRC(ip[2]);
         Word n = ip[3];
-        bool ok = is_flat_map(map);
+        bool ok = is_map(map);
         for (Word i = 0; ok && i < n; ++i)
-            ok = flat_map_get(map, SRC(ip[4 + i])) != kNone;
+            ok = map::get(map, SRC(ip[4 + i])) != kNone;
         ip = ok ? ip + 4 + n : LABEL(ip[1]);
         NEXT();
     }
     CASE(get_map_elements) {
         Term map = SRC(ip[2]);
         Word n = ip[3];
-        if (!is_flat_map(map)) {
+        if (!is_map(map)) {
             ip = LABEL(ip[1]);
             NEXT();
         }
         for (Word i = 0; i < n; ++i) {
-            Term value = flat_map_get(map, SRC(ip[4 + 2 * i]));
+            Term value = map::get(map, SRC(ip[4 + 2 * i]));
             if (value == kNone) {
                 ip = LABEL(ip[1]);
                 NEXT();

@@ -8,6 +8,7 @@
 
 #include "vm/bif.h"
 #include "vm/interp.h"
+#include "vm/map.h"
 
 namespace loader {
 
@@ -170,14 +171,14 @@ class LiteralBuilder {
 
     Term map(const bytecode::Literal& literal) {
         size_t n = literal.elements.size() / 2;
-        if (n > term::kMaxFlatMapKeys) return fail("map literal over 32 keys");
-        std::vector<Term> keys, values;
+        std::vector<map::Entry> entries;
         for (size_t i = 0; i < n; ++i) {
-            keys.push_back(build(literal.elements[2 * i]));
-            values.push_back(build(literal.elements[2 * i + 1]));
+            Term key = build(literal.elements[2 * i]);
+            entries.push_back({key, build(literal.elements[2 * i + 1])});
         }
-        Term* mem = alloc(term::flat_map_words(n));
-        return mem ? term::make_flat_map(mem, keys.data(), values.data(), n) : term::kNil;
+        map::normalize(entries);
+        Term* mem = alloc(map::build_words(entries));
+        return mem ? map::build(mem, entries) : term::kNil;
     }
 
     std::string& error_;

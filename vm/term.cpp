@@ -7,6 +7,8 @@
 // to mimalloc only for deeply nested terms.
 #include "vm/term.h"
 
+#include <memory>
+
 #include <gmp.h>
 #include <mimalloc.h>
 
@@ -15,6 +17,8 @@
 #include <cmath>
 #include <cstdio>
 #include <vector>
+
+#include "vm/map.h"
 
 namespace term {
 
@@ -249,7 +253,29 @@ int compare_funs(Term a, Term b, bool exact, WorkStack<Pending>& stack) {
 
 // Compares a and b as far as their own words go; children still to compare
 // are pushed on `stack`. Returns nonzero when the order is decided.
-int compare_step(Term a, Term b, bool exact, WorkStack<Pending>& stack) {
+// A map's keys in map-key order followed by its values in the same order:
+// the flat map's own words, or for a HAMT a sorted copy kept in `arena`
+// until the comparison ends.
+using Arena = std::vector<std::unique_ptr<Term[]>>;
+const Term* key_ordered(Term m, Arena& arena) {
+    std::vector<map::Entry> entries;
+    map::entries(m, entries);
+    if (!is_flat_map(m)) {
+        std::sort(entries.begin(), entries.end(), [](const map::Entry& x, const map::Entry& y) {
+            return compare(x.key, y.key, true) < 0;
+        });
+    }
+    size_t n = entries.size();
+    arena.push_back(std::make_unique<Term[]>(2 * n));
+    Term* words = arena.back().get();
+    for (size_t i = 0; i < n; ++i) {
+        words[i] = entries[i].key;
+        words[n + i] = entries[i].value;
+    }
+    return words;
+}
+
+int compare_step(Term a, Term b, bool exact, WorkStack<Pending>& stack, Arena& arena) {
     if (a == b) return 0;
     Rank rank_a = rank(a), rank_b = rank(b);
     if (rank_a != rank_b) return three_way(rank_a, rank_b);
@@ -273,11 +299,14 @@ int compare_step(Term a, Term b, bool exact, WorkStack<Pending>& stack) {
             return 0;
         }
         case kMap: {
-            uint64_t size = flat_map_size(a);
-            if (int c = three_way(size, flat_map_size(b))) return c;
+            uint64_t size = map::size(a);
+            if (int c = three_way(size, map::size(b))) return c;
+            if (size == 0) return 0;
             // Keys first (always exactly), then values in key order.
-            if (size) stack.push({flat_map_values(a), flat_map_values(b), size, exact});
-            stack.push({boxed_ptr(a) + 1, boxed_ptr(b) + 1, 1, true});
+            const Term* keys_a = key_ordered(a, arena);
+            const Term* keys_b = key_ordered(b, arena);
+            stack.push({keys_a + size, keys_b + size, size, exact});
+            stack.push({keys_a, keys_b, size, true});
             return 0;
         }
         case kList:
@@ -296,8 +325,9 @@ int compare_step(Term a, Term b, bool exact, WorkStack<Pending>& stack) {
 
 int compare(Term a, Term b, bool exact) {
     WorkStack<Pending> stack;
+    Arena arena;
     for (;;) {
-        if (int c = compare_step(a, b, exact, stack)) return c;
+        if (int c = compare_step(a, b, exact, stack, arena)) return c;
         if (stack.empty()) return 0;
         Pending next = stack.pop();
         a = next.a[0];
@@ -596,7 +626,7 @@ PrintItem term_item(Term t) {
 }
 
 // Prints a leaf, or pushes what a compound term still has to print.
-void print_step(std::string& out, Term t, WorkStack<PrintItem>& stack) {
+void print_step(std::string& out, Term t, WorkStack<PrintItem>& stack, Arena& arena) {
     if (is_small(t)) return append_signed(out, small_value(t));
     if (is_atom(t)) return print_atom(out, atom_index(t));
     if (is_nil(t)) return put(out, "[]");
@@ -627,6 +657,20 @@ void print_step(std::string& out, Term t, WorkStack<PrintItem>& stack) {
             stack.push(text_item("}"));
             return stack.push({PrintItem::kMapEntries, true, 0, tuple_elements(flat_map_keys(t)),
                                flat_map_values(t), flat_map_size(t)});
+        case Kind::kHashMap: {
+            out += "#{";
+            stack.push(text_item("}"));
+            std::vector<map::Entry> entries;
+            map::entries(t, entries);
+            size_t n = entries.size();
+            arena.push_back(std::make_unique<Term[]>(2 * n));
+            Term* words = arena.back().get();
+            for (size_t i = 0; i < n; ++i) {
+                words[i] = entries[i].key;
+                words[n + i] = entries[i].value;
+            }
+            return stack.push({PrintItem::kMapEntries, true, 0, words, words + n, n});
+        }
         case Kind::kPosBig:
         case Kind::kNegBig:
             return print_bignum(out, t);
@@ -646,7 +690,8 @@ void print_step(std::string& out, Term t, WorkStack<PrintItem>& stack) {
     }
 }
 
-void print_continue(std::string& out, const PrintItem& item, WorkStack<PrintItem>& stack) {
+void print_continue(std::string& out, const PrintItem& item, WorkStack<PrintItem>& stack,
+                    Arena& arena) {
     switch (item.type) {
         case PrintItem::kText:
             out += reinterpret_cast<const char*>(item.a);
@@ -681,7 +726,7 @@ void print_continue(std::string& out, const PrintItem& item, WorkStack<PrintItem
             }
             return;
         case PrintItem::kTerm:
-            return print_step(out, item.term, stack);
+            return print_step(out, item.term, stack, arena);
     }
 }
 
@@ -771,9 +816,10 @@ void print_float(std::string& out, double d) {
 
 void print(std::string& out, Term t) {
     WorkStack<PrintItem> stack;
+    Arena arena;
     stack.push(term_item(t));
     while (!stack.empty())
-        print_continue(out, stack.pop(), stack);
+        print_continue(out, stack.pop(), stack, arena);
 }
 
 std::string to_string(Term t) {

@@ -1,0 +1,572 @@
+// map: OTP's internal hash, the HAMT for maps over 32 keys, and the
+// operations every map kind shares (size, lookup, iteration, building).
+// See map.h for the layout; the facts about OTP's hash (the mixing
+// function, its constants and the order it visits a term's parts) come from
+// erts/emulator/beam (make_internal_hash), written anew here.
+#include "vm/map.h"
+
+#include <algorithm>
+#include <bit>
+#include <cstring>
+
+namespace map {
+
+using namespace term;
+
+namespace {
+
+// ---- OTP's internal hash ---------------------------------------------------------
+
+// Bob Jenkins' 96-bit mix, as OTP uses it.
+inline void mix(uint32_t& a, uint32_t& b, uint32_t& c) {
+    a -= b, a -= c, a ^= c >> 13;
+    b -= c, b -= a, b ^= a << 8;
+    c -= a, c -= b, c ^= b >> 13;
+    a -= b, a -= c, a ^= c >> 12;
+    b -= c, b -= a, b ^= a << 16;
+    c -= a, c -= b, c ^= b >> 5;
+    a -= b, a -= c, a ^= c >> 3;
+    b -= c, b -= a, b ^= a << 10;
+    c -= a, c -= b, c ^= b >> 15;
+}
+
+constexpr uint32_t kGolden = 0x9e3779b9u;  // OTP's HCONST; HCONST_n = n * it
+constexpr uint32_t hconst(uint32_t n) {
+    return kGolden * n;
+}
+constexpr uint32_t kInternalSalt = 3432918353u;
+
+// OTP's words for immediates (64-bit): small N<<4|0xF, atom I<<6|0xB,
+// pid N<<4|0x3, port N<<4|0x7, nil ~0<<6|0x3B.
+uint64_t otp_immediate_word(Term t) {
+    if (is_small(t)) return uint64_t(small_value(t)) << 4 | 0xF;
+    if (is_atom(t)) return uint64_t(atom_index(t)) << 6 | 0xB;
+    if (is_local_pid(t)) return pid_number(t) << 4 | 0x3;
+    if (is_local_port(t)) return port_number(t) << 4 | 0x7;
+    return ~uint64_t(0) << 6 | 0x3B;  // nil
+}
+
+class Hasher {
+  public:
+    explicit Hasher(uint32_t salt) : hash_(salt ^ kInternalSalt) {}
+
+    uint32_t run(Term t) {
+        push(t, kTerm);
+        while (!stack_.empty()) {
+            Item item = stack_.back();
+            stack_.pop_back();
+            if (item.what == kCdrMark) {
+                constant(hconst(18));
+            } else if (item.what == kSubNode) {
+                hash_node(boxed_ptr(item.t) + 2, header_size(boxed_header(item.t)) - 1);
+            } else {
+                step(item.t);
+            }
+        }
+        return hash_;
+    }
+
+  private:
+    enum What : uint8_t { kTerm, kSubNode, kCdrMark };
+    struct Item {
+        Term t;
+        What what;
+    };
+
+    void push(Term t, What what) { stack_.push_back({t, what}); }
+    void two(uint32_t x, uint32_t y, uint32_t k) {
+        uint32_t a = k + x, b = k + y;
+        mix(a, b, hash_);
+    }
+    void one(uint32_t x, uint32_t k) { two(x, 0, k); }
+    void constant(uint32_t k) {
+        hash_ ^= k;
+        hash_ = hash_ << 17 | hash_ >> 15;
+    }
+    void word(uint64_t w, uint32_t k) { two(uint32_t(w), uint32_t(w >> 32), k); }
+
+    void step(Term t) {
+        if (is_immediate(t)) return word(otp_immediate_word(t), kGolden);
+        if (is_cons(t)) return list(t);
+        Term* object = boxed_ptr(t);
+        switch (header_kind(object[0])) {
+            case Kind::kTuple: {
+                uint64_t arity = header_size(object[0]);
+                one(uint32_t(arity), hconst(9));
+                for (uint64_t i = arity; i >= 1; --i)
+                    push(object[i], kTerm);
+                return;
+            }
+            case Kind::kFlatMap: {
+                uint64_t n = flat_map_size(t);
+                one(uint32_t(n), hconst(16));
+                const Term* keys = tuple_elements(flat_map_keys(t));
+                for (uint64_t i = n; i-- > 0;) {
+                    push(flat_map_values(t)[i], kTerm);
+                    push(keys[i], kTerm);
+                }
+                return;
+            }
+            case Kind::kHashMap:
+                one(uint32_t(small_value(object[1])), hconst(16));
+                return hash_node(object + 3, header_size(object[0]) - 2);
+            case Kind::kPosBig:
+            case Kind::kNegBig: {
+                uint32_t k = bignum_negative(t) ? hconst(10) : hconst(11);
+                for (uint64_t i = 0; i < bignum_limb_count(t); ++i)
+                    word(bignum_limbs(t)[i], k);
+                return;
+            }
+            case Kind::kFloat: {
+                double d = float_value(t);
+                if (d == 0) d = 0.0;  // -0.0 hashes as 0.0
+                uint64_t bits;
+                std::memcpy(&bits, &d, sizeof bits);
+                return word(bits, hconst(12));
+            }
+            case Kind::kHeapBin:
+            case Kind::kRefcBin:
+            case Kind::kSubBin:
+                return binary(t);
+            case Kind::kFun: {
+                const FunEntry* e = fun_entry(t);
+                uint64_t n = fun_num_free(t);
+                two(uint32_t(n), uint32_t(otp_immediate_word(e->module)), hconst(20));
+                two(e->index, e->uniq, hconst(21));
+                for (uint64_t i = n; i-- > 0;)
+                    push(fun_free_vars(t)[i], kTerm);
+                return;
+            }
+            case Kind::kExport:
+                word(otp_immediate_word(export_module(t)), hconst(14));
+                word(otp_immediate_word(export_function(t)) ^ export_arity(t), hconst(14));
+                return;
+            case Kind::kRef:
+                one(uint32_t(ref_id(t)), hconst(7));
+                two(uint32_t(ref_id(t) >> 32), uint32_t(ref_extra(t)), hconst(8));
+                return;
+            default:
+                return word(object[0], hconst(19));
+        }
+    }
+
+    // Children of a HAMT node: OTP pushes them in slot order, so the last
+    // slot is hashed first; a leaf's key before its value.
+    void hash_node(const Term* children, uint64_t count) {
+        for (uint64_t i = 0; i < count; ++i) {
+            Term c = children[i];
+            if (is_cons(c)) {
+                push(cdr(c), kTerm);
+                push(car(c), kTerm);
+            } else if (tuple_element(c, 1) == kNil) {
+                push(c, kTerm);  // a collision node hashes as the tuple it is
+            } else {
+                push(c, kSubNode);
+            }
+        }
+    }
+
+    // Runs of byte-valued elements are hashed four at a time.
+    void list(Term t) {
+        uint32_t run = 0, count = 0;
+        while (is_cons(t) && is_small(car(t)) && uint64_t(small_value(car(t))) < 256) {
+            run = (run << 8) + uint32_t(small_value(car(t)));
+            if (++count == 4) {
+                one(run, hconst(4));
+                run = count = 0;
+            }
+            t = cdr(t);
+        }
+        if (count > 0) two(run, count, hconst(22));
+        if (!is_cons(t)) return push(t, kTerm);  // the tail
+        constant(hconst(17));
+        Term tail = cdr(t);
+        push(tail, kTerm);
+        if (!is_cons(tail)) push(kNil, kCdrMark);
+        push(car(t), kTerm);
+    }
+
+    void binary(Term t) {
+        Bits bits = bits_of(t);
+        uint64_t size = bits.bit_size / 8;
+        unsigned rest = unsigned(bits.bit_size % 8);
+        uint32_t initial = hconst(13) + hash_;
+        if (bits.bit_size == 0) {
+            hash_ = initial;
+            return;
+        }
+        std::vector<uint8_t> bytes(size);
+        for (uint64_t i = 0; i < size; ++i)
+            bytes[i] = bits_byte(bits, i);
+        hash_ = block_hash(bytes.data(), size, initial);
+        if (rest) {
+            Bits tail = {bits.bytes, bits.bit_offset + size * 8, rest};
+            two(rest, bits_partial_byte(tail) >> (8 - rest), hconst(15));
+        }
+    }
+
+    static uint32_t le32(const uint8_t* k) {
+        return k[0] | uint32_t(k[1]) << 8 | uint32_t(k[2]) << 16 | uint32_t(k[3]) << 24;
+    }
+
+    static uint32_t block_hash(const uint8_t* k, uint64_t length, uint32_t initial) {
+        uint32_t a = kGolden, b = kGolden, c = initial;
+        uint64_t left = length;
+        for (; left >= 12; left -= 12, k += 12) {
+            a += le32(k), b += le32(k + 4), c += le32(k + 8);
+            mix(a, b, c);
+        }
+        c += uint32_t(length);
+        uint8_t tail[12] = {};
+        std::memcpy(tail, k, left);
+        // The last partial block: bytes 0-3 into a, 4-7 into b, 8-10 into
+        // c's upper three bytes (its low byte carries the length).
+        a += le32(tail);
+        b += le32(tail + 4);
+        c += uint32_t(tail[8]) << 8 | uint32_t(tail[9]) << 16 | uint32_t(tail[10]) << 24;
+        mix(a, b, c);
+        return c;
+    }
+
+    uint32_t hash_;
+    std::vector<Item> stack_;
+};
+
+// ---- the trie ----------------------------------------------------------------------
+
+constexpr int kLevels = 8;  // 4 bits each: all 32 hash bits
+
+inline unsigned slot_at(uint32_t hash, int level) {
+    return (hash >> (4 * level)) & 0xF;
+}
+
+// The hash with its nibbles reversed: sorting by it sorts by slot at level
+// 0, then level 1, ...: the trie's iteration order.
+uint32_t trie_order(uint32_t hash) {
+    uint32_t r = 0;
+    for (int i = 0; i < kLevels; ++i)
+        r = r << 4 | slot_at(hash, i);
+    return r;
+}
+
+inline uint32_t node_bitmap(const Term* node) {
+    return uint32_t(small_value(node[1]));
+}
+
+// A trie node's children: after [hdr][count][bitmap] for the head, after
+// [hdr][bitmap] for a sub-node.
+struct NodeView {
+    const Term* children;
+    uint32_t bitmap;
+    uint64_t count;
+};
+NodeView head_view(Term m) {
+    const Term* o = boxed_ptr(m);
+    return {o + 3, uint32_t(small_value(o[2])), header_size(o[0]) - 2};
+}
+NodeView sub_view(Term node) {
+    const Term* o = boxed_ptr(node);
+    return {o + 2, node_bitmap(o), header_size(o[0]) - 1};
+}
+inline bool is_collision(Term node) {
+    return tuple_element(node, 1) == kNil;
+}
+
+// Hashes of normalized HAMT entries (their order key), computed once.
+std::vector<uint32_t> hashes_of(const std::vector<Entry>& entries) {
+    std::vector<uint32_t> h(entries.size());
+    for (size_t i = 0; i < entries.size(); ++i)
+        h[i] = internal_hash(entries[i].key);
+    return h;
+}
+
+// Words of the node holding entries [0, n) (n >= 2) at `level`, plus the
+// words below it. `head` adds the count word.
+size_t node_words(const uint32_t* h, size_t n, int level, bool head) {
+    if (level == kLevels) return 2 + n + 2 * n;  // collision node and leaves
+    size_t words = (head ? 3 : 2);
+    for (size_t i = 0; i < n;) {
+        size_t j = i + 1;
+        while (j < n && slot_at(h[j], level) == slot_at(h[i], level))
+            ++j;
+        words += 1 + (j - i == 1 ? 2 : node_words(h + i, j - i, level + 1, false));
+        i = j;
+    }
+    return words;
+}
+
+// Writes the node for entries [0, n) at `cursor` and everything below it
+// after it; advances the cursor.
+Term write_node(Term*& cursor, const Entry* e, const uint32_t* h, size_t n, int level, bool head) {
+    Term* node = cursor;
+    if (level == kLevels) {
+        node[0] = make_header(Kind::kTuple, 1 + n);
+        node[1] = kNil;
+        cursor += 2 + n;
+        for (size_t i = 0; i < n; ++i) {
+            node[2 + i] = make_cons(cursor, e[i].key, e[i].value);
+            cursor += 2;
+        }
+        return make_boxed_ptr(node);
+    }
+    size_t groups = 0;
+    uint32_t bitmap = 0;
+    for (size_t i = 0; i < n; ++i) {
+        unsigned s = slot_at(h[i], level);
+        if (!(bitmap & 1u << s)) ++groups;
+        bitmap |= 1u << s;
+    }
+    size_t fixed = head ? 3 : 2;
+    node[0] = make_header(head ? Kind::kHashMap : Kind::kTuple, fixed - 1 + groups);
+    if (head) node[1] = make_small(int64_t(n));
+    node[fixed - 1] = make_small(bitmap);
+    cursor += fixed + groups;
+    Term* child = node + fixed;
+    for (size_t i = 0; i < n;) {
+        size_t j = i + 1;
+        while (j < n && slot_at(h[j], level) == slot_at(h[i], level))
+            ++j;
+        if (j - i == 1) {
+            *child++ = make_cons(cursor, e[i].key, e[i].value);
+            cursor += 2;
+        } else {
+            *child++ = write_node(cursor, e + i, h + i, j - i, level + 1, false);
+        }
+        i = j;
+    }
+    return make_boxed_ptr(node);
+}
+
+void trie_entries(const NodeView& v, std::vector<Entry>& out) {
+    for (uint64_t i = 0; i < v.count; ++i) {
+        Term c = v.children[i];
+        if (is_cons(c)) {
+            out.push_back({car(c), cdr(c)});
+        } else if (is_collision(c)) {
+            for (uint64_t k = 2; k <= tuple_arity(c); ++k)
+                out.push_back({car(tuple_element(c, k)), cdr(tuple_element(c, k))});
+        } else {
+            trie_entries(sub_view(c), out);
+        }
+    }
+}
+
+Term hash_get(Term m, Term key) {
+    uint32_t h = internal_hash(key);
+    NodeView v = head_view(m);
+    for (int level = 0;; ++level) {
+        unsigned s = slot_at(h, level);
+        if (!(v.bitmap & 1u << s)) return kNone;
+        Term c = v.children[std::popcount(v.bitmap & ((1u << s) - 1))];
+        if (is_cons(c)) return exact_equal(car(c), key) ? cdr(c) : kNone;
+        if (is_collision(c)) {
+            for (uint64_t k = 2; k <= tuple_arity(c); ++k) {
+                if (exact_equal(car(tuple_element(c, k)), key)) return cdr(tuple_element(c, k));
+            }
+            return kNone;
+        }
+        v = sub_view(c);
+    }
+}
+
+}  // namespace
+
+uint32_t internal_hash(Term t, uint32_t salt) {
+    return Hasher(salt).run(t);
+}
+
+uint64_t size(Term m) {
+    if (is_flat_map(m)) return flat_map_size(m);
+    return uint64_t(small_value(boxed_ptr(m)[1]));
+}
+
+Term get(Term m, Term key) {
+    if (is_flat_map(m)) return flat_map_get(m, key);
+    return hash_get(m, key);
+}
+
+void entries(Term m, std::vector<Entry>& out) {
+    if (is_flat_map(m)) {
+        const Term* keys = tuple_elements(flat_map_keys(m));
+        for (uint64_t i = 0; i < flat_map_size(m); ++i)
+            out.push_back({keys[i], flat_map_values(m)[i]});
+        return;
+    }
+    trie_entries(head_view(m), out);
+}
+
+void normalize(std::vector<Entry>& entries) {
+    auto by_key = [](const Entry& a, const Entry& b) { return compare(a.key, b.key, true) < 0; };
+    std::stable_sort(entries.begin(), entries.end(), by_key);
+    size_t out = 0;
+    for (size_t i = 0; i < entries.size(); ++i) {
+        if (out > 0 && compare(entries[out - 1].key, entries[i].key, true) == 0) {
+            entries[out - 1] = entries[i];  // the later duplicate wins
+        } else {
+            entries[out++] = entries[i];
+        }
+    }
+    entries.resize(out);
+    if (out <= kMaxFlatMapKeys) return;
+    std::vector<std::pair<uint32_t, size_t>> order(out);
+    for (size_t i = 0; i < out; ++i)
+        order[i] = {trie_order(internal_hash(entries[i].key)), i};
+    std::sort(order.begin(), order.end());  // ties keep key order (by index)
+    std::vector<Entry> sorted(out);
+    for (size_t i = 0; i < out; ++i)
+        sorted[i] = entries[order[i].second];
+    entries.swap(sorted);
+}
+
+size_t build_words(const std::vector<Entry>& entries) {
+    size_t n = entries.size();
+    if (n <= kMaxFlatMapKeys) return flat_map_words(n);
+    std::vector<uint32_t> h = hashes_of(entries);
+    return node_words(h.data(), n, 0, true);
+}
+
+Term build(Term* mem, const std::vector<Entry>& entries) {
+    size_t n = entries.size();
+    if (n <= kMaxFlatMapKeys) {
+        Term keys_tuple = make_tuple(mem, n);
+        Term* map = mem + tuple_words(n);
+        Term result = make_flat_map_raw(map, keys_tuple);
+        for (size_t i = 0; i < n; ++i) {
+            mem[1 + i] = entries[i].key;
+            map[2 + i] = entries[i].value;
+        }
+        return result;
+    }
+    std::vector<uint32_t> h = hashes_of(entries);
+    Term* cursor = mem;
+    return write_node(cursor, entries.data(), h.data(), n, 0, true);
+}
+
+// ---- path-copying put ------------------------------------------------------------------
+
+namespace {
+
+// One step of the path from the head down to where the key goes.
+struct Step {
+    const Term* node;  // the object (head or sub-node)
+    NodeView view;
+    unsigned slot;
+    bool present;  // the slot holds a child
+};
+
+// Plans (mem == nullptr: counts the words) or performs the put.
+size_t put_plan(Term m, Term key, Term value, Term* mem, Term* result) {
+    uint32_t h = internal_hash(key);
+    Step path[kLevels + 1];
+    int depth = 0;
+    NodeView v = head_view(m);
+    const Term* node = boxed_ptr(m);
+    Term child = kNone;
+    for (;; ++depth) {
+        unsigned s = slot_at(h, depth);
+        bool present = v.bitmap & 1u << s;
+        path[depth] = {node, v, s, present};
+        if (!present) break;
+        child = v.children[std::popcount(v.bitmap & ((1u << s) - 1))];
+        if (is_cons(child) || is_collision(child)) break;
+        node = boxed_ptr(child);
+        v = sub_view(child);
+    }
+    // What replaces (or fills) the slot at path[depth], and whether the
+    // map grows.
+    size_t words = 0;
+    bool grows = true;
+    Term* cursor = mem;
+    auto take = [&](size_t n) {
+        Term* p = cursor;
+        words += n;
+        if (cursor) cursor += n;
+        return p;
+    };
+    Term replacement;
+    const Step& last = path[depth];
+    if (!last.present) {
+        Term* cell = take(2);
+        replacement = cell ? make_cons(cell, key, value) : kNone;
+    } else if (is_cons(child) && exact_equal(car(child), key)) {
+        grows = false;
+        Term* cell = take(2);
+        replacement = cell ? make_cons(cell, key, value) : kNone;
+    } else if (is_cons(child)) {
+        // Split: a chain of sub-nodes down to where the two hashes differ.
+        uint32_t other = internal_hash(car(child));
+        std::vector<Entry> two = {{car(child), cdr(child)}, {key, value}};
+        uint32_t hs[2] = {other, h};
+        if (trie_order(h) < trie_order(other) ||
+            (h == other && compare(key, car(child), true) < 0)) {
+            std::swap(two[0], two[1]);
+            std::swap(hs[0], hs[1]);
+        }
+        // Only the new leaf is written; the old one is shared.
+        size_t need = node_words(hs, 2, depth + 1, false);
+        Term* sub = take(need);
+        if (sub) {
+            Term* c = sub;
+            replacement = write_node(c, two.data(), hs, 2, depth + 1, false);
+        } else {
+            replacement = kNone;
+        }
+    } else {
+        // A collision node at the bottom.
+        uint64_t k = tuple_arity(child) - 1;
+        std::vector<Entry> leaves;
+        for (uint64_t i = 2; i <= k + 1; ++i)
+            leaves.push_back({car(tuple_element(child, i)), cdr(tuple_element(child, i))});
+        leaves.push_back({key, value});
+        size_t before = leaves.size();
+        normalize(leaves);
+        grows = leaves.size() == before;
+        std::vector<uint32_t> hs(leaves.size(), h);
+        Term* sub = take(node_words(hs.data(), leaves.size(), kLevels, false));
+        if (sub) {
+            Term* c = sub;
+            replacement = write_node(c, leaves.data(), hs.data(), leaves.size(), kLevels, false);
+        } else {
+            replacement = kNone;
+        }
+    }
+    // Copy the path bottom-up, each node with its slot replaced or added.
+    for (int d = depth; d >= 0; --d) {
+        const Step& st = path[d];
+        bool head = d == 0;
+        size_t fixed = head ? 3 : 2;
+        uint64_t count = st.view.count + (st.present ? 0 : 1);
+        Term* copy = take(fixed + count);
+        if (!copy) continue;
+        uint32_t bitmap = st.view.bitmap | 1u << st.slot;
+        copy[0] = make_header(head ? Kind::kHashMap : Kind::kTuple, fixed - 1 + count);
+        if (head) copy[1] = make_small(small_value(st.node[1]) + (grows ? 1 : 0));
+        copy[fixed - 1] = make_small(bitmap);
+        unsigned at = unsigned(std::popcount(bitmap & ((1u << st.slot) - 1)));
+        for (uint64_t i = 0, from = 0; i < count; ++i) {
+            if (i == at) {
+                copy[fixed + i] = replacement;
+                if (st.present) ++from;
+            } else {
+                copy[fixed + i] = st.view.children[from++];
+            }
+        }
+        replacement = make_boxed_ptr(copy);
+    }
+    if (result) *result = replacement;
+    return words;
+}
+
+}  // namespace
+
+size_t put_hash_words(Term m, Term key, Term value) {
+    return put_plan(m, key, value, nullptr, nullptr);
+}
+
+Term put_hash(Term* mem, Term m, Term key, Term value) {
+    Term result = kNone;
+    put_plan(m, key, value, mem, &result);
+    return result;
+}
+
+}  // namespace map
