@@ -70,11 +70,33 @@ Term from_double(Process& p, double d) {
     return make_float(mem, d);
 }
 
+// A bignum rounded to the nearest double, ties to even, as OTP converts
+// (mpz_get_d truncates). Infinity when it is too big for a double. The top
+// 64 bits go through the hardware's correctly rounded conversion, with the
+// lowest of them made sticky when any bit below them is set.
+double bignum_to_double(Term t) {
+    Mpz z(t);
+    size_t bits = mpz_sizeinbase(z.get(), 2);
+    double magnitude;
+    if (bits <= 64) {
+        magnitude = double(mpz_getlimbn(z.get(), 0));
+    } else {
+        mpz_t top;
+        mpz_init(top);
+        mpz_tdiv_q_2exp(top, z.get(), bits - 64);
+        if (mpz_sgn(top) < 0) mpz_neg(top, top);
+        uint64_t high = mpz_getlimbn(top, 0);
+        if (mpz_scan1(z.get(), 0) < bits - 64) high |= 1;
+        mpz_clear(top);
+        magnitude = bits - 64 > 2000 ? HUGE_VAL : std::ldexp(double(high), int(bits - 64));
+    }
+    return mpz_sgn(z.get()) < 0 ? -magnitude : magnitude;
+}
+
 double to_double(Term t) {
     if (is_small(t)) return double(small_value(t));
     if (is_float(t)) return float_value(t);
-    Mpz z(t);
-    return mpz_get_d(z.get());
+    return bignum_to_double(t);
 }
 
 // A float truncated, floored, ... to an integer term.
@@ -278,7 +300,9 @@ Term abs(Process& p, Term* args) {
 Term to_float(Process& p, Term* args) {
     if (!term::is_number(args[0])) return badarg(p, 1, "not a number");
     if (term::is_float(args[0])) return args[0];
-    return from_double(p, to_double(args[0]));
+    double d = to_double(args[0]);
+    if (!std::isfinite(d)) return badarg(p, 1, "out of range");
+    return from_double(p, d);
 }
 
 Term round(Process& p, Term* args) {
@@ -313,17 +337,121 @@ Term max(Process& p, Term* args) {
     return compare(args[0], args[1]) >= 0 ? args[0] : args[1];
 }
 
-Term math_sqrt(Process& p, Term* args) {
+}  // namespace impl
+
+namespace {
+
+// A math function of one number: badarg for a non-number, badarith when
+// the result is not a finite number (a domain or range error), as OTP.
+Term math1(Process& p, Term x, double (*f)(double)) {
+    if (!term::is_number(x)) return badarg(p, 1, "not a number");
+    return from_double(p, f(to_double(x)));
+}
+
+Term math2(Process& p, Term* args, double (*f)(double, double)) {
     if (!term::is_number(args[0])) return badarg(p, 1, "not a number");
-    double d = to_double(args[0]);
-    if (d < 0) return badarith(p);
-    return from_double(p, std::sqrt(d));
+    if (!term::is_number(args[1])) return badarg(p, 2, "not a number");
+    return from_double(p, f(to_double(args[0]), to_double(args[1])));
+}
+
+}  // namespace
+
+namespace impl {
+
+Term math_sin(Process& p, Term* args) {
+    return math1(p, args[0], [](double x) { return std::sin(x); });
+}
+
+Term math_cos(Process& p, Term* args) {
+    return math1(p, args[0], [](double x) { return std::cos(x); });
+}
+
+Term math_tan(Process& p, Term* args) {
+    return math1(p, args[0], [](double x) { return std::tan(x); });
+}
+
+Term math_asin(Process& p, Term* args) {
+    return math1(p, args[0], [](double x) { return std::asin(x); });
+}
+
+Term math_acos(Process& p, Term* args) {
+    return math1(p, args[0], [](double x) { return std::acos(x); });
+}
+
+Term math_atan(Process& p, Term* args) {
+    return math1(p, args[0], [](double x) { return std::atan(x); });
+}
+
+Term math_sinh(Process& p, Term* args) {
+    return math1(p, args[0], [](double x) { return std::sinh(x); });
+}
+
+Term math_cosh(Process& p, Term* args) {
+    return math1(p, args[0], [](double x) { return std::cosh(x); });
+}
+
+Term math_tanh(Process& p, Term* args) {
+    return math1(p, args[0], [](double x) { return std::tanh(x); });
+}
+
+Term math_asinh(Process& p, Term* args) {
+    return math1(p, args[0], [](double x) { return std::asinh(x); });
+}
+
+Term math_acosh(Process& p, Term* args) {
+    return math1(p, args[0], [](double x) { return std::acosh(x); });
+}
+
+Term math_atanh(Process& p, Term* args) {
+    return math1(p, args[0], [](double x) { return std::atanh(x); });
+}
+
+Term math_exp(Process& p, Term* args) {
+    return math1(p, args[0], [](double x) { return std::exp(x); });
+}
+
+Term math_log(Process& p, Term* args) {
+    return math1(p, args[0], [](double x) { return std::log(x); });
+}
+
+Term math_log2(Process& p, Term* args) {
+    return math1(p, args[0], [](double x) { return std::log2(x); });
+}
+
+Term math_log10(Process& p, Term* args) {
+    return math1(p, args[0], [](double x) { return std::log10(x); });
+}
+
+Term math_sqrt(Process& p, Term* args) {
+    return math1(p, args[0], [](double x) { return std::sqrt(x); });
+}
+
+Term math_erf(Process& p, Term* args) {
+    return math1(p, args[0], [](double x) { return std::erf(x); });
+}
+
+Term math_erfc(Process& p, Term* args) {
+    return math1(p, args[0], [](double x) { return std::erfc(x); });
+}
+
+Term math_floor(Process& p, Term* args) {
+    return math1(p, args[0], [](double x) { return std::floor(x); });
+}
+
+Term math_ceil(Process& p, Term* args) {
+    return math1(p, args[0], [](double x) { return std::ceil(x); });
 }
 
 Term math_pow(Process& p, Term* args) {
-    if (!term::is_number(args[0])) return badarg(p, 1, "not a number");
-    if (!term::is_number(args[1])) return badarg(p, 2, "not a number");
-    return from_double(p, std::pow(to_double(args[0]), to_double(args[1])));
+    return math2(p, args, [](double x, double y) { return std::pow(x, y); });
+}
+
+Term math_atan2(Process& p, Term* args) {
+    return math2(p, args, [](double y, double x) { return std::atan2(y, x); });
+}
+
+Term math_fmod(Process& p, Term* args) {
+    return math2(p, args, [](double x, double y) { return std::fmod(x, y); });
 }
 
 Term math_pi(Process& p, Term* args) {
