@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "vm/process.h"
@@ -76,6 +77,10 @@ int64_t list_length(Term list);
 // Flattens an iolist / chardata of Unicode code points into UTF-8. False
 // when it is not one.
 bool chardata_to_utf8(Term t, std::string& out);
+
+// float_to_list/2's text of `d` for the option list `options` ([] gives
+// float_to_list/1's form); false for a bad option.
+bool float_to_text(double d, Term options, std::string& out);
 
 // Output to stdout, buffered; flushed at exit and before stderr output.
 void write_stdout(std::string_view bytes);

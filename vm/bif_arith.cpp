@@ -280,7 +280,8 @@ Term bnot(Process& p, Term* args) {
 
 Term negate(Process& p, Term* args) {
     if (!term::is_number(args[0])) return badarith(p);
-    if (term::is_float(args[0])) return from_double(p, -float_value(args[0]));
+    // OTP negates a float as 0.0 - X: -(0.0) is 0.0, not -0.0.
+    if (term::is_float(args[0])) return from_double(p, 0.0 - float_value(args[0]));
     return arith(p, IntOp::Sub, make_small(0), args[0]);
 }
 

@@ -18,6 +18,95 @@ namespace bif {
 
 using namespace term;
 
+namespace {
+
+// OTP's fixed notation for {decimals, N} (erts sys_double_to_chars_fast):
+// below 2^53 and with fewer than 19 decimals the fraction is scaled by
+// 10^N in floating point and rounded half away from zero (so 0.15 gives
+// "0.2", though its binary value is below 0.15); otherwise C's "%.*f".
+// `compact` strips trailing zeros but keeps one digit after the point.
+void fixed_float(double d, int decimals, bool compact, std::string& out) {
+    static const double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8, 1e9,
+                                    1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18};
+    auto strip_zeros = [&] {
+        while (!out.empty() && out.back() == '0')
+            out.pop_back();
+        if (!out.empty() && out.back() == '.') out += '0';
+    };
+    double magnitude = std::fabs(d);
+    if (magnitude > 0x1p53 || decimals >= 19) {
+        std::vector<char> buffer(size_t(decimals) + 400);
+        std::snprintf(buffer.data(), buffer.size(), "%.*f", decimals, d);
+        out = buffer.data();
+        if (compact) strip_zeros();
+        return;
+    }
+    uint64_t int_part;
+    std::string fraction;
+    if (decimals > 0) {
+        double whole = std::floor(magnitude);
+        double scaled = std::round((magnitude - whole) * kPow10[decimals]);
+        int_part = uint64_t(whole);
+        uint64_t frac_part = uint64_t(scaled);
+        if (scaled >= kPow10[decimals]) {
+            ++int_part;
+            frac_part = 0;
+        }
+        fraction = std::to_string(frac_part);
+        fraction.insert(0, size_t(decimals) - fraction.size(), '0');
+    } else {
+        int_part = uint64_t(std::llround(magnitude));
+    }
+    out = std::signbit(d) ? "-" : "";
+    out += std::to_string(int_part);
+    if (decimals > 0) {
+        out += '.';
+        out += fraction;
+        if (compact) strip_zeros();
+    }
+}
+
+}  // namespace
+
+bool float_to_text(double d, Term options, std::string& out) {
+    enum { kScientific, kFixed, kShort } style = kScientific;
+    int64_t digits = 20;
+    bool compact = false;
+    for (; is_cons(options); options = cdr(options)) {
+        Term o = car(options);
+        if (o == make_atom(atom::kCompact)) {
+            compact = true;
+        } else if (o == make_atom(atom::kShort)) {
+            style = kShort;
+        } else if (term::is_tuple(o) && tuple_arity(o) == 2 && is_small(tuple_element(o, 2))) {
+            int64_t n = small_value(tuple_element(o, 2));
+            Term name = tuple_element(o, 1);
+            if (name == make_atom(atom::kDecimals) && n >= 0 && n <= 253) {
+                style = kFixed;
+            } else if (name == make_atom(atom::kScientific) && n >= 0 && n <= 249) {
+                style = kScientific;
+            } else {
+                return false;
+            }
+            digits = n;
+        } else {
+            return false;
+        }
+    }
+    if (!is_nil(options)) return false;
+    if (style == kShort) {
+        out.clear();
+        print_float(out, d);
+    } else if (style == kFixed) {
+        fixed_float(d, int(digits), compact, out);
+    } else {
+        char buffer[320];
+        std::snprintf(buffer, sizeof buffer, "%.*e", int(digits), d);
+        out = buffer;
+    }
+    return true;
+}
+
 namespace impl {
 
 // ---- type tests -------------------------------------------------------------------
@@ -389,6 +478,13 @@ Term float_to_list(Process& p, Term* args) {
     char buffer[64];
     std::snprintf(buffer, sizeof buffer, "%.20e", float_value(args[0]));
     return make_string(p, buffer);
+}
+
+Term float_to_list2(Process& p, Term* args) {
+    if (!term::is_float(args[0])) return badarg(p, 1, "not a float");
+    std::string text;
+    if (!float_to_text(float_value(args[0]), args[1], text)) return badarg(p, 2, "invalid option");
+    return make_string(p, text);
 }
 
 Term list_to_float(Process& p, Term* args) {
