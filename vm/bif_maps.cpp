@@ -7,6 +7,7 @@
 // allocates reads its arguments again from `args` afterwards (they are X
 // registers the collector updates); map::build_on_heap does this for the
 // BIFs that build a map from the entries of others.
+#include <algorithm>
 #include <vector>
 
 #include "vm/bif.h"
@@ -61,8 +62,8 @@ Term remove_one(Process& p, Term* args, int key_arg, int map_arg) {
                  }));
 }
 
-// A list of `n` items made by `item(mem, entry)`, each taking `words` words
-// plus its cons cell, in iteration order.
+// A list of the map's entries (maps:to_list/1 order), each made by
+// `item(mem, entry)` in `words` words plus its cons cell.
 template <typename Item>
 Term entry_list(Process& p, Term* args, size_t words, Item item) {
     uint64_t n = map::size(args[0]);
@@ -70,6 +71,9 @@ Term entry_list(Process& p, Term* args, size_t words, Item item) {
     if (!mem) return heap_exhausted(p);
     std::vector<map::Entry> entries;
     map::entries(args[0], entries);
+    // OTP lists a HAMT's entries backwards from its iteration order (which
+    // printing, fold and the iterator use); a flat map's in key order.
+    if (map::is_hash_map(args[0])) std::reverse(entries.begin(), entries.end());
     Term list = kNil;
     for (uint64_t i = n; i-- > 0;) {
         Term value = item(mem, entries[i]);
