@@ -219,9 +219,13 @@ CallTarget Compiler::classify_call(const Node* call) const {
     uint32_t arity = call->num_kids - 1;
     CallTarget t;
     t.arity = arity;
+    // is_record(X, r) of a known record, or is_record(X, Name, Size) with a
+    // literal atom and size: an is_tagged_tuple test.
     auto is_record_call = [&](std::string_view name) {
-        return name == "is_record" && (arity == 2 || arity == 3) &&
-               call->kid(2)->kind == Kind::Atom && record(call->kid(2)->text) != nullptr;
+        if (name != "is_record" || call->kid(2)->kind != Kind::Atom) return false;
+        if (arity == 2) return record(call->kid(2)->text) != nullptr;
+        return arity == 3 && call->kid(3)->kind == Kind::Integer && !call->kid(3)->is_big &&
+               call->kid(3)->int_value >= 1;
     };
     if (callee->kind == Kind::Atom) {
         t.name = callee->text;

@@ -571,7 +571,8 @@ Value FnGen::record_access(const Node* e) {
     std::vector<Value> vals = operands({e->kid(0)});
     Value rec = vals[0];
     if (info == nullptr) return rec;
-    uint32_t fail = fail_or_guard(Opcode::badrecord, atom_op(e->text));
+    // OTP 25 raises {badrecord, Value}: the term that is not an r.
+    uint32_t fail = fail_or_guard(Opcode::badrecord, rec.op);
     emit(Opcode::is_tagged_tuple, {fail, rec.op, info->fields.size() + 1, c_.atom(e->text)});
     release(rec);
     Value dst = temp_x();
@@ -591,7 +592,7 @@ Value FnGen::record_update(const Node* e) {
     if (info == nullptr) return rec;
     size_t size = info->fields.size() + 1;
     line_at(e);
-    uint32_t fail = fail_or_guard(Opcode::badrecord, atom_op(e->text));
+    uint32_t fail = fail_or_guard(Opcode::badrecord, rec.op);
     emit(Opcode::is_tagged_tuple, {fail, rec.op, size, c_.atom(e->text)});
     std::vector<Value> elements(size);
     elements[0] = {atom_op(e->text), false};

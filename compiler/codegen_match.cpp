@@ -640,10 +640,11 @@ bool FnGen::test_call(const Node* e, uint32_t fail, bool negate) {
     std::vector<Value> vals;
     if (t.kind == CallKind::IsRecord) {
         const Node* name = e->kid(2);
-        const RecordInfo* info = c_.record(name->text);
+        size_t size = t.arity == 3 ? static_cast<size_t>(e->kid(3)->int_value)
+                                   : c_.record(name->text)->fields.size() + 1;
         vals = operands({e->kid(1)});
         op = Opcode::is_tagged_tuple;
-        args = {vals[0].op, info->fields.size() + 1, c_.atom(name->text)};
+        args = {vals[0].op, size, c_.atom(name->text)};
     } else if (t.arity == 2 && t.name == "is_function") {
         vals = operands({e->kid(1), e->kid(2)});
         op = Opcode::is_function2;
