@@ -46,6 +46,50 @@ uint64_t otp_immediate_word(Term t) {
     return ~uint64_t(0) << 6 | 0x3B;  // nil
 }
 
+uint32_t le32(const uint8_t* k) {
+    return k[0] | uint32_t(k[1]) << 8 | uint32_t(k[2]) << 16 | uint32_t(k[3]) << 24;
+}
+
+// Jenkins' block hash of `length` bytes, OTP's block_hash.
+uint32_t block_hash(const uint8_t* k, uint64_t length, uint32_t initial) {
+    uint32_t a = kGolden, b = kGolden, c = initial;
+    uint64_t left = length;
+    for (; left >= 12; left -= 12, k += 12) {
+        a += le32(k), b += le32(k + 4), c += le32(k + 8);
+        mix(a, b, c);
+    }
+    c += uint32_t(length);
+    uint8_t tail[12] = {};
+    std::memcpy(tail, k, left);
+    // The last partial block: bytes 0-3 into a, 4-7 into b, 8-10 into c's
+    // upper three bytes (its low byte carries the length).
+    a += le32(tail);
+    b += le32(tail + 4);
+    c += uint32_t(tail[8]) << 8 | uint32_t(tail[9]) << 16 | uint32_t(tail[10]) << 24;
+    mix(a, b, c);
+    return c;
+}
+
+// A bitstring's bytes (then its trailing bits) mixed into `hash`, as both
+// of OTP's term hashes do it.
+uint32_t binary_hash(Term t, uint32_t hash) {
+    Bits bits = bits_of(t);
+    uint64_t size = bits.bit_size / 8;
+    unsigned rest = unsigned(bits.bit_size % 8);
+    uint32_t initial = hconst(13) + hash;
+    if (bits.bit_size == 0) return initial;
+    std::vector<uint8_t> bytes(size);
+    for (uint64_t i = 0; i < size; ++i)
+        bytes[i] = bits_byte(bits, i);
+    hash = block_hash(bytes.data(), size, initial);
+    if (rest) {
+        Bits tail = {bits.bytes, bits.bit_offset + size * 8, rest};
+        uint32_t x = hconst(15) + rest, y = hconst(15) + (bits_partial_byte(tail) >> (8 - rest));
+        mix(x, y, hash);
+    }
+    return hash;
+}
+
 class Hasher {
   public:
     explicit Hasher(uint32_t salt) : hash_(salt ^ kInternalSalt) {}
@@ -186,49 +230,193 @@ class Hasher {
         push(car(t), kTerm);
     }
 
-    void binary(Term t) {
-        Bits bits = bits_of(t);
-        uint64_t size = bits.bit_size / 8;
-        unsigned rest = unsigned(bits.bit_size % 8);
-        uint32_t initial = hconst(13) + hash_;
-        if (bits.bit_size == 0) {
-            hash_ = initial;
-            return;
-        }
-        std::vector<uint8_t> bytes(size);
-        for (uint64_t i = 0; i < size; ++i)
-            bytes[i] = bits_byte(bits, i);
-        hash_ = block_hash(bytes.data(), size, initial);
-        if (rest) {
-            Bits tail = {bits.bytes, bits.bit_offset + size * 8, rest};
-            two(rest, bits_partial_byte(tail) >> (8 - rest), hconst(15));
-        }
-    }
-
-    static uint32_t le32(const uint8_t* k) {
-        return k[0] | uint32_t(k[1]) << 8 | uint32_t(k[2]) << 16 | uint32_t(k[3]) << 24;
-    }
-
-    static uint32_t block_hash(const uint8_t* k, uint64_t length, uint32_t initial) {
-        uint32_t a = kGolden, b = kGolden, c = initial;
-        uint64_t left = length;
-        for (; left >= 12; left -= 12, k += 12) {
-            a += le32(k), b += le32(k + 4), c += le32(k + 8);
-            mix(a, b, c);
-        }
-        c += uint32_t(length);
-        uint8_t tail[12] = {};
-        std::memcpy(tail, k, left);
-        // The last partial block: bytes 0-3 into a, 4-7 into b, 8-10 into
-        // c's upper three bytes (its low byte carries the length).
-        a += le32(tail);
-        b += le32(tail + 4);
-        c += uint32_t(tail[8]) << 8 | uint32_t(tail[9]) << 16 | uint32_t(tail[10]) << 24;
-        mix(a, b, c);
-        return c;
-    }
+    void binary(Term t) { hash_ = binary_hash(t, hash_); }
 
     uint32_t hash_;
+    std::vector<Item> stack_;
+};
+
+// ---- OTP's portable hash (erlang:phash2) ------------------------------------------
+
+// hashpjw over an atom's name, as OTP's atom table does; a two-byte UTF-8
+// sequence of a Latin-1 character counts as that one character.
+uint32_t atom_text_hash(Term atom) {
+    std::string_view name = atom::name(atom_index(atom));
+    uint32_t h = 0;
+    for (size_t i = 0; i < name.size(); ++i) {
+        uint32_t v = uint8_t(name[i]);
+        if (i + 1 < name.size() && (v & 0xFE) == 0xC2 && (uint8_t(name[i + 1]) & 0xC0) == 0x80)
+            v = (v << 6 | (uint8_t(name[i + 1]) & 0x3F)) & 0xFF, ++i;
+        h = (h << 4) + v;
+        if (uint32_t g = h & 0xF0000000u) {
+            h ^= g >> 24;
+            h ^= g;
+        }
+    }
+    return h;
+}
+
+// make_hash2: independent of the VM instance (atoms hash by name, small
+// integers by value, a map by the xor of its pairs' hashes).
+class PortableHasher {
+  public:
+    uint32_t run(Term t) {
+        if (is_atom(t)) return atom_text_hash(t);
+        if (is_small(t)) {
+            small(small_value(t));
+            return hash_;
+        }
+        push(t);
+        while (!stack_.empty()) {
+            Item item = stack_.back();
+            stack_.pop_back();
+            switch (item.what) {
+                case kTerm:
+                    step(item.t);
+                    break;
+                case kPairEnd:
+                    xor_pairs_ ^= hash_;
+                    hash_ = 0;
+                    break;
+                case kMapEnd:
+                    hash_ = uint32_t(item.t);
+                    one(xor_pairs_, hconst(19));
+                    xor_pairs_ = uint32_t(item.t >> 32);
+                    break;
+            }
+        }
+        return hash_;
+    }
+
+  private:
+    enum What : uint8_t { kTerm, kPairEnd, kMapEnd };
+    struct Item {
+        Term t;  // kMapEnd: the saved hash (low) and xor of pairs (high)
+        What what;
+    };
+    void push(Term t, What what = kTerm) { stack_.push_back({t, what}); }
+    void two(uint32_t x, uint32_t y, uint32_t k) {
+        uint32_t a = k + x, b = k + y;
+        mix(a, b, hash_);
+    }
+    void one(uint32_t x, uint32_t k) { two(x, 0, k); }
+
+    void small(int64_t v) {
+        if (v < -(int64_t(1) << 27) || v >= (int64_t(1) << 27)) {
+            uint64_t m = v < 0 ? uint64_t(-v) : uint64_t(v);
+            return two(uint32_t(m), uint32_t(m >> 32), v < 0 ? hconst(10) : hconst(11));
+        }
+        int32_t y = int32_t(v);
+        if (y < 0) one(uint32_t(-y), kGolden);  // negatives are mixed twice
+        one(uint32_t(y), kGolden);
+    }
+
+    void step(Term t) {
+        if (is_small(t)) return small(small_value(t));
+        if (is_atom(t)) {
+            if (hash_ == 0) {
+                hash_ = atom_text_hash(t);
+            } else {
+                one(atom_text_hash(t), hconst(3));
+            }
+            return;
+        }
+        if (is_nil(t)) {
+            if (hash_ == 0) {
+                hash_ = 3468870702u;
+            } else {
+                one(kNilDef, hconst(2));
+            }
+            return;
+        }
+        if (is_local_pid(t)) return one(uint32_t(pid_number(t)), hconst(5));
+        if (is_local_port(t)) return two(uint32_t(port_number(t)), 0, hconst(6));
+        if (is_cons(t)) return list(t);
+        if (!is_boxed(t)) return;
+        Term* object = boxed_ptr(t);
+        switch (header_kind(object[0])) {
+            case Kind::kTuple: {
+                uint64_t arity = header_size(object[0]);
+                one(uint32_t(arity), hconst(9));
+                for (uint64_t i = arity; i >= 1; --i)
+                    push(object[i]);
+                return;
+            }
+            case Kind::kFlatMap:
+            case Kind::kHashMap: {
+                std::vector<Entry> pairs;
+                entries(t, pairs);
+                one(uint32_t(pairs.size()), hconst(16));
+                if (pairs.empty()) return;
+                push(Term(hash_) | Term(xor_pairs_) << 32, kMapEnd);
+                hash_ = 0;
+                xor_pairs_ = 0;
+                for (size_t i = pairs.size(); i-- > 0;) {
+                    push(0, kPairEnd);
+                    push(pairs[i].value);
+                    push(pairs[i].key);
+                }
+                return;
+            }
+            case Kind::kPosBig:
+            case Kind::kNegBig: {
+                uint32_t k = bignum_negative(t) ? hconst(10) : hconst(11);
+                for (uint64_t i = 0; i < bignum_limb_count(t); ++i) {
+                    Limb limb = bignum_limbs(t)[i];
+                    two(uint32_t(limb), uint32_t(limb >> 32), k);
+                }
+                return;
+            }
+            case Kind::kFloat: {
+                double d = float_value(t);
+                if (d == 0) d = 0.0;
+                uint64_t bits;
+                std::memcpy(&bits, &d, sizeof bits);
+                return two(uint32_t(bits >> 32), uint32_t(bits), hconst(12));
+            }
+            case Kind::kHeapBin:
+            case Kind::kRefcBin:
+            case Kind::kSubBin:
+                hash_ = binary_hash(t, hash_);
+                return;
+            case Kind::kFun: {
+                const FunEntry* e = fun_entry(t);
+                two(uint32_t(fun_num_free(t)), atom_text_hash(e->module), kGolden);
+                two(e->index, e->uniq, kGolden);
+                for (uint64_t i = fun_num_free(t); i-- > 0;)
+                    push(fun_free_vars(t)[i]);
+                return;
+            }
+            case Kind::kExport:
+                two(uint32_t(export_arity(t)), atom_text_hash(export_module(t)), kGolden);
+                return one(atom_text_hash(export_function(t)), hconst(14));
+            case Kind::kRef:
+                return one(uint32_t(ref_id(t)), hconst(7));
+            default:
+                return;
+        }
+    }
+
+    // Byte runs four at a time, then the rest of the list.
+    void list(Term t) {
+        uint32_t run = 0, count = 0;
+        while (is_cons(t) && is_small(car(t)) && uint64_t(small_value(car(t))) < 256) {
+            run = (run << 8) + uint32_t(small_value(car(t)));
+            if (++count == 4) {
+                one(run, hconst(4));
+                run = count = 0;
+            }
+            t = cdr(t);
+        }
+        if (count > 0) one(run, hconst(4));
+        if (!is_cons(t)) return push(t);
+        push(cdr(t));
+        push(car(t));
+    }
+
+    static constexpr uint32_t kNilDef = 0x2;  // OTP's NIL_DEF type number
+    uint32_t hash_ = 0;
+    uint32_t xor_pairs_ = 0;
     std::vector<Item> stack_;
 };
 
@@ -373,6 +561,10 @@ Term hash_get(Term m, Term key) {
 
 uint32_t internal_hash(Term t, uint32_t salt) {
     return Hasher(salt).run(t);
+}
+
+uint32_t portable_hash(Term t) {
+    return PortableHasher().run(t);
 }
 
 uint64_t size(Term m) {

@@ -46,6 +46,10 @@ using term::Term;
 // numbering (OTP's depends on its atom table, so no program can rely on it).
 uint32_t internal_hash(Term t, uint32_t salt = 0);
 
+// OTP's make_hash2, the hash of erlang:phash2/1,2 (portable between VMs):
+// agrees with Erlang/OTP for every term but funs, pids, ports and refs.
+uint32_t portable_hash(Term t);
+
 inline bool is_hash_map(Term t) {
     return term::is_boxed_kind(t, term::Kind::kHashMap);
 }
