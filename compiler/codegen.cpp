@@ -203,8 +203,11 @@ CallKind erlang_bif_kind(std::string_view name, uint32_t arity) {
                                                    "band", "bor", "bxor", "bsl", "bsr"};
     static const std::set<std::string_view> cmp2 = {"==",  "/=",  "=<",  "<",  ">=", ">",
                                                     "=:=", "=/=", "and", "or", "xor"};
-    static const std::set<std::string_view> gc_named = {"abs",   "float", "round",      "trunc",
-                                                        "floor", "ceil",  "binary_part"};
+    // map_size, map_get and is_map_key allocate when they fail: their
+    // {badmap, M} / {badkey, K} reasons are built on the heap.
+    static const std::set<std::string_view> gc_named = {
+        "abs",  "float",       "round",    "trunc",   "floor",
+        "ceil", "binary_part", "map_size", "map_get", "is_map_key"};
     if (arity == 2 && gc2.count(name)) return CallKind::GcBif;
     if (arity == 2 && cmp2.count(name)) return CallKind::Bif;
     if (arity == 1 && (name == "-" || name == "bnot")) return CallKind::GcBif;
