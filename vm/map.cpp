@@ -560,6 +560,13 @@ Term hash_get(Term m, Term key) {
 }  // namespace
 
 uint32_t internal_hash(Term t, uint32_t salt) {
+    if (is_immediate(t)) {  // the common case, without the work stack
+        uint64_t w = otp_immediate_word(t);
+        uint32_t a = kGolden + uint32_t(w), b = kGolden + uint32_t(w >> 32);
+        uint32_t c = salt ^ kInternalSalt;
+        mix(a, b, c);
+        return c;
+    }
     return Hasher(salt).run(t);
 }
 
