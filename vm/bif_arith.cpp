@@ -191,7 +191,13 @@ Term integer_op(Process& p, IntOp op, Term a, Term b) {
 constexpr int64_t kMaxShift = int64_t(1) << 26;  // bits: beyond, system_limit
 
 Term shift(Process& p, Term a, Term b, bool left) {
-    if (!is_integer(a) || !is_small(b)) return badarith(p);
+    if (!is_integer(a) || !is_integer(b)) return badarith(p);
+    if (a == make_small(0)) return a;  // 0 bsl N is 0 for any N, even a huge one
+    if (!is_small(b)) {
+        // A shift by a bignum: everything shifted out, or far too big.
+        if (bignum_negative(b) == left) return make_small(compare(a, make_small(0)) < 0 ? -1 : 0);
+        return fail(p, make_atom(atom::kSystemLimit));
+    }
     int64_t n = small_value(b);
     if (!left) n = -n;
     if (is_small(a) && n >= 0 && n < 64) {
