@@ -298,7 +298,11 @@ Term unary_plus(Process& p, Term* args) {
 
 Term abs(Process& p, Term* args) {
     Term t = args[0];
-    if (term::is_float(t)) return from_double(p, std::fabs(float_value(t)));
+    // As OTP: negate only below zero, so abs(-0.0) stays -0.0.
+    if (term::is_float(t)) {
+        double d = float_value(t);
+        return d < 0 ? from_double(p, -d) : t;
+    }
     if (!term::is_integer(t)) return badarg(p, 1, "not a number");
     if (compare(t, make_small(0)) >= 0) return t;
     return arith(p, IntOp::Sub, make_small(0), t);
