@@ -422,8 +422,12 @@ void Scanner::comment() {
 void Scanner::name(Kind kind) {
     if (hit_truncation()) return;
     std::string_view text = lexeme();
-    size_t characters = 0;
-    for (char c : text) characters += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+    // At most 255 characters; only a long name needs its characters counted.
+    size_t characters = text.size();
+    if (characters > 255) {
+        characters = 0;
+        for (char c : text) characters += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+    }
     if (characters > 255) {
         error(position(start_), kind == Kind::Atom ? "illegal atom" : "illegal var", cursor_);
         return;
