@@ -230,6 +230,7 @@ class Arena {
     Block* head_ = nullptr;
     char* top_ = nullptr;
     char* limit_ = nullptr;
+    size_t total_ = 0;  // bytes in all blocks
 };
 
 // A parsed module: its forms in source order (with Error forms where a form

@@ -83,11 +83,11 @@ const char* cond_name(Cond c) {
 
 // One file being read.
 struct Source {
-    std::string name;  // as messages print it
-    std::string dir;   // searched first for its -include files
+    std::string name;                        // as messages print it
+    std::string dir;                         // searched first for its -include files
     std::optional<lexer::FileScanner> scan;  // holds the current form's tokens
-    size_t next = 0;        // index of the next token in scan->tokens()
-    size_t next_error = 0;  // index into scan->errors()
+    size_t next = 0;                         // index of the next token in scan->tokens()
+    size_t next_error = 0;                   // index into scan->errors()
     std::vector<Cond> conds;
     bool gave_up = false;
     int line_delta = 0;  // from -file

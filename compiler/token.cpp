@@ -41,7 +41,7 @@ struct KeywordBuckets {
     constexpr KeywordBuckets() {
         for (size_t i = kFirstKeyword; i <= kLastKeyword; ++i) {
             by_letter[static_cast<size_t>(kSpellings[i][0] - 'a')] |= uint32_t{1}
-                                                                        << (i - kFirstKeyword);
+                                                                      << (i - kFirstKeyword);
         }
     }
 };
