@@ -48,6 +48,11 @@ size_t first_invalid_utf8(std::string_view text) {
     size_t size = text.size();
     size_t i = 0;
     while (i < size) {
+        // Source is mostly ASCII: skip it eight bytes at a time.
+        uint64_t word;
+        while (i + 8 <= size && (std::memcpy(&word, bytes + i, 8), (word & 0x8080808080808080u) == 0))
+            i += 8;
+        if (i >= size) break;
         unsigned char lead = bytes[i];
         if (lead < 0x80) {
             ++i;
