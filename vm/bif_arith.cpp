@@ -42,10 +42,17 @@ class Mpz {
     bool own_ = false;
 };
 
+// The largest integer has 2^19 - 1 limbs, as in OTP (BIG_ARITY_MAX): 1 bsl
+// 33554368 and anything bigger raise system_limit instead of growing
+// until memory runs out.
+constexpr size_t kMaxBigLimbs = (size_t(1) << 19) - 1;
+
 // A result computed in an mpz, copied to the heap.
+
 Term from_mpz(Process& p, mpz_srcptr z) {
     size_t n = mpz_size(z);
     if (n == 0) return make_small(0);
+    if (n > kMaxBigLimbs) return fail(p, make_atom(atom::kSystemLimit));
     if (n == 1 && mpz_fits_slong_p(z)) {
         long v = mpz_get_si(z);
         if (fits_small(v)) return make_small(v);
@@ -188,7 +195,7 @@ Term integer_op(Process& p, IntOp op, Term a, Term b) {
     return big_op(p, op, a, b);
 }
 
-constexpr int64_t kMaxShift = int64_t(1) << 26;  // bits: beyond, system_limit
+constexpr int64_t kMaxShift = int64_t(1) << 25;  // bits: beyond, system_limit
 
 Term shift(Process& p, Term a, Term b, bool left) {
     if (!is_integer(a) || !is_integer(b)) return badarith(p);
