@@ -524,8 +524,8 @@ Term process_info2(Process& p, Term* args) {
     uint32_t i = 0;
     for (Term l = args[1]; is_cons(l); l = cdr(l))
         p.xregs[base + i++] = car(l);
+    p.live = base + uint32_t(n);  // every item and pair is a root
     for (i = 0; i < uint32_t(n); ++i) {
-        p.live = base + i + 1;
         bool none = false;
         Term pair = item_pair(p, *q, &p.xregs[base + i], &none);
         if (none) {

@@ -965,28 +965,27 @@ dispatch:
         goto suspend;
     }
     CASE(wait_timeout) {
-        // Entered from the receive loop with no message left, and again
-        // (p.ip points here) each time the waiting process is woken.
-        if (mailbox::current(p.mailbox)) {
-            ip = LABEL(ip[1]);  // a new message: scan it, timer still running
-            NEXT();
-        }
+        // Reached when the receive loop found no match. The process
+        // suspends at the loop (ip[1]) so that a wake-up scans the new
+        // messages first; when its timer fires it comes back here.
         if (p.flags & process::kTimedOut) {
             ip += 3;  // on to `timeout`
             NEXT();
         }
         Term after = SRC(ip[2]);
-        if (after == make_atom(atom::kInfinity)) goto suspend;
-        if (!is_small(after) || small_value(after) < 0) ERROR(make_atom(atom::kTimeoutValue));
-        if (small_value(after) == 0) {
-            ip += 3;
-            NEXT();
+        if (after != make_atom(atom::kInfinity)) {
+            if (!is_small(after) || small_value(after) < 0) ERROR(make_atom(atom::kTimeoutValue));
+            if (small_value(after) == 0) {
+                ip += 3;
+                NEXT();
+            }
+            process::Rare& rare = process::rare(p);
+            if (!rare.receive_timer) {
+                rare.receive_timer = process::new_ref_id();
+                timer::start(rare.receive_timer, small_value(after), p.pid, nullptr);
+            }
         }
-        process::Rare& rare = process::rare(p);
-        if (!rare.receive_timer) {
-            rare.receive_timer = process::new_ref_id();
-            timer::start(rare.receive_timer, small_value(after), p.pid, nullptr);
-        }
+        ip = LABEL(ip[1]);
         goto suspend;
     }
 
