@@ -15,8 +15,20 @@
 
 namespace process {
 
+namespace {
+
+// Every control block comes from here (see heap::ChunkPool).
+heap::ChunkPool& pcb_pool() {
+    static heap::ChunkPool pool(sizeof(Process));
+    return pool;
+}
+
+}  // namespace
+
 Process* create(size_t words) {
-    Process* p = new (mi_malloc(sizeof(Process))) Process();
+    void* memory = pcb_pool().alloc();
+    if (!memory) memory = mi_malloc(sizeof(Process));
+    Process* p = new (memory) Process();
     heap::init(p->heap, words < heap::kMinBlockWords ? heap::kMinBlockWords : words);
     p->heap.max_heap_size = kDefaultMaxHeapWords;
     return p;
@@ -31,7 +43,11 @@ void destroy(Process* p) {
         mi_free(p->rare);
     }
     p->~Process();
-    mi_free(p);
+    if (mi_is_in_heap_region(p)) {
+        mi_free(p);
+    } else {
+        pcb_pool().free(p);
+    }
 }
 
 Rare& rare(Process& p) {
