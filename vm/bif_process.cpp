@@ -447,6 +447,30 @@ size_t memory_bytes(const Process& q) {
     return bytes;
 }
 
+// The items process_info/2 knows (item_value answers each).
+bool is_item(Term item) {
+    static const char* const kItems[] = {"message_queue_len",
+                                         "messages",
+                                         "links",
+                                         "monitors",
+                                         "status",
+                                         "reductions",
+                                         "heap_size",
+                                         "total_heap_size",
+                                         "stack_size",
+                                         "memory",
+                                         "registered_name",
+                                         "dictionary",
+                                         "current_function",
+                                         "trap_exit",
+                                         "priority",
+                                         "group_leader"};
+    if (!term::is_atom(item)) return false;
+    for (const char* name : kItems)
+        if (item == named(name)) return true;
+    return false;
+}
+
 // The value of one item (kNone: not an item; kNil with *none: [] result).
 Term item_value(Process& asker, Process& q, Term item, bool* registered_none) {
     if (item == atom_of(atom::kMessageQueueLen))
@@ -501,6 +525,7 @@ Term process_info2(Process& p, Term* args) {
     if (!is_local_pid(args[0])) return badarg(p, 1, "not a pid");
     Process* q = target(p, args[0]);
     if (term::is_atom(args[1])) {
+        if (!is_item(args[1])) return badarg(p, 2, "invalid item");
         if (!q) return atom_of(atom::kUndefined);
         bool none = false;
         Term pair = item_pair(p, *q, &args[1], &none);
@@ -511,11 +536,8 @@ Term process_info2(Process& p, Term* args) {
     }
     int64_t n = list_length(args[1]);
     if (n < 0) return badarg(p, 2, "not an item or a list of items");
-    for (Term l = args[1]; is_cons(l); l = cdr(l)) {
-        bool none = false;
-        if (!term::is_atom(car(l))) return badarg(p, 2, "invalid item");
-        if (q && item_value(p, *q, car(l), &none) == kNone) return badarg(p, 2, "invalid item");
-    }
+    for (Term l = args[1]; is_cons(l); l = cdr(l))
+        if (!is_item(car(l))) return badarg(p, 2, "invalid item");
     if (!q) return atom_of(atom::kUndefined);
     // The items go to X registers above the live ones (atoms: no GC can
     // move them), and each is replaced by its pair there (a root).
