@@ -910,12 +910,12 @@ dispatch:
         NEXT();
     }
     CASE(recv_mark) {
-        mailbox::set_mark(p.mailbox);
+        mailbox::set_mark(p.mailbox, LABEL(ip[1]));
         ip += 2;
         NEXT();
     }
     CASE(recv_set) {
-        mailbox::use_mark(p.mailbox);
+        mailbox::use_mark(p.mailbox, LABEL(ip[1]));
         ip += 2;
         NEXT();
     }
@@ -955,6 +955,7 @@ dispatch:
     }
     CASE(timeout) {
         mailbox::reset(p.mailbox);
+        mailbox::clear_mark(p.mailbox);
         p.flags &= uint8_t(~process::kTimedOut);
         if (p.rare) p.rare->receive_timer = 0;
         ip += 1;

@@ -79,8 +79,8 @@ Signal* remove_current(Mailbox& box) {
     return s;
 }
 
-void use_mark(Mailbox& box) {
-    if (box.mark) box.cursor = box.mark;
+void use_mark(Mailbox& box, const void* owner) {
+    if (box.mark && box.mark_owner == owner) box.cursor = box.mark;
     box.mark = nullptr;
 }
 

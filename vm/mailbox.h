@@ -64,7 +64,8 @@ struct Mailbox {
     Signal* head = nullptr;
     Signal** tail = &head;
     Signal** cursor = &head;
-    Signal** mark = nullptr;  // recv_mark position, or null
+    Signal** mark = nullptr;           // recv_mark position, or null
+    const void* mark_owner = nullptr;  // the receive it was made for
 };
 
 // Makes a signal. The caller fills term/fragment (copy_message does it for
@@ -101,12 +102,19 @@ inline void reset(Mailbox& box) {
 // fragment and frees the node); resets the save point.
 Signal* remove_current(Mailbox& box);
 
-// recv_mark: remembers the tail; recv_set starts the scan there if the
-// mark still holds.
-inline void set_mark(Mailbox& box) {
+// recv_mark: remembers the tail for the receive `owner`; recv_set starts
+// that receive's scan there if the mark still holds. Any completed receive
+// (remove_current, clear_mark at a timeout) drops the mark, so a mark can
+// only be used by the receive it was made for, with every message that
+// arrived after it still ahead of the cursor.
+inline void set_mark(Mailbox& box, const void* owner) {
     box.mark = box.tail;
+    box.mark_owner = owner;
 }
-void use_mark(Mailbox& box);
+inline void clear_mark(Mailbox& box) {
+    box.mark = nullptr;
+}
+void use_mark(Mailbox& box, const void* owner);
 
 // Messages queued, fetched or not: process_info's message_queue_len.
 inline size_t length(const Mailbox& box) {

@@ -137,25 +137,48 @@ TEST_CASE("mailbox: save point, removal and the recv mark") {
         mailbox::push(box, message(make_small(v)));
         mailbox::append(box, mailbox::take_inbox(box));
     };
+    auto at_cursor = [&]() {
+        mailbox::Signal* s = mailbox::current(box);
+        return s ? small_value(s->term) : -1;
+    };
     add(1);
     add(2);
     add(3);
-    // scan past 1 and 2, remove 3
+    // scan past 1 and 2, remove 3: the save point goes back to the start
     mailbox::advance(box);
     mailbox::advance(box);
-    CHECK(mailbox::current(box)->term == make_small(3));
+    CHECK(at_cursor() == 3);
     mailbox::signal_free(mailbox::remove_current(box));
-    CHECK(mailbox::current(box)->term == make_small(1));  // back to the start
-    add(4);                                               // appended after the removed tail
-    mailbox::set_mark(box);
+    CHECK(at_cursor() == 1);
+    add(4);  // appended after the removed tail: [1, 2, 4]
+    int owner = 0, other = 0;
+
+    // a mark skips what was queued before it
+    mailbox::set_mark(box, &owner);
     add(5);
-    mailbox::use_mark(box);
-    CHECK(mailbox::current(box)->term == make_small(5));  // 1, 2, 4 skipped
-    mailbox::signal_free(mailbox::remove_current(box));
-    mailbox::use_mark(box);  // the mark is gone: no effect
-    CHECK(mailbox::current(box)->term == make_small(1));
-    CHECK(mailbox::length(box) == 3);
+    mailbox::use_mark(box, &owner);
+    CHECK(at_cursor() == 5);
+    mailbox::advance(box);
+    CHECK(at_cursor() == -1);
+    mailbox::reset(box);
+
+    // a mark made for another receive is ignored (and dropped)
+    mailbox::set_mark(box, &other);
+    add(6);
+    mailbox::use_mark(box, &owner);
+    CHECK(at_cursor() == 1);
+    mailbox::use_mark(box, &other);
+    CHECK(at_cursor() == 1);
+
+    // a removal drops the mark (its node may be gone)
+    mailbox::set_mark(box, &owner);
+    mailbox::signal_free(mailbox::remove_current(box));  // 1
+    add(7);
+    mailbox::use_mark(box, &owner);
+    CHECK(at_cursor() == 2);
+    CHECK(mailbox::length(box) == 5);  // 2, 4, 5, 6, 7
     mailbox::clear(box);
+    CHECK(mailbox::length(box) == 0);
 }
 
 TEST_CASE("gc: a message being matched stays in its fragment") {
