@@ -6,6 +6,7 @@
 //
 // The semantics live in signal.h, scheduler.h and timer.h; these functions
 // check arguments as OTP does and build the results.
+#include <algorithm>
 #include <chrono>
 #include <vector>
 
@@ -55,6 +56,8 @@ Term immediate_list(Process& p, const std::vector<Term>& items) {
         list = make_cons(mem + 2 * i, items[i], list);
     return list;
 }
+
+constexpr size_t kMaxFirstBlockWords = size_t(1) << 20;
 
 struct SpawnOptions {
     bool link = false;
@@ -113,8 +116,9 @@ bool parse_spawn_options(Term list, SpawnOptions& o) {
 // (system_limit, or the caller's heap limit).
 Term spawn_process(Process& p, const code::Export* entry, Term* args, uint32_t nargs,
                    const SpawnOptions& o) {
-    if (o.min_heap_size > (size_t(1) << 32)) return badarg(p, 1, "invalid option");
-    Process* child = process::create(o.min_heap_size);
+    // A first block past 1M words (8 MiB) would only waste memory; the
+    // heap grows on demand anyway.
+    Process* child = process::create(std::min(o.min_heap_size, kMaxFirstBlockWords));
     if (!process::table_insert(child)) {
         process::destroy(child);
         return fail(p, atom_of(atom::kSystemLimit));
