@@ -392,6 +392,16 @@ Term message_list(Process& asker, Process& q) {
         messages.push_back(s->term);
         words += heap::copy_size(s->term) + kConsWords;
     }
+    // Another process's messages not fetched yet: its inbox, newest first.
+    // Only read (the owner takes the inbox); with one scheduler thread the
+    // owner is not running now.
+    std::vector<Term> pending;
+    for (mailbox::Signal* s = q.mailbox.inbox.load(std::memory_order_acquire); s; s = s->next) {
+        if (s->kind != mailbox::Kind::Message) continue;
+        pending.push_back(s->term);
+        words += heap::copy_size(s->term) + kConsWords;
+    }
+    messages.insert(messages.end(), pending.rbegin(), pending.rend());
     Term* mem = alloc(asker, words);
     if (!mem && words) return heap_exhausted(asker);
     // The messages are in fragments (never moved by the asker's GC).
