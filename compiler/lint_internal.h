@@ -233,6 +233,7 @@ class Linter {
     bool is_gexpr(const Node* e);
     void bin_element_types(const Node* element, bool in_pattern);
     void record_field_exists(const RecordDef& def, std::string_view field, Pos pos);
+    void record_field_after_hash(const RecordDef& def, const Node* e);
     bool record_check(const Node* e, Pos pos, std::string_view name, const RecordDef** def);
 
     // ---- reporting ----
