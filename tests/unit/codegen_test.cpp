@@ -4,7 +4,6 @@
 // no frame in a leaf function) and disassembly snapshots of tiny functions.
 #include <catch2/catch.hpp>
 
-#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -224,15 +223,9 @@ TEST_CASE("codegen: a 10,000-line module compiles fast", "[codegen]") {
     diag::Reporter reporter;
     ast::Module module;
     REQUIRE(frontend::check_file(file.string(), {}, reporter, &module));
-    auto start = std::chrono::steady_clock::now();
+    // Behaviour only: speed is measured in bench/, never asserted in a test.
     bytecode::Module out = codegen::compile(module, reporter);
-    auto ms =
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     CHECK(bytecode::verify(out).empty());
-    WARN("codegen of 10,000 lines: " << ms << " ms");
-#if !defined(BEAMLITE_SANITIZED) && !defined(BEAMLITE_DEBUG)
-    CHECK(ms < 250);  // about 80-140 ms here, most of it first-touch page faults
-#endif
 }
 
 // Hidden: `unit_tests "[.dis]"` with BEAMLITE_DIS=file.bl prints the code.
