@@ -16,6 +16,7 @@
 
 #include "vm/bif.h"
 #include "vm/binary.h"
+#include "vm/etf.h"
 
 namespace bif {
 
@@ -695,6 +696,72 @@ Term binary_replace4(Process& p, Term* args) {
 Term binary_replace(Process& p, Term* args) {
     args[3] = kNil;
     return binary_replace4(p, args);
+}
+
+// ---- the external term format ------------------------------------------------------------------
+
+Term term_to_binary2(Process& p, Term* args) {
+    etf::EncodeOptions options;
+    Term opts = args[1];
+    for (; is_cons(opts); opts = cdr(opts)) {
+        Term o = car(opts);
+        std::string_view name = term::is_atom(o) ? atom::name(atom_index(o)) : "";
+        if (name == "compressed" || name == "deterministic") continue;  // see README
+        if (term::is_tuple(o) && tuple_arity(o) == 2 && term::is_atom(tuple_element(o, 1))) {
+            std::string_view key = atom::name(atom_index(tuple_element(o, 1)));
+            Term v = tuple_element(o, 2);
+            if (key == "minor_version" && is_small(v) && small_value(v) >= 0 &&
+                small_value(v) <= 2) {
+                options.minor_version = int(small_value(v));
+                continue;
+            }
+            if (key == "compressed" && is_small(v) && small_value(v) >= 0 && small_value(v) <= 9)
+                continue;
+        }
+        return badarg(p, 2, "invalid option in list");
+    }
+    if (!is_nil(opts)) return badarg(p, 2, "not a list");
+    std::string out;
+    if (!etf::encode(args[0], options, out)) return badarg(p, 1, "cannot be encoded");
+    return text_to_binary(p, out);
+}
+
+Term term_to_binary(Process& p, Term* args) {
+    args[1] = kNil;
+    return term_to_binary2(p, args);
+}
+
+Term binary_to_term2(Process& p, Term* args) {
+    etf::DecodeOptions options;
+    if (!term::is_binary(args[0])) return badarg(p, 1, "not a binary");
+    Term opts = args[1];
+    for (; is_cons(opts); opts = cdr(opts)) {
+        std::string_view name = term::is_atom(car(opts)) ? atom::name(atom_index(car(opts))) : "";
+        if (name == "safe") {
+            options.safe = true;
+        } else if (name == "used") {
+            options.used = true;
+        } else {
+            return badarg(p, 2, "invalid option in list");
+        }
+    }
+    if (!is_nil(opts)) return badarg(p, 2, "not a list");
+    // A copy of the bytes: decoding allocates, which may move the binary.
+    std::string bytes;
+    binary::append_bytes(bytes, args[0]);
+    size_t n = 0;
+    Term t =
+        etf::decode(p, reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), options, &n);
+    if (t == kNone) {
+        if (p.status == process::Status::Killed) return kNone;
+        return badarg(p, 1, "invalid external representation of a term");
+    }
+    return t;
+}
+
+Term binary_to_term(Process& p, Term* args) {
+    args[1] = kNil;
+    return binary_to_term2(p, args);
 }
 
 }  // namespace impl
