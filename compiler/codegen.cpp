@@ -587,6 +587,29 @@ std::set<std::string_view> vars_of(const Node* n) {
     return out;
 }
 
+// The variables a pattern binds, and those it only reads (binary segment
+// sizes and map keys, which must be bound already).
+void pattern_vars(const Node* n, std::set<std::string_view>& binds,
+                  std::set<std::string_view>& reads) {
+    if (n == nullptr) return;
+    if (n->kind == Kind::BinElement) {
+        pattern_vars(n->kid(0), binds, reads);
+        collect_vars(n->kid(1), reads);
+        return;
+    }
+    if (n->kind == Kind::MapField) {
+        collect_vars(n->kid(0), reads);
+        pattern_vars(n->kid(1), binds, reads);
+        return;
+    }
+    if (n->kind == Kind::Var) {
+        if (n->text != "_") binds.insert(n->text);
+        return;
+    }
+    for (const Node* k : n->children())
+        pattern_vars(k, binds, reads);
+}
+
 }  // namespace
 
 // ---- funs -------------------------------------------------------------------------------
@@ -602,14 +625,17 @@ const FunLowering& Compiler::lower_fun(const Node* fun, const std::vector<std::s
     uint32_t arity = 0;
     for (const Node* clause : fun->children()) {
         arity = ast::clause_patterns(clause)->num_kids;
-        std::set<std::string_view> head = vars_of(ast::clause_patterns(clause));
+        std::set<std::string_view> head, reads;
+        pattern_vars(ast::clause_patterns(clause), head, reads);
         std::set<std::string_view> used = vars_of(ast::clause_guard(clause));
         collect_vars(ast::clause_body(clause), used);
         for (std::string_view v : head) {
-            // A head variable that is also bound outside shadows it, except
-            // where the head uses it in a map key or binary size (rare).
+            // A head variable that is also bound outside shadows it.
             used.erase(v);
         }
+        // Binary sizes and map keys in the head read the outer variable.
+        for (std::string_view v : reads)
+            if (!head.count(v)) used.insert(v);
         for (std::string_view v : used)
             if (bound_set.count(v) && v != fun->text) free.insert(v);
     }
