@@ -83,11 +83,11 @@ const char* cond_name(Cond c) {
 
 // One file being read.
 struct Source {
-    std::string name;  // as messages print it
-    std::string dir;   // searched first for its -include files
-    lexer::ScanResult scan;
-    size_t next = 0;        // index of the next token
-    size_t next_error = 0;  // index into scan.errors
+    std::string name;                        // as messages print it
+    std::string dir;                         // searched first for its -include files
+    std::optional<lexer::FileScanner> scan;  // holds the current form's tokens
+    size_t next = 0;                         // index of the next token in scan->tokens()
+    size_t next_error = 0;                   // index into scan->errors()
     std::vector<Cond> conds;
     bool gave_up = false;
     int line_delta = 0;  // from -file
@@ -290,10 +290,11 @@ std::variant<int, Failure> count_args(const Tokens& toks, size_t i, Pos at,
 
 class Preprocessor {
   public:
-    Preprocessor(const Options& options, ast::Arena& arena, diag::Reporter& reporter)
-        : options_(options), arena_(arena), reporter_(reporter) {}
+    Preprocessor(const Options& options, ast::Arena& arena, diag::Reporter& reporter,
+                 const FormSink& sink)
+        : options_(options), arena_(arena), reporter_(reporter), sink_(sink) {}
 
-    std::vector<Form> run(const std::string& path);
+    void run(const std::string& path);
 
   private:
     // Files.
@@ -353,7 +354,8 @@ class Preprocessor {
     ast::Arena& arena_;
     diag::Reporter& reporter_;
     std::vector<Source> files_;
-    std::vector<Form> forms_;
+    const FormSink& sink_;
+    Form form_;  // handed to sink_; its token buffer is reused
     std::unordered_map<std::string, Macro> macros_;
     std::unordered_map<std::string, std::map<int, std::vector<MacroUse>>> uses_;
     std::string main_dir_;
@@ -365,12 +367,12 @@ class Preprocessor {
     bool resolving_function_ = false;
 };
 
-std::vector<Form> Preprocessor::run(const std::string& path) {
+void Preprocessor::run(const std::string& path) {
     main_dir_ = dir_of(path);
     predefine(path);
     if (!enter(path, path)) {
         reporter_.error(path, {}, diag::Phase::Syntax, "no such file or directory");
-        return {};
+        return;
     }
     while (!files_.empty()) {
         std::optional<Tokens> toks = next_form(false);
@@ -380,7 +382,6 @@ std::vector<Form> Preprocessor::run(const std::string& path) {
         }
         form(std::move(*toks));
     }
-    return std::move(forms_);
 }
 
 bool Preprocessor::enter(const std::string& path, const std::string& name) {
@@ -396,8 +397,8 @@ bool Preprocessor::enter(const std::string& path, const std::string& name) {
     Source source;
     source.name = name;
     source.dir = path.starts_with(bundled_headers::kPrefix) ? "" : dir_of(name);
-    source.scan = lexer::scan_file(text, arena_);
-    reporter_.add_source(name, std::string(source.scan.text));
+    source.scan.emplace(text, arena_);
+    reporter_.add_source(name, std::string(source.scan->text()));
     files_.push_back(std::move(source));
     set_predef("FILE", {make(Kind::String, arena_.string(name))});
     return true;
@@ -407,7 +408,9 @@ bool Preprocessor::enter(const std::string& path, const std::string& name) {
 // the file; ?FILE reverts to the includer.
 void Preprocessor::leave() {
     Source& file = files_.back();
-    Pos end = file.scan.tokens.back().pos;
+    // The last form scanned ended with the Eof (next_form saw it).
+    const Tokens& last = file.scan->tokens();
+    Pos end = last.empty() ? Pos{} : last.back().pos;
     for (auto it = file.conds.rbegin(); it != file.conds.rend(); ++it) {
         error(end, fmt::format("unterminated '-{}'", cond_name(*it)));
     }
@@ -422,9 +425,9 @@ void Preprocessor::leave() {
 bool Preprocessor::report_scan_errors(bool skipping) {
     Source& file = files_.back();
     bool translate_error = false;
-    while (file.next_error < file.scan.errors.size() &&
-           file.scan.errors[file.next_error].before_token <= file.next) {
-        const lexer::ScanError& e = file.scan.errors[file.next_error++];
+    const std::vector<lexer::ScanError>& errors = file.scan->errors();
+    while (file.next_error < errors.size() && errors[file.next_error].before_token <= file.next) {
+        const lexer::ScanError& e = errors[file.next_error++];
         switch (e.kind) {
             case lexer::ErrorKind::Token:
                 if (!skipping) error(e.pos, e.message);
@@ -449,8 +452,13 @@ bool Preprocessor::report_scan_errors(bool skipping) {
 std::optional<Tokens> Preprocessor::next_form(bool skipping) {
     Source& file = files_.back();
     if (file.gave_up) return std::nullopt;
+    if (file.next >= file.scan->tokens().size()) {
+        if (!file.scan->next_form()) return std::nullopt;
+        file.next = 0;
+        file.next_error = 0;
+    }
     if (!report_scan_errors(skipping)) return std::nullopt;
-    const Tokens& all = file.scan.tokens;
+    const Tokens& all = file.scan->tokens();
     if (file.next >= all.size() || all[file.next].kind == Kind::Eof) return std::nullopt;
     size_t start = file.next;
     size_t end = start;
@@ -467,11 +475,10 @@ std::optional<Tokens> Preprocessor::next_form(bool skipping) {
 }
 
 void Preprocessor::emit(Tokens toks, bool failed) {
-    Form f;
-    f.file = current_name();
-    f.tokens = std::move(toks);
-    f.failed = failed;
-    forms_.push_back(std::move(f));
+    form_.file = current_name();
+    form_.tokens = std::move(toks);
+    form_.failed = failed;
+    sink_(form_);
 }
 
 void Preprocessor::form(Tokens toks) {
@@ -1574,10 +1581,17 @@ std::variant<bool, Failure> Preprocessor::evaluate_if(const Tokens& toks, const 
 
 }  // namespace
 
+void preprocess(const std::string& path, const Options& options, ast::Arena& arena,
+                diag::Reporter& reporter, const FormSink& sink) {
+    Preprocessor preprocessor(options, arena, reporter, sink);
+    preprocessor.run(path);
+}
+
 std::vector<Form> preprocess(const std::string& path, const Options& options, ast::Arena& arena,
                              diag::Reporter& reporter) {
-    Preprocessor preprocessor(options, arena, reporter);
-    return preprocessor.run(path);
+    std::vector<Form> forms;
+    preprocess(path, options, arena, reporter, [&](Form& form) { forms.push_back(form); });
+    return forms;
 }
 
 }  // namespace preproc

@@ -9,6 +9,7 @@
 // file \"x.hrl\"").
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -33,9 +34,18 @@ struct Form {
     bool failed = false;
 };
 
-// Preprocesses `path`. Every file read is registered with the reporter (for
-// quoting source lines). Returns the forms in order; preprocessor directives
-// themselves (-define, -ifdef, ...) are consumed and not returned.
+// Receives each form as soon as it is preprocessed. The form is valid only
+// during the call (its buffers are reused for the next form), so a long file
+// never holds more than one form's tokens.
+using FormSink = std::function<void(Form&)>;
+
+// Preprocesses `path`, handing the forms in order to `sink`. Every file read
+// is registered with the reporter (for quoting source lines). Preprocessor
+// directives themselves (-define, -ifdef, ...) are consumed, not passed on.
+void preprocess(const std::string& path, const Options& options, ast::Arena& arena,
+                diag::Reporter& reporter, const FormSink& sink);
+
+// The same, collecting the forms (for tests and tools).
 std::vector<Form> preprocess(const std::string& path, const Options& options, ast::Arena& arena,
                              diag::Reporter& reporter);
 
