@@ -452,6 +452,16 @@ Term float_to_binary(Process& p, Term* args) {
     return list_result_to_binary(p, float_to_list(p, args));
 }
 
+// Through list_to_float, which reads its argument only before allocating.
+Term binary_to_float(Process& p, Term* args) {
+    if (!term::is_binary(args[0])) return badarg(p, 1, "not a binary");
+    std::string text;
+    binary::append_bytes(text, args[0]);
+    Term chars[1] = {make_string(p, text)};
+    if (chars[0] == kNone) return kNone;
+    return list_to_float(p, chars);
+}
+
 // ---- unicode -----------------------------------------------------------------------------------
 
 Term unicode_characters_to_binary(Process& p, Term* args) {
