@@ -288,6 +288,34 @@ std::variant<int, Failure> count_args(const Tokens& toks, size_t i, Pos at,
 
 // ---- the preprocessor ----
 
+// The directory of application `app` in library root `root`: `root/app`,
+// or the `root/app-VSN` with the highest version (compared as erlc's
+// code server does, by the numeric parts of VSN).
+std::optional<std::string> application_dir(const std::string& root, const std::string& app) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    if (fs::is_directory(fs::path(root) / app, ec)) return (fs::path(root) / app).string();
+    std::optional<std::string> best;
+    std::vector<long> best_version;
+    for (const fs::directory_entry& entry : fs::directory_iterator(root, ec)) {
+        std::string dir = entry.path().filename().string();
+        if (dir.size() <= app.size() + 1 || !dir.starts_with(app) || dir[app.size()] != '-')
+            continue;
+        std::vector<long> version;
+        const char* p = dir.c_str() + app.size() + 1;
+        while (*p != '\0') {
+            char* end;
+            version.push_back(std::strtol(p, &end, 10));
+            p = *end == '\0' ? end : end + 1;
+        }
+        if (!best || version > best_version) {
+            best = entry.path().string();
+            best_version = std::move(version);
+        }
+    }
+    return best;
+}
+
 class Preprocessor {
   public:
     Preprocessor(const Options& options, ast::Arena& arena, diag::Reporter& reporter,
@@ -713,10 +741,16 @@ std::variant<std::optional<std::string>, Failure> Preprocessor::resolve_include(
             return std::optional<std::string>(candidate);
     }
     if (!lib) return std::optional<std::string>();
-    // include_lib: "app/rest" in the library root, then the bundled headers.
-    if (!options_.lib_dir.empty()) {
-        std::string candidate = join_path(options_.lib_dir, name);
-        if (is_regular_file(candidate)) return std::optional<std::string>(candidate);
+    // include_lib: "app/rest" in the application's directory under a library
+    // root, then the bundled headers.
+    size_t slash = name.find('/');
+    if (slash != std::string::npos && slash > 0) {
+        for (const std::string& root : options_.lib_roots) {
+            std::optional<std::string> app = application_dir(root, name.substr(0, slash));
+            if (!app) continue;
+            std::string candidate = join_path(*app, name.substr(slash + 1));
+            if (is_regular_file(candidate)) return std::optional<std::string>(candidate);
+        }
     }
     std::string bundled_name = std::string(bundled_headers::kPrefix) + name;
     if (bundled_headers::find(bundled_name) != nullptr)
@@ -1580,6 +1614,27 @@ std::variant<bool, Failure> Preprocessor::evaluate_if(const Tokens& toks, const 
 }
 
 }  // namespace
+
+std::vector<std::string> default_lib_roots() {
+    std::vector<std::string> roots;
+    if (const char* erl_libs = std::getenv("ERL_LIBS")) {
+        std::string_view rest = erl_libs;
+        while (!rest.empty()) {
+            size_t colon = rest.find(':');
+            if (colon != 0) roots.emplace_back(rest.substr(0, colon));
+            if (colon == std::string_view::npos) break;
+            rest.remove_prefix(colon + 1);
+        }
+    }
+    for (const char* otp : {"/usr/lib/erlang/lib", "/usr/local/lib/erlang/lib"}) {
+        std::error_code ec;
+        if (std::filesystem::is_directory(otp, ec)) {
+            roots.emplace_back(otp);
+            break;
+        }
+    }
+    return roots;
+}
 
 void preprocess(const std::string& path, const Options& options, ast::Arena& arena,
                 diag::Reporter& reporter, const FormSink& sink) {

@@ -21,8 +21,17 @@ namespace preproc {
 
 struct Options {
     std::vector<std::string> include_dirs;  // -pa dirs, searched after the file's own dir
-    std::string lib_dir;                    // root for -include_lib("app/include/x.hrl")
+    // Library roots for -include_lib("app/include/x.hrl"), as erlc's
+    // code:lib_dir(app): a root holds application directories named `app`
+    // or `app-VSN` (the highest version wins). See default_lib_roots().
+    std::vector<std::string> lib_roots;
 };
+
+// The library roots a command-line compile uses: each directory in the
+// ERL_LIBS environment variable, then the lib directory of an installed
+// Erlang/OTP (so OTP's own headers, such as kernel/include/file.hrl, are
+// found as erlc finds them), when there is one.
+std::vector<std::string> default_lib_roots();
 
 // One form: the tokens up to and including its Dot, with macros expanded.
 // `file` is the file the form came from (an include file for forms in a
