@@ -150,7 +150,7 @@ Term node1(Process& p, Term* args) {
 Term make_ref(Process& p, Term* args) {
     Term* mem = alloc(p, kRefWords);
     if (!mem) return heap_exhausted(p);
-    uint64_t id = ++process::rare(p).next_ref;
+    uint64_t id = process::new_ref_id();
     return term::make_ref(mem, id, 0);
 }
 

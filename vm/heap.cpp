@@ -14,11 +14,66 @@ namespace heap {
 
 // ---- raw memory ------------------------------------------------------------------
 
+namespace {
+
+constexpr size_t kArenaBytes = size_t(32) << 20;
+
+// Blocks of the smallest size class: every new process has one.
+ChunkPool& min_blocks() {
+    static ChunkPool pool(kMinBlockWords * sizeof(Term));
+    return pool;
+}
+
+// A spin lock: held for a few instructions (a list pop or push).
+class SpinGuard {
+  public:
+    explicit SpinGuard(std::atomic_flag& flag) : flag_(flag) {
+        while (flag_.test_and_set(std::memory_order_acquire)) {
+        }
+    }
+    ~SpinGuard() { flag_.clear(std::memory_order_release); }
+
+  private:
+    std::atomic_flag& flag_;
+};
+
+}  // namespace
+
+void* ChunkPool::alloc() {
+    SpinGuard guard(lock_);
+    if (free_list_) {
+        void* chunk = free_list_;
+        free_list_ = *static_cast<void**>(chunk);
+        return chunk;
+    }
+    if (size_t(end_ - next_) < chunk_bytes_) {
+        void* arena = mmap(nullptr, kArenaBytes, PROT_READ | PROT_WRITE,
+                           MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        if (arena == MAP_FAILED) return nullptr;
+        madvise(arena, kArenaBytes, MADV_HUGEPAGE);
+        next_ = static_cast<char*>(arena);
+        end_ = next_ + kArenaBytes;
+    }
+    void* chunk = next_;
+    next_ += chunk_bytes_;
+    return chunk;
+}
+
+void ChunkPool::free(void* chunk) {
+    SpinGuard guard(lock_);
+    *static_cast<void**>(chunk) = free_list_;
+    free_list_ = chunk;
+}
+
 Term* block_alloc(size_t words) {
+    if (words == kMinBlockWords) {
+        if (void* chunk = min_blocks().alloc()) return static_cast<Term*>(chunk);
+    }
     return static_cast<Term*>(mi_malloc_aligned(words * sizeof(Term), alignof(Term)));
 }
 
 void block_free(Term* block, size_t words) {
+    if (words == kMinBlockWords && !mi_is_in_heap_region(block)) return min_blocks().free(block);
     mi_free_size(block, words * sizeof(Term));
 }
 
