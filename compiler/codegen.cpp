@@ -594,6 +594,29 @@ std::set<std::string_view> vars_of(const Node* n) {
     return out;
 }
 
+// The variables a pattern binds, and those it only reads (binary segment
+// sizes and map keys, which must be bound already).
+void pattern_vars(const Node* n, std::set<std::string_view>& binds,
+                  std::set<std::string_view>& reads) {
+    if (n == nullptr) return;
+    if (n->kind == Kind::BinElement) {
+        pattern_vars(n->kid(0), binds, reads);
+        collect_vars(n->kid(1), reads);
+        return;
+    }
+    if (n->kind == Kind::MapField) {
+        collect_vars(n->kid(0), reads);
+        pattern_vars(n->kid(1), binds, reads);
+        return;
+    }
+    if (n->kind == Kind::Var) {
+        if (n->text != "_") binds.insert(n->text);
+        return;
+    }
+    for (const Node* k : n->children())
+        pattern_vars(k, binds, reads);
+}
+
 }  // namespace
 
 // ---- funs -------------------------------------------------------------------------------
@@ -609,14 +632,17 @@ const FunLowering& Compiler::lower_fun(const Node* fun, const std::vector<std::s
     uint32_t arity = 0;
     for (const Node* clause : fun->children()) {
         arity = ast::clause_patterns(clause)->num_kids;
-        std::set<std::string_view> head = vars_of(ast::clause_patterns(clause));
+        std::set<std::string_view> head, reads;
+        pattern_vars(ast::clause_patterns(clause), head, reads);
         std::set<std::string_view> used = vars_of(ast::clause_guard(clause));
         collect_vars(ast::clause_body(clause), used);
         for (std::string_view v : head) {
-            // A head variable that is also bound outside shadows it, except
-            // where the head uses it in a map key or binary size (rare).
+            // A head variable that is also bound outside shadows it.
             used.erase(v);
         }
+        // Binary sizes and map keys in the head read the outer variable.
+        for (std::string_view v : reads)
+            if (!head.count(v)) used.insert(v);
         for (std::string_view v : used)
             if (bound_set.count(v) && v != fun->text) free.insert(v);
     }
@@ -700,7 +726,16 @@ class LcLowering {
         collect_vars(templ_, used);
         for (size_t i = k + 1; i < quals_.size(); ++i)
             collect_vars(quals_[i], used);
-        std::set<std::string_view> pat_vars = vars_of(pat);
+        std::set<std::string_view> pat_vars;
+        if (gen->kind == Kind::BinGenerate) {
+            // Segment values bind; sizes read variables bound outside.
+            for (const Node* el : pat->children()) {
+                collect_vars(el->kid(0), pat_vars);
+                collect_vars(el->kid(1), used);
+            }
+        } else {
+            pat_vars = vars_of(pat);
+        }
         std::vector<std::string_view> args;
         for (std::string_view v : used)
             if (avail.count(v) && !pat_vars.count(v)) args.push_back(v);
@@ -751,6 +786,19 @@ class LcLowering {
         const Node* guard = no_guard;
         if (!guard_tests.empty())
             guard = c_.synth(Kind::Guard, gen, {c_.synth_kids(Kind::GuardSeq, gen, guard_tests)});
+        if (gen->kind == Kind::BinGenerate) {
+            // <<Pat, T/bitstring>>; the same sizes with every value `_`
+            // (skip an element that does not match); anything left over
+            // ends the generator; a non-bitstring is a bad generator.
+            job.clauses.push_back(clause(head(bin_with_tail(pat, tail_var, false)), guard, inner));
+            job.clauses.push_back(clause(head(bin_with_tail(pat, tail_var, true)), no_guard, skip));
+            job.clauses.push_back(clause(
+                head(bin_with_tail(nullptr, c_.synth_var("_", gen), false)), no_guard, cont));
+            std::string bad = fmt::format("E$lc{}", c_.lc_counter);
+            job.clauses.push_back(clause(head(c_.synth_var(bad, gen)), no_guard,
+                                         error_call("bad_generator", c_.synth_var(bad, gen), gen)));
+            return self_call(gen->kid(1));
+        }
         job.clauses.push_back(
             clause(head(c_.synth(Kind::Cons, gen, {pat, tail_var})), guard, inner));
         bool pattern_can_fail = !(pat->kind == Kind::Var);
@@ -764,6 +812,28 @@ class LcLowering {
         job.clauses.push_back(clause(head(c_.synth_var(bad, gen)), no_guard,
                                      error_call("bad_generator", c_.synth_var(bad, gen), gen)));
         return self_call(gen->kid(1));
+    }
+
+    // The binary pattern `pat` (null: none) followed by `tail`/bitstring;
+    // with `skip`, the segment values that are not variables become `_`.
+    const Node* bin_with_tail(const Node* pat, const Node* tail, bool skip) {
+        std::vector<const Node*> els;
+        if (pat != nullptr) {
+            for (const Node* el : pat->children()) {
+                const Node* value = el->kid(0);
+                if (!skip || value->kind == Kind::Var) {
+                    els.push_back(el);
+                    continue;
+                }
+                std::vector<const Node*> kids(el->children().begin(), el->children().end());
+                kids[0] = c_.synth_var("_", el);
+                els.push_back(c_.synth_kids(Kind::BinElement, el, kids));
+            }
+        }
+        Node* type = c_.synth(Kind::BinType, tail);
+        type->text = "bitstring";
+        els.push_back(c_.synth_kids(Kind::BinElement, tail, {tail, nullptr, type}));
+        return c_.synth_kids(Kind::Binary, tail, els);
     }
 
     // `case F of true -> Yes; false -> No; V -> error({bad_filter, V}) end`
@@ -791,7 +861,7 @@ class LcLowering {
     const Node* lower(const std::set<std::string_view>& bound) {
         if (quals_.empty()) return c_.synth(Kind::Cons, lc_, {templ_, c_.synth(Kind::Nil, lc_)});
         const Node* first = quals_[0];
-        if (first->kind != Kind::Generate) {
+        if (first->kind != Kind::Generate && first->kind != Kind::BinGenerate) {
             // A leading filter: `case F of true -> [E || Rest]; false -> [] end`.
             std::vector<const Node*> rest{templ_};
             for (size_t i = 1; i < quals_.size(); ++i)
@@ -830,8 +900,12 @@ const Node* Compiler::lower_comprehension(const Node* lc,
     if (auto it = lowered_.find(lc); it != lowered_.end()) return it->second;
     const Node* result;
     if (lc->kind == Kind::BinComp) {
-        error(lc, "binaries not supported yet");
-        result = synth(Kind::Nil, lc);
+        // << T || Qs >> is list_to_bitstring([T || Qs]).
+        std::vector<const Node*> kids(lc->children().begin(), lc->children().end());
+        const Node* list = lower_comprehension(synth_kids(Kind::ListComp, lc, kids), bound, parent);
+        const Node* callee = synth(Kind::Remote, lc,
+                                   {synth_atom("erlang", lc), synth_atom("list_to_bitstring", lc)});
+        result = synth(Kind::Call, lc, {callee, list});
     } else {
         size_t before = jobs_.size();
         LcLowering lowering(*this, lc, parent);

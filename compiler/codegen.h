@@ -12,7 +12,8 @@
 //   expressions   operands, calls, guards, joins, tail calls
 //                 (codegen_expr.cpp, codegen_control.cpp)
 //
-// Errors the front end cannot see (binaries are not supported yet) are
+// Errors the front end cannot see (internal limits such as running out of
+// X registers) are
 // reported through the reporter; the module is still produced.
 #pragma once
 

@@ -85,9 +85,7 @@ Value FnGen::expr(const Node* e) {
         case Kind::Block:
             return body(e, false);
         case Kind::Binary:
-        case Kind::BinElement:
-            c_.error(e, "binaries not supported yet");
-            return {nil_op(), false};
+            return binary_expr(e);
         default:
             c_.error(e, fmt::format("cannot compile {} here", ast::kind_name(e->kind)));
             return {nil_op(), false};

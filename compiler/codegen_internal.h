@@ -402,6 +402,12 @@ class FnGen {
     void map_pattern(std::vector<Row> rows, std::vector<Word> cols, size_t col, uint32_t next,
                      uint32_t fail, Leaf& leaf);
     bool bind_row(Row& row, uint32_t fail);
+
+    // ---- the bit syntax (codegen_bits.cpp)
+    Value binary_expr(const Node* e);
+    Value pattern_size(const Row& row, const Node* size, uint32_t fail);
+    void bin_pattern(std::vector<Row> rows, std::vector<Word> cols, size_t col, uint32_t next,
+                     uint32_t fail, Leaf& leaf);
     void guard(const Node* g, uint32_t fail);
     void test(const Node* e, uint32_t fail);
     void compare(Opcode test, bool swap, const Node* e, uint32_t fail);

@@ -29,7 +29,7 @@ using bytecode::OperandKind;
 
 namespace {
 
-enum class Cat : uint8_t { Value, Nil, Cons, Tuple, Lit, Map };
+enum class Cat : uint8_t { Value, Nil, Cons, Tuple, Lit, Map, Bin };
 
 struct Key {
     Cat cat;
@@ -79,9 +79,6 @@ void FnGen::normalize(std::vector<Row>& rows, std::vector<Word>& cols, size_t r)
                 rows[r].pats[c] = c_.lower_record(p, true);
             } else if (p->kind == Kind::BinaryOp && p->op == token::Kind::PlusPlus) {
                 rows[r].pats[c] = append_pattern(p);
-            } else if (p->kind == Kind::Binary && c_.constant(p) == nullptr) {
-                c_.error(p, "binaries not supported yet");
-                rows[r].pats[c] = nullptr;
             } else {
                 break;
             }
@@ -148,10 +145,15 @@ void FnGen::match(std::vector<Row> rows, std::vector<Word> cols, uint32_t fail, 
             rows.erase(rows.begin());
             continue;
         }
+        // A map or bit-syntax pattern is tested on its own (a term can
+        // match several of them); other constructors run together.
+        auto alone = [&](const Node* p) {
+            return p->kind == Kind::Map || (p->kind == Kind::Binary && c_.constant(p) == nullptr);
+        };
         size_t run = 1;
-        if (rows[0].pats[col]->kind != Kind::Map) {
+        if (!alone(rows[0].pats[col])) {
             while (run < rows.size() && rows[run].pats[col] != nullptr &&
-                   rows[run].pats[col]->kind != Kind::Map)
+                   !alone(rows[run].pats[col]))
                 ++run;
         }
         uint32_t rest = run < rows.size() ? new_label() : fail;
@@ -168,6 +170,7 @@ namespace {
 
 Key key_of(Compiler& c, const Node* p) {
     if (p->kind == Kind::Map) return {Cat::Map};
+    if (p->kind == Kind::Binary && c.constant(p) == nullptr) return {Cat::Bin};
     if (p->kind == Kind::Tuple) return {Cat::Tuple, 0, p->num_kids};
     if (p->kind == Kind::Cons) return {Cat::Cons};
     if (p->kind == Kind::String) return {p->text.empty() ? Cat::Nil : Cat::Cons};
@@ -268,6 +271,9 @@ void FnGen::dispatch(std::vector<Row> rows, std::vector<Word> cols, size_t col, 
                 break;
             case Cat::Map:
                 map_pattern(std::move(group), cols, col, next, fail, leaf);
+                break;
+            case Cat::Bin:
+                bin_pattern(std::move(group), cols, col, next, fail, leaf);
                 break;
         }
         if (g + 1 < groups.size()) place(next);

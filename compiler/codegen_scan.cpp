@@ -294,12 +294,16 @@ class Scanner {
             case Kind::RecordAccess:
                 operands(std::vector<const Node*>{e->kid(0)});
                 return;
-            case Kind::Binary:
+            case Kind::Binary: {
+                // As FnGen::binary_expr evaluates them: one operand list.
+                std::vector<const Node*> ops;
                 for (const Node* el : e->children()) {
-                    expr(el->kid(0), false);
-                    if (el->kid(1) != nullptr) expr(el->kid(1), false);
+                    ops.push_back(el->kid(0));
+                    if (el->kid(1) != nullptr) ops.push_back(el->kid(1));
                 }
+                operands(ops);
                 return;
+            }
             case Kind::Match:
                 expr(e->kid(1), false);
                 pattern(e->kid(0));

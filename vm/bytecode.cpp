@@ -322,6 +322,7 @@ bool label_may_be_zero(Opcode op) {
         case Opcode::gc_bif3:
         case Opcode::put_map_assoc:
         case Opcode::put_map_exact:
+        case Opcode::bs_create_bin:
             return true;
         default:
             return false;

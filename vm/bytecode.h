@@ -68,6 +68,22 @@ enum class Opcode : uint16_t {
 #undef OPCODE
 };
 
+// Bit syntax segments (bs_create_bin and the bs_get_* family, see
+// opcodes.def). A segment's flags operand is unit << 3 | the bits below;
+// its size operand counts units (bits = size * unit), or is the atom `all`
+// for a binary segment that takes the whole value (construction) or the
+// rest (matching).
+enum class BsType : uint8_t { Integer, Float, Binary, Utf8, Utf16, Utf32 };
+constexpr uint64_t kBsLittle = 1;  // little endian (else big)
+constexpr uint64_t kBsSigned = 2;
+constexpr uint64_t kBsNative = 4;  // native endian: the VM's host order
+constexpr uint64_t bs_flags(uint64_t unit, uint64_t bits) {
+    return unit << 3 | bits;
+}
+constexpr uint64_t bs_unit(uint64_t flags) {
+    return flags >> 3;
+}
+
 struct OpcodeInfo {
     std::string_view name;
     std::string_view operands;  // operand letters, as in opcodes.def

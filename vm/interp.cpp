@@ -16,8 +16,11 @@
 #include "vm/interp.h"
 
 #include <cstring>
+#include <vector>
 
 #include "vm/bif.h"
+#include "vm/binary.h"
+#include "vm/bitsyntax.h"
 #include "vm/exception.h"
 #include "vm/gc.h"
 #include "vm/map.h"
@@ -52,6 +55,7 @@ Word g_apply2[2];
 Word g_apply3[2];
 
 thread_local Term t_xregs[process::kMaxXRegs];
+thread_local std::vector<bitsyntax::Segment> t_segments;  // bs_create_bin scratch
 
 Status execute(Process* process, int reductions);
 
@@ -310,6 +314,28 @@ Status execute(Process* process, int reductions) {
             ip = LABEL(ip[1]);               \
         }                                    \
         NEXT();                              \
+    } while (0)
+
+// bs_create_bin's segments with their operands read (values are re-read
+// after a collection, which may move them).
+#define BS_SEGMENTS()                                                                     \
+    do {                                                                                  \
+        for (Word i = 0; i < n; ++i) {                                                    \
+            const Word* seg = ip + 5 + 4 * i;                                             \
+            t_segments[i] = {bytecode::BsType(seg[0]), seg[1], SRC(seg[2]), SRC(seg[3])}; \
+        }                                                                                 \
+    } while (0)
+    // The match gets: ctx goes to X[live] (a root) while collecting.
+#define BS_ENSURE(words, live_count)       \
+    do {                                   \
+        x[live_count] = ctx;               \
+        ENSURE((words), (live_count) + 1); \
+        ctx = x[live_count];               \
+    } while (0)
+#define BS_FAIL()          \
+    do {                   \
+        ip = LABEL(ip[1]); \
+        NEXT();            \
     } while (0)
 
 #if BEAMLITE_THREADED
@@ -1078,6 +1104,112 @@ dispatch:
         NEXT();
     }
 
+    // ---- binaries ------------------------------------------------------------------------
+    CASE(bs_create_bin) {
+        Word live = ip[2], n = ip[4];
+        t_segments.resize(n);
+        BS_SEGMENTS();
+        uint64_t bits = 0;
+        size_t bad = 0;
+        bitsyntax::Status status = bitsyntax::measure(t_segments.data(), n, &bits, &bad);
+        if (status != bitsyntax::Status::kOk) {
+            if (ip[1]) BS_FAIL();
+            ERROR(make_atom(status == bitsyntax::Status::kBadarg ? atom::kBadarg
+                                                                 : atom::kSystemLimit));
+        }
+        size_t words = binary::new_words(bits);
+        ENSURE(words, live);
+        BS_SEGMENTS();
+        uint8_t* bytes;
+        Term bin = binary::make(heap::alloc(p.heap, words), bits, &bytes, p.heap.off_heap);
+        bitsyntax::write(t_segments.data(), n, bytes);
+        DST(ip[3]) = bin;
+        ip += 5 + 4 * n;
+        NEXT();
+    }
+    CASE(bs_start_match) {
+        Term ctx = SRC(ip[3]);
+        if (!is_bitstring(ctx)) BS_FAIL();
+        BS_ENSURE(bitsyntax::kMatchStateWords, ip[2]);
+        DST(ip[4]) = bitsyntax::start_match(heap::alloc(p.heap, bitsyntax::kMatchStateWords), ctx);
+        ip += 5;
+        NEXT();
+    }
+    CASE(bs_get_integer) {
+        Term ctx = SRC(ip[2]);
+        uint64_t bits = bitsyntax::segment_bits(SRC(ip[4]), ip[5]);
+        if (bits == UINT64_MAX || bits > bitsyntax::remaining(ctx)) BS_FAIL();
+        size_t words = bitsyntax::integer_words(bits);
+        if (words) BS_ENSURE(words, ip[3]);
+        Term* mem = heap::alloc(p.heap, words);
+        Term value = bitsyntax::get_integer(ctx, bits, ip[5], mem);
+        // A value that came out smaller than reserved gives the rest back.
+        p.heap.top = is_small(value) ? mem : mem + header_size(boxed_header(value)) + 1;
+        DST(ip[6]) = value;
+        ip += 7;
+        NEXT();
+    }
+    CASE(bs_get_float) {
+        Term ctx = SRC(ip[2]);
+        uint64_t bits = bitsyntax::segment_bits(SRC(ip[4]), ip[5]);
+        if (bits == UINT64_MAX || bits > bitsyntax::remaining(ctx)) BS_FAIL();
+        BS_ENSURE(kFloatWords, ip[3]);
+        Term* mem = heap::alloc(p.heap, kFloatWords);
+        Term value = bitsyntax::get_float(ctx, bits, ip[5], mem);
+        if (value == kNone) {
+            p.heap.top = mem;
+            BS_FAIL();
+        }
+        DST(ip[6]) = value;
+        ip += 7;
+        NEXT();
+    }
+    CASE(bs_get_binary) {
+        Term ctx = SRC(ip[2]), size = SRC(ip[4]);
+        uint64_t left = bitsyntax::remaining(ctx), unit = bytecode::bs_unit(ip[5]);
+        uint64_t bits = size == make_atom(atom::kAll)
+                            ? (unit > 1 && left % unit ? UINT64_MAX : left)
+                            : bitsyntax::segment_bits(size, ip[5]);
+        if (bits == UINT64_MAX || bits > left) BS_FAIL();
+        BS_ENSURE(kSubBinWords, ip[3]);
+        DST(ip[6]) = bitsyntax::get_binary(ctx, bits, heap::alloc(p.heap, kSubBinWords));
+        ip += 7;
+        NEXT();
+    }
+    CASE(bs_get_utf) {
+        Term value = bitsyntax::get_utf(SRC(ip[2]), bytecode::BsType(ip[3]), ip[4]);
+        if (value == kNone) BS_FAIL();
+        DST(ip[5]) = value;
+        ip += 6;
+        NEXT();
+    }
+    CASE(bs_skip_bits) {
+        Term ctx = SRC(ip[2]), size = SRC(ip[3]);
+        uint64_t left = bitsyntax::remaining(ctx), unit = bytecode::bs_unit(ip[4]);
+        uint64_t bits = size == make_atom(atom::kAll)
+                            ? (unit > 1 && left % unit ? UINT64_MAX : left)
+                            : bitsyntax::segment_bits(size, ip[4]);
+        if (bits == UINT64_MAX || bits > left) BS_FAIL();
+        bitsyntax::skip(ctx, bits);
+        ip += 5;
+        NEXT();
+    }
+    CASE(bs_skip_utf) {
+        if (bitsyntax::get_utf(SRC(ip[2]), bytecode::BsType(ip[3]), ip[4]) == kNone) BS_FAIL();
+        ip += 5;
+        NEXT();
+    }
+    CASE(bs_match_string) {
+        if (!bitsyntax::match_string(SRC(ip[2]), Term(ip[3]))) BS_FAIL();
+        ip += 4;
+        NEXT();
+    }
+    CASE(bs_test_tail) {
+        if (bitsyntax::remaining(SRC(ip[2])) != ip[3]) BS_FAIL();
+        ip += 4;
+        NEXT();
+    }
+
 #if !BEAMLITE_THREADED
     default:
         ERROR(make_atom(atom::kSystemLimit));
@@ -1195,6 +1327,9 @@ return p.status;
 #undef ERROR_TUPLE
 #undef TEST
 #undef COMPARE
+#undef BS_SEGMENTS
+#undef BS_ENSURE
+#undef BS_FAIL
 }
 
 }  // namespace

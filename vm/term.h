@@ -59,7 +59,17 @@
 //                                                       original: heap_bin or
 //                                                       refc_bin, never sub_bin
 //   ext_pid, ext_port, ext_ref   (reserved: distribution)
-//   match_state  (reserved: binary matching; word 1 is the matched binary)
+//   match_state [hdr size=3][original][position][end]  a binary match context
+//                                                       (bitsyntax.h): bit
+//                                                       offsets into original
+//                                                       (heap_bin/refc_bin);
+//                                                       only in X registers
+//
+// A bitstring whose size is not whole bytes is a sub_bin over a heap_bin or
+// refc_bin of ceil(bits / 8) bytes (binary.h decides which a new one is).
+// The Binary behind a refc_bin is shared by every handle (any process, and
+// the literal area); its count is atomic since handles on other scheduler
+// threads drop their references concurrently.
 //
 // Which words of an object are terms (scanned by the GC and the verifier) is
 // given by term_words() below; all other words are raw data.
@@ -303,7 +313,7 @@ enum class Kind : uint8_t {
     kExtPid,      // reserved
     kExtPort,     // reserved
     kExtRef,      // reserved
-    kMatchState,  // reserved
+    kMatchState,  // binary matching (bitsyntax.h)
     kCount
 };
 

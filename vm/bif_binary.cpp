@@ -1,0 +1,779 @@
+// bif_binary: BIFs on binaries: sizes, conversions between binaries and
+// lists, atoms and numbers, iolists, unicode:characters_to_*, and the
+// `binary` module's basics.
+//
+// Results that are parts of an argument (binary_part, split_binary,
+// binary:split...) are sub-binaries: no bytes are copied. Positions are
+// computed before allocating, since a collection moves the arguments
+// (`args` are X registers, updated in place: re-read after alloc).
+#include <gmp.h>
+
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "vm/bif.h"
+#include "vm/binary.h"
+#include "vm/etf.h"
+
+namespace bif {
+
+using namespace term;
+
+namespace {
+
+using Range = std::pair<uint64_t, uint64_t>;  // byte offset, byte length
+
+// The bytes of a binary: a view of its own memory when byte aligned, else
+// a copy in `scratch`.
+std::string_view byte_view(Term bin, std::string& scratch) {
+    Bits bits = bits_of(bin);
+    if (bits.bit_offset % 8 == 0)
+        return {reinterpret_cast<const char*>(bits.bytes + bits.bit_offset / 8), bits.bit_size / 8};
+    binary::append_bytes(scratch, bin);
+    return scratch;
+}
+
+uint64_t byte_size_of(Term bin) {
+    return bits_of(bin).bit_size / 8;
+}
+
+// A list of sub-binaries of args[which] at `ranges`.
+Term make_parts(Process& p, Term* args, unsigned which, const std::vector<Range>& ranges) {
+    Term* mem = alloc(p, ranges.size() * (kSubBinWords + kConsWords));
+    if (!mem && !ranges.empty()) return heap_exhausted(p);
+    Term list = kNil;
+    for (size_t i = ranges.size(); i-- > 0;) {
+        Term part = binary::make_sub(mem, args[which], ranges[i].first * 8, ranges[i].second * 8);
+        list = make_cons(mem + kSubBinWords, part, list);
+        mem += kSubBinWords + kConsWords;
+    }
+    return list;
+}
+
+Term make_part(Process& p, Term* args, unsigned which, Range r) {
+    Term* mem = alloc(p, kSubBinWords);
+    if (!mem) return heap_exhausted(p);
+    return binary::make_sub(mem, args[which], r.first * 8, r.second * 8);
+}
+
+// {Start, Length} (Length may be negative: the part before Start) checked
+// against a binary of `size` bytes.
+bool part_range(Term start, Term length, uint64_t size, Range* out) {
+    if (!is_small(start) || !is_small(length)) return false;
+    int64_t s = small_value(start), l = small_value(length);
+    if (l < 0) {
+        s += l;
+        l = -l;
+    }
+    if (s < 0 || uint64_t(s) > size || uint64_t(l) > size - uint64_t(s)) return false;
+    *out = {uint64_t(s), uint64_t(l)};
+    return true;
+}
+
+// A list of the bytes of a bitstring view (the last partial byte, if any,
+// as a bitstring element: bitstring_to_list).
+Term bytes_to_list(Process& p, Term* args, uint64_t from, uint64_t n, bool tail_bits) {
+    uint64_t rest = tail_bits ? bits_of(args[0]).bit_size % 8 : 0;
+    size_t words = n * kConsWords + (rest ? kConsWords + binary::new_words(rest) : 0);
+    Term* mem = alloc(p, words);
+    if (!mem && words) return heap_exhausted(p);
+    Bits bits = bits_of(args[0]);
+    Term list = kNil;
+    if (rest) {
+        uint8_t* bytes;
+        Term tail = binary::make(mem, rest, &bytes, p.heap.off_heap);
+        Bits view{bits.bytes, bits.bit_offset + bits.bit_size / 8 * 8, rest};
+        bytes[0] = bits_partial_byte(view);
+        mem += binary::new_words(rest);
+        list = make_cons(mem, tail, kNil);
+        mem += kConsWords;
+    }
+    for (uint64_t i = n; i-- > 0;)
+        list = make_cons(mem + kConsWords * i, make_small(bits_byte(bits, from + i)), list);
+    return list;
+}
+
+Term text_to_binary(Process& p, const std::string& text) {
+    Term t = binary::from_bytes(p, text.data(), text.size());
+    return t == kNone ? heap_exhausted(p) : t;
+}
+
+// Is `s` valid UTF-8 (no surrogates, nothing above 10FFFF)?
+bool valid_utf8(std::string_view s) {
+    for (size_t i = 0; i < s.size();) {
+        auto b = uint8_t(s[i]);
+        size_t n = b < 0x80 ? 1 : b < 0xC2 ? 0 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : b < 0xF5 ? 4 : 0;
+        if (n == 0 || i + n > s.size()) return false;
+        uint32_t c = n == 1 ? b : b & (0x7F >> n);
+        for (size_t k = 1; k < n; ++k) {
+            auto cb = uint8_t(s[i + k]);
+            if ((cb & 0xC0) != 0x80) return false;
+            c = c << 6 | (cb & 0x3F);
+        }
+        static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+        if (c < kMin[n] || (c >= 0xD800 && c <= 0xDFFF) || c > 0x10FFFF) return false;
+        i += n;
+    }
+    return true;
+}
+
+Term atom_from_binary(Process& p, Term* args, bool latin1, bool existing) {
+    if (!is_binary(args[0])) return badarg(p, 1, "not a binary");
+    std::string scratch, name;
+    std::string_view bytes = byte_view(args[0], scratch);
+    if (latin1) {
+        for (char c : bytes)
+            append_utf8(name, uint8_t(c));
+    } else {
+        if (!valid_utf8(bytes)) return badarg(p, 1, "invalid UTF-8");
+        name.assign(bytes);
+    }
+    uint32_t index = existing ? atom::find(name) : atom::intern(name);
+    if (index == atom::kNoAtom) {
+        return existing ? badarg(p, 1, "not an already existing atom")
+                        : fail(p, make_atom(atom::kSystemLimit));
+    }
+    return make_atom(index);
+}
+
+bool encoding_latin1(Term t, bool* latin1) {
+    if (t == make_atom(atom::intern("latin1"))) {
+        *latin1 = true;
+        return true;
+    }
+    *latin1 = false;
+    return t == make_atom(atom::intern("utf8")) || t == make_atom(atom::intern("unicode"));
+}
+
+Term integer_from_binary(Process& p, Term* args, int base) {
+    if (!is_binary(args[0])) return badarg(p, 1, "not a binary");
+    std::string scratch;
+    std::string text(byte_view(args[0], scratch));
+    size_t start = (!text.empty() && (text[0] == '-' || text[0] == '+')) ? 1 : 0;
+    bool ok = text.size() > start;
+    for (size_t i = start; ok && i < text.size(); ++i) {
+        char c = text[i];
+        int d = c >= '0' && c <= '9'   ? c - '0'
+                : c >= 'a' && c <= 'z' ? c - 'a' + 10
+                : c >= 'A' && c <= 'Z' ? c - 'A' + 10
+                                       : 99;
+        ok = d < base;
+    }
+    if (!ok) return badarg(p, 1, "not a textual representation of an integer");
+    mpz_t z;
+    mpz_init_set_str(z, text.c_str() + (text[0] == '+' ? 1 : 0), base);
+    size_t limbs = mpz_size(z);
+    Term result = make_small(0);
+    if (limbs > 0) {
+        Term* mem = alloc(p, bignum_words(limbs));
+        result = mem ? make_bignum(mem, mpz_sgn(z) < 0,
+                                   reinterpret_cast<const Limb*>(mpz_limbs_read(z)), limbs)
+                     : heap_exhausted(p);
+        if (mem && is_small(result)) p.heap.top = mem;  // give the words back
+    }
+    mpz_clear(z);
+    return result;
+}
+
+// The characters of a list result (integer_to_list...) as a binary.
+Term list_result_to_binary(Process& p, Term list) {
+    if (list == kNone) return kNone;
+    std::string text;
+    for (; is_cons(list); list = cdr(list))
+        text += char(small_value(car(list)));
+    return text_to_binary(p, text);
+}
+
+bool valid_base(Term t) {
+    return is_small(t) && small_value(t) >= 2 && small_value(t) <= 36;
+}
+
+// ---- the binary module's searching ------------------------------------------------------
+
+// The patterns of binary:match/split/replace: a non-empty binary or a
+// non-empty list of them. False when `t` is not one.
+bool search_patterns(Term t, std::vector<std::string>& out) {
+    auto add = [&](Term b) {
+        if (!is_binary(b) || byte_size_of(b) == 0) return false;
+        out.emplace_back();
+        binary::append_bytes(out.back(), b);
+        return true;
+    };
+    if (is_binary(t)) return add(t);
+    for (; is_cons(t); t = cdr(t))
+        if (!add(car(t))) return false;
+    return is_nil(t) && !out.empty();
+}
+
+// The first match at or after `from`: the earliest, and the longest of
+// those starting there (as OTP). {size, 0} when none.
+Range find_match(std::string_view hay, uint64_t from, const std::vector<std::string>& pats) {
+    for (uint64_t i = from; i < hay.size(); ++i) {
+        uint64_t best = 0;
+        for (const std::string& pat : pats)
+            if (pat.size() > best && hay.compare(i, pat.size(), pat) == 0) best = pat.size();
+        if (best) return {i, best};
+    }
+    return {hay.size(), 0};
+}
+
+std::vector<Range> find_matches(std::string_view hay, const std::vector<std::string>& pats,
+                                bool global) {
+    std::vector<Range> found;
+    for (uint64_t at = 0;;) {
+        Range m = find_match(hay, at, pats);
+        if (m.second == 0) break;
+        found.push_back(m);
+        at = m.first + m.second;
+        if (!global) break;
+    }
+    return found;
+}
+
+// Options of split/replace: global, trim, trim_all, {insert_replaced, N}.
+struct SearchOptions {
+    bool global = false, trim = false, trim_all = false;
+    std::vector<uint64_t> insert;
+};
+
+bool search_options(Term t, SearchOptions& o) {
+    for (; is_cons(t); t = cdr(t)) {
+        Term opt = car(t);
+        std::string_view name = is_atom(opt) ? atom::name(atom_index(opt)) : "";
+        if (name == "global") {
+            o.global = true;
+        } else if (name == "trim") {
+            o.trim = true;
+        } else if (name == "trim_all") {
+            o.trim_all = true;
+        } else if (is_tuple(opt) && tuple_arity(opt) == 2 &&
+                   tuple_element(opt, 1) == make_atom(atom::intern("insert_replaced"))) {
+            Term n = tuple_element(opt, 2);
+            if (is_small(n) && small_value(n) >= 0) {
+                o.insert.push_back(uint64_t(small_value(n)));
+                continue;
+            }
+            for (; is_cons(n); n = cdr(n)) {
+                if (!is_small(car(n)) || small_value(car(n)) < 0) return false;
+                o.insert.push_back(uint64_t(small_value(car(n))));
+            }
+            if (!is_nil(n)) return false;
+        } else {
+            return false;
+        }
+    }
+    return is_nil(t);
+}
+
+Term match_tuple(Term* mem, Range r) {
+    Term t = make_tuple(mem, 2);
+    tuple_elements(t)[0] = make_small(int64_t(r.first));
+    tuple_elements(t)[1] = make_small(int64_t(r.second));
+    return t;
+}
+
+Term endianness_little(Term t, bool* little) {
+    *little = t == make_atom(atom::intern("little"));
+    return *little || t == make_atom(atom::intern("big")) ? kTrue : kFalse;
+}
+
+}  // namespace
+
+namespace impl {
+
+// ---- sizes and parts -------------------------------------------------------------------
+
+Term byte_size(Process& p, Term* args) {
+    if (!term::is_bitstring(args[0])) return badarg(p, 1, "not a bitstring");
+    return make_small(int64_t((bits_of(args[0]).bit_size + 7) / 8));
+}
+
+Term bit_size(Process& p, Term* args) {
+    if (!term::is_bitstring(args[0])) return badarg(p, 1, "not a bitstring");
+    return make_small(int64_t(bits_of(args[0]).bit_size));
+}
+
+Term binary_part3(Process& p, Term* args) {
+    Range r;
+    if (!term::is_binary(args[0])) return badarg(p, 1, "not a binary");
+    if (!part_range(args[1], args[2], byte_size_of(args[0]), &r))
+        return badarg(p, 2, "out of range");
+    return make_part(p, args, 0, r);
+}
+
+Term binary_part2(Process& p, Term* args) {
+    Range r;
+    if (!term::is_binary(args[0])) return badarg(p, 1, "not a binary");
+    if (!term::is_tuple(args[1]) || tuple_arity(args[1]) != 2 ||
+        !part_range(tuple_element(args[1], 1), tuple_element(args[1], 2), byte_size_of(args[0]),
+                    &r)) {
+        return badarg(p, 2, "out of range");
+    }
+    return make_part(p, args, 0, r);
+}
+
+Term split_binary(Process& p, Term* args) {
+    if (!term::is_binary(args[0])) return badarg(p, 1, "not a binary");
+    uint64_t size = byte_size_of(args[0]);
+    if (!is_small(args[1]) || small_value(args[1]) < 0 || uint64_t(small_value(args[1])) > size)
+        return badarg(p, 2, "out of range");
+    uint64_t at = uint64_t(small_value(args[1]));
+    Term* mem = alloc(p, 2 * kSubBinWords + tuple_words(2));
+    if (!mem) return heap_exhausted(p);
+    Term left = binary::make_sub(mem, args[0], 0, at * 8);
+    Term right = binary::make_sub(mem + kSubBinWords, args[0], at * 8, (size - at) * 8);
+    Term tuple = term::make_tuple(mem + 2 * kSubBinWords, 2);
+    tuple_elements(tuple)[0] = left;
+    tuple_elements(tuple)[1] = right;
+    return tuple;
+}
+
+// ---- binaries and lists -------------------------------------------------------------------
+
+Term binary_to_list(Process& p, Term* args) {
+    if (!term::is_binary(args[0])) return badarg(p, 1, "not a binary");
+    return bytes_to_list(p, args, 0, byte_size_of(args[0]), false);
+}
+
+Term binary_to_list3(Process& p, Term* args) {
+    if (!term::is_binary(args[0])) return badarg(p, 1, "not a binary");
+    uint64_t size = byte_size_of(args[0]);
+    if (!is_small(args[1]) || !is_small(args[2])) return badarg(p, 2, "out of range");
+    int64_t from = small_value(args[1]), to = small_value(args[2]);
+    if (from < 1 || to < from || uint64_t(to) > size) return badarg(p, 2, "out of range");
+    return bytes_to_list(p, args, uint64_t(from - 1), uint64_t(to - from + 1), false);
+}
+
+Term bitstring_to_list(Process& p, Term* args) {
+    if (!term::is_bitstring(args[0])) return badarg(p, 1, "not a bitstring");
+    return bytes_to_list(p, args, 0, bits_of(args[0]).bit_size / 8, true);
+}
+
+Term list_to_binary(Process& p, Term* args) {
+    std::string bytes;
+    if (!term::is_list(args[0]) || !binary::flatten_iolist(args[0], bytes))
+        return badarg(p, 1, "not an iolist term");
+    return text_to_binary(p, bytes);
+}
+
+Term iolist_to_binary(Process& p, Term* args) {
+    if (term::is_binary(args[0])) return args[0];
+    return list_to_binary(p, args);
+}
+
+Term list_to_bitstring(Process& p, Term* args) {
+    std::string bytes;
+    uint64_t bits = 0;
+    if (!term::is_list(args[0]) || !binary::flatten_iolist(args[0], bytes, true, &bits))
+        return badarg(p, 1, "not a bitstring list");
+    uint8_t* out;
+    Term t = binary::alloc(p, bits, &out);
+    if (t == kNone) return heap_exhausted(p);
+    if (!bytes.empty()) std::memcpy(out, bytes.data(), bytes.size());
+    return t;
+}
+
+Term iolist_size(Process& p, Term* args) {
+    int64_t n = binary::iolist_size(args[0]);
+    if (n < 0) return badarg(p, 1, "not an iodata term");
+    return make_small(n);
+}
+
+// ---- atoms and numbers ------------------------------------------------------------------------
+
+Term atom_to_binary(Process& p, Term* args) {
+    if (!term::is_atom(args[0])) return badarg(p, 1, "not an atom");
+    std::string name(atom::name(atom_index(args[0])));
+    return text_to_binary(p, name);
+}
+
+Term atom_to_binary2(Process& p, Term* args) {
+    bool latin1;
+    if (!term::is_atom(args[0])) return badarg(p, 1, "not an atom");
+    if (!encoding_latin1(args[1], &latin1)) return badarg(p, 2, "not a valid encoding");
+    std::string name(atom::name(atom_index(args[0])));
+    if (!latin1) return text_to_binary(p, name);
+    std::string bytes;
+    for (size_t i = 0; i < name.size();) {
+        auto b = uint8_t(name[i]);
+        uint32_t c = b;
+        size_t n = b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4;
+        if (n > 1) c = b & (0x7F >> n);
+        for (size_t k = 1; k < n && i + k < name.size(); ++k)
+            c = c << 6 | (uint8_t(name[i + k]) & 0x3F);
+        if (c > 255) return badarg(p, 1, "contains a character not expressible in latin1");
+        bytes += char(c);
+        i += n;
+    }
+    return text_to_binary(p, bytes);
+}
+
+Term binary_to_atom(Process& p, Term* args) {
+    return atom_from_binary(p, args, false, false);
+}
+
+Term binary_to_atom2(Process& p, Term* args) {
+    bool latin1;
+    if (!encoding_latin1(args[1], &latin1)) return badarg(p, 2, "not a valid encoding");
+    return atom_from_binary(p, args, latin1, false);
+}
+
+Term binary_to_existing_atom(Process& p, Term* args) {
+    return atom_from_binary(p, args, false, true);
+}
+
+Term binary_to_existing_atom2(Process& p, Term* args) {
+    bool latin1;
+    if (!encoding_latin1(args[1], &latin1)) return badarg(p, 2, "not a valid encoding");
+    return atom_from_binary(p, args, latin1, true);
+}
+
+Term integer_to_binary(Process& p, Term* args) {
+    return list_result_to_binary(p, integer_to_list(p, args));
+}
+
+Term integer_to_binary2(Process& p, Term* args) {
+    return list_result_to_binary(p, integer_to_list2(p, args));
+}
+
+Term binary_to_integer(Process& p, Term* args) {
+    return integer_from_binary(p, args, 10);
+}
+
+Term binary_to_integer2(Process& p, Term* args) {
+    if (!valid_base(args[1])) return badarg(p, 2, "not an integer in the range 2 through 36");
+    return integer_from_binary(p, args, int(small_value(args[1])));
+}
+
+Term float_to_binary(Process& p, Term* args) {
+    return list_result_to_binary(p, float_to_list(p, args));
+}
+
+// Through list_to_float, which reads its argument only before allocating.
+Term binary_to_float(Process& p, Term* args) {
+    if (!term::is_binary(args[0])) return badarg(p, 1, "not a binary");
+    std::string text;
+    binary::append_bytes(text, args[0]);
+    Term chars[1] = {make_string(p, text)};
+    if (chars[0] == kNone) return kNone;
+    return list_to_float(p, chars);
+}
+
+// ---- unicode -----------------------------------------------------------------------------------
+
+Term unicode_characters_to_binary(Process& p, Term* args) {
+    std::string utf8;
+    if (!chardata_to_utf8(args[0], utf8)) return badarg(p, 1, "not chardata");
+    return text_to_binary(p, utf8);
+}
+
+Term unicode_characters_to_list(Process& p, Term* args) {
+    std::string utf8;
+    if (!chardata_to_utf8(args[0], utf8) || !valid_utf8(utf8)) return badarg(p, 1, "not chardata");
+    return make_unicode_string(p, utf8);
+}
+
+// ---- the binary module ------------------------------------------------------------------------
+
+Term binary_first(Process& p, Term* args) {
+    if (!term::is_binary(args[0]) || byte_size_of(args[0]) == 0)
+        return badarg(p, 1, "a zero-sized binary is not allowed");
+    return make_small(bits_byte(bits_of(args[0]), 0));
+}
+
+Term binary_last(Process& p, Term* args) {
+    if (!term::is_binary(args[0]) || byte_size_of(args[0]) == 0)
+        return badarg(p, 1, "a zero-sized binary is not allowed");
+    return make_small(bits_byte(bits_of(args[0]), byte_size_of(args[0]) - 1));
+}
+
+Term binary_at(Process& p, Term* args) {
+    if (!term::is_binary(args[0])) return badarg(p, 1, "not a binary");
+    if (!is_small(args[1]) || small_value(args[1]) < 0 ||
+        uint64_t(small_value(args[1])) >= byte_size_of(args[0])) {
+        return badarg(p, 2, "out of range");
+    }
+    return make_small(bits_byte(bits_of(args[0]), uint64_t(small_value(args[1]))));
+}
+
+Term binary_copy(Process& p, Term* args) {
+    if (!term::is_binary(args[0])) return badarg(p, 1, "not a binary");
+    std::string bytes;
+    binary::append_bytes(bytes, args[0]);
+    return text_to_binary(p, bytes);
+}
+
+Term binary_copy2(Process& p, Term* args) {
+    if (!term::is_binary(args[0])) return badarg(p, 1, "not a binary");
+    if (!is_small(args[1]) || small_value(args[1]) < 0) return badarg(p, 2, "out of range");
+    std::string one, bytes;
+    binary::append_bytes(one, args[0]);
+    uint64_t times = uint64_t(small_value(args[1]));
+    if (!one.empty() && times > binary::kMaxBytes / one.size())
+        return fail(p, make_atom(atom::kSystemLimit));
+    for (uint64_t i = 0; i < times; ++i)
+        bytes += one;
+    return text_to_binary(p, bytes);
+}
+
+Term binary_bin_to_list(Process& p, Term* args) {
+    return binary_to_list(p, args);
+}
+
+Term binary_bin_to_list2(Process& p, Term* args) {
+    Range r;
+    if (!term::is_binary(args[0])) return badarg(p, 1, "not a binary");
+    if (!term::is_tuple(args[1]) || tuple_arity(args[1]) != 2 ||
+        !part_range(tuple_element(args[1], 1), tuple_element(args[1], 2), byte_size_of(args[0]),
+                    &r)) {
+        return badarg(p, 2, "out of range");
+    }
+    return bytes_to_list(p, args, r.first, r.second, false);
+}
+
+Term binary_bin_to_list3(Process& p, Term* args) {
+    Range r;
+    if (!term::is_binary(args[0])) return badarg(p, 1, "not a binary");
+    if (!part_range(args[1], args[2], byte_size_of(args[0]), &r))
+        return badarg(p, 2, "out of range");
+    return bytes_to_list(p, args, r.first, r.second, false);
+}
+
+Term binary_list_to_bin(Process& p, Term* args) {
+    return list_to_binary(p, args);
+}
+
+Term binary_decode_unsigned2(Process& p, Term* args) {
+    bool little;
+    if (!term::is_binary(args[0])) return badarg(p, 1, "not a binary");
+    if (endianness_little(args[1], &little) != kTrue) return badarg(p, 2, "not big or little");
+    std::string scratch;
+    std::string_view bytes = byte_view(args[0], scratch);
+    size_t n = bytes.size();
+    std::vector<Limb> limbs((n + 7) / 8 + 1, 0);
+    for (size_t k = 0; k < n; ++k) {  // k: significance, least first
+        uint8_t b = uint8_t(little ? bytes[k] : bytes[n - 1 - k]);
+        limbs[k / 8] |= Limb(b) << (8 * (k % 8));
+    }
+    Term* mem = alloc(p, bignum_words(limbs.size()));
+    if (!mem) return heap_exhausted(p);
+    Term t = make_bignum(mem, false, limbs.data(), limbs.size());
+    p.heap.top = is_small(t) ? mem : mem + header_size(boxed_header(t)) + 1;
+    return t;
+}
+
+Term binary_decode_unsigned(Process& p, Term* args) {
+    args[1] = make_atom(atom::intern("big"));
+    return binary_decode_unsigned2(p, args);
+}
+
+Term binary_encode_unsigned2(Process& p, Term* args) {
+    bool little;
+    if (!term::is_integer(args[0]) || (is_small(args[0]) && small_value(args[0]) < 0) ||
+        (is_bignum(args[0]) && bignum_negative(args[0]))) {
+        return badarg(p, 1, "out of range");
+    }
+    if (endianness_little(args[1], &little) != kTrue) return badarg(p, 2, "not big or little");
+    std::string bytes;  // least significant first
+    if (is_small(args[0])) {
+        uint64_t v = uint64_t(small_value(args[0]));
+        do {
+            bytes += char(v & 0xFF);
+            v >>= 8;
+        } while (v);
+    } else {
+        const Limb* limbs = bignum_limbs(args[0]);
+        uint64_t n = bignum_limb_count(args[0]);
+        for (uint64_t k = 0; k < n * 8; ++k)
+            bytes += char(limbs[k / 8] >> (8 * (k % 8)));
+        while (bytes.size() > 1 && bytes.back() == 0)
+            bytes.pop_back();
+    }
+    if (!little) bytes.assign(bytes.rbegin(), bytes.rend());
+    return text_to_binary(p, bytes);
+}
+
+Term binary_encode_unsigned(Process& p, Term* args) {
+    args[1] = make_atom(atom::intern("big"));
+    return binary_encode_unsigned2(p, args);
+}
+
+Term binary_match3(Process& p, Term* args) {
+    std::vector<std::string> pats;
+    if (!term::is_binary(args[0])) return badarg(p, 1, "not a binary");
+    if (!search_patterns(args[1], pats)) return badarg(p, 2, "not a valid pattern");
+    if (!term::is_list(args[2])) return badarg(p, 3, "not a list of options");
+    std::string scratch;
+    Range m = find_match(byte_view(args[0], scratch), 0, pats);
+    if (m.second == 0) return make_atom(atom::intern("nomatch"));
+    Term* mem = alloc(p, tuple_words(2));
+    if (!mem) return heap_exhausted(p);
+    return match_tuple(mem, m);
+}
+
+Term binary_match(Process& p, Term* args) {
+    args[2] = kNil;
+    return binary_match3(p, args);
+}
+
+Term binary_matches3(Process& p, Term* args) {
+    std::vector<std::string> pats;
+    if (!term::is_binary(args[0])) return badarg(p, 1, "not a binary");
+    if (!search_patterns(args[1], pats)) return badarg(p, 2, "not a valid pattern");
+    if (!term::is_list(args[2])) return badarg(p, 3, "not a list of options");
+    std::string scratch;
+    std::vector<Range> found = find_matches(byte_view(args[0], scratch), pats, true);
+    Term* mem = alloc(p, found.size() * (tuple_words(2) + kConsWords));
+    if (!mem && !found.empty()) return heap_exhausted(p);
+    Term list = kNil;
+    for (size_t i = found.size(); i-- > 0;) {
+        Term t = match_tuple(mem, found[i]);
+        list = make_cons(mem + tuple_words(2), t, list);
+        mem += tuple_words(2) + kConsWords;
+    }
+    return list;
+}
+
+Term binary_matches(Process& p, Term* args) {
+    args[2] = kNil;
+    return binary_matches3(p, args);
+}
+
+Term binary_split3(Process& p, Term* args) {
+    std::vector<std::string> pats;
+    SearchOptions o;
+    if (!term::is_binary(args[0])) return badarg(p, 1, "not a binary");
+    if (!search_patterns(args[1], pats)) return badarg(p, 2, "not a valid pattern");
+    if (!search_options(args[2], o) || !o.insert.empty()) return badarg(p, 3, "invalid options");
+    std::string scratch;
+    std::string_view hay = byte_view(args[0], scratch);
+    std::vector<Range> parts;
+    uint64_t at = 0;
+    for (Range m : find_matches(hay, pats, o.global)) {
+        parts.push_back({at, m.first - at});
+        at = m.first + m.second;
+    }
+    parts.push_back({at, hay.size() - at});
+    if (o.trim_all) {
+        std::vector<Range> kept;
+        for (Range r : parts)
+            if (r.second) kept.push_back(r);
+        parts = kept;
+    } else if (o.trim) {
+        while (!parts.empty() && parts.back().second == 0)
+            parts.pop_back();
+    }
+    return make_parts(p, args, 0, parts);
+}
+
+Term binary_split(Process& p, Term* args) {
+    args[2] = kNil;
+    return binary_split3(p, args);
+}
+
+Term binary_replace4(Process& p, Term* args) {
+    std::vector<std::string> pats;
+    SearchOptions o;
+    if (!term::is_binary(args[0])) return badarg(p, 1, "not a binary");
+    if (!search_patterns(args[1], pats)) return badarg(p, 2, "not a valid pattern");
+    if (!term::is_binary(args[2])) return badarg(p, 3, "not a binary");
+    if (!search_options(args[3], o) || o.trim || o.trim_all) return badarg(p, 4, "invalid options");
+    std::string scratch, replacement, out;
+    std::string_view hay = byte_view(args[0], scratch);
+    binary::append_bytes(replacement, args[2]);
+    for (uint64_t n : o.insert)
+        if (n > replacement.size()) return badarg(p, 4, "invalid options");
+    uint64_t at = 0;
+    for (Range m : find_matches(hay, pats, o.global)) {
+        out.append(hay.substr(at, m.first - at));
+        std::string_view matched = hay.substr(m.first, m.second);
+        uint64_t from = 0;
+        for (uint64_t n : o.insert) {  // insertion points, in the order given
+            out.append(replacement, from, n - std::min(n, from));
+            out.append(matched);
+            from = std::max(from, n);
+        }
+        out.append(replacement, from, std::string::npos);
+        at = m.first + m.second;
+    }
+    out.append(hay.substr(at));
+    return text_to_binary(p, out);
+}
+
+Term binary_replace(Process& p, Term* args) {
+    args[3] = kNil;
+    return binary_replace4(p, args);
+}
+
+// ---- the external term format ------------------------------------------------------------------
+
+Term term_to_binary2(Process& p, Term* args) {
+    etf::EncodeOptions options;
+    Term opts = args[1];
+    for (; is_cons(opts); opts = cdr(opts)) {
+        Term o = car(opts);
+        std::string_view name = term::is_atom(o) ? atom::name(atom_index(o)) : "";
+        if (name == "compressed" || name == "deterministic") continue;  // see README
+        if (term::is_tuple(o) && tuple_arity(o) == 2 && term::is_atom(tuple_element(o, 1))) {
+            std::string_view key = atom::name(atom_index(tuple_element(o, 1)));
+            Term v = tuple_element(o, 2);
+            if (key == "minor_version" && is_small(v) && small_value(v) >= 0 &&
+                small_value(v) <= 2) {
+                options.minor_version = int(small_value(v));
+                continue;
+            }
+            if (key == "compressed" && is_small(v) && small_value(v) >= 0 && small_value(v) <= 9)
+                continue;
+        }
+        return badarg(p, 2, "invalid option in list");
+    }
+    if (!is_nil(opts)) return badarg(p, 2, "not a list");
+    std::string out;
+    if (!etf::encode(args[0], options, out)) return badarg(p, 1, "cannot be encoded");
+    return text_to_binary(p, out);
+}
+
+Term term_to_binary(Process& p, Term* args) {
+    args[1] = kNil;
+    return term_to_binary2(p, args);
+}
+
+Term binary_to_term2(Process& p, Term* args) {
+    etf::DecodeOptions options;
+    if (!term::is_binary(args[0])) return badarg(p, 1, "not a binary");
+    Term opts = args[1];
+    for (; is_cons(opts); opts = cdr(opts)) {
+        std::string_view name = term::is_atom(car(opts)) ? atom::name(atom_index(car(opts))) : "";
+        if (name == "safe") {
+            options.safe = true;
+        } else if (name == "used") {
+            options.used = true;
+        } else {
+            return badarg(p, 2, "invalid option in list");
+        }
+    }
+    if (!is_nil(opts)) return badarg(p, 2, "not a list");
+    // A copy of the bytes: decoding allocates, which may move the binary.
+    std::string bytes;
+    binary::append_bytes(bytes, args[0]);
+    size_t n = 0;
+    Term t =
+        etf::decode(p, reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), options, &n);
+    if (t == kNone) {
+        if (p.status == process::Status::Killed) return kNone;
+        return badarg(p, 1, "invalid external representation of a term");
+    }
+    return t;
+}
+
+Term binary_to_term(Process& p, Term* args) {
+    args[1] = kNil;
+    return binary_to_term2(p, args);
+}
+
+}  // namespace impl
+
+}  // namespace bif

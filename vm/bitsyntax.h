@@ -1,0 +1,83 @@
+// bitsyntax: the semantics of the bit syntax, for the interpreter's bs_*
+// handlers: measuring and writing the segments of a construction
+// (bs_create_bin) and reading segments out of a match context.
+//
+// Construction is two passes so that the handler allocates once: measure()
+// checks every segment and sums the bits (no allocation, so the handler can
+// collect afterwards), then write() fills the fresh bitstring.
+//
+// A match context (the BEAM's match state) is a heap object that lives only
+// in X registers while one binary pattern is matched:
+//
+//   match_state [hdr size=3][original][position][end]
+//                            |          bit offsets into original's bytes:
+//                            |          the unread bits are [position, end)
+//                            heap_bin or refc_bin (never a sub_bin)
+//
+// The GC moves it like any object (word 1 is its only term). bs_get_*
+// advance `position`; a failed get leaves it unchanged.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "vm/bytecode.h"
+#include "vm/term.h"
+
+namespace bitsyntax {
+
+using term::Term;
+
+// One segment of a construction, operands resolved.
+struct Segment {
+    bytecode::BsType type;
+    uint64_t flags;  // bytecode::bs_flags
+    Term value;
+    Term size;  // units (a small), `all`, or anything for utf segments
+};
+
+enum class Status : uint8_t { kOk, kBadarg, kSystemLimit };
+
+// Checks every segment (values, sizes) and sums their bits into *bits.
+// *bad is the 1-based number of the first bad segment.
+Status measure(const Segment* segments, size_t n, uint64_t* bits, size_t* bad);
+// Writes the segments (already measured) into `bytes` from bit 0.
+void write(const Segment* segments, size_t n, uint8_t* bytes);
+
+// ---- matching -----------------------------------------------------------------------
+
+constexpr size_t kMatchStateWords = 4;
+
+inline bool is_match_state(Term t) {
+    return term::is_boxed_kind(t, term::Kind::kMatchState);
+}
+// A match context over bitstring `bin` in `mem` (kMatchStateWords).
+Term start_match(Term* mem, Term bin);
+
+inline uint64_t remaining(Term ctx) {
+    const Term* m = term::boxed_ptr(ctx);
+    return m[3] - m[2];
+}
+// Bits of a segment of `size` units (a small) with `flags`, or UINT64_MAX
+// when size is not a non-negative small or the product overflows.
+uint64_t segment_bits(Term size, uint64_t flags);
+
+// Heap words an integer of `bits` bits may need.
+size_t integer_words(uint64_t bits);
+// Reads an integer of `bits` bits (bits <= remaining) into a small or a
+// bignum at `mem`, and advances.
+Term get_integer(Term ctx, uint64_t bits, uint64_t flags, Term* mem);
+// Reads a float (bits 16, 32 or 64); kNone when it is not finite or the
+// size is wrong (no advance). `mem` holds term::kFloatWords.
+Term get_float(Term ctx, uint64_t bits, uint64_t flags, Term* mem);
+// A sub-binary of the next `bits` bits at `mem` (term::kSubBinWords).
+Term get_binary(Term ctx, uint64_t bits, Term* mem);
+// Decodes one utf8/16/32 character; kNone when invalid (no advance).
+Term get_utf(Term ctx, bytecode::BsType type, uint64_t flags);
+// True when the next bits equal the bitstring `literal`; advances then.
+bool match_string(Term ctx, Term literal);
+inline void skip(Term ctx, uint64_t bits) {
+    term::boxed_ptr(ctx)[2] += bits;
+}
+
+}  // namespace bitsyntax
