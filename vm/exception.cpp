@@ -416,4 +416,21 @@ std::string report(Process& p) {
     return out + trace_text(p, cls, reason, trace);
 }
 
+std::string killed_report(Process& p) {
+    std::string out = "beamlite: process killed: maximum heap size reached\n";
+    out += "  max_heap_size " + std::to_string(p.heap.max_heap_size) + " words, heap and stack " +
+           std::to_string(heap::heap_used(p.heap) + heap::stack_used(p.heap)) + " words\n";
+    // Built without the heap, which is full: from the code addresses alone.
+    std::vector<Frame> frames = collect_frames(p, p.ip, p.cp, First::Here, nullptr);
+    for (size_t i = 0; i < frames.size(); ++i) {
+        const Frame& f = frames[i];
+        out += i == 0 ? "  in function  " : "  in call from ";
+        out += function_name(f.module, f.function) + "/" + std::to_string(f.arity);
+        if (f.source && f.line)
+            out += " (" + f.source->file + ", line " + std::to_string(f.line) + ")";
+        out += "\n";
+    }
+    return out;
+}
+
 }  // namespace exception

@@ -1025,6 +1025,7 @@ RAISE(First::Call, bif_export, nargs);
 
 raise : SYNC();
 if (!exception::finish(p, ip, cp, raise_first, raise_callee)) goto heap_limit;
+RELOAD();  // building the trace may have collected (and moved the stack)
 handler_ip = exception::unwind(p);
 if (!handler_ip) {
     p.status = Status::Failed;
@@ -1054,7 +1055,11 @@ process::save_xregs(p, x, p.live);
 p.xregs = nullptr;
 return Status::Runnable;
 
-heap_limit : p.status = Status::Killed;
+heap_limit :
+    // Every jump here comes after SYNC(), and the failed collection may
+    // have moved the stack: heap.sp is current, E is not.
+    RELOAD();
+p.status = Status::Killed;
 stop : SYNC();
 p.ip = ip;
 p.cp = cp;

@@ -9,10 +9,12 @@
 
 namespace process {
 
+uint64_t default_max_heap_words = kDefaultMaxHeapWords;
+
 Process* create() {
     Process* p = new (mi_malloc(sizeof(Process))) Process();
     heap::init(p->heap);
-    p->heap.max_heap_size = kDefaultMaxHeapWords;
+    p->heap.max_heap_size = default_max_heap_words;
     return p;
 }
 
