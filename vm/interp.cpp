@@ -1021,6 +1021,8 @@ bif_failed :
     // X[0..nargs-1]. It may have halted or hit the heap limit instead.
     if (p.status == Status::Halted) goto stop;
 if (p.status == Status::Killed) goto heap_limit;
+if (bif_export && bif_export->bif && (bif_export->bif->flags & bif::kRaises))
+    RAISE(First::Here, nullptr, 0);
 RAISE(First::Call, bif_export, nargs);
 
 raise : SYNC();

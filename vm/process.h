@@ -57,6 +57,8 @@ struct ExceptionInfo {
     const code::Export* bif = nullptr;  // a failing BIF (module, name, arity)
     unsigned bad_argument = 0;          // 1-based; 0 = not known
     const char* why = nullptr;          // e.g. "out of range"
+    bool caller_args = false;           // error/2: the first stack-trace entry is the
+                                        // raising function with kExcArgs as arguments
 };
 
 // The terms of the rare block, one array so that the GC takes them as roots
