@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <cstring>
 #include <new>
+
+#include <sys/mman.h>
 #include <vector>
 
 namespace ast {
@@ -21,20 +23,44 @@ std::string_view kind_name(Kind kind) {
     return names[static_cast<size_t>(kind)];
 }
 
-// Blocks form a singly linked list; each is at least kBlockBytes, or bigger
-// for one large request.
+// Blocks form a singly linked list. They grow geometrically (each about
+// half the arena's size so far, from 64 KiB to 4 MiB), so a large module
+// needs few of them. Small blocks come from mimalloc; large ones are mapped
+// directly and populated with one madvise(MADV_POPULATE_WRITE): on these
+// machines a page faulted in one at a time costs several times more than a
+// page populated in bulk, and a block this large is about to be filled.
 struct Arena::Block {
     Block* next;
+    size_t size;
+    bool mapped;
 };
 
 namespace {
-constexpr size_t kBlockBytes = 64 * 1024;
+
+constexpr size_t kMinBlockBytes = size_t{64} << 10;
+constexpr size_t kMaxBlockBytes = size_t{4} << 20;
+constexpr size_t kMapBlockBytes = size_t{512} << 10;  // from here on: mmap + populate
+#ifndef MADV_POPULATE_WRITE
+constexpr int MADV_POPULATE_WRITE = 23;  // Linux 5.14; older kernels ignore it
+#endif
+
+void* map_block(size_t size) {
+    void* p = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) return nullptr;
+    madvise(p, size, MADV_POPULATE_WRITE);  // best effort: on failure pages fault in as used
+    return p;
 }
+
+}  // namespace
 
 Arena::~Arena() {
     while (head_ != nullptr) {
         Block* next = head_->next;
-        mi_free(head_);
+        if (head_->mapped) {
+            munmap(head_, head_->size);
+        } else {
+            mi_free(head_);
+        }
         head_ = next;
     }
 }
@@ -46,11 +72,15 @@ void* Arena::allocate(size_t bytes, size_t align) {
     };
     char* p = top_ ? aligned(top_) : nullptr;
     if (p == nullptr || p + bytes > limit_) {
-        size_t size = std::max(kBlockBytes, bytes + align + sizeof(Block));
-        auto* block = static_cast<Block*>(mi_malloc(size));
-        if (block == nullptr) throw std::bad_alloc();
-        block->next = head_;
+        size_t size = std::clamp(total_ / 2, kMinBlockBytes, kMaxBlockBytes);
+        size = std::max(size, bytes + align + sizeof(Block));
+        bool mapped = size >= kMapBlockBytes;
+        void* memory = mapped ? map_block(size) : mi_malloc(size);
+        if (memory == nullptr) throw std::bad_alloc();
+        auto* block = static_cast<Block*>(memory);
+        *block = Block{head_, size, mapped};
         head_ = block;
+        total_ += size;
         top_ = reinterpret_cast<char*>(block + 1);
         limit_ = reinterpret_cast<char*>(block) + size;
         p = aligned(top_);

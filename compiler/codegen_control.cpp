@@ -325,7 +325,6 @@ Value FnGen::receive_expr(const Node* e, bool is_tail) {
     for (Word& loc : st_.loc)
         if (is_x(loc)) loc = kNone;
     State waiting = st_;
-    Value result;
     auto after_body = [&](Join* join) {
         if (infinity || after == nullptr) {
             emit(Opcode::wait, {loop});

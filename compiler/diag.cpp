@@ -1,6 +1,8 @@
 // diag: sorting and printing compile diagnostics as erlc does.
 #include "compiler/diag.h"
 
+#include <cstring>
+
 #include <fmt/core.h>
 
 #include <algorithm>
@@ -10,11 +12,7 @@
 namespace diag {
 
 void Reporter::add_source(const std::string& file, std::string text) {
-    Source source{std::move(text), {0}};
-    for (size_t i = 0; i < source.text.size(); ++i) {
-        if (source.text[i] == '\n') source.line_starts.push_back(i + 1);
-    }
-    sources_.insert_or_assign(file, std::move(source));
+    sources_.insert_or_assign(file, Source{std::move(text), {}});
 }
 
 void Reporter::error(const std::string& file, token::Pos pos, Phase phase, std::string message) {
@@ -31,6 +29,16 @@ std::optional<std::string_view> Reporter::source_line(const std::string& file,
     auto it = sources_.find(file);
     if (it == sources_.end() || line == 0) return std::nullopt;
     const Source& source = it->second;
+    if (source.line_starts.empty()) {
+        source.line_starts.push_back(0);
+        const char* text = source.text.data();
+        size_t size = source.text.size();
+        for (const void* p = text;
+             (p = std::memchr(p, '\n', size - (static_cast<const char*>(p) - text)));) {
+            p = static_cast<const char*>(p) + 1;
+            source.line_starts.push_back(static_cast<size_t>(static_cast<const char*>(p) - text));
+        }
+    }
     // A line exists if it starts before the end of the text (a final
     // newline does not begin another line).
     if (line > source.line_starts.size()) return std::nullopt;

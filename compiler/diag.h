@@ -62,9 +62,11 @@ class Reporter {
     std::vector<Diagnostic> messages_;
     // A registered file: its text and where each line starts (line N, from
     // 1, starts at line_starts[N - 1]), so quoting a line costs O(1).
+    // line_starts is built on the first quote from the file: most checks
+    // print nothing, and then no file's lines are ever indexed.
     struct Source {
         std::string text;
-        std::vector<size_t> line_starts;
+        mutable std::vector<size_t> line_starts;
     };
     std::map<std::string, Source> sources_;
     uint32_t errors_ = 0;

@@ -80,13 +80,14 @@ ast::Module parse_file(const std::string& path, const preproc::Options& options,
                        diag::Reporter& reporter) {
     ast::Module module;
     module.file = path;
-    std::vector<preproc::Form> forms = preproc::preprocess(path, options, *module.arena, reporter);
-    for (const preproc::Form& form : forms) {
+    // Each form is parsed as soon as it is preprocessed: its tokens are
+    // dropped at once, and only the tree stays.
+    preproc::preprocess(path, options, *module.arena, reporter, [&](preproc::Form& form) {
         ast::Node* node = parse_one(form, *module.arena, reporter);
         if (node->kind == ast::Kind::ModuleAttr && module.name.empty()) module.name = node->text;
         module.forms.push_back(node);
         module.form_files.push_back(form.file);
-    }
+    });
     return module;
 }
 

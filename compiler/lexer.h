@@ -1,6 +1,6 @@
 // lexer: Erlang source text to tokens (the re2c scanner in lexer.re).
 //
-// Scans a whole file at once. Positions count lines from 1 and columns from 1
+// Scans a file form by form (FileScanner). Positions count lines from 1 and columns from 1
 // in characters, a tab being one column (erl_scan's rule). Scan errors are
 // reported in erl_scan's wording ("illegal character", "unterminated string
 // starting with ...") and scanning resumes the way epp drives erl_scan: the
@@ -17,6 +17,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -49,8 +50,34 @@ struct ScanResult {
     bool latin1 = false;               // a coding comment chose latin-1
 };
 
-// Scans raw file contents: detects the encoding, converts latin-1, and
-// scans. Tokens and `text` live in `arena`.
+// Scans a file one form at a time, so that only one form's tokens exist at
+// once however long the file. The constructor detects the encoding and
+// copies (and if need be converts) the text into `arena`.
+class FileScanner {
+  public:
+    FileScanner(std::string_view source, ast::Arena& arena);
+    ~FileScanner();
+    FileScanner(FileScanner&&) noexcept;
+    FileScanner& operator=(FileScanner&&) noexcept;
+
+    std::string_view text() const;  // the UTF-8 text scanned (in the arena)
+    bool latin1() const;            // a coding comment chose latin-1
+
+    // Replaces tokens() and errors() with those of the next form: tokens up
+    // to and including its Dot, or up to and including the Eof that ends the
+    // text; errors with `before_token` relative to tokens(). Returns false
+    // once the Eof has been delivered (tokens() and errors() are then empty).
+    bool next_form();
+    const std::vector<token::Token>& tokens() const;
+    const std::vector<ScanError>& errors() const;
+
+  private:
+    struct State;
+    std::unique_ptr<State> state_;
+};
+
+// Scans raw file contents in one go (all forms, errors renumbered), for
+// tests and tools. Tokens and `text` live in `arena`.
 ScanResult scan_file(std::string_view source, ast::Arena& arena);
 
 // Scans `source` (the contents of `file`). Decoded strings are stored in

@@ -16,6 +16,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <optional>
 
 #include "compiler/lexer.h"
 
@@ -47,6 +48,11 @@ size_t first_invalid_utf8(std::string_view text) {
     size_t size = text.size();
     size_t i = 0;
     while (i < size) {
+        // Source is mostly ASCII: skip it eight bytes at a time.
+        uint64_t word;
+        while (i + 8 <= size && (std::memcpy(&word, bytes + i, 8), (word & 0x8080808080808080u) == 0))
+            i += 8;
+        if (i >= size) break;
         unsigned char lead = bytes[i];
         if (lead < 0x80) {
             ++i;
@@ -170,7 +176,10 @@ public:
           tracked_(begin_),
           form_scan_start_(begin_) {}
 
-    void run();
+    // Scans on to the end of the next form (its Dot) or of the text,
+    // appending to the output. Returns false once the text was finished by
+    // an earlier call (the output then holds nothing new).
+    bool scan_form();
 
 private:
     // Position of `p`. Invariant: calls come with non-decreasing `p`.
@@ -199,6 +208,7 @@ private:
 
     void emit_dot() {
         emit(Kind::Dot, ".");
+        form_ended_ = true;
         form_start_index_ = out_.tokens.size();
         form_scan_start_ = cursor_;
     }
@@ -264,7 +274,9 @@ private:
     const unsigned char* marker_ = nullptr;
     const unsigned char* start_ = nullptr;
     bool truncated_;
-    bool stopped_ = false;
+    bool stopped_ = false;    // an error or give-up ended the scan early
+    bool form_ended_ = false;  // scan_form() met a Dot
+    bool finished_ = false;    // Eof emitted: nothing more to scan
     ast::Arena& arena_;
     ScanResult& out_;
 
@@ -276,8 +288,11 @@ private:
     const unsigned char* form_scan_start_;     // where erl_scan began that form
 };
 
-void Scanner::run() {
-    while (!stopped_) {
+bool Scanner::scan_form() {
+    if (finished_) return false;
+    form_ended_ = false;
+    form_start_index_ = out_.tokens.size();
+    while (!stopped_ && !form_ended_) {
         start_ = cursor_;
         /*!re2c
         re2c:define:YYCTYPE = "unsigned char";
@@ -297,7 +312,7 @@ void Scanner::run() {
              | [\xF0-\xF4][\x80-\xBF]{3};
         digits = [0-9]+ ("_" [0-9]+)*;
 
-        $ { finish(); return; }
+        $ { finish(); return true; }
         white+ { whitespace(); continue; }
         "%" [^\n]* { comment(); continue; }
 
@@ -369,12 +384,14 @@ void Scanner::run() {
         * { illegal_character(); continue; }
         */
     }
-    finish();
+    if (!form_ended_) finish();
+    return true;
 }
 
 // The end of the text: an Eof token, or (truncated text) the give-up
 // errors at the place where erl_scan was waiting for more characters.
 void Scanner::finish() {
+    finished_ = true;
     if (truncated_ && !stopped_) {
         give_up(limit_);
     }
@@ -410,8 +427,12 @@ void Scanner::comment() {
 void Scanner::name(Kind kind) {
     if (hit_truncation()) return;
     std::string_view text = lexeme();
-    size_t characters = 0;
-    for (char c : text) characters += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+    // At most 255 characters; only a long name needs its characters counted.
+    size_t characters = text.size();
+    if (characters > 255) {
+        characters = 0;
+        for (char c : text) characters += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+    }
     if (characters > 255) {
         error(position(start_), kind == Kind::Atom ? "illegal atom" : "illegal var", cursor_);
         return;
@@ -751,13 +772,29 @@ bool declares_latin1(std::string_view source) {
     return false;
 }
 
-ScanResult scan_file(std::string_view source, ast::Arena& arena) {
-    ScanResult result;
-    result.latin1 = declares_latin1(source);
+// The scanner and the buffer it fills, behind FileScanner's pointer. GCC
+// takes the #line directives re2c writes for lexer.re as a sign that this is
+// a header and warns about the anonymous-namespace Scanner; it is not one.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wsubobject-linkage"
+#endif
+struct FileScanner::State {
+    ScanResult buffer;
+    std::optional<Scanner> scanner;
+};
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+
+FileScanner::FileScanner(std::string_view source, ast::Arena& arena)
+    : state_(std::make_unique<State>()) {
+    ScanResult& buffer = state_->buffer;
+    buffer.latin1 = declares_latin1(source);
     std::string_view text;
     bool truncated = false;
     size_t scan_size;
-    if (result.latin1) {
+    if (buffer.latin1) {
         text = copy_with_sentinel(latin1_to_utf8(source), arena);
         scan_size = text.size();
     } else {
@@ -771,10 +808,49 @@ ScanResult scan_file(std::string_view source, ast::Arena& arena) {
         text = {copy, source.size()};
         scan_size = valid;
     }
-    result.text = text;
-    result.tokens.reserve(scan_size / 3 + 16);  // about one token per 3-4 bytes of code
-    Scanner scanner(text.substr(0, scan_size), truncated, arena, result);
-    scanner.run();
+    buffer.text = text;
+    state_->scanner.emplace(text.substr(0, scan_size), truncated, arena, buffer);
+}
+
+FileScanner::~FileScanner() = default;
+FileScanner::FileScanner(FileScanner&&) noexcept = default;
+FileScanner& FileScanner::operator=(FileScanner&&) noexcept = default;
+
+std::string_view FileScanner::text() const {
+    return state_->buffer.text;
+}
+
+bool FileScanner::latin1() const {
+    return state_->buffer.latin1;
+}
+
+bool FileScanner::next_form() {
+    state_->buffer.tokens.clear();
+    state_->buffer.errors.clear();
+    return state_->scanner->scan_form();
+}
+
+const std::vector<token::Token>& FileScanner::tokens() const {
+    return state_->buffer.tokens;
+}
+
+const std::vector<ScanError>& FileScanner::errors() const {
+    return state_->buffer.errors;
+}
+
+ScanResult scan_file(std::string_view source, ast::Arena& arena) {
+    ScanResult result;
+    FileScanner scanner(source, arena);
+    result.text = scanner.text();
+    result.latin1 = scanner.latin1();
+    while (scanner.next_form()) {
+        size_t offset = result.tokens.size();
+        for (ScanError e : scanner.errors()) {
+            e.before_token += offset;
+            result.errors.push_back(std::move(e));
+        }
+        result.tokens.insert(result.tokens.end(), scanner.tokens().begin(), scanner.tokens().end());
+    }
     return result;
 }
 

@@ -521,8 +521,40 @@ static VarTable check_fields(Linter& l, const RecordDef& def, std::span<Node* co
 VarTable Linter::expr_record(const Node* e, const VarTable& vt, bool in_guard) {
     const RecordDef* def;
     if (!record_check(e, e->pos, e->text, &def)) return {};
-    return check_fields(*this, *def, kids(e),
-                        [&](const Node* v) { return in_guard ? gexpr(v, vt) : expr(v, vt); });
+    VarTable out = check_fields(
+        *this, *def, kids(e), [&](const Node* v) { return in_guard ? gexpr(v, vt) : expr(v, vt); });
+    if (!in_guard) use_default_calls(e, *def);
+    return out;
+}
+
+// Creating a record evaluates the defaults of the fields it does not name,
+// so the local functions they call are used by the creating function (erlc:
+// a function called only from such a default is not "unused"). A `_ = V`
+// field does not count as naming the others here, as in erl_lint.
+void Linter::use_default_calls(const Node* e, const RecordDef& def) {
+    for (size_t i = 0; i < def.fields.size(); ++i) {
+        if (def.defaults[i] == nullptr) continue;
+        bool named = false;
+        for (const Node* f : kids(e)) {
+            named |= f != nullptr && f->kind == NK::RecordField && f->text == def.fields[i];
+        }
+        if (named) continue;
+        std::vector<const Node*> pending{def.defaults[i]};
+        while (!pending.empty()) {
+            const Node* n = pending.back();
+            pending.pop_back();
+            if (n->kind == NK::Call && is_atom(n->kid(0))) {
+                FA fa{n->kid(0)->text, static_cast<int64_t>(n->num_kids) - 1};
+                if (is_local(fa) && !(fa == func_)) calls_[func_].push_back(fa);
+            } else if (n->kind == NK::FunRef && n->num_kids == 0) {
+                FA fa{n->text, n->int_value};
+                if (is_local(fa) && !(fa == func_)) calls_[func_].push_back(fa);
+            }
+            for (const Node* kid : n->children()) {
+                if (kid != nullptr) pending.push_back(kid);
+            }
+        }
+    }
 }
 
 VarTable Linter::expr_record_update(const Node* e, const VarTable& vt) {

@@ -202,6 +202,7 @@ class Linter {
     VarTable expr_try(const Node* e, const VarTable& vt);
     VarTable expr_receive(const Node* e, const VarTable& vt);
     VarTable expr_record(const Node* e, const VarTable& vt, bool guard);
+    void use_default_calls(const Node* e, const RecordDef& def);
     VarTable expr_record_update(const Node* e, const VarTable& vt);
     VarTable expr_record_access(const Node* e, const VarTable& vt, bool guard);
     VarTable expr_record_index(const Node* e);

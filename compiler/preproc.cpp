@@ -83,11 +83,11 @@ const char* cond_name(Cond c) {
 
 // One file being read.
 struct Source {
-    std::string name;  // as messages print it
-    std::string dir;   // searched first for its -include files
-    lexer::ScanResult scan;
-    size_t next = 0;        // index of the next token
-    size_t next_error = 0;  // index into scan.errors
+    std::string name;                        // as messages print it
+    std::string dir;                         // searched first for its -include files
+    std::optional<lexer::FileScanner> scan;  // holds the current form's tokens
+    size_t next = 0;                         // index of the next token in scan->tokens()
+    size_t next_error = 0;                   // index into scan->errors()
     std::vector<Cond> conds;
     bool gave_up = false;
     int line_delta = 0;  // from -file
@@ -288,12 +288,41 @@ std::variant<int, Failure> count_args(const Tokens& toks, size_t i, Pos at,
 
 // ---- the preprocessor ----
 
+// The directory of application `app` in library root `root`: `root/app`,
+// or the `root/app-VSN` with the highest version (compared as erlc's
+// code server does, by the numeric parts of VSN).
+std::optional<std::string> application_dir(const std::string& root, const std::string& app) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    if (fs::is_directory(fs::path(root) / app, ec)) return (fs::path(root) / app).string();
+    std::optional<std::string> best;
+    std::vector<long> best_version;
+    for (const fs::directory_entry& entry : fs::directory_iterator(root, ec)) {
+        std::string dir = entry.path().filename().string();
+        if (dir.size() <= app.size() + 1 || !dir.starts_with(app) || dir[app.size()] != '-')
+            continue;
+        std::vector<long> version;
+        const char* p = dir.c_str() + app.size() + 1;
+        while (*p != '\0') {
+            char* end;
+            version.push_back(std::strtol(p, &end, 10));
+            p = *end == '\0' ? end : end + 1;
+        }
+        if (!best || version > best_version) {
+            best = entry.path().string();
+            best_version = std::move(version);
+        }
+    }
+    return best;
+}
+
 class Preprocessor {
   public:
-    Preprocessor(const Options& options, ast::Arena& arena, diag::Reporter& reporter)
-        : options_(options), arena_(arena), reporter_(reporter) {}
+    Preprocessor(const Options& options, ast::Arena& arena, diag::Reporter& reporter,
+                 const FormSink& sink)
+        : options_(options), arena_(arena), reporter_(reporter), sink_(sink) {}
 
-    std::vector<Form> run(const std::string& path);
+    void run(const std::string& path);
 
   private:
     // Files.
@@ -353,7 +382,8 @@ class Preprocessor {
     ast::Arena& arena_;
     diag::Reporter& reporter_;
     std::vector<Source> files_;
-    std::vector<Form> forms_;
+    const FormSink& sink_;
+    Form form_;  // handed to sink_; its token buffer is reused
     std::unordered_map<std::string, Macro> macros_;
     std::unordered_map<std::string, std::map<int, std::vector<MacroUse>>> uses_;
     std::string main_dir_;
@@ -365,12 +395,12 @@ class Preprocessor {
     bool resolving_function_ = false;
 };
 
-std::vector<Form> Preprocessor::run(const std::string& path) {
+void Preprocessor::run(const std::string& path) {
     main_dir_ = dir_of(path);
     predefine(path);
     if (!enter(path, path)) {
         reporter_.error(path, {}, diag::Phase::Syntax, "no such file or directory");
-        return {};
+        return;
     }
     while (!files_.empty()) {
         std::optional<Tokens> toks = next_form(false);
@@ -380,7 +410,6 @@ std::vector<Form> Preprocessor::run(const std::string& path) {
         }
         form(std::move(*toks));
     }
-    return std::move(forms_);
 }
 
 bool Preprocessor::enter(const std::string& path, const std::string& name) {
@@ -396,8 +425,8 @@ bool Preprocessor::enter(const std::string& path, const std::string& name) {
     Source source;
     source.name = name;
     source.dir = path.starts_with(bundled_headers::kPrefix) ? "" : dir_of(name);
-    source.scan = lexer::scan_file(text, arena_);
-    reporter_.add_source(name, std::string(source.scan.text));
+    source.scan.emplace(text, arena_);
+    reporter_.add_source(name, std::string(source.scan->text()));
     files_.push_back(std::move(source));
     set_predef("FILE", {make(Kind::String, arena_.string(name))});
     return true;
@@ -407,7 +436,9 @@ bool Preprocessor::enter(const std::string& path, const std::string& name) {
 // the file; ?FILE reverts to the includer.
 void Preprocessor::leave() {
     Source& file = files_.back();
-    Pos end = file.scan.tokens.back().pos;
+    // The last form scanned ended with the Eof (next_form saw it).
+    const Tokens& last = file.scan->tokens();
+    Pos end = last.empty() ? Pos{} : last.back().pos;
     for (auto it = file.conds.rbegin(); it != file.conds.rend(); ++it) {
         error(end, fmt::format("unterminated '-{}'", cond_name(*it)));
     }
@@ -422,9 +453,9 @@ void Preprocessor::leave() {
 bool Preprocessor::report_scan_errors(bool skipping) {
     Source& file = files_.back();
     bool translate_error = false;
-    while (file.next_error < file.scan.errors.size() &&
-           file.scan.errors[file.next_error].before_token <= file.next) {
-        const lexer::ScanError& e = file.scan.errors[file.next_error++];
+    const std::vector<lexer::ScanError>& errors = file.scan->errors();
+    while (file.next_error < errors.size() && errors[file.next_error].before_token <= file.next) {
+        const lexer::ScanError& e = errors[file.next_error++];
         switch (e.kind) {
             case lexer::ErrorKind::Token:
                 if (!skipping) error(e.pos, e.message);
@@ -449,8 +480,13 @@ bool Preprocessor::report_scan_errors(bool skipping) {
 std::optional<Tokens> Preprocessor::next_form(bool skipping) {
     Source& file = files_.back();
     if (file.gave_up) return std::nullopt;
+    if (file.next >= file.scan->tokens().size()) {
+        if (!file.scan->next_form()) return std::nullopt;
+        file.next = 0;
+        file.next_error = 0;
+    }
     if (!report_scan_errors(skipping)) return std::nullopt;
-    const Tokens& all = file.scan.tokens;
+    const Tokens& all = file.scan->tokens();
     if (file.next >= all.size() || all[file.next].kind == Kind::Eof) return std::nullopt;
     size_t start = file.next;
     size_t end = start;
@@ -467,11 +503,10 @@ std::optional<Tokens> Preprocessor::next_form(bool skipping) {
 }
 
 void Preprocessor::emit(Tokens toks, bool failed) {
-    Form f;
-    f.file = current_name();
-    f.tokens = std::move(toks);
-    f.failed = failed;
-    forms_.push_back(std::move(f));
+    form_.file = current_name();
+    form_.tokens = std::move(toks);
+    form_.failed = failed;
+    sink_(form_);
 }
 
 void Preprocessor::form(Tokens toks) {
@@ -706,10 +741,16 @@ std::variant<std::optional<std::string>, Failure> Preprocessor::resolve_include(
             return std::optional<std::string>(candidate);
     }
     if (!lib) return std::optional<std::string>();
-    // include_lib: "app/rest" in the library root, then the bundled headers.
-    if (!options_.lib_dir.empty()) {
-        std::string candidate = join_path(options_.lib_dir, name);
-        if (is_regular_file(candidate)) return std::optional<std::string>(candidate);
+    // include_lib: "app/rest" in the application's directory under a library
+    // root, then the bundled headers.
+    size_t slash = name.find('/');
+    if (slash != std::string::npos && slash > 0) {
+        for (const std::string& root : options_.lib_roots) {
+            std::optional<std::string> app = application_dir(root, name.substr(0, slash));
+            if (!app) continue;
+            std::string candidate = join_path(*app, name.substr(slash + 1));
+            if (is_regular_file(candidate)) return std::optional<std::string>(candidate);
+        }
     }
     std::string bundled_name = std::string(bundled_headers::kPrefix) + name;
     if (bundled_headers::find(bundled_name) != nullptr)
@@ -1574,10 +1615,38 @@ std::variant<bool, Failure> Preprocessor::evaluate_if(const Tokens& toks, const 
 
 }  // namespace
 
+std::vector<std::string> default_lib_roots() {
+    std::vector<std::string> roots;
+    if (const char* erl_libs = std::getenv("ERL_LIBS")) {
+        std::string_view rest = erl_libs;
+        while (!rest.empty()) {
+            size_t colon = rest.find(':');
+            if (colon != 0) roots.emplace_back(rest.substr(0, colon));
+            if (colon == std::string_view::npos) break;
+            rest.remove_prefix(colon + 1);
+        }
+    }
+    for (const char* otp : {"/usr/lib/erlang/lib", "/usr/local/lib/erlang/lib"}) {
+        std::error_code ec;
+        if (std::filesystem::is_directory(otp, ec)) {
+            roots.emplace_back(otp);
+            break;
+        }
+    }
+    return roots;
+}
+
+void preprocess(const std::string& path, const Options& options, ast::Arena& arena,
+                diag::Reporter& reporter, const FormSink& sink) {
+    Preprocessor preprocessor(options, arena, reporter, sink);
+    preprocessor.run(path);
+}
+
 std::vector<Form> preprocess(const std::string& path, const Options& options, ast::Arena& arena,
                              diag::Reporter& reporter) {
-    Preprocessor preprocessor(options, arena, reporter);
-    return preprocessor.run(path);
+    std::vector<Form> forms;
+    preprocess(path, options, arena, reporter, [&](Form& form) { forms.push_back(form); });
+    return forms;
 }
 
 }  // namespace preproc

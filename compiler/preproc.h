@@ -9,6 +9,7 @@
 // file \"x.hrl\"").
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -20,8 +21,17 @@ namespace preproc {
 
 struct Options {
     std::vector<std::string> include_dirs;  // -pa dirs, searched after the file's own dir
-    std::string lib_dir;                    // root for -include_lib("app/include/x.hrl")
+    // Library roots for -include_lib("app/include/x.hrl"), as erlc's
+    // code:lib_dir(app): a root holds application directories named `app`
+    // or `app-VSN` (the highest version wins). See default_lib_roots().
+    std::vector<std::string> lib_roots;
 };
+
+// The library roots a command-line compile uses: each directory in the
+// ERL_LIBS environment variable, then the lib directory of an installed
+// Erlang/OTP (so OTP's own headers, such as kernel/include/file.hrl, are
+// found as erlc finds them), when there is one.
+std::vector<std::string> default_lib_roots();
 
 // One form: the tokens up to and including its Dot, with macros expanded.
 // `file` is the file the form came from (an include file for forms in a
@@ -33,9 +43,18 @@ struct Form {
     bool failed = false;
 };
 
-// Preprocesses `path`. Every file read is registered with the reporter (for
-// quoting source lines). Returns the forms in order; preprocessor directives
-// themselves (-define, -ifdef, ...) are consumed and not returned.
+// Receives each form as soon as it is preprocessed. The form is valid only
+// during the call (its buffers are reused for the next form), so a long file
+// never holds more than one form's tokens.
+using FormSink = std::function<void(Form&)>;
+
+// Preprocesses `path`, handing the forms in order to `sink`. Every file read
+// is registered with the reporter (for quoting source lines). Preprocessor
+// directives themselves (-define, -ifdef, ...) are consumed, not passed on.
+void preprocess(const std::string& path, const Options& options, ast::Arena& arena,
+                diag::Reporter& reporter, const FormSink& sink);
+
+// The same, collecting the forms (for tests and tools).
 std::vector<Form> preprocess(const std::string& path, const Options& options, ast::Arena& arena,
                              diag::Reporter& reporter);
 

@@ -26,14 +26,37 @@ std::string_view spelling(Kind kind) {
     return kSpellings[index];
 }
 
-// Reserved words are 2 to 7 lowercase letters; most atoms are rejected by
-// length or first letter before any comparison (the lexer asks for every
-// atom).
+// Reserved words are 2 to 7 lowercase letters. The lexer asks for every
+// atom, so the words are bucketed by first letter: an atom is compared with
+// at most the few reserved words sharing its first letter and length.
+namespace {
+
+constexpr size_t kFirstKeyword = static_cast<size_t>(Kind::KwAfter);
+constexpr size_t kLastKeyword = static_cast<size_t>(Kind::KwXor);
+
+// For each letter, the reserved words starting with it, as a bit set over
+// their offsets from kFirstKeyword (there are fewer than 32).
+struct KeywordBuckets {
+    std::array<uint32_t, 26> by_letter{};
+    constexpr KeywordBuckets() {
+        for (size_t i = kFirstKeyword; i <= kLastKeyword; ++i) {
+            by_letter[static_cast<size_t>(kSpellings[i][0] - 'a')] |= uint32_t{1}
+                                                                      << (i - kFirstKeyword);
+        }
+    }
+};
+constexpr KeywordBuckets kKeywordBuckets;
+static_assert(kLastKeyword - kFirstKeyword < 32);
+
+}  // namespace
+
 Kind keyword(std::string_view word) {
-    if (word.size() < 2 || word.size() > 7 || word[0] < 'a' || word[0] > 'x') return Kind::Atom;
-    for (size_t i = static_cast<size_t>(Kind::KwAfter); i <= static_cast<size_t>(Kind::KwXor);
-         ++i) {
-        if (kSpellings[i][0] == word[0] && kSpellings[i] == word) return static_cast<Kind>(i);
+    if (word.size() < 2 || word.size() > 7 || word[0] < 'a' || word[0] > 'z') return Kind::Atom;
+    uint32_t candidates = kKeywordBuckets.by_letter[static_cast<size_t>(word[0] - 'a')];
+    while (candidates != 0) {
+        size_t i = kFirstKeyword + static_cast<size_t>(__builtin_ctz(candidates));
+        candidates &= candidates - 1;
+        if (kSpellings[i] == word) return static_cast<Kind>(i);
     }
     return Kind::Atom;
 }

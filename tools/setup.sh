@@ -13,7 +13,9 @@ packages=(
     re2c bison                           # lexer and parser generators
     libgmp-dev libedit-dev               # bignums, line editing
     erlang-base                          # the oracle: expected outputs come from Erlang/OTP
+    erlang-src                           # OTP's own modules: real programs check must accept
     clang libclang-rt-14-dev             # libFuzzer targets in tools/
+    clang-format                         # the format test
 )
 
 missing=()

@@ -152,6 +152,7 @@ namespace {
 int check(const Options& options) {
     preproc::Options pp;
     pp.include_dirs = options.code_path;
+    pp.lib_roots = preproc::default_lib_roots();
     bool ok = true;
     for (const std::string& file : options.files) {
         diag::Reporter reporter;
@@ -170,6 +171,7 @@ std::vector<std::string> g_include_dirs;
 bool compile_file(const std::string& path, bytecode::Module& out) {
     preproc::Options pp;
     pp.include_dirs = g_include_dirs;
+    pp.lib_roots = preproc::default_lib_roots();
     diag::Reporter reporter;
     ast::Module module;
     bool ok = frontend::check_file(path, pp, reporter, &module);
