@@ -68,13 +68,14 @@ constexpr unsigned kShrinkAfter = 3;
 // collections come far more often than they need to, and the heap verifier
 // runs before and after each one, aborting the VM with a description of
 // the first broken invariant. A collection is forced after every
-// max(live / kStressDivisor, 0) words allocated, live being the heap and
-// stack words the previous collection kept: at every allocation while a
-// process is small, and still at thousands of points in one with a
-// million-element list, whose run would otherwise be quadratic. Set it
-// before processes run.
+// live / kStressDivisor words allocated, live being the heap and stack words
+// the previous collection kept: at every allocation while a process is
+// small, and four times as often as the normal policy in a big one (not
+// at every allocation: a program holding a million-element list would run
+// in quadratic time; the verifier, which walks the whole heap twice per
+// collection, is most of the cost). Set it before processes run.
 extern bool stress;
-constexpr size_t kStressDivisor = 16;
+constexpr size_t kStressDivisor = 4;
 
 namespace detail {
 // Words this thread may still allocate before stress mode collects.
