@@ -293,6 +293,84 @@ Value FnGen::if_expr(const Node* e, bool is_tail) {
     return result;
 }
 
+// ---- the make_ref receive optimisation ------------------------------------------------------
+//
+// `Ref = make_ref(), ..., receive {Ref, X} -> ... end` (or a ref from
+// monitor(process, P)): no message queued
+// before the ref was made can match, so recv_mark (emitted before the
+// match) remembers the end of the queue and recv_set (before the receive
+// loop) starts the scan there. The receive must be in the same body, and
+// every clause's pattern must use Ref (then every clause needs the ref in
+// the message). The label operand of both is the mark's position: it
+// names the receive, so a mark made for another receive is never used.
+
+namespace {
+
+// make_ref() or monitor(process, X): both return a ref no one has seen.
+bool is_new_ref_call(const Node* e) {
+    if (e->kind != Kind::Call) return false;
+    const Node* callee = e->kid(0);
+    std::string_view name;
+    if (callee->kind == Kind::Atom) {
+        name = callee->text;
+    } else if (callee->kind == Kind::Remote && callee->kid(0)->kind == Kind::Atom &&
+               callee->kid(0)->text == "erlang" && callee->kid(1)->kind == Kind::Atom) {
+        name = callee->kid(1)->text;
+    } else {
+        return false;
+    }
+    if (name == "make_ref") return e->num_kids == 1;
+    return name == "monitor" && e->num_kids == 3 && e->kid(1)->kind == Kind::Atom &&
+           e->kid(1)->text == "process";
+}
+
+bool mentions_var(const Node* pattern, std::string_view name) {
+    if (pattern == nullptr) return false;
+    if (pattern->kind == Kind::Var) return pattern->text == name;
+    for (const Node* k : pattern->children())
+        if (mentions_var(k, name)) return true;
+    return false;
+}
+
+// The receive an expression of a body is (itself, or `X = receive ...`).
+const Node* receive_of(const Node* e) {
+    if (e->kind == Kind::Receive) return e;
+    if (e->kind == Kind::Match && e->kid(1)->kind == Kind::Receive) return e->kid(1);
+    return nullptr;
+}
+
+bool every_clause_uses(const Node* receive, std::string_view name) {
+    size_t clauses = 0;
+    for (const Node* k : receive->children()) {
+        if (k->kind == Kind::After) continue;
+        if (!mentions_var(ast::clause_patterns(k), name)) return false;
+        ++clauses;
+    }
+    return clauses > 0;
+}
+
+}  // namespace
+
+std::vector<std::pair<size_t, uint32_t>> FnGen::ref_receives(const Node* b) {
+    std::vector<std::pair<size_t, uint32_t>> marks;
+    for (size_t i = 0; i < b->num_kids; ++i) {
+        const Node* e = b->kid(i);
+        if (e->kind != Kind::Match || e->kid(0)->kind != Kind::Var || e->kid(0)->text == "_" ||
+            !is_new_ref_call(e->kid(1)) || c_.classify_call(e->kid(1)).kind == CallKind::Local)
+            continue;
+        for (size_t j = i + 1; j < b->num_kids; ++j) {
+            const Node* r = receive_of(b->kid(j));
+            if (r == nullptr || !every_clause_uses(r, e->kid(0)->text)) continue;
+            if (recv_labels_.count(r)) break;
+            uint32_t label = new_label();
+            recv_labels_[r] = label;
+            marks.emplace_back(i, label);
+            break;
+        }
+    }
+    return marks;
+}
+
 // receive: loop_rec takes the next message into X[0]; clauses that do not
 // match go on with loop_rec_end; with no message left, wait (or
 // wait_timeout, then the after body). X registers do not survive a wait.
@@ -318,6 +396,10 @@ Value FnGen::receive_expr(const Node* e, bool is_tail) {
         }
     }
     bool infinity = timeout.op == atom_op("infinity");
+    if (auto it = recv_labels_.find(e); it != recv_labels_.end()) {
+        emit(Opcode::recv_set, {it->second});
+        recv_labels_.erase(it);  // a body emitted twice (try ... after) marks again
+    }
     uint32_t loop = new_label();
     place(loop);
     st_.used.clear();

@@ -153,8 +153,15 @@ void FnGen::ret(Value v) {
 
 Value FnGen::body(const Node* b, bool is_tail) {
     size_t n = b->num_kids;
-    for (size_t i = 0; i + 1 < n; ++i)
+    std::vector<std::pair<size_t, uint32_t>> marks = ref_receives(b);
+    for (size_t i = 0; i + 1 < n; ++i) {
+        for (auto [index, label] : marks) {
+            if (index != i) continue;
+            place(label);  // the mark's own position names it
+            emit(Opcode::recv_mark, {label});
+        }
         release(expr(b->kid(i)));
+    }
     if (n == 0) return {atom_op("ok"), false};
     if (is_tail) {
         tail(b->kid(n - 1));

@@ -437,6 +437,12 @@ class FnGen {
     std::map<std::tuple<uint16_t, Word, uint32_t>, uint32_t> fail_blocks_;
     std::vector<FailBlock> pending_fails_;
     std::optional<State> continue_state_;  // set by a Match leaf
+
+    // ---- the make_ref receive optimisation (codegen_control.cpp)
+    // For each `Ref = make_ref()` of body `b` followed in `b` by a receive
+    // whose every clause pattern uses Ref: (index of the match, label).
+    std::vector<std::pair<size_t, uint32_t>> ref_receives(const Node* b);
+    std::map<const Node*, uint32_t> recv_labels_;  // such a receive -> its label
 };
 
 }  // namespace codegen

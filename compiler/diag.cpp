@@ -120,13 +120,18 @@ void Reporter::print_one(std::FILE* out, const Diagnostic& d) const {
 }
 
 void Reporter::print(std::FILE* out) {
-    // compile.erl sorts the syntax group by position alone (across files),
-    // the rest by file and then position.
+    // compile.erl sorts the syntax group of errors by position alone
+    // (across files), the rest by file and then position, ties in report
+    // order. Warnings are all sorted as formatted text (report_warnings
+    // sorts {{File, Position}, Text}), so ties go by message.
     static const std::string kNoFile;
+    static const std::string kNoMessage;
     auto key = [](const Diagnostic& d) {
-        const std::string& file = d.phase == Phase::Syntax ? kNoFile : d.file;
-        return std::make_tuple(d.severity, d.phase, std::cref(file), d.pos.line, d.pos.column,
-                               std::cref(d.file), d.sequence);
+        bool warning = d.severity == Severity::Warning;
+        const std::string& file = d.phase == Phase::Syntax && !warning ? kNoFile : d.file;
+        return std::make_tuple(d.severity, warning ? Phase::Syntax : d.phase, std::cref(file),
+                               d.pos.line, d.pos.column, std::cref(d.file),
+                               std::cref(warning ? d.message : kNoMessage), d.sequence);
     };
     std::sort(messages_.begin(), messages_.end(),
               [&](const Diagnostic& a, const Diagnostic& b) { return key(a) < key(b); });

@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "compiler/behaviour.h"
 #include "compiler/lint.h"
 #include "compiler/parser.h"
 
@@ -74,6 +75,16 @@ void with_large_stack(Work& work) {
     pthread_attr_destroy(&attributes);
 }
 
+// Behaviour modules are looked for as the module's own includes are: in
+// its directory, then the -pa directories (see behaviour::find).
+lint::BehaviourLookup behaviour_lookup(const std::string& path, const preproc::Options& options) {
+    std::vector<std::string> dirs;
+    std::string::size_type slash = path.rfind('/');
+    dirs.push_back(slash == std::string::npos ? "." : path.substr(0, slash + 1));
+    dirs.insert(dirs.end(), options.include_dirs.begin(), options.include_dirs.end());
+    return [dirs](std::string_view name) { return behaviour::find(name, dirs); };
+}
+
 }  // namespace
 
 ast::Module parse_file(const std::string& path, const preproc::Options& options,
@@ -96,7 +107,7 @@ bool check_file(const std::string& path, const preproc::Options& options, diag::
     ast::Module module;
     auto work = [&] {
         module = parse_file(path, options, reporter);
-        lint::check(module, reporter);
+        lint::check(module, reporter, behaviour_lookup(path, options));
     };
     with_large_stack(work);
     bool ok = !reporter.has_errors();

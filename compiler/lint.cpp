@@ -5,15 +5,15 @@
 // the last form come the checks that need all of them: undefined and unused
 // functions, unused records, the module name against the file name.
 //
-// Types and specs are checked in lint_types.cpp. Known gaps: no
-// deprecated-function warnings (they need OTP's table of deprecations)
-// nor behaviour callback checks (they need the behaviour modules).
+// Types and specs are checked in lint_types.cpp. Known gap: no
+// deprecated-function warnings (they need OTP's table of deprecations).
 #include "compiler/lint.h"
 
 #include <fmt/core.h>
 
 #include <algorithm>
 #include <fstream>
+#include <map>
 
 #include "compiler/lint_internal.h"
 
@@ -482,8 +482,86 @@ void Linter::call_function(Pos pos, FA fa) {
 
 // ---- after all forms ----
 
+// erl_lint's behaviour_check: each -behaviour's required callbacks (those
+// not optional) must be exported, and no callback may be required by two
+// behaviours. All are warnings at the -behaviour attribute.
+void Linter::check_behaviours() {
+    using Use = BehaviourUse;
+    std::vector<Use> uses;
+    for (size_t i = 0; i < module_.forms.size(); ++i) {
+        const Node* form = module_.forms[i];
+        if (form == nullptr || form->kind != NK::Attribute ||
+            (form->text != "behaviour" && form->text != "behavior") || form->kid(0) == nullptr ||
+            form->kid(0)->kind != NK::Atom) {
+            continue;
+        }
+        file_ = i < module_.form_files.size() ? module_.form_files[i] : module_.file;
+        std::string_view name = form->kid(0)->text;
+        std::optional<behaviour::Callbacks> callbacks;
+        if (behaviours_ != nullptr && *behaviours_) callbacks = (*behaviours_)(name);
+        if (!callbacks) {
+            warning(form->pos, "behaviour " + quote_atom(name) + " undefined");
+            uses.push_back({form, file_, {}});
+            continue;
+        }
+        std::vector<behaviour::Callback> all = callbacks->all, optional = callbacks->optional;
+        std::sort(all.begin(), all.end());
+        all.erase(std::unique(all.begin(), all.end()), all.end());
+        std::sort(optional.begin(), optional.end());
+        for (const behaviour::Callback& cb : all) {
+            bool is_optional = std::binary_search(optional.begin(), optional.end(), cb);
+            if (!is_optional && !is_exported(FA{cb.name, cb.arity})) {
+                warning(form->pos, fmt::format("undefined callback function {}/{} (behaviour '{}')",
+                                               quote_atom(cb.name), cb.arity, name));
+            }
+        }
+        Use use{form, file_, {}};
+        for (const behaviour::Callback& cb : callbacks->all) {
+            bool is_optional = std::find(optional.begin(), optional.end(), cb) != optional.end();
+            if (!is_optional || is_exported(FA{cb.name, cb.arity})) use.required.push_back(cb);
+        }
+        uses.push_back(std::move(use));
+    }
+    check_behaviour_conflicts(uses);
+    file_ = module_.file;
+}
+
+// A callback that two behaviours require: warned at each later -behaviour,
+// naming the first one (in position order), per callback in term order.
+void Linter::check_behaviour_conflicts(const std::vector<BehaviourUse>& uses) {
+    using Use = BehaviourUse;
+    std::map<behaviour::Callback, std::vector<const Use*>> requirers;
+    for (const Use& use : uses) {
+        for (const behaviour::Callback& cb : use.required) {
+            std::vector<const Use*>& list = requirers[cb];
+            if (std::find(list.begin(), list.end(), &use) == list.end()) list.push_back(&use);
+        }
+    }
+    for (auto& [cb, list] : requirers) {
+        if (list.size() < 2) continue;
+        std::sort(list.begin(), list.end(), [](const Use* a, const Use* b) {
+            Pos pa = a->attr->pos, pb = b->attr->pos;
+            if (pa.line != pb.line) return pa.line < pb.line;
+            if (pa.column != pb.column) return pa.column < pb.column;
+            return a->attr->kid(0)->text < b->attr->kid(0)->text;
+        });
+        const Use* first = list.front();
+        for (size_t i = 1; i < list.size(); ++i) {
+            file_ = list[i]->file;
+            warning(
+                list[i]->attr->pos,
+                fmt::format("conflicting behaviours - callback {}/{} required by both '{}' and "
+                            "'{}' (line {}, column {})",
+                            quote_atom(cb.name), cb.arity, quote_atom(list[i]->attr->kid(0)->text),
+                            quote_atom(first->attr->kid(0)->text), first->attr->pos.line,
+                            first->attr->pos.column));
+        }
+    }
+}
+
 // In erl_lint's order (which decides the order of messages at one place).
 void Linter::post_traversal() {
+    check_behaviours();
     check_undefined_functions();
     check_unused_functions();
     check_specs_without_function();
@@ -568,8 +646,9 @@ void Linter::check_module_file_name() {
                quote_atom(base));
 }
 
-void check(const ast::Module& module, diag::Reporter& reporter) {
+void check(const ast::Module& module, diag::Reporter& reporter, const BehaviourLookup& behaviours) {
     Linter linter(module, reporter);
+    linter.behaviours_ = &behaviours;
     linter.run();
     linter.flush();
 }

@@ -101,21 +101,22 @@ VarTable Linter::expr_var(const Node* var, const VarTable& vt) {
     uint32_t id = var_id(var->text);
     auto it = std::lower_bound(vt.begin(), vt.end(), id,
                                [](const VarEntry& e, uint32_t v) { return e.var < v; });
-    std::string name = format_var(var->text);
     if (it == vt.end() || it->var != id) {
-        error(var->pos, "variable " + name + " is unbound");
+        error(var->pos, "variable " + format_var(var->text) + " is unbound");
         return {VarEntry{id, VarState::Bound, true, {}, pos_set(var->pos)}};
     }
     VarEntry e = *it;
     e.used = true;
     switch (it->state) {
         case VarState::Unsafe:
-            error(var->pos, fmt::format("variable {} unsafe in '{}' (line {}, column {})", name,
-                                        it->where.tag, it->where.pos.line, it->where.pos.column));
+            error(var->pos, fmt::format("variable {} unsafe in '{}' (line {}, column {})",
+                                        format_var(var->text), it->where.tag, it->where.pos.line,
+                                        it->where.pos.column));
             e.state = VarState::Bound;
             break;
         case VarState::Stacktrace:
-            error(var->pos, "stacktrace variable " + name + " must not be used in a guard");
+            error(var->pos,
+                  "stacktrace variable " + format_var(var->text) + " must not be used in a guard");
             e.state = VarState::Bound;
             break;
         case VarState::Export:
@@ -458,23 +459,27 @@ bool Linter::record_check(const Node* e, Pos pos, std::string_view name, const R
     return *def != nullptr;
 }
 
+static bool has_field(const RecordDef& def, std::string_view field) {
+    return std::find(def.fields.begin(), def.fields.end(), field) != def.fields.end();
+}
+
 void Linter::record_field_exists(const RecordDef& def, std::string_view field, Pos pos) {
-    for (std::string_view f : def.fields) {
-        if (f == field) return;
-    }
+    if (has_field(def, field)) return;
     error(pos, "field " + quote_atom(field) + " undefined in record " + quote_atom(def.decl->text));
 }
 
 // `#r.f` and `E#r.f` carry one position, the '#'; the field name follows
-// `#r.` directly in ordinary source.
-static Pos field_pos_after_hash(const Node* e) {
-    return Pos{e->pos.line, e->pos.column + 2 + static_cast<uint32_t>(quote_atom(e->text).size())};
+// `#r.` directly in ordinary source. Checks that the field exists.
+void Linter::record_field_after_hash(const RecordDef& def, const Node* e) {
+    if (has_field(def, e->name2)) return;  // the common case: no position needed
+    Pos pos{e->pos.line, e->pos.column + 2 + static_cast<uint32_t>(quote_atom(e->text).size())};
+    record_field_exists(def, e->name2, pos);
 }
 
 VarTable Linter::expr_record_index(const Node* e) {
     const RecordDef* def;
     if (record_check(e, e->pos, e->text, &def)) {
-        record_field_exists(*def, e->name2, field_pos_after_hash(e));
+        record_field_after_hash(*def, e);
     }
     return {};
 }
@@ -483,7 +488,7 @@ VarTable Linter::expr_record_access(const Node* e, const VarTable& vt, bool in_g
     VarTable rvt = in_guard ? gexpr(e->kid(0), vt) : expr(e->kid(0), vt);
     const RecordDef* def;
     if (record_check(e, e->pos, e->text, &def)) {
-        record_field_exists(*def, e->name2, field_pos_after_hash(e));
+        record_field_after_hash(*def, e);
     }
     return rvt;
 }

@@ -23,7 +23,9 @@
 #include <vector>
 
 #include "compiler/ast.h"
+#include "compiler/behaviour.h"
 #include "compiler/diag.h"
+#include "compiler/lint.h"
 
 namespace lint {
 
@@ -84,6 +86,14 @@ struct FAHash {
 };
 using FASet = std::unordered_set<FA, FAHash>;
 
+// A -behaviour attribute and the callbacks it requires (those not optional,
+// and optional ones the module exports), for the conflict check.
+struct BehaviourUse {
+    const Node* attr;
+    std::string file;
+    std::vector<behaviour::Callback> required;
+};
+
 struct RecordDef {
     Pos pos;
     std::string file;
@@ -130,6 +140,9 @@ class Linter {
     void export_attr(const Node* attr);
     void import_attr(const Node* attr);
     void post_traversal();
+    void check_behaviours();
+    void check_behaviour_conflicts(const std::vector<BehaviourUse>& uses);
+    bool is_exported(FA fa) const { return export_all_ ? is_local(fa) : exports_.count(fa) > 0; }
     void check_undefined_functions();
     void check_unused_functions();
     void check_unused_records();
@@ -233,6 +246,7 @@ class Linter {
     bool is_gexpr(const Node* e);
     void bin_element_types(const Node* element, bool in_pattern);
     void record_field_exists(const RecordDef& def, std::string_view field, Pos pos);
+    void record_field_after_hash(const RecordDef& def, const Node* e);
     bool record_check(const Node* e, Pos pos, std::string_view name, const RecordDef** def);
 
     // ---- reporting ----
@@ -318,6 +332,7 @@ class Linter {
     FA type_id_{"", -1};
     bool nowarn_unused_type_ = false;
     bool nowarn_export_all_ = false;
+    const BehaviourLookup* behaviours_ = nullptr;  // set by lint::check
     bool no_auto_import_types_ = false;
 
     // Per-function state.

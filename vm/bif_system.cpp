@@ -1,14 +1,12 @@
 // bif_system: BIFs about the running process and the outside world: the
 // process dictionary, identity (self, node, make_ref), raising (throw,
-// error, exit, raise), halt, time (erlang:monotonic_time), and output (io:format, io:put_chars,
+// error, exit, raise), halt, and output (io:format, io:put_chars,
 // erlang:display).
 //
 // The dictionary is a list of {Key, Value} tuples, newest first, kept in
 // the process's rare block (a GC root). Operations are linear in its size,
 // which is fine for the dictionaries programs keep; a hash table can
 // replace it without changing this interface.
-#include <time.h>
-
 #include <string>
 
 #include "vm/bif.h"
@@ -152,7 +150,7 @@ Term node1(Process& p, Term* args) {
 Term make_ref(Process& p, Term* args) {
     Term* mem = alloc(p, kRefWords);
     if (!mem) return heap_exhausted(p);
-    uint64_t id = ++process::rare(p).next_ref;
+    uint64_t id = process::new_ref_id();
     return term::make_ref(mem, id, 0);
 }
 
@@ -221,40 +219,6 @@ Term halt1(Process& p, Term* args) {
 
 Term interpreted(Process& p, Term* args) {
     return fail(p, make_atom(atom::kUndef));  // never called: apply runs in the interpreter
-}
-
-// ---- time ---------------------------------------------------------------------------------------
-
-// The native time unit is the nanosecond (as OTP's on Linux), from
-// CLOCK_MONOTONIC: 2^59 ns is 18 years, so it stays a small integer.
-Term monotonic_time(Process& p, Term* args) {
-    timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return make_small(int64_t(now.tv_sec) * 1'000'000'000 + now.tv_nsec);
-}
-
-// monotonic_time(Unit): Unit is second, millisecond, microsecond,
-// nanosecond, native, perf_counter or a positive number of parts per
-// second; the value is rounded down, as erlang:convert_time_unit/3 does.
-Term monotonic_time1(Process& p, Term* args) {
-    Term unit = args[0];
-    int64_t per_second = 0;
-    if (unit == make_atom(atom::kSecond))
-        per_second = 1;
-    else if (unit == make_atom(atom::kMillisecond))
-        per_second = 1'000;
-    else if (unit == make_atom(atom::kMicrosecond))
-        per_second = 1'000'000;
-    else if (unit == make_atom(atom::kNanosecond) || unit == make_atom(atom::kNative) ||
-             unit == make_atom(atom::kPerfCounter))
-        per_second = 1'000'000'000;
-    else if (is_small(unit) && small_value(unit) > 0 && small_value(unit) <= 1'000'000'000)
-        per_second = small_value(unit);
-    if (!per_second) return badarg(p, 1, "invalid time unit");
-    int64_t ns = small_value(monotonic_time(p, args));
-    // ns * per_second / 1e9 without overflow: whole seconds, then the rest.
-    int64_t seconds = ns / 1'000'000'000, rest = ns % 1'000'000'000;
-    return make_small(seconds * per_second + rest * per_second / 1'000'000'000);
 }
 
 }  // namespace impl

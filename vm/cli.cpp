@@ -16,6 +16,7 @@
 #include "vm/gc.h"
 #include "vm/interp.h"
 #include "vm/process.h"
+#include "vm/scheduler.h"
 
 #if __has_include("compiler/codegen.h")
 #include "compiler/codegen.h"
@@ -210,27 +211,6 @@ term::Term argument_list(process::Process& p, const std::vector<std::string>& ar
     return list;
 }
 
-// Runs the process to its end; returns the exit code.
-int run_to_end(process::Process& p) {
-    process::Status status;
-    do {
-        status = interp::run(p);
-    } while (status == process::Status::Runnable);
-    bif::flush_stdout();
-    switch (status) {
-        case process::Status::Done:
-            return 0;
-        case process::Status::Halted:
-            return p.rare->halt_code;
-        case process::Status::Killed:
-            fmt::print(stderr, "{}", exception::killed_report(p));
-            return 1;
-        default:
-            fmt::print(stderr, "{}", exception::report(p));
-            return 1;
-    }
-}
-
 int run(const Options& options) {
     const std::string& path = options.files[0];
     // BEAMLITE_GC_STRESS=1: collect at every allocation check (debugging).
@@ -244,20 +224,13 @@ int run(const Options& options) {
     code::set_compiler(compile_file);
     code::Module* module = code::load_file(path);
     if (!module) return 1;
+    process::table_init(options.max_procs);
     process::Process* p = process::create();
-    p->pid = term::make_pid(0, 0);
+    process::table_insert(p);  // the first slot of an empty table: <0.0.0>
     term::Term args = argument_list(*p, options.program_args);
     code::Export* main = code::export_entry(module->name, term::make_atom(atom::kMain), 1);
     interp::prepare_call(*p, main, &args, 1);
-    int code = run_to_end(*p);
-    if (gc::stress) {  // and a last check of the heap the program leaves
-        std::string fault = gc::verify(p->heap, process::roots(*p));
-        if (!fault.empty()) {
-            fmt::print(stderr, "beamlite: heap verifier, at exit: {}\n", fault);
-            code = 70;
-        }
-    }
-    process::destroy(p);
+    int code = sched::run(p);
     std::fflush(stderr);
     return code;
 }

@@ -22,7 +22,12 @@ thread_local Stats counters{0, 0};
 // Copies reachable objects into to-space, bumping `free`.
 class Copier {
   public:
-    explicit Copier(Term* to_space) : free_(to_space) {}
+    Copier(Term* to_space, const heap::Fragment* pinned) : free_(to_space) {
+        if (pinned) {
+            pinned_begin_ = pinned->data;
+            pinned_end_ = pinned->data + pinned->used;
+        }
+    }
 
     // Replaces a root or scanned word with its new value.
     void fix(Term& word) {
@@ -53,6 +58,8 @@ class Copier {
     Term evacuate(Term t) {
         Term* from = pointer_target(t);
         if (heap::in_literal_area(from)) return t;
+        if (from >= pinned_begin_ && from < pinned_end_) [[unlikely]]
+            return t;
         if (is_cons(t)) return evacuate_cons(from);
         Term header = from[0];
         if (is_boxed(header)) return header;  // already moved
@@ -76,6 +83,8 @@ class Copier {
     }
 
     Term* free_;
+    const Term* pinned_begin_ = nullptr;
+    const Term* pinned_end_ = nullptr;
 };
 
 // Relinks the forwarded handles of an old off-heap list into `new_list` and
@@ -103,7 +112,7 @@ void copy_into(heap::Heap& heap, size_t words, const Roots& roots) {
     Term* sp = end - stack_words;
     std::memcpy(sp, heap.sp, stack_words * sizeof(Term));
 
-    Copier copier(block);
+    Copier copier(block, roots.pinned);
     for (Term* p = sp; p < end; ++p)
         copier.fix(*p);
     for (size_t i = 0; i < roots.num_xregs; ++i)
@@ -223,11 +232,13 @@ struct Area {
 
 class Verifier {
   public:
-    explicit Verifier(const heap::Heap& heap) : heap_(heap) {
+    Verifier(const heap::Heap& heap, const heap::Fragment* pinned) : heap_(heap) {
         areas_.push_back({heap.start, heap.top});
         for (const heap::Fragment* f = heap.fragments; f; f = f->next) {
             areas_.push_back({f->data, f->data + f->used});
         }
+        // Last, so that area i >= 1 stays the i-th attached fragment.
+        if (pinned) areas_.push_back({pinned->data, pinned->data + pinned->used});
     }
 
     std::string run(const Roots& roots) {
@@ -409,7 +420,7 @@ class Verifier {
 }  // namespace
 
 std::string verify(const heap::Heap& heap, const Roots& roots) {
-    return Verifier(heap).run(roots);
+    return Verifier(heap, roots.pinned).run(roots);
 }
 
 }  // namespace gc

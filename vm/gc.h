@@ -60,6 +60,10 @@ struct Roots {
     Term* dictionary = nullptr;  // the process dictionary term, or null
     Term* extra = nullptr;       // other terms the caller holds
     size_t num_extra = 0;
+    // A fragment not attached to the heap that roots may point into (the
+    // message a receive is matching): its terms are left where they are,
+    // as literals are.
+    const heap::Fragment* pinned = nullptr;
 };
 
 constexpr unsigned kShrinkAfter = 3;

@@ -15,15 +15,66 @@ namespace heap {
 // ---- raw memory ------------------------------------------------------------------
 
 namespace {
+
+constexpr size_t kArenaBytes = size_t(32) << 20;
 constexpr size_t kHugePageBytes = size_t(2) << 20;
 // Blocks from this size up are aligned to huge pages and advised
 // MADV_HUGEPAGE: a page fault costs 14-18 us here, and a growing heap
 // touches every page of each new block once (a 1 GB heap in 4 KiB pages is
 // 4 s of faults). Smaller blocks stay in mimalloc's ordinary pages.
 constexpr size_t kHugeBlockBytes = size_t(8) << 20;
+
+// Blocks of the smallest size class: every new process has one.
+ChunkPool& min_blocks() {
+    static ChunkPool pool(kMinBlockWords * sizeof(Term));
+    return pool;
+}
+
+// A spin lock: held for a few instructions (a list pop or push).
+class SpinGuard {
+  public:
+    explicit SpinGuard(std::atomic_flag& flag) : flag_(flag) {
+        while (flag_.test_and_set(std::memory_order_acquire)) {
+        }
+    }
+    ~SpinGuard() { flag_.clear(std::memory_order_release); }
+
+  private:
+    std::atomic_flag& flag_;
+};
+
 }  // namespace
 
+void* ChunkPool::alloc() {
+    SpinGuard guard(lock_);
+    if (free_list_) {
+        void* chunk = free_list_;
+        free_list_ = *static_cast<void**>(chunk);
+        return chunk;
+    }
+    if (size_t(end_ - next_) < chunk_bytes_) {
+        void* arena = mmap(nullptr, kArenaBytes, PROT_READ | PROT_WRITE,
+                           MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        if (arena == MAP_FAILED) return nullptr;
+        madvise(arena, kArenaBytes, MADV_HUGEPAGE);
+        next_ = static_cast<char*>(arena);
+        end_ = next_ + kArenaBytes;
+    }
+    void* chunk = next_;
+    next_ += chunk_bytes_;
+    return chunk;
+}
+
+void ChunkPool::free(void* chunk) {
+    SpinGuard guard(lock_);
+    *static_cast<void**>(chunk) = free_list_;
+    free_list_ = chunk;
+}
+
 Term* block_alloc(size_t words) {
+    if (words == kMinBlockWords) {
+        if (void* chunk = min_blocks().alloc()) return static_cast<Term*>(chunk);
+    }
     size_t bytes = words * sizeof(Term);
     if (bytes < kHugeBlockBytes) return static_cast<Term*>(mi_malloc_aligned(bytes, alignof(Term)));
     void* block = mi_malloc_aligned(bytes, kHugePageBytes);
@@ -32,6 +83,7 @@ Term* block_alloc(size_t words) {
 }
 
 void block_free(Term* block, size_t words) {
+    if (words == kMinBlockWords && !mi_is_in_heap_region(block)) return min_blocks().free(block);
     mi_free_size(block, words * sizeof(Term));
 }
 

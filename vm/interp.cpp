@@ -20,6 +20,8 @@
 #include "vm/bif.h"
 #include "vm/exception.h"
 #include "vm/gc.h"
+#include "vm/signal.h"
+#include "vm/timer.h"
 
 #if defined(BEAMLITE_SANITIZED) || !defined(__GNUC__)
 #define BEAMLITE_THREADED 0
@@ -241,6 +243,14 @@ Status execute(Process* process, int reductions) {
             p.live = uint32_t(live_count); \
             goto yield;                    \
         }                                  \
+    } while (0)
+    // After a BIF call: erlang:yield/0 ends the slice too.
+#define CHECK_REDS_BIF(live_count)                                     \
+    do {                                                               \
+        if (--reds <= 0 || (p.flags & process::kYield)) [[unlikely]] { \
+            p.live = uint32_t(live_count);                             \
+            goto yield;                                                \
+        }                                                              \
     } while (0)
 #define RAISE(first, callee, live_count) \
     do {                                 \
@@ -742,7 +752,7 @@ dispatch:
         if (result == kNone) goto bif_failed;
         x[0] = result;
         ip += 3;
-        CHECK_REDS(1);
+        CHECK_REDS_BIF(1);
         NEXT();
     }
     CASE(call_bif_last) {
@@ -757,7 +767,7 @@ dispatch:
         E += ip[2] + 1;
         ip = reinterpret_cast<const Word*>(E[-1]);
         cp = nullptr;
-        CHECK_REDS(1);
+        CHECK_REDS_BIF(1);
         NEXT();
     }
     CASE(call_bif_only) {
@@ -776,7 +786,7 @@ dispatch:
         x[0] = result;
         ip = cp;
         cp = nullptr;
-        CHECK_REDS(1);
+        CHECK_REDS_BIF(1);
         NEXT();
     }
     CASE(undefined_stub) {
@@ -818,6 +828,7 @@ dispatch:
     CASE(normal_exit) {
         p.result = x[0];
         p.status = Status::Done;
+        p.reds = reds;
         SYNC();
         p.ip = ip;
         p.cp = nullptr;
@@ -882,17 +893,101 @@ dispatch:
         ERROR_TUPLE(atom::kBadrecord, SRC(ip[1]));
     }
 
-    // ---- messages: one process for now ------------------------------------------------
-    CASE(send)
-    CASE(recv_mark)
-    CASE(recv_set)
-    CASE(loop_rec)
-    CASE(loop_rec_end)
-    CASE(remove_message)
-    CASE(timeout)
-    CASE(wait)
+    // ---- messages ---------------------------------------------------------------------------
+    // The receive loop: loop_rec reads the message at the save point (the
+    // mailbox cursor), loop_rec_end moves past it, remove_message takes it
+    // out (its fragment joins the heap). X registers do not survive a wait.
+    CASE(send) {
+        SYNC();
+        p.live = 2;
+        if (!signals::send(p, x[0], x[1])) {
+            exception::set(p, kError, make_atom(atom::kBadarg));
+            RAISE(First::Here, nullptr, 2);
+        }
+        x[0] = x[1];
+        ip += 1;
+        reds -= kSendReductions;
+        NEXT();
+    }
+    CASE(recv_mark) {
+        mailbox::set_mark(p.mailbox, LABEL(ip[1]));
+        ip += 2;
+        NEXT();
+    }
+    CASE(recv_set) {
+        mailbox::use_mark(p.mailbox, LABEL(ip[1]));
+        ip += 2;
+        NEXT();
+    }
+    CASE(loop_rec) {
+        mailbox::Signal* message = mailbox::current(p.mailbox);
+        if (!message) {
+            SYNC();
+            signals::handle_inbox(p);
+            if (p.status == Status::Exiting) goto stop;
+            message = mailbox::current(p.mailbox);
+            if (!message) {
+                ip = LABEL(ip[1]);
+                NEXT();
+            }
+        }
+        DST(ip[2]) = message->term;
+        ip += 3;
+        NEXT();
+    }
+    CASE(loop_rec_end) {
+        mailbox::advance(p.mailbox);
+        ip = LABEL(ip[1]);
+        NEXT();
+    }
+    CASE(remove_message) {
+        mailbox::Signal* message = mailbox::remove_current(p.mailbox);
+        if (message->fragment) heap::attach_fragment(p.heap, message->fragment);
+        message->fragment = nullptr;
+        mailbox::signal_free(message);
+        if (p.rare && p.rare->receive_timer) {
+            timer::cancel(p.rare->receive_timer);
+            p.rare->receive_timer = 0;
+        }
+        p.flags &= uint8_t(~process::kTimedOut);
+        ip += 1;
+        NEXT();
+    }
+    CASE(timeout) {
+        mailbox::reset(p.mailbox);
+        mailbox::clear_mark(p.mailbox);
+        p.flags &= uint8_t(~process::kTimedOut);
+        if (p.rare) p.rare->receive_timer = 0;
+        ip += 1;
+        NEXT();
+    }
+    CASE(wait) {
+        ip = LABEL(ip[1]);
+        goto suspend;
+    }
     CASE(wait_timeout) {
-        ERROR(make_atom(atom::kNoproc));
+        // Reached when the receive loop found no match. The process
+        // suspends at the loop (ip[1]) so that a wake-up scans the new
+        // messages first; when its timer fires it comes back here.
+        if (p.flags & process::kTimedOut) {
+            ip += 3;  // on to `timeout`
+            NEXT();
+        }
+        Term after = SRC(ip[2]);
+        if (after != make_atom(atom::kInfinity)) {
+            if (!is_small(after) || small_value(after) < 0) ERROR(make_atom(atom::kTimeoutValue));
+            if (small_value(after) == 0) {
+                ip += 3;
+                NEXT();
+            }
+            process::Rare& rare = process::rare(p);
+            if (!rare.receive_timer) {
+                rare.receive_timer = process::new_ref_id();
+                timer::start(rare.receive_timer, small_value(after), p.pid, nullptr);
+            }
+        }
+        ip = LABEL(ip[1]);
+        goto suspend;
     }
 
     // ---- maps -----------------------------------------------------------------------------
@@ -1019,7 +1114,7 @@ bif_failed_no_label : nargs = 0;
 bif_failed :
     // A BIF without a fail label returned kNone; its arguments are in
     // X[0..nargs-1]. It may have halted or hit the heap limit instead.
-    if (p.status == Status::Halted) goto stop;
+    if (p.status == Status::Halted || p.status == Status::Exiting) goto stop;
 if (p.status == Status::Killed) goto heap_limit;
 if (bif_export && bif_export->bif && (bif_export->bif->flags & bif::kRaises))
     RAISE(First::Here, nullptr, 0);
@@ -1055,7 +1150,19 @@ p.ip = ip;
 p.cp = cp;
 process::save_xregs(p, x, p.live);
 p.xregs = nullptr;
+p.flags &= uint8_t(~process::kYield);
+p.reds = reds;
 return Status::Runnable;
+
+suspend :
+    // Blocked in a receive: resume at ip when a signal or the timer comes.
+    SYNC();
+p.ip = ip;
+p.cp = cp;
+p.xregs = nullptr;
+p.reds = reds;
+p.status = Status::Waiting;
+return Status::Waiting;
 
 heap_limit :
     // Every jump here comes after SYNC(), and the failed collection may
@@ -1066,6 +1173,7 @@ stop : SYNC();
 p.ip = ip;
 p.cp = cp;
 p.xregs = nullptr;
+p.reds = reds;
 return p.status;
 
 #undef CASE
@@ -1077,6 +1185,7 @@ return p.status;
 #undef RELOAD
 #undef ENSURE
 #undef CHECK_REDS
+#undef CHECK_REDS_BIF
 #undef RAISE
 #undef ERROR
 #undef ERROR_TUPLE

@@ -32,6 +32,8 @@ using term::Term;
 using Word = uintptr_t;
 
 constexpr int kSliceReductions = 4000;
+// What a send costs beyond its call (copying is charged by size later).
+constexpr int kSendReductions = 1;
 
 // Every instruction of loaded code: the generic opcodes, then the loader's
 // own (interp_ops.def).

@@ -1,24 +1,43 @@
-// process: creating and destroying PCBs, the rare-state block, GC roots and
-// the allocation entry point BIFs use (see process.h).
+// process: creating and destroying PCBs, the rare-state block, GC roots,
+// the allocation entry point BIFs use, and the process table (see
+// process.h).
 #include "vm/process.h"
 
 #include <mimalloc.h>
+#include <sys/mman.h>
 
+#include <atomic>
 #include <cstring>
+#include <deque>
+#include <mutex>
 #include <new>
+#include <unordered_map>
 
 namespace process {
 
 uint64_t default_max_heap_words = kDefaultMaxHeapWords;
 
-Process* create() {
-    Process* p = new (mi_malloc(sizeof(Process))) Process();
-    heap::init(p->heap);
+namespace {
+
+// Every control block comes from here (see heap::ChunkPool).
+heap::ChunkPool& pcb_pool() {
+    static heap::ChunkPool pool(sizeof(Process));
+    return pool;
+}
+
+}  // namespace
+
+Process* create(size_t words) {
+    void* memory = pcb_pool().alloc();
+    if (!memory) memory = mi_malloc(sizeof(Process));
+    Process* p = new (memory) Process();
+    heap::init(p->heap, words < heap::kMinBlockWords ? heap::kMinBlockWords : words);
     p->heap.max_heap_size = default_max_heap_words;
     return p;
 }
 
 void destroy(Process* p) {
+    mailbox::clear(p->mailbox);
     heap::destroy(p->heap);
     mi_free(p->saved_x);
     if (p->rare) {
@@ -26,7 +45,11 @@ void destroy(Process* p) {
         mi_free(p->rare);
     }
     p->~Process();
-    mi_free(p);
+    if (mi_is_in_heap_region(p)) {
+        mi_free(p);
+    } else {
+        pcb_pool().free(p);
+    }
 }
 
 Rare& rare(Process& p) {
@@ -42,6 +65,9 @@ gc::Roots roots(Process& p) {
         r.extra = p.rare->terms;
         r.num_extra = kRareTerms;
     }
+    // A message being matched by a receive is still in its fragment, which
+    // is not attached to the heap: the collector must leave it in place.
+    if (mailbox::Signal* s = mailbox::current(p.mailbox)) r.pinned = s->fragment;
     return r;
 }
 
@@ -63,6 +89,140 @@ void restore_xregs(Process& p, Term* xregs) {
     mi_free(p.saved_x);
     p.saved_x = nullptr;
     p.saved_live = 0;
+}
+
+// ---- the process table -------------------------------------------------------------
+
+namespace {
+
+// Slots and serials are reserved address space, touched as slots are used.
+struct Table {
+    std::mutex lock;  // taken to insert and remove, never to look up
+    std::atomic<Process*>* slots = nullptr;
+    std::atomic<uint32_t>* serials = nullptr;
+    size_t max = 0;
+    size_t fresh = 0;           // slots [0, fresh) have been used
+    std::deque<uint32_t> free;  // freed slots, oldest first
+    std::atomic<size_t> live{0};
+};
+
+Table g_table;
+std::atomic<uint64_t> g_next_ref{0};
+
+void* reserve(size_t bytes) {
+    void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    return p == MAP_FAILED ? nullptr : p;
+}
+
+void ensure_table() {
+    if (!g_table.slots) table_init(kDefaultMaxProcs);
+}
+
+}  // namespace
+
+void table_init(size_t max_procs) {
+    if (g_table.slots) {
+        munmap(g_table.slots, g_table.max * sizeof(g_table.slots[0]));
+        munmap(g_table.serials, g_table.max * sizeof(g_table.serials[0]));
+    }
+    g_table.max = max_procs;
+    g_table.slots = static_cast<std::atomic<Process*>*>(reserve(max_procs * sizeof(Process*)));
+    g_table.serials = static_cast<std::atomic<uint32_t>*>(reserve(max_procs * sizeof(uint32_t)));
+    g_table.fresh = 0;
+    g_table.free.clear();
+    g_table.live = 0;
+}
+
+bool table_insert(Process* p) {
+    ensure_table();
+    std::lock_guard<std::mutex> guard(g_table.lock);
+    size_t slot;
+    if (g_table.fresh < g_table.max) {
+        slot = g_table.fresh++;
+    } else if (!g_table.free.empty()) {
+        slot = g_table.free.front();
+        g_table.free.pop_front();
+    } else {
+        return false;
+    }
+    p->pid = term::make_pid(slot, g_table.serials[slot].load(std::memory_order_relaxed));
+    g_table.slots[slot].store(p, std::memory_order_release);
+    g_table.live.fetch_add(1, std::memory_order_relaxed);
+    return true;
+}
+
+void table_remove(Process* p) {
+    size_t slot = term::pid_slot(p->pid);
+    std::lock_guard<std::mutex> guard(g_table.lock);
+    g_table.slots[slot].store(nullptr, std::memory_order_release);
+    // 33 bits of serial fit a pid; wrapping after 2^32 reuses is harmless.
+    g_table.serials[slot].fetch_add(1, std::memory_order_relaxed);
+    g_table.free.push_back(uint32_t(slot));
+    g_table.live.fetch_sub(1, std::memory_order_relaxed);
+}
+
+Process* lookup(Term pid) {
+    if (!term::is_local_pid(pid) || !g_table.slots) return nullptr;
+    size_t slot = term::pid_slot(pid);
+    if (slot >= g_table.fresh) return nullptr;
+    Process* p = g_table.slots[slot].load(std::memory_order_acquire);
+    return p && p->pid == pid ? p : nullptr;
+}
+
+size_t count() {
+    return g_table.live.load(std::memory_order_relaxed);
+}
+
+Process* slot_process(size_t slot) {
+    return g_table.slots[slot].load(std::memory_order_acquire);
+}
+
+size_t slots_used() {
+    return g_table.fresh;
+}
+
+// ---- registered names ------------------------------------------------------------------
+
+namespace {
+std::mutex g_names_lock;
+std::unordered_map<Term, Term> g_names;  // name -> pid
+}  // namespace
+
+bool register_name(Term name, Process& p) {
+    std::lock_guard<std::mutex> guard(g_names_lock);
+    Rare& r = rare(p);
+    if (r.registered_name != term::kNil || g_names.count(name)) return false;
+    g_names[name] = p.pid;
+    r.registered_name = name;
+    return true;
+}
+
+bool unregister_name(Term name) {
+    std::lock_guard<std::mutex> guard(g_names_lock);
+    auto it = g_names.find(name);
+    if (it == g_names.end()) return false;
+    if (Process* p = lookup(it->second)) rare(*p).registered_name = term::kNil;
+    g_names.erase(it);
+    return true;
+}
+
+Term whereis(Term name) {
+    std::lock_guard<std::mutex> guard(g_names_lock);
+    auto it = g_names.find(name);
+    return it == g_names.end() ? term::kNone : it->second;
+}
+
+std::vector<Term> registered_names() {
+    std::lock_guard<std::mutex> guard(g_names_lock);
+    std::vector<Term> names;
+    for (auto& [name, pid] : g_names)
+        names.push_back(name);
+    return names;
+}
+
+uint64_t new_ref_id() {
+    return g_next_ref.fetch_add(1, std::memory_order_relaxed) + 1;
 }
 
 }  // namespace process

@@ -1,5 +1,6 @@
 // process: the process control block (PCB): what one Erlang process is
-// between two slices of the interpreter, and its rarely used state.
+// between two slices of the interpreter, its rarely used state, and the
+// process table (pid -> PCB).
 //
 // Laid out for millions of processes: the PCB holds only what the
 // interpreter touches on every switch (heap block, saved instruction and
@@ -7,16 +8,26 @@
 // else (dictionary, exception details, halt code) is behind `rare`,
 // allocated on first use.
 //
-//   Process (PCB, ~136 bytes)               Rare (on first use)
+//   Process (PCB, ~200 bytes)               Rare (on first use)
 //   +----------------------------+          +--------------------------+
 //   | heap: start top sp end ... |          | dictionary (a list)      |
 //   | ip    resume point         |          | exception: class reason  |
 //   | cp    continuation pointer |          |   trace, BIF details     |
 //   | saved_x / saved_live       |          | last raised trace+class  |
-//   | reds  pid  status          |          | halt code, ref counter   |
-//   | xregs live (while running) |          +--------------------------+
+//   | reds  pid  status          |          | exit reason, halt code   |
+//   | xregs live (while running) |          | links, monitors          |
+//   | mailbox (inbox, private    |          | registered name          |
+//   |   queue, save point)       |          | group leader             |
+//   | run queue link, priority   |          | receive timer            |
+//   | flags (trap_exit ...)      |          +--------------------------+
 //   | rare ----------------------+--------->
 //   +----------------------------+
+//
+// The process table has --max-procs slots, reserved as address space and
+// touched only as slots are used. A pid is (slot, serial): the slot's
+// serial moves on when its process ends, so a stale pid never finds the
+// next process in that slot. A slot is reused only after all fresh slots
+// are taken, oldest freed first.
 //
 // While the process runs, its X registers are the scheduler's array
 // (`xregs`); when it is switched out, the live ones (`saved_live` of them)
@@ -26,9 +37,11 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "vm/gc.h"
 #include "vm/heap.h"
+#include "vm/mailbox.h"
 #include "vm/term.h"
 
 namespace code {
@@ -67,11 +80,21 @@ enum RareTerm : uint8_t {
     kDictionary,  // [{Key, Value}], newest first
     kExcClass,    // the exception being raised or reported: error|exit|throw
     kExcReason,
-    kExcTrace,   // its stack trace, once built
-    kExcArgs,    // the arguments of the failing call (a list), or nil
-    kLastTrace,  // the last trace handed to a handler, and its class, for
-    kLastClass,  // the `raise` instruction (which gets only the trace)
+    kExcTrace,    // its stack trace, once built
+    kExcArgs,     // the arguments of the failing call (a list), or nil
+    kLastTrace,   // the last trace handed to a handler, and its class, for
+    kLastClass,   // the `raise` instruction (which gets only the trace)
+    kExitReason,  // why the process is exiting (Status::Exiting, Done...)
     kRareTerms
+};
+
+// A monitor, as its two ends keep it: the watcher has `watching` true and
+// `pid` = the watched process; the watched one has the watcher's pid.
+struct Monitor {
+    uint64_t ref;
+    Term pid;
+    bool watching;
+    Term name;  // monitor(process, Name): the name (an atom), else nil
 };
 
 // State most processes never need.
@@ -80,7 +103,11 @@ struct Rare {
     ExceptionInfo info;
     bool trace_given = false;  // the exception came with its trace (raise)
     int halt_code = 0;
-    uint64_t next_ref = 0;  // counter for make_ref
+    std::vector<Term> links;        // linked pids
+    std::vector<Monitor> monitors;  // both ends
+    Term registered_name = term::kNil;
+    Term group_leader = term::kNil;  // a pid, or nil (the VM's own output)
+    uint64_t receive_timer = 0;      // the pending `after` timer, 0 if none
     Rare() {
         for (Term& t : terms)
             t = term::kNil;
@@ -89,10 +116,21 @@ struct Rare {
 
 enum class Status : uint8_t {
     Runnable,  // has code to run (ip)
+    Waiting,   // blocked in a receive: resumes at ip when a signal arrives
     Done,      // its first function returned: the result is `result`
     Failed,    // an uncaught exception: rare->exception
     Halted,    // halt/0,1 was called: rare->halt_code
     Killed,    // exceeded max_heap_size
+    Exiting,   // an exit signal or exit/2 ends it: rare->terms[kExitReason]
+};
+
+enum Priority : uint8_t { kLow, kNormal, kHigh, kMax, kPriorities };
+
+enum Flags : uint8_t {
+    kTrapExit = 1,
+    kYield = 2,     // erlang:yield/0 asked to end the slice
+    kTimedOut = 4,  // the receive timer fired
+    kQueued = 8,    // in a run queue
 };
 
 struct Process {
@@ -112,11 +150,16 @@ struct Process {
     uint32_t live = 0;
     Term result = term::kNil;  // when Done: the value the first call returned
     Rare* rare = nullptr;
+    mailbox::Mailbox mailbox;
+    Process* run_next = nullptr;  // the scheduler's run queue link
+    uint64_t reductions = 0;      // done so far (process_info)
+    Priority priority = kNormal;
+    uint8_t flags = 0;
 };
 
-// Creates a process with an empty heap (kMinBlockWords) and the default
-// max_heap_size.
-Process* create();
+// Creates a process with an empty heap (`words`, kMinBlockWords unless
+// told) and the default max_heap_size. Its pid is nil: see table_insert.
+Process* create(size_t words = heap::kMinBlockWords);
 void destroy(Process* p);
 
 // The rarely used state, allocated on first use.
@@ -135,5 +178,49 @@ Term* alloc(Process& p, size_t words);
 // Saves X[0..live-1] into the PCB (switching out) and restores them.
 void save_xregs(Process& p, const Term* xregs, uint32_t live);
 void restore_xregs(Process& p, Term* xregs);
+
+// ---- the process table -------------------------------------------------------------
+
+constexpr size_t kDefaultMaxProcs = size_t(1) << 20;
+constexpr size_t kMinMaxProcs = 1024;
+constexpr size_t kMaxMaxProcs = (size_t(1) << term::kPidSlotBits) - 1;
+
+// Sets the table size (before any process exists; default kDefaultMaxProcs).
+void table_init(size_t max_procs);
+// Gives `p` a slot and its pid; false when every slot is taken.
+bool table_insert(Process* p);
+// Frees the slot of `p` (its pid is dead from now on).
+void table_remove(Process* p);
+// The live process of a pid, or null.
+Process* lookup(Term pid);
+// Processes alive.
+size_t count();
+// Calls f(p) for each live process, in slot order.
+template <typename F>
+void for_each(F f);
+// Slot `i`'s process or null (for_each's helper).
+Process* slot_process(size_t slot);
+size_t slots_used();
+
+template <typename F>
+void for_each(F f) {
+    size_t n = slots_used();
+    for (size_t i = 0; i < n; ++i)
+        if (Process* p = slot_process(i)) f(p);
+}
+
+// ---- registered names ------------------------------------------------------------------
+
+// Registers `name` (an atom) for `p`; false when the name is taken or `p`
+// has a name already.
+bool register_name(Term name, Process& p);
+// False when `name` was not registered.
+bool unregister_name(Term name);
+// The pid registered as `name`, or kNone.
+Term whereis(Term name);
+std::vector<Term> registered_names();
+
+// A fresh reference number, unique in this VM (make_ref, monitors, timers).
+uint64_t new_ref_id();
 
 }  // namespace process

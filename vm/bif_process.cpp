@@ -1,0 +1,730 @@
+// bif_process: the BIFs of processes: spawning (spawn, spawn_link,
+// spawn_monitor, spawn_opt), signals (exit/2, link, unlink, monitor,
+// demonitor), flags, registered names, process_info, yield, group_leader,
+// and the timer BIFs (send_after, start_timer, cancel_timer, read_timer,
+// monotonic_time, system_time).
+//
+// The semantics live in signal.h, scheduler.h and timer.h; these functions
+// check arguments as OTP does and build the results.
+#include <algorithm>
+#include <chrono>
+#include <vector>
+
+#include "vm/bif.h"
+#include "vm/code.h"
+#include "vm/interp.h"
+#include "vm/scheduler.h"
+#include "vm/signal.h"
+#include "vm/timer.h"
+
+namespace bif {
+
+using namespace term;
+using process::Status;
+
+namespace {
+
+Term atom_of(uint32_t index) {
+    return make_atom(index);
+}
+
+Term named(const char* name) {
+    return make_atom(atom::intern(name));
+}
+
+// Copies `t` into the heap of a process that is not running.
+Term copy_into(Process& to, Term t) {
+    size_t words = heap::copy_size(t);
+    if (words == 0) return t;
+    Term* mem = process::alloc(to, words);
+    if (!mem) return kNone;
+    return heap::copy_term(t, mem, to.heap.off_heap);
+}
+
+Term make_ref_term(Process& p, uint64_t id) {
+    Term* mem = alloc(p, kRefWords);
+    if (!mem) return heap_exhausted(p);
+    return term::make_ref(mem, id, 0);
+}
+
+// A list of `items` (immediates only) on p's heap.
+Term immediate_list(Process& p, const std::vector<Term>& items) {
+    Term* mem = alloc(p, items.size() * kConsWords);
+    if (!mem && !items.empty()) return heap_exhausted(p);
+    Term list = kNil;
+    for (size_t i = items.size(); i-- > 0;)
+        list = make_cons(mem + 2 * i, items[i], list);
+    return list;
+}
+
+constexpr size_t kMaxFirstBlockWords = size_t(1) << 20;
+
+struct SpawnOptions {
+    bool link = false;
+    bool monitor = false;
+    size_t min_heap_size = heap::kMinBlockWords;
+    process::Priority priority = process::kNormal;
+};
+
+bool priority_of(Term t, process::Priority& out) {
+    if (t == named("low")) {
+        out = process::kLow;
+    } else if (t == named("normal")) {
+        out = process::kNormal;
+    } else if (t == named("high")) {
+        out = process::kHigh;
+    } else if (t == named("max")) {
+        out = process::kMax;
+    } else {
+        return false;
+    }
+    return true;
+}
+
+Term priority_atom(process::Priority p) {
+    static const char* const kNames[] = {"low", "normal", "high", "max"};
+    return named(kNames[p]);
+}
+
+bool parse_spawn_options(Term list, SpawnOptions& o) {
+    if (list_length(list) < 0) return false;
+    for (; is_cons(list); list = cdr(list)) {
+        Term opt = car(list);
+        if (opt == named("link")) {
+            o.link = true;
+        } else if (opt == atom_of(atom::kMonitor)) {
+            o.monitor = true;
+        } else if (is_tuple(opt) && tuple_arity(opt) == 2) {
+            Term key = tuple_element(opt, 1), value = tuple_element(opt, 2);
+            if (key == named("min_heap_size") && is_small(value) && small_value(value) >= 0) {
+                o.min_heap_size = size_t(small_value(value));
+            } else if (key == named("priority")) {
+                if (!priority_of(value, o.priority)) return false;
+            } else if (key != named("fullsweep_after") && key != named("min_bin_vheap_size") &&
+                       key != atom_of(atom::kMaxHeapSize) && key != named("message_queue_data")) {
+                return false;
+            }
+        } else {
+            return false;
+        }
+    }
+    return true;
+}
+
+// Starts a process calling `entry` with `nargs` arguments (copied from
+// `args`). Returns its pid, {Pid, Ref} with the monitor option, or kNone
+// (system_limit, or the caller's heap limit).
+Term spawn_process(Process& p, const code::Export* entry, Term* args, uint32_t nargs,
+                   const SpawnOptions& o) {
+    // A first block past 1M words (8 MiB) would only waste memory; the
+    // heap grows on demand anyway.
+    Process* child = process::create(std::min(o.min_heap_size, kMaxFirstBlockWords));
+    if (!process::table_insert(child)) {
+        process::destroy(child);
+        return fail(p, atom_of(atom::kSystemLimit));
+    }
+    Term copies[3];
+    for (uint32_t i = 0; i < nargs; ++i) {
+        // The child's heap grows as needed; the max_heap_size is 4 GB so
+        // only an impossible message fails here.
+        copies[i] = copy_into(*child, args[i]);
+    }
+    child->priority = o.priority;
+    if (p.rare) process::rare(*child).group_leader = p.rare->group_leader;
+    interp::prepare_call(*child, entry, copies, nargs);
+    Term result = child->pid;
+    if (o.link) {
+        process::rare(p).links.push_back(child->pid);
+        process::rare(*child).links.push_back(p.pid);
+    }
+    if (o.monitor) {
+        uint64_t ref = process::new_ref_id();
+        process::rare(p).monitors.push_back(process::Monitor{ref, child->pid, true, kNil});
+        process::rare(*child).monitors.push_back(process::Monitor{ref, p.pid, false, kNil});
+        Term* mem = alloc(p, kRefWords + 3);
+        if (!mem) return heap_exhausted(p);
+        Term r = term::make_ref(mem, ref, 0);
+        result = term::make_tuple(mem + kRefWords, 2);
+        mem[kRefWords + 1] = child->pid;
+        mem[kRefWords + 2] = r;
+    }
+    sched::enqueue(child);
+    return result;
+}
+
+Term spawn_fun(Process& p, Term* args, const SpawnOptions& o) {
+    if (!term::is_fun(args[0])) return badarg(p, 1, "not a fun");
+    Term call[2] = {args[0], kNil};
+    const code::Export* apply = code::export_entry(atom_of(atom::kErlang), named("apply"), 2);
+    return spawn_process(p, apply, call, 2, o);
+}
+
+Term spawn_mfa(Process& p, Term* args, const SpawnOptions& o) {
+    if (!term::is_atom(args[0])) return badarg(p, 1, "not an atom");
+    if (!term::is_atom(args[1])) return badarg(p, 2, "not an atom");
+    if (list_length(args[2]) < 0) return badarg(p, 3, "not a list");
+    const code::Export* apply = code::export_entry(atom_of(atom::kErlang), named("apply"), 3);
+    return spawn_process(p, apply, args, 3, o);
+}
+
+// The process a BIF argument names: a live pid, or null. `self` for p.
+Process* target(Process& p, Term pid) {
+    if (pid == p.pid) return &p;
+    return process::lookup(pid);
+}
+
+}  // namespace
+
+namespace impl {
+
+// ---- spawning ----------------------------------------------------------------------------
+
+Term spawn1(Process& p, Term* args) {
+    return spawn_fun(p, args, SpawnOptions{});
+}
+
+Term spawn3(Process& p, Term* args) {
+    return spawn_mfa(p, args, SpawnOptions{});
+}
+
+Term spawn_link1(Process& p, Term* args) {
+    SpawnOptions o;
+    o.link = true;
+    return spawn_fun(p, args, o);
+}
+
+Term spawn_link3(Process& p, Term* args) {
+    SpawnOptions o;
+    o.link = true;
+    return spawn_mfa(p, args, o);
+}
+
+Term spawn_monitor1(Process& p, Term* args) {
+    SpawnOptions o;
+    o.monitor = true;
+    return spawn_fun(p, args, o);
+}
+
+Term spawn_monitor3(Process& p, Term* args) {
+    SpawnOptions o;
+    o.monitor = true;
+    return spawn_mfa(p, args, o);
+}
+
+Term spawn_opt2(Process& p, Term* args) {
+    SpawnOptions o;
+    if (!parse_spawn_options(args[1], o)) return badarg(p, 2, "invalid option");
+    return spawn_fun(p, args, o);
+}
+
+Term spawn_opt4(Process& p, Term* args) {
+    SpawnOptions o;
+    if (!parse_spawn_options(args[3], o)) return badarg(p, 4, "invalid option");
+    return spawn_mfa(p, args, o);
+}
+
+// ---- signals -------------------------------------------------------------------------------
+
+Term send2(Process& p, Term* args) {
+    if (!signals::send(p, args[0], args[1])) return badarg(p, 1, "invalid destination");
+    return args[1];
+}
+
+Term exit2(Process& p, Term* args) {
+    Term to = args[0], reason = args[1];
+    if (!is_local_pid(to)) return badarg(p, 1, "not a pid");
+    if (to != p.pid) {
+        signals::send_exit(p, to, reason);
+        return kTrue;
+    }
+    // A signal to oneself takes effect at once, as in OTP.
+    if (reason == atom_of(atom::kKill)) reason = atom_of(atom::kKilled);
+    if ((p.flags & process::kTrapExit) && args[1] != atom_of(atom::kKill)) {
+        signals::send_exit(p, to, reason);
+        return kTrue;
+    }
+    process::rare(p).terms[process::kExitReason] = reason;
+    p.status = Status::Exiting;
+    return kNone;
+}
+
+Term link(Process& p, Term* args) {
+    if (!signals::link(p, args[0])) return badarg(p, 1, "not a pid");
+    return kTrue;
+}
+
+Term unlink(Process& p, Term* args) {
+    if (!is_local_pid(args[0])) return badarg(p, 1, "not a pid");
+    signals::unlink(p, args[0]);
+    return kTrue;
+}
+
+Term monitor2(Process& p, Term* args) {
+    if (args[0] != atom_of(atom::kProcess)) return badarg(p, 1, "invalid monitor type");
+    if (!is_local_pid(args[1]) && !term::is_atom(args[1]))
+        return badarg(p, 2, "not a pid or a registered name");
+    uint64_t ref = signals::monitor(p, args[1]);
+    return make_ref_term(p, ref);
+}
+
+Term demonitor1(Process& p, Term* args) {
+    if (!is_local_ref(args[0])) return badarg(p, 1, "not a reference");
+    signals::demonitor(p, ref_id(args[0]), false);
+    return kTrue;
+}
+
+Term demonitor2(Process& p, Term* args) {
+    if (!is_local_ref(args[0])) return badarg(p, 1, "not a reference");
+    bool flush = false, info = false;
+    if (list_length(args[1]) < 0) return badarg(p, 2, "not a list");
+    for (Term l = args[1]; is_cons(l); l = cdr(l)) {
+        if (car(l) == named("flush")) {
+            flush = true;
+        } else if (car(l) == atom_of(atom::kInfo)) {
+            info = true;
+        } else {
+            return badarg(p, 2, "invalid option");
+        }
+    }
+    bool active = signals::demonitor(p, ref_id(args[0]), flush);
+    if (p.status == Status::Exiting) return kNone;
+    return info ? make_bool(active) : kTrue;
+}
+
+Term process_flag(Process& p, Term* args) {
+    Term flag = args[0], value = args[1];
+    if (flag == atom_of(atom::kTrapExit)) {
+        if (value != kTrue && value != kFalse) return badarg(p, 2, "not a boolean");
+        bool old = p.flags & process::kTrapExit;
+        if (value == kTrue) {
+            p.flags |= process::kTrapExit;
+        } else {
+            p.flags &= uint8_t(~process::kTrapExit);
+        }
+        return make_bool(old);
+    }
+    if (flag == named("priority")) {
+        process::Priority priority;
+        if (!priority_of(value, priority)) return badarg(p, 2, "invalid priority");
+        Term old = priority_atom(p.priority);
+        p.priority = priority;
+        return old;
+    }
+    return badarg(p, 1, "invalid process flag");
+}
+
+Term is_process_alive(Process& p, Term* args) {
+    if (!is_local_pid(args[0])) return badarg(p, 1, "not a pid");
+    Process* other = target(p, args[0]);
+    return make_bool(other != nullptr);
+}
+
+Term yield(Process& p, Term* args) {
+    p.flags |= process::kYield;
+    return kTrue;
+}
+
+// ---- registered names ---------------------------------------------------------------------
+
+Term register2(Process& p, Term* args) {
+    Term name = args[0];
+    if (!term::is_atom(name) || name == atom_of(atom::kUndefined))
+        return badarg(p, 1, "not an atom");
+    Process* other = target(p, args[1]);
+    if (!other) return badarg(p, 2, "not a live local process");
+    if (!process::register_name(name, *other)) return badarg(p, 1, "name in use");
+    return kTrue;
+}
+
+Term unregister(Process& p, Term* args) {
+    if (!term::is_atom(args[0])) return badarg(p, 1, "not an atom");
+    if (!process::unregister_name(args[0])) return badarg(p, 1, "not registered");
+    return kTrue;
+}
+
+Term whereis(Process& p, Term* args) {
+    if (!term::is_atom(args[0])) return badarg(p, 1, "not an atom");
+    Term pid = process::whereis(args[0]);
+    return pid == kNone ? atom_of(atom::kUndefined) : pid;
+}
+
+Term registered(Process& p, Term* args) {
+    return immediate_list(p, process::registered_names());
+}
+
+Term processes(Process& p, Term* args) {
+    std::vector<Term> pids;
+    process::for_each([&](Process* q) { pids.push_back(q->pid); });
+    return immediate_list(p, pids);
+}
+
+Term group_leader0(Process& p, Term* args) {
+    if (p.rare && p.rare->group_leader != kNil) return p.rare->group_leader;
+    return make_pid(0, 0);  // the first process stands for the VM's output
+}
+
+Term group_leader2(Process& p, Term* args) {
+    if (!is_local_pid(args[0])) return badarg(p, 1, "not a pid");
+    Process* other = target(p, args[1]);
+    if (!other) return badarg(p, 2, "not a live local process");
+    process::rare(*other).group_leader = args[0];
+    return kTrue;
+}
+
+}  // namespace impl
+
+// ---- process_info -------------------------------------------------------------------------
+
+namespace {
+
+Term status_atom(const Process& p, const Process& asker) {
+    if (&p == &asker) return atom_of(atom::kRunning);
+    if (p.status == Status::Waiting) return atom_of(atom::kWaiting);
+    return atom_of(atom::kRunnable);
+}
+
+// A list of copies of the queued messages (in the asker's heap).
+Term message_list(Process& asker, Process& q) {
+    if (&q == &asker) signals::handle_inbox(q);
+    std::vector<Term> messages;
+    size_t words = 0;
+    for (mailbox::Signal* s = q.mailbox.head; s; s = s->next) {
+        messages.push_back(s->term);
+        words += heap::copy_size(s->term) + kConsWords;
+    }
+    // Another process's messages not fetched yet: its inbox, newest first.
+    // Only read (the owner takes the inbox); with one scheduler thread the
+    // owner is not running now.
+    std::vector<Term> pending;
+    for (mailbox::Signal* s = q.mailbox.inbox.load(std::memory_order_acquire); s; s = s->next) {
+        if (s->kind != mailbox::Kind::Message) continue;
+        pending.push_back(s->term);
+        words += heap::copy_size(s->term) + kConsWords;
+    }
+    messages.insert(messages.end(), pending.rbegin(), pending.rend());
+    Term* mem = alloc(asker, words);
+    if (!mem && words) return heap_exhausted(asker);
+    // The messages are in fragments (never moved by the asker's GC).
+    Term list = kNil;
+    Term* cells = mem;
+    mem += messages.size() * kConsWords;
+    for (size_t i = messages.size(); i-- > 0;) {
+        size_t n = heap::copy_size(messages[i]);
+        Term copy = n ? heap::copy_term(messages[i], mem, asker.heap.off_heap) : messages[i];
+        mem += n;
+        list = make_cons(cells + 2 * i, copy, list);
+    }
+    return list;
+}
+
+Term monitor_list(Process& asker, Process& q) {
+    std::vector<Term> pids;
+    if (q.rare)
+        for (const process::Monitor& m : q.rare->monitors)
+            if (m.watching) pids.push_back(m.pid);
+    Term* mem = alloc(asker, pids.size() * (kConsWords + 3));
+    if (!mem && !pids.empty()) return heap_exhausted(asker);
+    Term list = kNil;
+    for (size_t i = pids.size(); i-- > 0; mem += kConsWords + 3) {
+        Term pair = term::make_tuple(mem, 2);
+        mem[1] = atom_of(atom::kProcess);
+        mem[2] = pids[i];
+        list = make_cons(mem + 3, pair, list);
+    }
+    return list;
+}
+
+Term current_function(Process& asker, Process& q) {
+    Term m = atom_of(atom::kErlang), f = named("process_info");
+    uint32_t arity = 2;
+    if (&q != &asker && q.ip) {
+        code::Location where = code::locate(reinterpret_cast<const code::Word*>(q.ip), false);
+        if (where.module && where.function) {
+            m = where.module->name;
+            f = where.function->name;
+            arity = where.function->arity;
+        }
+    }
+    Term* mem = alloc(asker, 4);
+    if (!mem) return heap_exhausted(asker);
+    Term mfa = term::make_tuple(mem, 3);
+    mem[1] = m;
+    mem[2] = f;
+    mem[3] = make_small(arity);
+    return mfa;
+}
+
+// q's dictionary, copied into the asker's heap (never point into another
+// process's heap: its collector would move the terms under us).
+Term dictionary_copy(Process& asker, Process& q) {
+    Term dict = q.rare ? q.rare->terms[process::kDictionary] : kNil;
+    if (&q == &asker) return dict;
+    size_t words = heap::copy_size(dict);
+    if (words == 0) return dict;
+    Term* mem = alloc(asker, words);  // q's heap does not move meanwhile
+    if (!mem) return heap_exhausted(asker);
+    return heap::copy_term(q.rare->terms[process::kDictionary], mem, asker.heap.off_heap);
+}
+
+size_t memory_bytes(const Process& q) {
+    size_t bytes = sizeof(Process) + heap::block_words(q.heap) * sizeof(Term);
+    bytes += heap::fragment_words(q.heap) * sizeof(Term);
+    if (q.rare) bytes += sizeof(process::Rare);
+    return bytes;
+}
+
+// The items process_info/2 knows (item_value answers each).
+bool is_item(Term item) {
+    static const char* const kItems[] = {"message_queue_len",
+                                         "messages",
+                                         "links",
+                                         "monitors",
+                                         "status",
+                                         "reductions",
+                                         "heap_size",
+                                         "total_heap_size",
+                                         "stack_size",
+                                         "memory",
+                                         "registered_name",
+                                         "dictionary",
+                                         "current_function",
+                                         "trap_exit",
+                                         "priority",
+                                         "group_leader"};
+    if (!term::is_atom(item)) return false;
+    for (const char* name : kItems)
+        if (item == named(name)) return true;
+    return false;
+}
+
+// The value of one item (kNone: not an item; kNil with *none: [] result).
+Term item_value(Process& asker, Process& q, Term item, bool* registered_none) {
+    if (item == atom_of(atom::kMessageQueueLen))
+        return make_small(int64_t(mailbox::length(q.mailbox)));
+    if (item == atom_of(atom::kMessages)) return message_list(asker, q);
+    if (item == atom_of(atom::kLinks))
+        return immediate_list(asker, q.rare ? q.rare->links : std::vector<Term>{});
+    if (item == named("monitors")) return monitor_list(asker, q);
+    if (item == atom_of(atom::kStatus)) return status_atom(q, asker);
+    if (item == named("reductions")) return make_small(int64_t(q.reductions));
+    if (item == atom_of(atom::kHeapSize) || item == named("total_heap_size"))
+        return make_small(int64_t(heap::block_words(q.heap)));
+    if (item == named("stack_size")) return make_small(int64_t(heap::stack_used(q.heap)));
+    if (item == named("memory")) return make_small(int64_t(memory_bytes(q)));
+    if (item == atom_of(atom::kRegisteredName)) {
+        if (q.rare && q.rare->registered_name != kNil) return q.rare->registered_name;
+        *registered_none = true;
+        return kNil;
+    }
+    if (item == named("dictionary")) return dictionary_copy(asker, q);
+    if (item == named("current_function")) return current_function(asker, q);
+    if (item == atom_of(atom::kTrapExit)) return make_bool(q.flags & process::kTrapExit);
+    if (item == named("priority")) return priority_atom(q.priority);
+    if (item == named("group_leader")) {
+        Term gl = impl::group_leader0(q, nullptr);
+        return gl;
+    }
+    return kNone;
+}
+
+// {Item, Value} on the asker's heap; kNone on a bad item or heap limit.
+Term item_pair(Process& asker, Process& q, Term* item_root, bool* registered_none) {
+    Term value = item_value(asker, q, *item_root, registered_none);
+    if (value == kNone || asker.status != Status::Runnable) return kNone;
+    if (*registered_none) return kNil;
+    asker.xregs[asker.live] = value;  // a root while the pair is allocated
+    ++asker.live;
+    Term* mem = alloc(asker, 3);
+    --asker.live;
+    if (!mem) return heap_exhausted(asker);
+    Term pair = term::make_tuple(mem, 2);
+    mem[1] = *item_root;
+    mem[2] = asker.xregs[asker.live];
+    return pair;
+}
+
+}  // namespace
+
+namespace impl {
+
+Term process_info2(Process& p, Term* args) {
+    if (!is_local_pid(args[0])) return badarg(p, 1, "not a pid");
+    Process* q = target(p, args[0]);
+    if (term::is_atom(args[1])) {
+        if (!is_item(args[1])) return badarg(p, 2, "invalid item");
+        if (!q) return atom_of(atom::kUndefined);
+        bool none = false;
+        Term pair = item_pair(p, *q, &args[1], &none);
+        if (none) return kNil;
+        if (pair == kNone)
+            return p.status == Status::Runnable ? badarg(p, 2, "invalid item") : kNone;
+        return pair;
+    }
+    int64_t n = list_length(args[1]);
+    if (n < 0) return badarg(p, 2, "not an item or a list of items");
+    for (Term l = args[1]; is_cons(l); l = cdr(l))
+        if (!is_item(car(l))) return badarg(p, 2, "invalid item");
+    if (!q) return atom_of(atom::kUndefined);
+    // The items go to X registers above the live ones (atoms: no GC can
+    // move them), and each is replaced by its pair there (a root).
+    uint32_t base = p.live;
+    if (base + uint32_t(n) + 2 > process::kMaxXRegs) return badarg(p, 2, "too many items");
+    uint32_t i = 0;
+    for (Term l = args[1]; is_cons(l); l = cdr(l))
+        p.xregs[base + i++] = car(l);
+    p.live = base + uint32_t(n);  // every item and pair is a root
+    for (i = 0; i < uint32_t(n); ++i) {
+        bool none = false;
+        Term pair = item_pair(p, *q, &p.xregs[base + i], &none);
+        if (none) {
+            Term* mem = alloc(p, 3);
+            if (!mem) return heap_exhausted(p);
+            pair = term::make_tuple(mem, 2);
+            mem[1] = p.xregs[base + i];
+            mem[2] = kNil;
+        }
+        if (pair == kNone) return kNone;
+        p.xregs[base + i] = pair;
+    }
+    p.live = base + uint32_t(n);
+    Term* mem = alloc(p, size_t(n) * kConsWords);
+    if (!mem && n) return heap_exhausted(p);
+    Term list = kNil;
+    for (int64_t k = n; k-- > 0;)
+        list = make_cons(mem + 2 * k, p.xregs[base + uint32_t(k)], list);
+    p.live = base;
+    return list;
+}
+
+Term process_info1(Process& p, Term* args) {
+    static const char* const kItems[] = {
+        "current_function", "status",     "message_queue_len", "links",
+        "dictionary",       "trap_exit",  "priority",          "group_leader",
+        "heap_size",        "stack_size", "reductions"};
+    if (!is_local_pid(args[0])) return badarg(p, 1, "not a pid");
+    if (!target(p, args[0])) return atom_of(atom::kUndefined);
+    size_t n = sizeof kItems / sizeof kItems[0];
+    Term* mem = alloc(p, n * kConsWords);
+    if (!mem) return heap_exhausted(p);
+    Term items = kNil;
+    for (size_t i = n; i-- > 0;)
+        items = make_cons(mem + 2 * i, named(kItems[i]), items);
+    p.xregs[p.live] = args[0];
+    p.xregs[p.live + 1] = items;
+    p.live += 2;
+    Term result = process_info2(p, p.xregs + p.live - 2);
+    p.live -= 2;
+    return result;
+}
+
+// ---- timers and time ---------------------------------------------------------------------------
+
+namespace {
+
+bool valid_time(Term t) {
+    return is_small(t) && small_value(t) >= 0 && small_value(t) <= (int64_t(1) << 32);
+}
+
+Term start_timer_common(Process& p, Term* args, bool with_tuple) {
+    if (!valid_time(args[0])) return badarg(p, 1, "not a valid time");
+    Term dest = args[1];
+    if (!is_local_pid(dest) && !term::is_atom(dest)) return badarg(p, 2, "not a pid or an atom");
+    uint64_t id = process::new_ref_id();
+    mailbox::Signal* s = mailbox::signal_new(mailbox::Kind::Message, p.pid);
+    if (with_tuple) {
+        // {timeout, TimerRef, Msg}
+        Term ref_words[kRefWords];
+        Term tuple_words_[4];
+        Term tuple = term::make_tuple(tuple_words_, 3);
+        tuple_words_[1] = atom_of(atom::kTimeout);
+        tuple_words_[2] = term::make_ref(ref_words, id, 0);
+        tuple_words_[3] = args[2];
+        mailbox::copy_message(s, tuple);
+    } else {
+        mailbox::copy_message(s, args[2]);
+    }
+    timer::start(id, small_value(args[0]), dest, s);
+    return make_ref_term(p, id);
+}
+
+}  // namespace
+
+Term send_after3(Process& p, Term* args) {
+    return start_timer_common(p, args, false);
+}
+
+Term start_timer3(Process& p, Term* args) {
+    return start_timer_common(p, args, true);
+}
+
+Term cancel_timer1(Process& p, Term* args) {
+    if (!is_local_ref(args[0])) return badarg(p, 1, "not a reference");
+    int64_t left = timer::cancel(ref_id(args[0]));
+    return left < 0 ? kFalse : make_small(left);
+}
+
+Term read_timer1(Process& p, Term* args) {
+    if (!is_local_ref(args[0])) return badarg(p, 1, "not a reference");
+    int64_t left = timer::remaining(ref_id(args[0]));
+    return left < 0 ? kFalse : make_small(left);
+}
+
+namespace {
+
+// Native time unit: nanoseconds. Converts to the unit atom or integer
+// (parts per second); false for an unknown unit.
+bool convert_ns(int64_t ns, Term unit, int64_t& out) {
+    int64_t per_second;
+    if (unit == named("second") || unit == named("seconds")) {
+        per_second = 1;
+    } else if (unit == named("millisecond") || unit == named("milli_seconds")) {
+        per_second = 1000;
+    } else if (unit == named("microsecond") || unit == named("micro_seconds")) {
+        per_second = 1000000;
+    } else if (unit == named("nanosecond") || unit == named("nano_seconds") ||
+               unit == atom_of(atom::kNative)) {
+        per_second = 1000000000;
+    } else if (is_small(unit) && small_value(unit) > 0) {
+        per_second = small_value(unit);
+    } else {
+        return false;
+    }
+    // Floor division, as OTP does for negative times.
+    __int128 scaled = __int128(ns) * per_second;
+    __int128 q = scaled / 1000000000;
+    if (scaled % 1000000000 < 0) --q;
+    out = int64_t(q);
+    return true;
+}
+
+int64_t system_ns() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+}  // namespace
+
+Term monotonic_time0(Process& p, Term* args) {
+    return make_small(timer::now_ns());
+}
+
+Term monotonic_time1(Process& p, Term* args) {
+    int64_t v;
+    if (!convert_ns(timer::now_ns(), args[0], v)) return badarg(p, 1, "invalid time unit");
+    return make_small(v);
+}
+
+Term system_time0(Process& p, Term* args) {
+    return make_small(system_ns());
+}
+
+Term system_time1(Process& p, Term* args) {
+    int64_t v;
+    if (!convert_ns(system_ns(), args[0], v)) return badarg(p, 1, "invalid time unit");
+    return make_small(v);
+}
+
+}  // namespace impl
+
+}  // namespace bif

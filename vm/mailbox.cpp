@@ -1,0 +1,106 @@
+// mailbox: signal nodes, the lock-free inbox and the private queue (see
+// mailbox.h).
+#include "vm/mailbox.h"
+
+#include <mimalloc.h>
+
+#include <new>
+
+namespace mailbox {
+
+Signal* signal_new(Kind kind, Term from) {
+    Signal* s = static_cast<Signal*>(mi_malloc(sizeof(Signal)));
+    s->next = nullptr;
+    s->from = from;
+    s->term = term::kNil;
+    s->fragment = nullptr;
+    s->ref = 0;
+    s->kind = kind;
+    return s;
+}
+
+void copy_message(Signal* s, Term t) {
+    size_t words = heap::copy_size(t);
+    if (words == 0) {
+        s->term = t;
+        return;
+    }
+    s->fragment = heap::fragment_new(words);
+    Term* dest = heap::fragment_alloc(s->fragment, words);
+    s->term = heap::copy_term(t, dest, s->fragment->off_heap);
+}
+
+void signal_free(Signal* s) {
+    if (s->fragment) heap::fragment_free(s->fragment);
+    mi_free(s);
+}
+
+bool push(Mailbox& box, Signal* s) {
+    if (s->kind == Kind::Message) box.inbox_len.fetch_add(1, std::memory_order_relaxed);
+    Signal* old = box.inbox.load(std::memory_order_relaxed);
+    do {
+        s->next = old;
+    } while (!box.inbox.compare_exchange_weak(old, s, std::memory_order_release,
+                                              std::memory_order_relaxed));
+    return old == nullptr;
+}
+
+Signal* take_inbox(Mailbox& box) {
+    if (box.inbox.load(std::memory_order_relaxed) == nullptr) return nullptr;
+    Signal* stack = box.inbox.exchange(nullptr, std::memory_order_acquire);
+    // The stack is newest first: reverse it into arrival order.
+    Signal* list = nullptr;
+    while (stack) {
+        Signal* next = stack->next;
+        stack->next = list;
+        list = stack;
+        stack = next;
+    }
+    return list;
+}
+
+void append(Mailbox& box, Signal* s) {
+    // Counted into `len` before leaving `inbox_len`, so length() never
+    // drops below the true count for a reader on another thread.
+    ++box.len;
+    box.inbox_len.fetch_sub(1, std::memory_order_relaxed);
+    s->next = nullptr;
+    *box.tail = s;
+    box.tail = &s->next;
+}
+
+Signal* remove_current(Mailbox& box) {
+    Signal* s = *box.cursor;
+    *box.cursor = s->next;
+    if (box.tail == &s->next) box.tail = box.cursor;
+    --box.len;
+    box.cursor = &box.head;
+    box.mark = nullptr;  // it may have pointed into the removed node
+    return s;
+}
+
+void use_mark(Mailbox& box, const void* owner) {
+    if (box.mark && box.mark_owner == owner) box.cursor = box.mark;
+    box.mark = nullptr;
+}
+
+void clear(Mailbox& box) {
+    for (Signal* s = box.head; s;) {
+        Signal* next = s->next;
+        signal_free(s);
+        s = next;
+    }
+    for (Signal* s = take_inbox(box); s;) {
+        Signal* next = s->next;
+        if (s->kind == Kind::Message) box.inbox_len.fetch_sub(1, std::memory_order_relaxed);
+        signal_free(s);
+        s = next;
+    }
+    box.len = 0;
+    box.head = nullptr;
+    box.tail = &box.head;
+    box.cursor = &box.head;
+    box.mark = nullptr;
+}
+
+}  // namespace mailbox

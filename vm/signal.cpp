@@ -1,0 +1,349 @@
+// signal: sending, handling and ending (see signal.h).
+#include "vm/signal.h"
+
+#include <mimalloc.h>
+
+#include <algorithm>
+#include <initializer_list>
+
+#include "vm/scheduler.h"
+
+namespace signals {
+
+using namespace term;
+using mailbox::Kind;
+using mailbox::Signal;
+
+namespace {
+
+// A signal whose term is a tuple of `elements`, each copied into the
+// signal's fragment (they may live in any heap, or on the C++ stack).
+Signal* tuple_signal(Kind kind, Term from, std::initializer_list<Term> elements) {
+    size_t words = tuple_words(elements.size());
+    for (Term e : elements)
+        words += heap::copy_size(e);
+    Signal* s = mailbox::signal_new(kind, from);
+    s->fragment = heap::fragment_new(words);
+    Term* mem = heap::fragment_alloc(s->fragment, tuple_words(elements.size()));
+    Term tuple = make_tuple(mem, elements.size());
+    size_t i = 1;
+    for (Term e : elements) {
+        size_t n = heap::copy_size(e);
+        mem[i++] =
+            n ? heap::copy_term(e, heap::fragment_alloc(s->fragment, n), s->fragment->off_heap) : e;
+    }
+    s->term = tuple;
+    return s;
+}
+
+Signal* exit_signal(Kind kind, Term from, Term reason) {
+    return tuple_signal(kind, from, {make_atom(atom::kExitSignal), from, reason});
+}
+
+Signal* down_signal(Term from, uint64_t ref, Term object, Term reason) {
+    Term ref_words[kRefWords];
+    Signal* s = tuple_signal(Kind::Down, from,
+                             {make_atom(atom::kDown), term::make_ref(ref_words, ref, 0),
+                              make_atom(atom::kProcess), object, reason});
+    s->ref = ref;
+    return s;
+}
+
+Signal* plain_signal(Kind kind, Term from, uint64_t ref = 0) {
+    Signal* s = mailbox::signal_new(kind, from);
+    s->ref = ref;
+    return s;
+}
+
+bool has_link(const Process& p, Term pid) {
+    if (!p.rare) return false;
+    const std::vector<Term>& links = p.rare->links;
+    return std::find(links.begin(), links.end(), pid) != links.end();
+}
+
+void add_link(Process& p, Term pid) {
+    if (!has_link(p, pid)) process::rare(p).links.push_back(pid);
+}
+
+bool remove_link(Process& p, Term pid) {
+    if (!p.rare) return false;
+    std::vector<Term>& links = p.rare->links;
+    auto it = std::find(links.begin(), links.end(), pid);
+    if (it == links.end()) return false;
+    links.erase(it);
+    return true;
+}
+
+// Removes p's monitor `ref` (either end); returns it, or ref 0 if absent.
+process::Monitor take_monitor(Process& p, uint64_t ref, bool watching) {
+    if (p.rare) {
+        auto& monitors = p.rare->monitors;
+        for (size_t i = 0; i < monitors.size(); ++i) {
+            if (monitors[i].ref == ref && monitors[i].watching == watching) {
+                process::Monitor m = monitors[i];
+                monitors.erase(monitors.begin() + long(i));
+                return m;
+            }
+        }
+    }
+    return process::Monitor{0, kNil, watching, kNil};
+}
+
+// The signal's fragment becomes part of p's heap (its terms are needed
+// there) and the node is freed.
+Term adopt(Process& p, Signal* s, Term t) {
+    if (s->fragment) heap::attach_fragment(p.heap, s->fragment);
+    s->fragment = nullptr;
+    mailbox::signal_free(s);
+    return t;
+}
+
+void end_with(Process& p, Term reason) {
+    if (p.status == process::Status::Exiting) return;  // the first reason wins
+    process::rare(p).terms[process::kExitReason] = reason;
+    p.status = process::Status::Exiting;
+}
+
+// An exit signal reached p: apply the rules of signal.h. Takes `s`.
+void handle_exit(Process& p, Signal* s) {
+    bool from_link = s->kind == Kind::Exit;
+    if (from_link && !remove_link(p, s->from)) return mailbox::signal_free(s);
+    Term reason = tuple_element(s->term, 3);
+    if (!from_link && reason == make_atom(atom::kKill)) {
+        adopt(p, s, kNil);
+        return end_with(p, make_atom(atom::kKilled));
+    }
+    if (p.flags & process::kTrapExit) {
+        s->kind = Kind::Message;
+        p.mailbox.inbox_len.fetch_add(1, std::memory_order_relaxed);  // append() moves it
+        mailbox::append(p.mailbox, s);
+        return;
+    }
+    if (reason == make_atom(atom::kNormal) && s->from != p.pid) return mailbox::signal_free(s);
+    end_with(p, adopt(p, s, reason));
+}
+
+// Handles one non-exit signal; true when it became a message.
+bool handle_one(Process& p, Signal* s) {
+    switch (s->kind) {
+        case Kind::Message:
+            mailbox::append(p.mailbox, s);
+            return true;
+        case Kind::Exit:
+        case Kind::ExitBif: {
+            bool was_trapping = p.flags & process::kTrapExit;
+            handle_exit(p, s);
+            return was_trapping;
+        }
+        case Kind::Link:
+            add_link(p, s->from);
+            break;
+        case Kind::Unlink:
+            remove_link(p, s->from);
+            break;
+        case Kind::Monitor:
+            process::rare(p).monitors.push_back(process::Monitor{s->ref, s->from, false, s->term});
+            break;
+        case Kind::Demonitor:
+            take_monitor(p, s->ref, false);
+            break;
+        case Kind::Down:
+            if (take_monitor(p, s->ref, true).ref) {
+                s->kind = Kind::Message;
+                p.mailbox.inbox_len.fetch_add(1, std::memory_order_relaxed);
+                mailbox::append(p.mailbox, s);
+                return true;
+            }
+            break;
+        case Kind::Timeout:
+            break;
+    }
+    mailbox::signal_free(s);
+    return false;
+}
+
+}  // namespace
+
+void deliver(Term to, Signal* s) {
+    Process* target = process::lookup(to);
+    if (!target) return mailbox::signal_free(s);
+    mailbox::push(target->mailbox, s);
+    sched::wake(target);
+}
+
+bool send(Process& from, Term dest, Term msg) {
+    if (is_atom(dest)) {
+        dest = process::whereis(dest);
+        if (dest == kNone) return false;
+    } else if (!is_local_pid(dest)) {
+        return false;
+    }
+    Signal* s = mailbox::signal_new(Kind::Message, from.pid);
+    mailbox::copy_message(s, msg);
+    deliver(dest, s);
+    return true;
+}
+
+bool send_exit(Process& from, Term to, Term reason) {
+    if (!is_local_pid(to)) return false;
+    deliver(to, exit_signal(Kind::ExitBif, from.pid, reason));
+    return true;
+}
+
+bool link(Process& p, Term other) {
+    if (!is_local_pid(other)) return false;
+    if (other == p.pid || has_link(p, other)) return true;
+    if (!process::lookup(other)) {
+        // OTP: the caller gets an exit signal with reason noproc.
+        deliver(p.pid, exit_signal(Kind::ExitBif, other, make_atom(atom::kNoproc)));
+        return true;
+    }
+    add_link(p, other);
+    deliver(other, plain_signal(Kind::Link, p.pid));
+    return true;
+}
+
+void unlink(Process& p, Term other) {
+    if (remove_link(p, other)) deliver(other, plain_signal(Kind::Unlink, p.pid));
+}
+
+uint64_t monitor(Process& p, Term target) {
+    uint64_t ref = process::new_ref_id();
+    Term name = kNil;
+    Term pid = target;
+    if (is_atom(target)) {
+        name = target;
+        pid = process::whereis(target);
+    }
+    Term object = name != kNil ? kNil : target;
+    Term name_node[3];
+    if (name != kNil) {
+        object = make_tuple(name_node, 2);
+        name_node[1] = name;
+        name_node[2] = make_atom(atom::kNonode);
+    }
+    if (pid == kNone || !process::lookup(pid)) {
+        Signal* s = down_signal(pid == kNone ? kNil : pid, ref, object, make_atom(atom::kNoproc));
+        s->kind = Kind::Message;
+        deliver(p.pid, s);
+        return ref;
+    }
+    process::rare(p).monitors.push_back(process::Monitor{ref, pid, true, name});
+    Signal* s = plain_signal(Kind::Monitor, p.pid, ref);
+    s->term = name;  // an atom: no fragment needed
+    deliver(pid, s);
+    return ref;
+}
+
+bool demonitor(Process& p, uint64_t ref, bool flush) {
+    process::Monitor m = take_monitor(p, ref, true);
+    if (m.ref) deliver(m.pid, plain_signal(Kind::Demonitor, p.pid, ref));
+    if (flush) {
+        handle_inbox(p);
+        mailbox::Mailbox& box = p.mailbox;
+        Signal** saved = box.cursor;
+        mailbox::reset(box);
+        while (Signal* s = mailbox::current(box)) {
+            bool down = is_tuple(s->term) && tuple_arity(s->term) == 5 &&
+                        tuple_element(s->term, 1) == make_atom(atom::kDown) &&
+                        is_local_ref(tuple_element(s->term, 2)) &&
+                        ref_id(tuple_element(s->term, 2)) == ref;
+            if (!down) {
+                mailbox::advance(box);
+                continue;
+            }
+            mailbox::signal_free(mailbox::remove_current(box));
+            saved = &box.head;  // the old save point may have been unlinked
+        }
+        box.cursor = saved;
+    }
+    return m.ref != 0;
+}
+
+bool handle_inbox(Process& p) {
+    bool message = false;
+    for (Signal* s = mailbox::take_inbox(p.mailbox); s;) {
+        Signal* next = s->next;
+        message |= handle_one(p, s);
+        s = next;
+    }
+    return message;
+}
+
+Term exit_reason(Process& p) {
+    using process::Status;
+    switch (p.status) {
+        case Status::Done:
+            return make_atom(atom::kNormal);
+        case Status::Exiting:
+            return process::rare(p).terms[process::kExitReason];
+        case Status::Failed:
+            break;
+        default:
+            return make_atom(atom::kKilled);
+    }
+    process::Rare& r = process::rare(p);
+    Term cls = r.terms[process::kExcClass];
+    Term reason = r.terms[process::kExcReason];
+    if (cls == make_atom(atom::kExit)) return reason;
+    Term* mem = process::alloc(p, 6);
+    if (!mem) return make_atom(atom::kKilled);
+    cls = r.terms[process::kExcClass];  // a collection may have moved them
+    reason = r.terms[process::kExcReason];
+    if (cls == make_atom(atom::kThrow)) {
+        Term nocatch = make_tuple(mem + 3, 2);
+        mem[4] = make_atom(atom::kNocatch);
+        mem[5] = reason;
+        reason = nocatch;
+    }
+    Term result = make_tuple(mem, 2);
+    mem[1] = reason;
+    mem[2] = r.terms[process::kExcTrace];
+    return result;
+}
+
+bool reports_error(const Process& p) {
+    if (p.status == process::Status::Killed) return true;
+    if (p.status != process::Status::Failed || !p.rare) return false;
+    return p.rare->terms[process::kExcClass] != make_atom(atom::kExit);
+}
+
+void terminate(Process& p, Term reason) {
+    // Link and monitor requests still queued count: their senders must
+    // hear of this end too. Everything else queued is dropped.
+    for (Signal* s = mailbox::take_inbox(p.mailbox); s;) {
+        Signal* next = s->next;
+        if (s->kind == Kind::Message) p.mailbox.inbox_len.fetch_sub(1, std::memory_order_relaxed);
+        bool keep = s->kind == Kind::Link || s->kind == Kind::Unlink || s->kind == Kind::Monitor ||
+                    s->kind == Kind::Demonitor;
+        if (keep) {
+            handle_one(p, s);
+        } else {
+            mailbox::signal_free(s);
+        }
+        s = next;
+    }
+    if (!p.rare) return;
+    process::Rare& r = *p.rare;
+    if (r.registered_name != kNil) process::unregister_name(r.registered_name);
+    for (Term link : r.links)
+        deliver(link, exit_signal(Kind::Exit, p.pid, reason));
+    r.links.clear();
+    for (const process::Monitor& m : r.monitors) {
+        if (m.watching) {
+            deliver(m.pid, plain_signal(Kind::Demonitor, p.pid, m.ref));
+            continue;
+        }
+        Term object = p.pid;
+        Term name_node[3];
+        if (m.name != kNil) {
+            object = make_tuple(name_node, 2);
+            name_node[1] = m.name;
+            name_node[2] = make_atom(atom::kNonode);
+        }
+        deliver(m.pid, down_signal(p.pid, m.ref, object, reason));
+    }
+    r.monitors.clear();
+}
+
+}  // namespace signals

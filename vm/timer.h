@@ -1,0 +1,60 @@
+// timer: the monotonic clock and the timers of `receive ... after`,
+// erlang:send_after/3 and erlang:start_timer/3.
+//
+// Timers live in a binary min-heap keyed by deadline, beside a table from
+// timer id to entry. Cancelling removes the table entry only; the heap slot
+// is skipped when it comes up (lazy deletion). So starting, cancelling and
+// firing cost O(log timers), and nothing here depends on the number of
+// processes: an idle process blocked in a receive without `after` has no
+// timer at all.
+//
+//   heap: [(deadline, id)] min at [0]      table: id -> Entry {deadline,
+//                                                   target, message}
+//
+// One timer structure per scheduler is the plan; with one scheduler
+// thread there is one, used by that thread only.
+#pragma once
+
+#include <cstdint>
+
+#include "vm/mailbox.h"
+#include "vm/term.h"
+
+namespace timer {
+
+using term::Term;
+
+// Milliseconds on the monotonic clock (an arbitrary origin).
+int64_t now_ms();
+// Nanoseconds on the monotonic clock.
+int64_t now_ns();
+
+// Starts a timer that fires `delay_ms` from now. `target` is a pid or a
+// registered name; `message` the signal to deliver (null: a receive
+// timeout of process `target`). Takes ownership of `message`.
+void start(uint64_t id, int64_t delay_ms, Term target, mailbox::Signal* message);
+
+// Cancels timer `id`: the milliseconds it had left, or -1 when it had
+// already fired or never existed.
+int64_t cancel(uint64_t id);
+// The milliseconds timer `id` has left, or -1.
+int64_t remaining(uint64_t id);
+
+// The earliest deadline (now_ms() clock), or -1 when no timer is pending.
+int64_t next_deadline();
+
+// A timer that fired: its target and message (null for a receive timeout).
+struct Fired {
+    uint64_t id;
+    Term target;
+    mailbox::Signal* message;
+};
+// Takes the next timer whose deadline is at or before `now`; false if none.
+bool take_expired(int64_t now, Fired& fired);
+
+// Pending timers (tests).
+size_t pending();
+// Drops every timer (tests, and the end of the program).
+void clear();
+
+}  // namespace timer
