@@ -130,12 +130,18 @@ void FnGen::compile() {
         cols.push_back(bytecode::x_reg(i));
     FuncLeaf leaf(*this, j);
     match(std::move(rows), std::move(cols), j.info_label, leaf);
-    for (auto& [label, fail] : pending_fails_) {
-        place(label);
-        if (fail.first == Opcode::if_end) {
+    // The failure blocks come after all the code: each names its line, or
+    // the stack trace would show the line of the code before it.
+    for (const FailBlock& fail : pending_fails_) {
+        place(fail.label);
+        if (fail.line) {
+            emit(Opcode::line, {fail.line});
+            last_line_ = fail.line;
+        }
+        if (fail.op == Opcode::if_end) {
             emit(Opcode::if_end, {});
         } else {
-            emit(fail.first, {fail.second});
+            emit(fail.op, {fail.operand});
         }
     }
 }
@@ -272,7 +278,7 @@ Value FnGen::case_expr(const Node* e, bool is_tail) {
     Value v = expr(e->kid(0));
     std::vector<Row> rows = clause_rows(e->children().subspan(1), scope_);
     std::vector<Word> cols{v.op};
-    uint32_t fail = fail_block(Opcode::case_end, v.op);
+    uint32_t fail = fail_block(Opcode::case_end, v.op, e);
     Value result;
     clauses_with_join(e, rows, cols, fail, is_tail, v, false, &result);
     return result;
@@ -281,7 +287,7 @@ Value FnGen::case_expr(const Node* e, bool is_tail) {
 Value FnGen::if_expr(const Node* e, bool is_tail) {
     std::vector<Row> rows = clause_rows(e->children(), scope_);
     std::vector<Word> cols;
-    uint32_t fail = fail_block(Opcode::if_end, 0);
+    uint32_t fail = fail_block(Opcode::if_end, 0, e);
     Value result;
     clauses_with_join(e, rows, cols, fail, is_tail, {}, false, &result);
     return result;
@@ -500,7 +506,7 @@ Value FnGen::try_expr(const Node* e) {
         std::vector<Row> rows = clause_rows(of->children(), scope_);
         std::vector<Word> cols{v.op};
         CaseLeaf leaf(*this, &j, false, outer);
-        match(std::move(rows), std::move(cols), fail_block(Opcode::try_case_end, v.op), leaf);
+        match(std::move(rows), std::move(cols), fail_block(Opcode::try_case_end, v.op, e), leaf);
     } else {
         end_branch(j, v);
     }
@@ -594,14 +600,14 @@ Value FnGen::match_expr(const Node* e) {
         if (id < 0) return v;
         Word loc = st_.loc[static_cast<size_t>(id)];
         if (loc != kNone) {
-            emit(Opcode::is_eq_exact, {fail_or_guard(Opcode::badmatch, v.op), loc, v.op});
+            emit(Opcode::is_eq_exact, {fail_or_guard(Opcode::badmatch, v.op, e), loc, v.op});
             return v;
         }
         if (scope_->vars[static_cast<size_t>(id)].uses == 0) return v;
         bind_var(static_cast<uint32_t>(id), v.op, v.temp);
         return {st_.loc[static_cast<size_t>(id)], false};
     }
-    uint32_t fail = fail_or_guard(Opcode::badmatch, v.op);
+    uint32_t fail = fail_or_guard(Opcode::badmatch, v.op, e);
     Row row;
     row.pats.push_back(p);
     row.scope = scope_;

@@ -558,16 +558,17 @@ Value FnGen::map_update(const Node* e) {
 
 // Where a failed check jumps: the guard's fail label, or a shared block at
 // the end of the function that raises.
-uint32_t FnGen::fail_or_guard(Opcode op, Word operand) {
-    return guard_fail_ != 0 ? guard_fail_ : fail_block(op, operand);
+uint32_t FnGen::fail_or_guard(Opcode op, Word operand, const Node* at) {
+    return guard_fail_ != 0 ? guard_fail_ : fail_block(op, operand, at);
 }
 
-uint32_t FnGen::fail_block(Opcode op, Word operand) {
-    auto key = std::make_pair(static_cast<uint16_t>(op), operand);
+uint32_t FnGen::fail_block(Opcode op, Word operand, const Node* at) {
+    uint32_t line = at ? at->pos.line : 0;
+    auto key = std::make_tuple(static_cast<uint16_t>(op), operand, line);
     if (auto it = fail_blocks_.find(key); it != fail_blocks_.end()) return it->second;
     uint32_t label = new_label();
     fail_blocks_[key] = label;
-    pending_fails_.push_back({label, {op, operand}});
+    pending_fails_.push_back({label, op, operand, line});
     return label;
 }
 
@@ -577,7 +578,7 @@ Value FnGen::record_access(const Node* e) {
     Value rec = vals[0];
     if (info == nullptr) return rec;
     // OTP 25 raises {badrecord, Value}: the term that is not an r.
-    uint32_t fail = fail_or_guard(Opcode::badrecord, rec.op);
+    uint32_t fail = fail_or_guard(Opcode::badrecord, rec.op, e);
     emit(Opcode::is_tagged_tuple, {fail, rec.op, info->fields.size() + 1, c_.atom(e->text)});
     release(rec);
     Value dst = temp_x();
@@ -597,7 +598,7 @@ Value FnGen::record_update(const Node* e) {
     if (info == nullptr) return rec;
     size_t size = info->fields.size() + 1;
     line_at(e);
-    uint32_t fail = fail_or_guard(Opcode::badrecord, rec.op);
+    uint32_t fail = fail_or_guard(Opcode::badrecord, rec.op, e);
     emit(Opcode::is_tagged_tuple, {fail, rec.op, size, c_.atom(e->text)});
     std::vector<Value> elements(size);
     elements[0] = {atom_op(e->text), false};

@@ -30,6 +30,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -365,8 +366,10 @@ class FnGen {
     Value record_update(const Node* e);
     Value is_record_value(const Node* e);
     Value raise_error(const Node* at, Value reason, bool is_tail);
-    uint32_t fail_block(Opcode op, Word operand);
-    uint32_t fail_or_guard(Opcode op, Word operand);
+    // The label of a block raising `op` (badmatch, case_end...) with the
+    // line of `at`, shared by the failures of one function that agree.
+    uint32_t fail_block(Opcode op, Word operand, const Node* at);
+    uint32_t fail_or_guard(Opcode op, Word operand, const Node* at);
     Value error_tuple(std::string_view tag, Value v, const Node* at);
 
     // ---- control (codegen_control.cpp)
@@ -431,8 +434,14 @@ class FnGen {
     uint32_t marker_depth_ = 0;
     uint32_t max_markers_ = 0;
     std::vector<std::pair<size_t, uint32_t>> marker_patches_;  // code position, depth
-    std::map<std::pair<uint16_t, Word>, uint32_t> fail_blocks_;
-    std::vector<std::pair<uint32_t, std::pair<Opcode, Word>>> pending_fails_;
+    struct FailBlock {
+        uint32_t label;
+        Opcode op;
+        Word operand;
+        uint32_t line;  // for the stack trace: the failing construct's line
+    };
+    std::map<std::tuple<uint16_t, Word, uint32_t>, uint32_t> fail_blocks_;
+    std::vector<FailBlock> pending_fails_;
     std::optional<State> continue_state_;  // set by a Match leaf
 
     // ---- the make_ref receive optimisation (codegen_control.cpp)

@@ -32,6 +32,8 @@ enum Flags : uint8_t {
     kGuard = 1,        // allowed in guards
     kAllocates = 2,    // may allocate (called through gc_bif in guards)
     kInterpreted = 4,  // run by the interpreter itself (apply/2,3): fn is unused
+    kRaises = 8,       // raises as its caller (error/1,2, exit/1, throw/1): no
+                       // stack-trace entry of its own, as in OTP
 };
 
 struct Bif {

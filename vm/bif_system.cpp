@@ -175,8 +175,15 @@ Term error(Process& p, Term* args) {
     return raise(p, kError, args[0]);
 }
 
+// error(Reason, Args): the first stack-trace entry is the calling function
+// with Args for its arity (`none`: its arity), as in OTP.
 Term error2(Process& p, Term* args) {
-    return raise(p, kError, args[0]);
+    raise(p, kError, args[0]);
+    if (list_length(args[1]) >= 0) {
+        p.rare->terms[process::kExcArgs] = args[1];
+        p.rare->info.caller_args = true;
+    }
+    return kNone;
 }
 
 Term exit(Process& p, Term* args) {

@@ -47,6 +47,8 @@ const char kUsage[] =
     "  --max-procs N           process table size, 1024..134217727 (default 1048576)\n"
     "  --dirty-cpu N           dirty CPU threads (default: as many as schedulers)\n"
     "  --dirty-io N            dirty I/O threads (default 10)\n"
+    "  --max-heap-size WORDS   kill a process whose heap and stack pass WORDS 8-byte\n"
+    "                          words (default 268435456, 2 GiB; 0: none)\n"
     "  -h, --help              this text\n"
     "  --version               print the version\n";
 
@@ -110,6 +112,11 @@ bool parse(int argc, char** argv, Options& options, int& exit_code) {
         } else if (arg == "--max-procs") {
             if (!numeric_option(arg, value, kMinProcs, kMaxProcs, number, exit_code)) return false;
             options.max_procs = number;
+            ++i;
+        } else if (arg == "--max-heap-size") {
+            if (!numeric_option(arg, value, 0, uint64_t(1) << 40, number, exit_code)) return false;
+            options.max_heap_words = number;
+            options.max_heap_given = true;
             ++i;
         } else if (arg.size() > 1 && arg[0] == '-') {
             fmt::print(stderr, "beamlite: unknown option '{}' (try --help)\n", arg);
@@ -209,6 +216,7 @@ int run(const Options& options) {
     // BEAMLITE_GC_STRESS=1: collect at every allocation check (debugging).
     const char* stress = std::getenv("BEAMLITE_GC_STRESS");
     gc::stress = stress && *stress && *stress != '0';
+    if (options.max_heap_given) process::default_max_heap_words = options.max_heap_words;
     g_include_dirs = options.code_path;
     std::vector<std::string> search{directory_of(path)};
     search.insert(search.end(), options.code_path.begin(), options.code_path.end());

@@ -24,6 +24,8 @@ struct Options {
     unsigned dirty_cpu = 0;                 // 0: as many as schedulers
     unsigned dirty_io = 10;
     uint64_t max_procs = 1u << 20;
+    uint64_t max_heap_words = 0;  // --max-heap-size; 0: the default
+    bool max_heap_given = false;
 };
 
 // Parses argv. On a usage error prints it to stderr and returns false with

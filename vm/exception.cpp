@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "vm/bif.h"
+#include "vm/format.h"
 #include "vm/interp.h"
 
 namespace exception {
@@ -50,7 +51,8 @@ std::vector<Frame> collect_frames(Process& p, const Word* ip, const Word* cp, Fi
                           erlang && callee->bif != nullptr, nullptr, 0});
     }
     if (frame_at(ip, false, frame)) {
-        frame.with_args = first == First::FunctionClause;
+        frame.with_args = first == First::FunctionClause ||
+                          (first == First::Here && p.rare && p.rare->info.caller_args);
         frames.push_back(frame);
     }
     if (cp && frame_at(cp, true, frame)) frames.push_back(frame);
@@ -235,8 +237,13 @@ bool set_badarity(Process& p, Term* xregs, uint32_t arity) {
 
 namespace {
 
+// A term as the report shows it: ~p on one line (strings as strings).
 std::string show(Term t) {
-    return to_string(t);
+    std::string out;
+    format::PrettyOptions options;
+    options.line_length = 0;
+    format::print(out, t, options);
+    return out;
 }
 
 std::string atom_text(Term a) {
@@ -387,7 +394,9 @@ std::string trace_text(Process& p, Term cls, Term reason, Term trace) {
             is_list(args)) {
             std::string name(atom::name(atom_index(function)));
             bool op = module == make_atom(atom::kErlang) && is_operator(name);
-            out += std::string(op ? "  in operator  " : lead) + function_name(module, function) +
+            // An operator's name stays unquoted: "in operator  +/2".
+            out += std::string(op ? "  in operator  " + name
+                                  : lead + function_name(module, function)) +
                    "/" + std::to_string(elements(args).size()) + "\n";
             out += "     called as " + call_text(module, function, args) + "\n";
             const process::ExceptionInfo& info = p.rare->info;
@@ -414,6 +423,23 @@ std::string report(Process& p) {
     out += cls == kError ? explain(reason, first) : show(reason);
     out += "\n";
     return out + trace_text(p, cls, reason, trace);
+}
+
+std::string killed_report(Process& p) {
+    std::string out = "beamlite: process killed: maximum heap size reached\n";
+    out += "  max_heap_size " + std::to_string(p.heap.max_heap_size) + " words, heap and stack " +
+           std::to_string(heap::heap_used(p.heap) + heap::stack_used(p.heap)) + " words\n";
+    // Built without the heap, which is full: from the code addresses alone.
+    std::vector<Frame> frames = collect_frames(p, p.ip, p.cp, First::Here, nullptr);
+    for (size_t i = 0; i < frames.size(); ++i) {
+        const Frame& f = frames[i];
+        out += i == 0 ? "  in function  " : "  in call from ";
+        out += function_name(f.module, f.function) + "/" + std::to_string(f.arity);
+        if (f.source && f.line)
+            out += " (" + f.source->file + ", line " + std::to_string(f.line) + ")";
+        out += "\n";
+    }
+    return out;
 }
 
 }  // namespace exception

@@ -72,6 +72,11 @@ Term catch_value(Process& p, Term* xregs);
 // (erl_error:format_exception), starting "beamlite: exception ...".
 std::string report(Process& p);
 
+// The report for a process killed at its max_heap_size (the BEAM's
+// "maximum heap size reached"): the limit, the size reached and where the
+// process was, from its saved ip and cp. Allocates nothing on its heap.
+std::string killed_report(Process& p);
+
 // {badarity, {Fun, Args}} with Args from X[0..arity-1]: the caller sets
 // p.live = arity + 1 with the fun in X[arity].
 bool set_badarity(Process& p, Term* xregs, uint32_t arity);

@@ -13,6 +13,7 @@ namespace gc {
 using namespace term;
 
 bool stress = false;
+thread_local int64_t detail::stress_budget = 0;
 
 namespace {
 
@@ -142,33 +143,46 @@ void copy_into(heap::Heap& heap, size_t words, const Roots& roots) {
     heap.off_heap = off_heap;
 }
 
-// After a collection: grow or shrink now, or set the next target size.
-// `wanted` is live data + stack + need.
+// The block size a process with `wanted` words of live data + stack + need
+// should have: twice that, so that a collection (which costs the live data)
+// comes only after as many words again have been allocated; copying then
+// costs about one word per word allocated, however big the heap. Never
+// more than max_heap_size unless `wanted` itself is more.
+size_t target_words(const heap::Heap& heap, size_t wanted) {
+    size_t target = 2 * std::max(wanted, heap::kMinBlockWords / 2);
+    if (heap.max_heap_size && target > heap.max_heap_size)
+        target = std::max(wanted, size_t(heap.max_heap_size));
+    return heap::size_class_words(heap::size_class_at_least(target));
+}
+
+// After a collection: grow now if the block cannot hold `wanted` (live data
+// + stack + need); else choose the size of the next collection's block:
+// bigger when more than half of this one is live (growing now would cost a
+// second copy, growing at the next collection costs nothing), smaller after
+// kShrinkAfter collections in a row that found less than a quarter live
+// (then shrink at once: the copy is small and the memory is returned now).
 void resize(heap::Heap& heap, size_t wanted, const Roots& roots) {
     size_t size = heap::block_words(heap);
+    size_t target = target_words(heap, wanted);
     if (wanted > size) {
-        unsigned size_class = heap::size_class_at_least(wanted + wanted / 3);
-        copy_into(heap, heap::size_class_words(size_class), roots);
-        heap.next_size_class = uint8_t(size_class);
+        copy_into(heap, target, roots);
+        heap.next_size_class = uint8_t(heap::size_class_at_least(target));
         heap.small_collections = 0;
-    } else if (wanted * 4 > size * 3) {
-        heap.next_size_class = uint8_t(heap::size_class_at_least(size) + 1);
+    } else if (wanted * 2 > size) {
+        heap.next_size_class = uint8_t(heap::size_class_at_least(std::max(target, size)));
         heap.small_collections = 0;
     } else if (wanted * 4 < size && ++heap.small_collections >= kShrinkAfter) {
-        unsigned size_class = heap::size_class_at_least(std::max(wanted * 2, heap::kMinBlockWords));
-        if (heap::size_class_words(size_class) < size) {
-            copy_into(heap, heap::size_class_words(size_class), roots);
-        }
-        heap.next_size_class = uint8_t(size_class);
+        if (target < size) copy_into(heap, target, roots);
+        heap.next_size_class = uint8_t(heap::size_class_at_least(std::min(target, size)));
         heap.small_collections = 0;
     } else if (wanted * 4 >= size) {
         heap.small_collections = 0;
     }
 }
 
-}  // namespace
-
-bool collect(heap::Heap& heap, size_t need, const Roots& roots) {
+// One collection and the sizing that follows it (collect without the
+// stress-mode checks).
+bool collect_now(heap::Heap& heap, size_t need, const Roots& roots) {
     size_t could_live = heap::heap_used(heap) + heap::fragment_words(heap) + heap::stack_used(heap);
     // A big request goes into the new block at once rather than through a
     // second copy; a small one fits once the garbage is gone.
@@ -180,6 +194,27 @@ bool collect(heap::Heap& heap, size_t need, const Roots& roots) {
     if (heap.max_heap_size && wanted > heap.max_heap_size) return false;
     resize(heap, wanted, roots);
     return true;
+}
+
+// Stress mode: the verifier's verdict, fatal when it finds a fault.
+void verify_or_abort(const heap::Heap& heap, const Roots& roots, const char* when) {
+    std::string fault = verify(heap, roots);
+    if (fault.empty()) return;
+    std::fprintf(stderr, "beamlite: heap verifier, %s a collection: %s\n", when, fault.c_str());
+    std::abort();
+}
+
+}  // namespace
+
+bool collect(heap::Heap& heap, size_t need, const Roots& roots) {
+    if (stress) verify_or_abort(heap, roots, "before");
+    bool ok = collect_now(heap, need, roots);
+    if (stress) {
+        verify_or_abort(heap, roots, "after");
+        size_t live = heap::heap_used(heap) + heap::stack_used(heap);
+        detail::stress_budget = int64_t(live / kStressDivisor);
+    }
+    return ok;
 }
 
 Stats stats() {
@@ -215,8 +250,11 @@ class Verifier {
         for (const Term* p = heap_.sp; p < heap_.end && error_.empty(); ++p) {
             if (!is_header(*p)) check(*p, "stack word");  // headers: continuation pointers
         }
-        for (size_t i = 0; i < roots.num_xregs; ++i)
-            check(roots.xregs[i], "X register");
+        // kNone is allowed in X registers only: a catch handler starts
+        // with X[0] = kNone among its live registers (the GC skips it).
+        for (size_t i = 0; i < roots.num_xregs; ++i) {
+            if (roots.xregs[i] != kNone) check(roots.xregs[i], "X register");
+        }
         if (roots.dictionary) check(*roots.dictionary, "dictionary");
         for (size_t i = 0; i < roots.num_extra; ++i)
             check(roots.extra[i], "extra root");

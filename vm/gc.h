@@ -32,11 +32,15 @@
 //
 // Sizing: the new block is at least as large as everything that could be
 // live (heap + fragments + stack), in size classes. Afterwards, with
-// wanted = live heap + stack + need:
-//   wanted > block        -> grow now (copy once more into a bigger block);
-//   wanted > 75% of block -> the next collection goes one class up;
+// wanted = live heap + stack + need and target = 2 * wanted (capped at
+// max_heap_size):
+//   wanted > block        -> grow now (copy once more, into target);
+//   wanted > 50% of block -> the next collection copies into target;
 //   wanted < 25% of block for kShrinkAfter collections in a row
-//                         -> shrink now (copy live data into a smaller block).
+//                         -> shrink now (copy live data into target).
+// Keeping the block about twice the live data bounds the copying to about
+// one word per word allocated, however big the heap grows (no generations
+// here: every collection copies everything live).
 #pragma once
 
 #include <cstddef>
@@ -64,9 +68,23 @@ struct Roots {
 
 constexpr unsigned kShrinkAfter = 3;
 
-// Collect at every gc::ensure (tests and CI run the corpus this way).
-// Set it before processes run.
+// GC-stress mode (BEAMLITE_GC_STRESS=1; CI runs the conformance corpus so):
+// collections come far more often than they need to, and the heap verifier
+// runs before and after each one, aborting the VM with a description of
+// the first broken invariant. A collection is forced after every
+// live / kStressDivisor words allocated, live being the heap and stack words
+// the previous collection kept: at every allocation while a process is
+// small, and four times as often as the normal policy in a big one (not
+// at every allocation: a program holding a million-element list would run
+// in quadratic time; the verifier, which walks the whole heap twice per
+// collection, is most of the cost). Set it before processes run.
 extern bool stress;
+constexpr size_t kStressDivisor = 4;
+
+namespace detail {
+// Words this thread may still allocate before stress mode collects.
+extern thread_local int64_t stress_budget;
+}  // namespace detail
 
 // Collects `heap` so that at least `need` words are free between heap top
 // and stack pointer afterwards. Returns false, with the heap collected and
@@ -77,8 +95,12 @@ bool collect(heap::Heap& heap, size_t need, const Roots& roots);
 // The allocating instructions' check: returns true at once when there is
 // room (the fast path); otherwise collects.
 inline bool ensure(heap::Heap& heap, size_t need, const Roots& roots) {
-    if (heap::free_words(heap) >= need && !stress) [[likely]]
-        return true;
+    if (heap::free_words(heap) >= need) [[likely]] {
+        if (!stress) [[likely]]
+            return true;
+        detail::stress_budget -= int64_t(need) + 1;
+        if (detail::stress_budget >= 0) return true;
+    }
     return collect(heap, need, roots);
 }
 

@@ -1259,10 +1259,13 @@ bif_failed :
     // X[0..nargs-1]. It may have halted or hit the heap limit instead.
     if (p.status == Status::Halted || p.status == Status::Exiting) goto stop;
 if (p.status == Status::Killed) goto heap_limit;
+if (bif_export && bif_export->bif && (bif_export->bif->flags & bif::kRaises))
+    RAISE(First::Here, nullptr, 0);
 RAISE(First::Call, bif_export, nargs);
 
 raise : SYNC();
 if (!exception::finish(p, ip, cp, raise_first, raise_callee)) goto heap_limit;
+RELOAD();  // building the trace may have collected (and moved the stack)
 handler_ip = exception::unwind(p);
 if (!handler_ip) {
     p.status = Status::Failed;
@@ -1304,7 +1307,11 @@ p.reds = reds;
 p.status = Status::Waiting;
 return Status::Waiting;
 
-heap_limit : p.status = Status::Killed;
+heap_limit :
+    // Every jump here comes after SYNC(), and the failed collection may
+    // have moved the stack: heap.sp is current, E is not.
+    RELOAD();
+p.status = Status::Killed;
 stop : SYNC();
 p.ip = ip;
 p.cp = cp;

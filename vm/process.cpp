@@ -15,6 +15,8 @@
 
 namespace process {
 
+uint64_t default_max_heap_words = kDefaultMaxHeapWords;
+
 namespace {
 
 // Every control block comes from here (see heap::ChunkPool).
@@ -30,7 +32,7 @@ Process* create(size_t words) {
     if (!memory) memory = mi_malloc(sizeof(Process));
     Process* p = new (memory) Process();
     heap::init(p->heap, words < heap::kMinBlockWords ? heap::kMinBlockWords : words);
-    p->heap.max_heap_size = kDefaultMaxHeapWords;
+    p->heap.max_heap_size = default_max_heap_words;
     return p;
 }
 

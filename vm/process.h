@@ -55,8 +55,14 @@ using Word = uintptr_t;  // one word of loaded code
 
 constexpr size_t kMaxXRegs = 1024;
 
-// Default max_heap_size: 4 GB worth of words (heap + stack of one process).
-constexpr uint64_t kDefaultMaxHeapWords = (uint64_t(4) << 30) / sizeof(Term);
+// Default max_heap_size: 2 GiB worth of words (heap + stack of one process).
+// A collection needs the old block and the new one at once, so a process
+// reaching the limit briefly holds about twice this; a runaway recursion
+// takes about 15 s to get there on a machine whose page faults cost 15 us.
+constexpr uint64_t kDefaultMaxHeapWords = (uint64_t(2) << 30) / sizeof(Term);
+// The max_heap_size new processes get (words; 0: no limit); the command
+// line's --max-heap-size sets it before any process runs.
+extern uint64_t default_max_heap_words;
 
 // Why an exception was raised, beyond class and reason: the details the
 // uncaught-error report prints (EEP 54: which argument, and why).
@@ -64,6 +70,8 @@ struct ExceptionInfo {
     const code::Export* bif = nullptr;  // a failing BIF (module, name, arity)
     unsigned bad_argument = 0;          // 1-based; 0 = not known
     const char* why = nullptr;          // e.g. "out of range"
+    bool caller_args = false;           // error/2: the first stack-trace entry is the
+                                        // raising function with kExcArgs as arguments
 };
 
 // The terms of the rare block, one array so that the GC takes them as roots

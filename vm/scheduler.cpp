@@ -139,9 +139,7 @@ int main_ended(Process* p) {
         case Status::Halted:
             return p->rare->halt_code;
         case Status::Killed:
-            fmt::print(stderr,
-                       "beamlite: process killed: its heap exceeded max_heap_size ({} words)\n",
-                       p->heap.max_heap_size);
+            fmt::print(stderr, "{}", exception::killed_report(*p));
             return 1;
         case Status::Failed:
             fmt::print(stderr, "{}", exception::report(*p));

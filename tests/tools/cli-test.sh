@@ -18,6 +18,7 @@ expect 2 'unknown option' -- --frobnicate
 expect 2 'needs a file' -- check
 expect 2 'from 1024 to 134217727' -- --max-procs 12 check x.bl
 expect 2 'needs a value' -- --schedulers
+expect 2 'from 0 to' -- --max-heap-size lots run x.bl
 expect 2 'unknown command' -- frob
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
