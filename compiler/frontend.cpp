@@ -9,6 +9,10 @@
 #include "compiler/frontend.h"
 
 #include <pthread.h>
+#include <sys/mman.h>
+#include <ucontext.h>
+
+#include <functional>
 
 #include <utility>
 #include <vector>
@@ -58,7 +62,7 @@ ast::Node* parse_one(const preproc::Form& form, ast::Arena& arena, diag::Reporte
 // Runs `work` on a thread with a kPassStackBytes stack (reserved, touched
 // only as deep as the recursion goes).
 template <typename Work>
-void with_large_stack(Work& work) {
+void on_large_stack_thread(Work& work) {
     pthread_attr_t attributes;
     pthread_attr_init(&attributes);
     pthread_attr_setstacksize(&attributes, kPassStackBytes);
@@ -73,6 +77,46 @@ void with_large_stack(Work& work) {
         work();  // no thread to be had: run here, with the ordinary stack
     }
     pthread_attr_destroy(&attributes);
+}
+
+#if !BEAMLITE_SANITIZED
+// The work run by on_large_stack's context (makecontext passes no pointer).
+thread_local std::function<void()>* g_stack_work = nullptr;
+
+void run_stack_work() {
+    (*g_stack_work)();
+}
+#endif
+
+// Runs `work` with a kPassStackBytes stack. Release builds switch to a
+// mapped stack on this same thread (swapcontext): a new thread costs a
+// fresh mimalloc heap whose pages are faulted in and handed back at its
+// exit, several milliseconds for a large module. The sanitizers track stacks
+// per thread, so their builds take the thread.
+template <typename Work>
+void with_large_stack(Work& work) {
+#if BEAMLITE_SANITIZED
+    on_large_stack_thread(work);
+#else
+    constexpr size_t kGuardBytes = 64 * 1024;  // PROT_NONE below the stack
+    void* region = mmap(nullptr, kPassStackBytes, PROT_READ | PROT_WRITE,
+                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
+    if (region == MAP_FAILED) return on_large_stack_thread(work);
+    mprotect(region, kGuardBytes, PROT_NONE);
+    std::function<void()> body = [&work] { work(); };
+    ucontext_t caller;
+    ucontext_t callee;
+    getcontext(&callee);
+    callee.uc_stack.ss_sp = static_cast<char*>(region) + kGuardBytes;
+    callee.uc_stack.ss_size = kPassStackBytes - kGuardBytes;
+    callee.uc_link = &caller;
+    makecontext(&callee, run_stack_work, 0);
+    std::function<void()>* outer = g_stack_work;  // a nested call (a behaviour module)
+    g_stack_work = &body;
+    swapcontext(&caller, &callee);
+    g_stack_work = outer;
+    munmap(region, kPassStackBytes);
+#endif
 }
 
 // Behaviour modules are looked for as the module's own includes are: in

@@ -330,8 +330,13 @@ class Verifier {
         switch (header_kind(header)) {
             case Kind::kPosBig:
             case Kind::kNegBig:
+                // One limb that fits a small: at most kSmallMax for a
+                // positive number, kSmallMax + 1 (that is -kSmallMin) for a
+                // negative one.
                 if (size == 0 || object[size] == 0 ||
-                    (size == 1 && object[1] <= uint64_t(kSmallMax) + 1)) {
+                    (size == 1 &&
+                     object[1] <=
+                         uint64_t(kSmallMax) + (header_kind(header) == Kind::kNegBig ? 1 : 0))) {
                     fail("non-canonical bignum", object);
                 }
                 break;
