@@ -2,7 +2,9 @@
 # Builds and runs the whole test suite: the Release build, then the
 # ASan+UBSan build, each through ctest (unit tests, command line, the check
 # corpus, the mutation test); then checks every committed expected output
-# against Erlang/OTP itself, so that no expectation can drift to match a bug.
+# against Erlang/OTP itself (the check corpus's diagnostics and the
+# conformance corpus's outputs), so that no expectation can drift to match a
+# bug.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/setup.sh --deps-only
@@ -18,4 +20,5 @@ for preset in release asan; do
 done
 echo "=== expected outputs against Erlang/OTP"
 bash tests/tools/oracle-check.sh || status=1
+bash tests/conformance/oracle.sh || status=1
 exit $status
