@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Builds and runs the whole test suite: the Release build, then the
-# ASan+UBSan build, each through ctest (unit tests, command line, the check
-# corpus, the mutation test); then checks every committed expected output
+# Builds and runs the whole test suite: the Release build, the ASan+UBSan
+# build, each through ctest (unit tests, command line, the check corpus, the
+# mutation test, the conformance corpus on the default schedulers and on
+# one), and the ThreadSanitizer build through its concurrency tests (unit
+# tests and the conformance corpus on both scheduler counts); then checks every committed expected output
 # against Erlang/OTP itself (the check corpus's diagnostics and the
 # conformance corpus's outputs), so that no expectation can drift to match a
 # bug.
@@ -11,7 +13,7 @@ tools/setup.sh --deps-only
 
 jobs=$(nproc)
 status=0
-for preset in release asan; do
+for preset in release asan tsan; do
     echo "=== $preset: build"
     cmake --preset "$preset" >/dev/null
     cmake --build --preset "$preset" -- -j "$jobs"

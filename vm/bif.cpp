@@ -5,6 +5,7 @@
 #include "vm/bif.h"
 
 #include <cstdio>
+#include <mutex>
 #include <string>
 
 #include "vm/exception.h"
@@ -21,7 +22,16 @@ const Bif kTable[] = {
 #undef BIF
 };
 
+// Output of every process, written out in large pieces. Schedulers on
+// several threads append: one lock keeps each write whole.
+std::mutex g_stdout_lock;
 std::string g_stdout;
+
+void flush_locked() {
+    if (!g_stdout.empty()) std::fwrite(g_stdout.data(), 1, g_stdout.size(), stdout);
+    g_stdout.clear();
+    std::fflush(stdout);
+}
 
 }  // namespace
 
@@ -154,14 +164,14 @@ bool chardata_to_utf8(Term t, std::string& out) {
 }
 
 void write_stdout(std::string_view bytes) {
+    std::lock_guard<std::mutex> guard(g_stdout_lock);
     g_stdout.append(bytes);
-    if (g_stdout.size() > 1 << 16) flush_stdout();
+    if (g_stdout.size() > 1 << 16) flush_locked();
 }
 
 void flush_stdout() {
-    if (!g_stdout.empty()) std::fwrite(g_stdout.data(), 1, g_stdout.size(), stdout);
-    g_stdout.clear();
-    std::fflush(stdout);
+    std::lock_guard<std::mutex> guard(g_stdout_lock);
+    flush_locked();
 }
 
 }  // namespace bif

@@ -119,6 +119,8 @@ Term spawn_process(Process& p, const code::Export* entry, Term* args, uint32_t n
     // A first block past 1M words (8 MiB) would only waste memory; the
     // heap grows on demand anyway.
     Process* child = process::create(std::min(o.min_heap_size, kMaxFirstBlockWords));
+    // Held until queued: from table_insert on, process_info may find it.
+    child->busy.test_and_set(std::memory_order_acquire);
     if (!process::table_insert(child)) {
         process::destroy(child);
         return fail(p, atom_of(atom::kSystemLimit));
@@ -142,12 +144,17 @@ Term spawn_process(Process& p, const code::Export* entry, Term* args, uint32_t n
         process::rare(p).monitors.push_back(process::Monitor{ref, child->pid, true, kNil});
         process::rare(*child).monitors.push_back(process::Monitor{ref, p.pid, false, kNil});
         Term* mem = alloc(p, kRefWords + 3);
-        if (!mem) return heap_exhausted(p);
+        if (!mem) {
+            child->busy.clear(std::memory_order_release);
+            sched::enqueue(child);
+            return heap_exhausted(p);
+        }
         Term r = term::make_ref(mem, ref, 0);
         result = term::make_tuple(mem + kRefWords, 2);
         mem[kRefWords + 1] = child->pid;
         mem[kRefWords + 2] = r;
     }
+    child->busy.clear(std::memory_order_release);
     sched::enqueue(child);
     return result;
 }
@@ -171,6 +178,67 @@ Term spawn_mfa(Process& p, Term* args, const SpawnOptions& o) {
 Process* target(Process& p, Term pid) {
     if (pid == p.pid) return &p;
     return process::lookup(pid);
+}
+
+// Another process's private state (its heap, rare block, queue) is read or
+// changed only while holding its busy flag, which its scheduler holds for
+// a whole slice. Spin for it a little (a slice ends within ~100 us); if the
+// process keeps running, give up: the BIF then asks to be called again
+// after a yield (kRetry), so two processes inspecting each other never
+// deadlock.
+class Hold {
+  public:
+    // Holds `pid`'s process: held() is it, null when it is dead; retry()
+    // when it stayed busy. A pid of `p` itself needs no hold.
+    Hold(Process& p, Term pid) {
+        if (pid == p.pid) {
+            target_ = &p;
+            return;
+        }
+        Process* q = process::lookup(pid);
+        if (!q) return;
+        if (!acquire(*q)) {
+            retry_ = true;
+            return;
+        }
+        locked_ = q;
+        // It may have ended before we got it (ending holds the flag too).
+        if (process::lookup(pid) == q) target_ = q;
+    }
+    ~Hold() {
+        if (locked_) locked_->busy.clear(std::memory_order_release);
+    }
+    Hold(const Hold&) = delete;
+    Hold& operator=(const Hold&) = delete;
+    Process* held() const { return target_; }
+    bool retry() const { return retry_; }
+
+  private:
+    static bool acquire(Process& q) {
+        constexpr int64_t kSpinNs = 200 * 1000;
+        int64_t give_up = 0;
+        for (unsigned i = 1;; ++i) {
+            if (!q.busy.test_and_set(std::memory_order_acquire)) return true;
+            if (i % 64 == 0) {
+                int64_t now = timer::now_ns();
+                if (give_up == 0) give_up = now + kSpinNs;
+                if (now > give_up) return false;
+            }
+#if defined(__x86_64__) || defined(__i386__)
+            __builtin_ia32_pause();
+#endif
+        }
+    }
+
+    Process* target_ = nullptr;
+    Process* locked_ = nullptr;
+    bool retry_ = false;
+};
+
+// The BIF is to be called again after a yield (see Hold).
+Term call_again(Process& p) {
+    p.flags |= process::kRetry;
+    return kNone;
 }
 
 }  // namespace
@@ -332,7 +400,7 @@ Term register2(Process& p, Term* args) {
         return badarg(p, 1, "not an atom");
     Process* other = target(p, args[1]);
     if (!other) return badarg(p, 2, "not a live local process");
-    if (!process::register_name(name, *other)) return badarg(p, 1, "name in use");
+    if (!process::register_name(name, other->pid)) return badarg(p, 1, "name in use");
     return kTrue;
 }
 
@@ -365,9 +433,11 @@ Term group_leader0(Process& p, Term* args) {
 
 Term group_leader2(Process& p, Term* args) {
     if (!is_local_pid(args[0])) return badarg(p, 1, "not a pid");
-    Process* other = target(p, args[1]);
-    if (!other) return badarg(p, 2, "not a live local process");
-    process::rare(*other).group_leader = args[0];
+    if (!is_local_pid(args[1])) return badarg(p, 2, "not a pid");
+    Hold hold(p, args[1]);
+    if (hold.retry()) return call_again(p);
+    if (!hold.held()) return badarg(p, 2, "not a live local process");
+    process::rare(*hold.held()).group_leader = args[0];
     return kTrue;
 }
 
@@ -512,7 +582,8 @@ Term item_value(Process& asker, Process& q, Term item, bool* registered_none) {
     if (item == named("stack_size")) return make_small(int64_t(heap::stack_used(q.heap)));
     if (item == named("memory")) return make_small(int64_t(memory_bytes(q)));
     if (item == atom_of(atom::kRegisteredName)) {
-        if (q.rare && q.rare->registered_name != kNil) return q.rare->registered_name;
+        Term name = process::name_of(q.pid);
+        if (name != kNil) return name;
         *registered_none = true;
         return kNil;
     }
@@ -549,7 +620,9 @@ namespace impl {
 
 Term process_info2(Process& p, Term* args) {
     if (!is_local_pid(args[0])) return badarg(p, 1, "not a pid");
-    Process* q = target(p, args[0]);
+    Hold hold(p, args[0]);
+    if (hold.retry()) return call_again(p);
+    Process* q = hold.held();
     if (term::is_atom(args[1])) {
         if (!is_item(args[1])) return badarg(p, 2, "invalid item");
         if (!q) return atom_of(atom::kUndefined);
@@ -643,7 +716,7 @@ Term start_timer_common(Process& p, Term* args, bool with_tuple) {
     } else {
         mailbox::copy_message(s, args[2]);
     }
-    timer::start(id, small_value(args[0]), dest, s);
+    sched::start_timer(id, small_value(args[0]), dest, s);
     return make_ref_term(p, id);
 }
 
@@ -659,13 +732,13 @@ Term start_timer3(Process& p, Term* args) {
 
 Term cancel_timer1(Process& p, Term* args) {
     if (!is_local_ref(args[0])) return badarg(p, 1, "not a reference");
-    int64_t left = timer::cancel(ref_id(args[0]));
+    int64_t left = sched::cancel_timer(ref_id(args[0]));
     return left < 0 ? kFalse : make_small(left);
 }
 
 Term read_timer1(Process& p, Term* args) {
     if (!is_local_ref(args[0])) return badarg(p, 1, "not a reference");
-    int64_t left = timer::remaining(ref_id(args[0]));
+    int64_t left = sched::read_timer(ref_id(args[0]));
     return left < 0 ? kFalse : make_small(left);
 }
 

@@ -230,7 +230,8 @@ int run(const Options& options) {
     term::Term args = argument_list(*p, options.program_args);
     code::Export* main = code::export_entry(module->name, term::make_atom(atom::kMain), 1);
     interp::prepare_call(*p, main, &args, 1);
-    int code = sched::run(p);
+    unsigned schedulers = options.schedulers ? options.schedulers : sched::available_cpus();
+    int code = sched::run(p, schedulers);
     std::fflush(stderr);
     return code;
 }

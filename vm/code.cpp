@@ -36,6 +36,15 @@ Table& table() {
     return t;
 }
 
+// Every function here takes it: schedulers on several threads call, look
+// up and load (compile) modules. Recursive: loading a module creates
+// export entries.
+std::recursive_mutex& code_lock() {
+    static std::recursive_mutex lock;
+    return lock;
+}
+using Guard = std::lock_guard<std::recursive_mutex>;
+
 // Where a stub export points: a one-instruction program inside the entry.
 void point_at_stub(Export* e, interp::Op op) {
     e->stub[0] = interp::handler(op);
@@ -46,6 +55,7 @@ void point_at_stub(Export* e, interp::Op op) {
 }  // namespace
 
 Export* export_entry(Term module, Term function, uint32_t arity) {
+    Guard guard(code_lock());
     auto& slot = table().exports[Key{module, function, arity}];
     if (slot) return slot.get();
     slot = std::make_unique<Export>();
@@ -69,12 +79,14 @@ bool is_defined(const Export* e) {
 }
 
 Module* install(std::unique_ptr<Module> module) {
+    Guard guard(code_lock());
     table().missing.erase(module->name);
     table().modules.push_back(std::move(module));
     return table().modules.back().get();
 }
 
 Module* find_module(Term name) {
+    Guard guard(code_lock());
     for (const auto& m : table().modules) {
         if (m->name == name) return m.get();
     }
@@ -82,6 +94,7 @@ Module* find_module(Term name) {
 }
 
 Location locate(const Word* address, bool return_address) {
+    Guard guard(code_lock());
     Location where;
     for (const auto& m : table().modules) {
         const Word* begin = m->code.data();
@@ -103,14 +116,17 @@ Location locate(const Word* address, bool return_address) {
 // ---- finding and compiling modules --------------------------------------------
 
 void set_compiler(Compiler compiler) {
+    Guard guard(code_lock());
     table().compiler = compiler;
 }
 
 void set_search_path(std::vector<std::string> dirs) {
+    Guard guard(code_lock());
     table().search_path = std::move(dirs);
 }
 
 Module* load_file(const std::string& path) {
+    Guard guard(code_lock());
     Compiler compile = table().compiler;
     if (!compile) return nullptr;
     bytecode::Module generic;
@@ -136,6 +152,7 @@ std::string_view embedded_source(std::string_view name) {
 }
 
 bool ensure_loaded(Term module) {
+    Guard guard(code_lock());
     if (find_module(module)) return true;
     if (table().missing.count(module)) return false;
     std::string name(atom::name(term::atom_index(module)));
@@ -155,6 +172,7 @@ bool ensure_loaded(Term module) {
 }
 
 void reset_for_tests() {
+    Guard guard(code_lock());
     table().modules.clear();
     table().exports.clear();
     table().missing.clear();

@@ -20,6 +20,7 @@
 // purging are later steps), so Module pointers are stable too.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -42,7 +43,10 @@ struct Export {
     Term module;    // atom
     Term function;  // atom
     uint32_t arity;
-    const Word* address;  // where a call jumps
+    // Where a call jumps. Atomic: loading a module on one scheduler
+    // repoints it while others may be calling through it (loads are
+    // plain moves on x86).
+    std::atomic<const Word*> address;
     Word stub[2];         // the stub instruction when not loaded
     const bif::Bif* bif;  // non-null when M:F/A is a BIF
 };

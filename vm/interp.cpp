@@ -24,6 +24,7 @@
 #include "vm/exception.h"
 #include "vm/gc.h"
 #include "vm/map.h"
+#include "vm/scheduler.h"
 #include "vm/signal.h"
 #include "vm/timer.h"
 
@@ -63,7 +64,9 @@ Status execute(Process* process, int reductions);
 const void* const* g_handlers = nullptr;  // label addresses by Op
 
 void init_handlers() {
-    if (!g_handlers) execute(nullptr, 0);
+    // Once, whichever thread loads code first (a thread-safe static).
+    static const bool done = (execute(nullptr, 0), true);
+    (void)done;
 }
 #endif
 
@@ -95,18 +98,18 @@ const char* op_name(Op op) {
 }
 
 const Word* normal_exit_address() {
-    g_normal_exit[0] = handler(op_normal_exit);
-    return g_normal_exit;
+    static const Word* const address = (g_normal_exit[0] = handler(op_normal_exit), g_normal_exit);
+    return address;
 }
 
 const Word* apply2_address() {
-    g_apply2[0] = handler(op_apply2_stub);
-    return g_apply2;
+    static const Word* const address = (g_apply2[0] = handler(op_apply2_stub), g_apply2);
+    return address;
 }
 
 const Word* apply3_address() {
-    g_apply3[0] = handler(op_apply3_stub);
-    return g_apply3;
+    static const Word* const address = (g_apply3[0] = handler(op_apply3_stub), g_apply3);
+    return address;
 }
 
 void prepare_call(Process& p, const code::Export* entry, const Term* args, uint32_t arity) {
@@ -992,7 +995,7 @@ dispatch:
         message->fragment = nullptr;
         mailbox::signal_free(message);
         if (p.rare && p.rare->receive_timer) {
-            timer::cancel(p.rare->receive_timer);
+            sched::cancel_timer(p.rare->receive_timer);
             p.rare->receive_timer = 0;
         }
         p.flags &= uint8_t(~process::kTimedOut);
@@ -1029,7 +1032,7 @@ dispatch:
             process::Rare& rare = process::rare(p);
             if (!rare.receive_timer) {
                 rare.receive_timer = process::new_ref_id();
-                timer::start(rare.receive_timer, small_value(after), p.pid, nullptr);
+                sched::start_timer(rare.receive_timer, small_value(after), p.pid, nullptr);
             }
         }
         ip = LABEL(ip[1]);
@@ -1256,8 +1259,14 @@ do_apply : {
 bif_failed_no_label : nargs = 0;
 bif_failed :
     // A BIF without a fail label returned kNone; its arguments are in
-    // X[0..nargs-1]. It may have halted or hit the heap limit instead.
-    if (p.status == Status::Halted || p.status == Status::Exiting) goto stop;
+    // X[0..nargs-1]. It may have halted or hit the heap limit instead, or
+    // asked to be called again after a yield (ip is still at the call).
+    if (p.flags & process::kRetry) [[unlikely]] {
+    p.flags &= uint8_t(~process::kRetry);
+    p.live = nargs;
+    goto yield;
+}
+if (p.status == Status::Halted || p.status == Status::Exiting) goto stop;
 if (p.status == Status::Killed) goto heap_limit;
 if (bif_export && bif_export->bif && (bif_export->bif->flags & bif::kRaises))
     RAISE(First::Here, nullptr, 0);

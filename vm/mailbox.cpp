@@ -35,18 +35,36 @@ void signal_free(Signal* s) {
     mi_free(s);
 }
 
+namespace {
+// The inbox of an ended process (never a real node's address).
+Signal* const kClosed = reinterpret_cast<Signal*>(alignof(Signal));
+}  // namespace
+
 bool push(Mailbox& box, Signal* s) {
-    if (s->kind == Kind::Message) box.inbox_len.fetch_add(1, std::memory_order_relaxed);
+    bool message = s->kind == Kind::Message;
+    if (message) box.inbox_len.fetch_add(1, std::memory_order_relaxed);
     Signal* old = box.inbox.load(std::memory_order_relaxed);
     do {
+        if (old == kClosed) {
+            if (message) box.inbox_len.fetch_sub(1, std::memory_order_relaxed);
+            return false;
+        }
         s->next = old;
     } while (!box.inbox.compare_exchange_weak(old, s, std::memory_order_release,
                                               std::memory_order_relaxed));
-    return old == nullptr;
+    return true;
+}
+
+bool close(Mailbox& box) {
+    Signal* expected = nullptr;
+    if (box.inbox.compare_exchange_strong(expected, kClosed, std::memory_order_acq_rel))
+        return true;
+    return expected == kClosed;  // closed before
 }
 
 Signal* take_inbox(Mailbox& box) {
-    if (box.inbox.load(std::memory_order_relaxed) == nullptr) return nullptr;
+    Signal* top = box.inbox.load(std::memory_order_relaxed);
+    if (top == nullptr || top == kClosed) return nullptr;
     Signal* stack = box.inbox.exchange(nullptr, std::memory_order_acquire);
     // The stack is newest first: reverse it into arrival order.
     Signal* list = nullptr;

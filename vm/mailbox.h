@@ -18,6 +18,12 @@
 //                    ^               ^
 //                  *cursor         *tail
 //
+// A process that ends closes its inbox (the sentinel kClosed replaces the
+// stack) once it has handled what was pushed; a push to a closed inbox
+// fails, and the sender answers a link or monitor request itself (noproc),
+// so no request is lost in the window between a process's last look at
+// its inbox and its removal from the process table.
+//
 // `cursor` points to the link that holds the next message to look at (the
 // receive's save point): loop_rec reads *cursor, loop_rec_end moves it one
 // on, remove_message unlinks *cursor and resets it to &head. `tail` points
@@ -76,12 +82,16 @@ void copy_message(Signal* s, Term t);
 // Frees a signal that will not be received (and its fragment).
 void signal_free(Signal* s);
 
-// Any thread: pushes `s`. Returns true when the inbox was empty (the
-// receiver may be waiting and need a wake-up).
+// Any thread: pushes `s`. False when the mailbox is closed (its process
+// has ended): `s` was not taken and the caller disposes of it.
 bool push(Mailbox& box, Signal* s);
 
 // Owner: takes every pushed signal, oldest first, as a list (null if none).
 Signal* take_inbox(Mailbox& box);
+
+// Owner, ending: closes the inbox if it is empty (then every later push
+// fails). False when signals came meanwhile: take them and try again.
+bool close(Mailbox& box);
 
 // Owner: appends a message signal to the private queue.
 void append(Mailbox& box, Signal* s);

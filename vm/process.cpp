@@ -101,8 +101,8 @@ struct Table {
     std::atomic<Process*>* slots = nullptr;
     std::atomic<uint32_t>* serials = nullptr;
     size_t max = 0;
-    size_t fresh = 0;           // slots [0, fresh) have been used
-    std::deque<uint32_t> free;  // freed slots, oldest first
+    std::atomic<size_t> fresh{0};  // slots [0, fresh) have been used
+    std::deque<uint32_t> free;     // freed slots, oldest first
     std::atomic<size_t> live{0};
 };
 
@@ -129,7 +129,7 @@ void table_init(size_t max_procs) {
     g_table.max = max_procs;
     g_table.slots = static_cast<std::atomic<Process*>*>(reserve(max_procs * sizeof(Process*)));
     g_table.serials = static_cast<std::atomic<uint32_t>*>(reserve(max_procs * sizeof(uint32_t)));
-    g_table.fresh = 0;
+    g_table.fresh.store(0, std::memory_order_relaxed);
     g_table.free.clear();
     g_table.live = 0;
 }
@@ -138,8 +138,10 @@ bool table_insert(Process* p) {
     ensure_table();
     std::lock_guard<std::mutex> guard(g_table.lock);
     size_t slot;
-    if (g_table.fresh < g_table.max) {
-        slot = g_table.fresh++;
+    size_t fresh = g_table.fresh.load(std::memory_order_relaxed);
+    if (fresh < g_table.max) {
+        slot = fresh;
+        g_table.fresh.store(fresh + 1, std::memory_order_release);
     } else if (!g_table.free.empty()) {
         slot = g_table.free.front();
         g_table.free.pop_front();
@@ -165,7 +167,7 @@ void table_remove(Process* p) {
 Process* lookup(Term pid) {
     if (!term::is_local_pid(pid) || !g_table.slots) return nullptr;
     size_t slot = term::pid_slot(pid);
-    if (slot >= g_table.fresh) return nullptr;
+    if (slot >= g_table.fresh.load(std::memory_order_acquire)) return nullptr;
     Process* p = g_table.slots[slot].load(std::memory_order_acquire);
     return p && p->pid == pid ? p : nullptr;
 }
@@ -179,22 +181,25 @@ Process* slot_process(size_t slot) {
 }
 
 size_t slots_used() {
-    return g_table.fresh;
+    return g_table.fresh.load(std::memory_order_acquire);
 }
 
 // ---- registered names ------------------------------------------------------------------
 
 namespace {
 std::mutex g_names_lock;
-std::unordered_map<Term, Term> g_names;  // name -> pid
+std::unordered_map<Term, Term> g_names;      // name -> pid
+std::unordered_map<Term, Term> g_pid_names;  // pid -> name
 }  // namespace
 
-bool register_name(Term name, Process& p) {
+bool register_name(Term name, Term pid) {
     std::lock_guard<std::mutex> guard(g_names_lock);
-    Rare& r = rare(p);
-    if (r.registered_name != term::kNil || g_names.count(name)) return false;
-    g_names[name] = p.pid;
-    r.registered_name = name;
+    // Checked under the lock: a process leaving the table drops its name
+    // after (scheduler.cpp, finish), so no name outlives its process.
+    if (!lookup(pid)) return false;
+    if (g_names.count(name) || g_pid_names.count(pid)) return false;
+    g_names[name] = pid;
+    g_pid_names[pid] = name;
     return true;
 }
 
@@ -202,15 +207,29 @@ bool unregister_name(Term name) {
     std::lock_guard<std::mutex> guard(g_names_lock);
     auto it = g_names.find(name);
     if (it == g_names.end()) return false;
-    if (Process* p = lookup(it->second)) rare(*p).registered_name = term::kNil;
+    g_pid_names.erase(it->second);
     g_names.erase(it);
     return true;
+}
+
+void unregister_pid(Term pid) {
+    std::lock_guard<std::mutex> guard(g_names_lock);
+    auto it = g_pid_names.find(pid);
+    if (it == g_pid_names.end()) return;
+    g_names.erase(it->second);
+    g_pid_names.erase(it);
 }
 
 Term whereis(Term name) {
     std::lock_guard<std::mutex> guard(g_names_lock);
     auto it = g_names.find(name);
     return it == g_names.end() ? term::kNone : it->second;
+}
+
+Term name_of(Term pid) {
+    std::lock_guard<std::mutex> guard(g_names_lock);
+    auto it = g_pid_names.find(pid);
+    return it == g_pid_names.end() ? term::kNil : it->second;
 }
 
 std::vector<Term> registered_names() {

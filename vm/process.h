@@ -16,10 +16,11 @@
 //   | saved_x / saved_live       |          | last raised trace+class  |
 //   | reds  pid  status          |          | exit reason, halt code   |
 //   | xregs live (while running) |          | links, monitors          |
-//   | mailbox (inbox, private    |          | registered name          |
-//   |   queue, save point)       |          | group leader             |
-//   | run queue link, priority   |          | receive timer            |
-//   | flags (trap_exit ...)      |          +--------------------------+
+//   | mailbox (inbox, private    |          | group leader             |
+//   |   queue, save point)       |          | receive timer            |
+//   | run queue link, priority   |          +--------------------------+
+//   | flags (trap_exit ...)      |
+//   | run state, busy (atomics)  |
 //   | rare ----------------------+--------->
 //   +----------------------------+
 //
@@ -35,6 +36,7 @@
 // top of the heap block (heap.sp .. heap.end), see heap.h and bytecode.h.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -103,9 +105,8 @@ struct Rare {
     ExceptionInfo info;
     bool trace_given = false;  // the exception came with its trace (raise)
     int halt_code = 0;
-    std::vector<Term> links;        // linked pids
-    std::vector<Monitor> monitors;  // both ends
-    Term registered_name = term::kNil;
+    std::vector<Term> links;         // linked pids
+    std::vector<Monitor> monitors;   // both ends
     Term group_leader = term::kNil;  // a pid, or nil (the VM's own output)
     uint64_t receive_timer = 0;      // the pending `after` timer, 0 if none
     Rare() {
@@ -126,11 +127,21 @@ enum class Status : uint8_t {
 
 enum Priority : uint8_t { kLow, kNormal, kHigh, kMax, kPriorities };
 
+// Flags only the process itself (or the scheduler running it) touches.
 enum Flags : uint8_t {
     kTrapExit = 1,
     kYield = 2,     // erlang:yield/0 asked to end the slice
     kTimedOut = 4,  // the receive timer fired
-    kQueued = 8,    // in a run queue
+    kRetry = 8,     // a BIF asks to be called again after a yield (busy target)
+};
+
+// Where a process is, as the schedulers see it (Process::run_state; any
+// thread reads it, changes go by compare-and-swap, see scheduler.h):
+enum RunState : uint8_t {
+    kWaiting = 0,   // blocked in a receive: in no queue, no scheduler holds it
+    kQueued = 1,    // in some scheduler's run queue
+    kRunning = 2,   // a scheduler holds it (running a slice, or ending it)
+    kNotified = 4,  // with kRunning: a signal came during the slice
 };
 
 struct Process {
@@ -155,6 +166,12 @@ struct Process {
     uint64_t reductions = 0;      // done so far (process_info)
     Priority priority = kNormal;
     uint8_t flags = 0;
+    std::atomic<uint8_t> run_state{kRunning};  // RunState; a new process is its creator's
+    // Held by the scheduler for a whole slice, and briefly by another
+    // process that reads or changes this one's private state (process_info,
+    // group_leader/2). Those only try it: when it is taken they yield and
+    // call again, so two processes inspecting each other cannot deadlock.
+    std::atomic_flag busy = ATOMIC_FLAG_INIT;
 };
 
 // Creates a process with an empty heap (`words`, kMinBlockWords unless
@@ -211,13 +228,20 @@ void for_each(F f) {
 
 // ---- registered names ------------------------------------------------------------------
 
-// Registers `name` (an atom) for `p`; false when the name is taken or `p`
-// has a name already.
-bool register_name(Term name, Process& p);
+// Names live in one table (both directions) under one lock, never in the
+// PCB: unregister/1 from another process must not touch the named one.
+//
+// Registers `name` (an atom) for `pid`; false when the name is taken or
+// `pid` has a name already.
+bool register_name(Term name, Term pid);
 // False when `name` was not registered.
 bool unregister_name(Term name);
+// Drops the name of `pid`, if it has one (a process that ends).
+void unregister_pid(Term pid);
 // The pid registered as `name`, or kNone.
 Term whereis(Term name);
+// The name registered for `pid`, or kNil.
+Term name_of(Term pid);
 std::vector<Term> registered_names();
 
 // A fresh reference number, unique in this VM (make_ref, monitors, timers).

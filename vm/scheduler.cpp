@@ -1,13 +1,22 @@
-// scheduler: run queues, the slice loop, timers and ending processes (see
-// scheduler.h).
+// scheduler: scheduler threads, run queues, stealing, sleeping, timers,
+// ending and freeing processes (see scheduler.h).
 #include "vm/scheduler.h"
 
 #include <fmt/core.h>
+#include <sched.h>
 #include <sys/time.h>
 
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <ctime>
+#include <fstream>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "vm/bif.h"
 #include "vm/exception.h"
@@ -23,6 +32,7 @@ using process::Status;
 namespace {
 
 constexpr unsigned kLowEvery = 8;
+constexpr size_t kMaxSteal = 64;  // processes taken in one steal
 
 struct Queue {
     Process* head = nullptr;
@@ -30,12 +40,45 @@ struct Queue {
 };
 
 struct Scheduler {
+    unsigned index = 0;
+    std::mutex lock;  // guards queues and normal_picks
     Queue queues[process::kPriorities];
+    std::atomic<size_t> length{0};  // processes in the queues (read without the lock)
     unsigned normal_picks = 0;
-    Process* running = nullptr;
+    Process* running = nullptr;  // this thread only
+    timer::Timers timers;
+    // Reclamation (scheduler.h): the last epoch announced, 0 while asleep;
+    // and ended PCBs with the epoch they were retired at, oldest first.
+    std::atomic<uint64_t> epoch{0};
+    std::vector<std::pair<uint64_t, Process*>> limbo;
+    std::thread thread;
 };
 
-thread_local Scheduler t_sched;
+// What the schedulers share.
+struct World {
+    std::vector<std::unique_ptr<Scheduler>> schedulers;
+    std::atomic<uint64_t> epoch{1};
+    std::atomic<size_t> timers{0};  // pending timers on all schedulers
+    // Sleeping: a scheduler with nothing to run or steal waits on `wake_up`.
+    std::mutex sleep_lock;
+    std::condition_variable wake_up;
+    std::atomic<unsigned> sleeping{0};
+    // The end: set once, by the scheduler that saw main end (or halt).
+    std::atomic<bool> halting{false};
+    int exit_code = 0;  // written before halting is set
+    Process* main = nullptr;
+};
+
+World g_world;
+thread_local Scheduler* t_sched = nullptr;
+
+unsigned g_count = 1;
+
+Scheduler& here() {
+    return t_sched ? *t_sched : *g_world.schedulers[0];
+}
+
+// ---- run queues ----------------------------------------------------------------------------
 
 void push(Queue& q, Process* p) {
     p->run_next = nullptr;
@@ -56,8 +99,8 @@ Process* pop(Queue& q) {
     return p;
 }
 
-Process* dequeue() {
-    Scheduler& s = t_sched;
+// The next process by priority. Caller holds s.lock.
+Process* pop_locked(Scheduler& s) {
     if (Process* p = pop(s.queues[process::kMax])) return p;
     if (Process* p = pop(s.queues[process::kHigh])) return p;
     bool low_turn = ++s.normal_picks % kLowEvery == 0;
@@ -68,29 +111,128 @@ Process* dequeue() {
     return pop(s.queues[process::kLow]);
 }
 
+Process* dequeue(Scheduler& s) {
+    if (s.length.load(std::memory_order_relaxed) == 0) return nullptr;
+    std::lock_guard<std::mutex> guard(s.lock);
+    Process* p = pop_locked(s);
+    if (p) s.length.fetch_sub(1, std::memory_order_relaxed);
+    return p;
+}
+
+// Wakes one sleeping scheduler to steal from us.
+void wake_a_sleeper() {
+    std::lock_guard<std::mutex> guard(g_world.sleep_lock);
+    g_world.wake_up.notify_one();
+}
+
+// Puts `p` (run_state already kQueued) in this thread's queue. When the
+// queue then holds more than the next process to run, a sleeping
+// scheduler is woken to take some: one runnable process alone (a message
+// passed along a ring) stays on this core.
+void push_here(Process* p) {
+    Scheduler& s = here();
+    size_t length;
+    {
+        std::lock_guard<std::mutex> guard(s.lock);
+        push(s.queues[p->priority], p);
+        length = s.length.fetch_add(1, std::memory_order_relaxed) + 1;
+    }
+    // Pairs with the fence in sleep(): either a sleeper sees our process,
+    // or we see it counted as sleeping.
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    if (length >= 2 && g_world.sleeping.load(std::memory_order_relaxed) > 0) wake_a_sleeper();
+}
+
+// Takes up to half of another scheduler's queued processes into ours.
+// Only a queue with work beyond its owner's next process is robbed.
+bool steal(Scheduler& thief) {
+    size_t n = g_world.schedulers.size();
+    for (size_t k = 1; k < n; ++k) {
+        Scheduler& victim = *g_world.schedulers[(thief.index + k) % n];
+        if (victim.length.load(std::memory_order_relaxed) < 2) continue;
+        Queue taken;
+        size_t count = 0;
+        {
+            std::lock_guard<std::mutex> guard(victim.lock);
+            size_t want = std::min(victim.length.load(std::memory_order_relaxed) / 2, kMaxSteal);
+            for (int level = process::kMax; level >= process::kLow && count < want; --level) {
+                while (count < want) {
+                    Process* p = pop(victim.queues[level]);
+                    if (!p) break;
+                    push(taken, p);
+                    ++count;
+                }
+            }
+            victim.length.fetch_sub(count, std::memory_order_relaxed);
+        }
+        if (count == 0) continue;
+        std::lock_guard<std::mutex> guard(thief.lock);
+        while (Process* p = pop(taken))
+            push(thief.queues[p->priority], p);
+        thief.length.fetch_add(count, std::memory_order_relaxed);
+        return true;
+    }
+    return false;
+}
+
+// ---- reclamation ---------------------------------------------------------------------------
+
+void free_process(Process* p) {
+    process::destroy(p);
+}
+
+// Frees the ended PCBs no scheduler can still hold.
+void reclaim(Scheduler& s) {
+    uint64_t oldest = UINT64_MAX;
+    for (auto& other : g_world.schedulers) {
+        uint64_t e = other->epoch.load(std::memory_order_acquire);
+        if (e != 0) oldest = std::min(oldest, e);
+    }
+    size_t freed = 0;
+    while (freed < s.limbo.size() && s.limbo[freed].first < oldest)
+        free_process(s.limbo[freed++].second);
+    s.limbo.erase(s.limbo.begin(), s.limbo.begin() + long(freed));
+}
+
+// Between slices: this scheduler holds no PCB found by lookup.
+void quiescent(Scheduler& s) {
+    s.epoch.store(g_world.epoch.load(std::memory_order_acquire), std::memory_order_seq_cst);
+    if (!s.limbo.empty()) reclaim(s);
+}
+
+void retire(Scheduler& s, Process* p) {
+    uint64_t e = g_world.epoch.fetch_add(1, std::memory_order_acq_rel);
+    s.limbo.emplace_back(e, p);
+}
+
+// ---- timers ------------------------------------------------------------------------------------
+
 // Moves due timers' messages to their targets and wakes timed-out receives.
-void fire_timers() {
-    if (timer::pending() == 0) return;
+void fire_timers(Scheduler& s) {
+    if (g_world.timers.load(std::memory_order_relaxed) == 0) return;
     int64_t now = timer::now_ms();
     timer::Fired fired;
-    while (timer::take_expired(now, fired)) {
-        if (fired.message) {
-            term::Term to = fired.target;
-            if (term::is_atom(to)) to = process::whereis(to);
-            if (to == term::kNone) {
-                mailbox::signal_free(fired.message);
-            } else {
-                signals::deliver(to, fired.message);
-            }
-            continue;
+    while (s.timers.take_expired(now, fired)) {
+        g_world.timers.fetch_sub(1, std::memory_order_relaxed);
+        mailbox::Signal* signal = fired.message;
+        term::Term to = fired.target;
+        if (!signal) {
+            // A receive timeout: a signal to its process, which checks it
+            // is still the timer of its current receive.
+            signal = mailbox::signal_new(mailbox::Kind::Timeout, term::kNil);
+            signal->ref = fired.id;
+        } else if (term::is_atom(to)) {
+            to = process::whereis(to);
         }
-        Process* p = process::lookup(fired.target);
-        if (!p || !p->rare || p->rare->receive_timer != fired.id) continue;
-        p->rare->receive_timer = 0;
-        p->flags |= process::kTimedOut;
-        wake(p);
+        if (to == term::kNone) {
+            mailbox::signal_free(signal);
+        } else {
+            signals::deliver(to, signal);
+        }
     }
 }
+
+// ---- ending ------------------------------------------------------------------------------------
 
 // OTP's logger line for a process that crashed.
 void print_error_report(Process& p, term::Term reason) {
@@ -114,7 +256,8 @@ void print_error_report(Process& p, term::Term reason) {
     std::fflush(stderr);
 }
 
-// A process other than main ended: report, signal, free.
+// A process other than main ended: report, leave the table, signal. The
+// caller retires the PCB.
 void finish(Process* p) {
     term::Term reason = signals::exit_reason(*p);
     if (p->status == Status::Killed) {
@@ -124,10 +267,11 @@ void finish(Process* p) {
     } else if (signals::reports_error(*p)) {
         print_error_report(*p, reason);
     }
-    signals::terminate(*p, reason);
-    if (p->rare && p->rare->receive_timer) timer::cancel(p->rare->receive_timer);
+    // Out of the table first: whoever gets its exit signal or 'DOWN' must
+    // find it dead (is_process_alive, processes(), a new link or monitor).
     process::table_remove(p);
-    process::destroy(p);
+    signals::terminate(*p, reason);
+    if (p->rare && p->rare->receive_timer) cancel_timer(p->rare->receive_timer);
 }
 
 // main/1's process ended: the program's exit status.
@@ -152,28 +296,73 @@ int main_ended(Process* p) {
     }
 }
 
-void free_all() {
-    process::for_each([](Process* p) {
-        process::table_remove(p);
-        process::destroy(p);
-    });
-    timer::clear();
-    for (Queue& q : t_sched.queues)
-        q = Queue{};
+// Stops every scheduler (the first call decides the exit code).
+void halt(int code) {
+    std::lock_guard<std::mutex> guard(g_world.sleep_lock);
+    if (g_world.halting.load(std::memory_order_relaxed)) return;
+    g_world.exit_code = code;
+    g_world.halting.store(true, std::memory_order_release);
+    g_world.wake_up.notify_all();
 }
 
-// Nothing can run: sleep until the next timer. False when there is none
-// (every process waits for a message no one can send).
-bool idle() {
-    int64_t next = timer::next_deadline();
-    if (next < 0) return false;
-    int64_t wait = next - timer::now_ms();
-    if (wait > 0) std::this_thread::sleep_for(std::chrono::milliseconds(wait));
-    return true;
+bool halting() {
+    return g_world.halting.load(std::memory_order_acquire);
+}
+
+// ---- sleeping
+// ------------------------------------------------------------------------------------
+
+bool any_work(const Scheduler& s) {
+    if (s.length.load(std::memory_order_relaxed) > 0) return true;
+    for (auto& other : g_world.schedulers)
+        if (other->length.load(std::memory_order_relaxed) >= 2) return true;
+    return false;
+}
+
+// Nothing to run or steal: sleep until woken or this scheduler's next
+// timer. When every scheduler would sleep with no timer pending anywhere,
+// every process waits for a message no one can send: a deadlock, which
+// ends the program (erl would hang).
+void sleep(Scheduler& s) {
+    int64_t deadline = s.timers.next_deadline();
+    std::unique_lock<std::mutex> guard(g_world.sleep_lock);
+    unsigned sleepers = g_world.sleeping.fetch_add(1, std::memory_order_relaxed) + 1;
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    if (halting() || any_work(s)) {
+        g_world.sleeping.fetch_sub(1, std::memory_order_relaxed);
+        return;
+    }
+    if (sleepers == g_world.schedulers.size() && deadline < 0 &&
+        g_world.timers.load(std::memory_order_relaxed) == 0) {
+        g_world.sleeping.fetch_sub(1, std::memory_order_relaxed);
+        guard.unlock();
+        bif::flush_stdout();
+        fmt::print(stderr, "beamlite: deadlock: every process waits in receive\n");
+        halt(1);
+        return;
+    }
+    s.epoch.store(0, std::memory_order_seq_cst);  // asleep: holds no PCB
+    if (deadline < 0) {
+        g_world.wake_up.wait(guard);
+    } else {
+        int64_t wait_ms = deadline - timer::now_ms();
+        if (wait_ms > 0) g_world.wake_up.wait_for(guard, std::chrono::milliseconds(wait_ms));
+    }
+    g_world.sleeping.fetch_sub(1, std::memory_order_relaxed);
+    s.epoch.store(g_world.epoch.load(std::memory_order_acquire), std::memory_order_seq_cst);
+}
+
+// ---- the slice loop
+// --------------------------------------------------------------------------------
+
+void lock_busy(Process* p) {
+    // Another process holds it only for a few microseconds (process_info).
+    while (p->busy.test_and_set(std::memory_order_acquire))
+        std::this_thread::yield();
 }
 
 // Runs one slice of `p`; returns its status afterwards.
-Status slice(Process* p) {
+Status slice(Scheduler& s, Process* p) {
     if (p->status == Status::Waiting) {
         bool message = signals::handle_inbox(*p);
         if (p->status == Status::Exiting) return p->status;
@@ -183,59 +372,186 @@ Status slice(Process* p) {
         signals::handle_inbox(*p);
         if (p->status == Status::Exiting) return p->status;
     }
-    t_sched.running = p;
+    s.running = p;
     Status status = interp::run(*p);
-    t_sched.running = nullptr;
+    s.running = nullptr;
     p->reductions += uint64_t(interp::kSliceReductions - (p->reds > 0 ? p->reds : 0));
     return status;
+}
+
+// After a slice that left `p` waiting: wait, unless a signal came during
+// the slice (then it runs again).
+void park(Process* p) {
+    uint8_t expected = process::kRunning;
+    if (p->run_state.compare_exchange_strong(expected, process::kWaiting)) {
+        p->busy.clear(std::memory_order_release);
+        return;
+    }
+    p->run_state.store(process::kQueued, std::memory_order_relaxed);
+    p->busy.clear(std::memory_order_release);
+    push_here(p);
+}
+
+void run_one(Scheduler& s, Process* p) {
+    p->run_state.store(process::kRunning, std::memory_order_relaxed);
+    lock_busy(p);
+    Status status = slice(s, p);
+    if (status == Status::Runnable) {
+        p->run_state.store(process::kQueued, std::memory_order_relaxed);
+        p->busy.clear(std::memory_order_release);
+        push_here(p);
+        return;
+    }
+    if (status == Status::Waiting) return park(p);
+    if (p == g_world.main || status == Status::Halted) {
+        int code = status == Status::Halted ? p->rare->halt_code : main_ended(p);
+        p->busy.clear(std::memory_order_release);
+        halt(code);
+        return;
+    }
+    finish(p);
+    p->busy.clear(std::memory_order_release);
+    retire(s, p);
+}
+
+void loop(Scheduler& s) {
+    t_sched = &s;
+    s.epoch.store(g_world.epoch.load(std::memory_order_acquire), std::memory_order_seq_cst);
+    while (!halting()) {
+        quiescent(s);
+        fire_timers(s);
+        Process* p = dequeue(s);
+        if (!p) {
+            if (steal(s)) continue;
+            sleep(s);
+            continue;
+        }
+        run_one(s, p);
+    }
+    s.epoch.store(0, std::memory_order_seq_cst);
+    t_sched = nullptr;
+}
+
+// After every thread has stopped: frees every process and timer.
+void free_all() {
+    for (auto& s : g_world.schedulers) {
+        for (auto& [epoch, p] : s->limbo)
+            free_process(p);
+        s->limbo.clear();
+        s->timers.clear();
+        for (Queue& q : s->queues)
+            q = Queue{};
+        s->length.store(0, std::memory_order_relaxed);
+    }
+    process::for_each([](Process* p) {
+        process::table_remove(p);
+        process::destroy(p);
+    });
+    g_world.timers.store(0, std::memory_order_relaxed);
+}
+
+// Before run(): the schedulers exist so that a process can be queued.
+void ensure_schedulers(unsigned n) {
+    if (g_world.schedulers.size() == n) return;
+    g_world.schedulers.clear();
+    for (unsigned i = 0; i < n; ++i) {
+        g_world.schedulers.push_back(std::make_unique<Scheduler>());
+        g_world.schedulers.back()->index = i;
+    }
 }
 
 }  // namespace
 
 void enqueue(Process* p) {
-    p->flags |= process::kQueued;
-    push(t_sched.queues[p->priority], p);
+    if (g_world.schedulers.empty()) ensure_schedulers(g_count);
+    p->run_state.store(process::kQueued, std::memory_order_release);
+    push_here(p);
 }
 
 void wake(Process* p) {
-    if (p->status == Status::Waiting && !(p->flags & process::kQueued)) enqueue(p);
+    uint8_t state = p->run_state.load(std::memory_order_acquire);
+    for (;;) {
+        if (state == process::kWaiting) {
+            if (p->run_state.compare_exchange_weak(state, process::kQueued)) return push_here(p);
+        } else if (state == process::kRunning) {
+            if (p->run_state.compare_exchange_weak(state, process::kRunning | process::kNotified))
+                return;
+        } else {
+            return;  // queued, or already told
+        }
+    }
 }
 
 Process* current() {
-    return t_sched.running;
+    return t_sched ? t_sched->running : nullptr;
 }
 
-int run(Process* main) {
-    if (!(main->flags & process::kQueued)) enqueue(main);
-    for (;;) {
-        fire_timers();
-        Process* p = dequeue();
-        if (!p) {
-            if (idle()) continue;
-            bif::flush_stdout();
-            fmt::print(stderr, "beamlite: deadlock: every process waits in receive\n");
-            free_all();
-            return 1;
-        }
-        p->flags &= uint8_t(~process::kQueued);
-        Status status = slice(p);
-        if (status == Status::Runnable) {
-            enqueue(p);
-            continue;
-        }
-        if (status == Status::Waiting) {
-            // A signal it sent itself during the slice is still pushed.
-            if (p->mailbox.inbox.load(std::memory_order_relaxed)) enqueue(p);
-            continue;
-        }
-        if (p == main || status == Status::Halted) {
-            int code = status == Status::Halted ? p->rare->halt_code : main_ended(p);
-            bif::flush_stdout();
-            free_all();
-            return code;
-        }
-        finish(p);
+void start_timer(uint64_t id, int64_t delay_ms, term::Term target, mailbox::Signal* message) {
+    if (g_world.schedulers.empty()) ensure_schedulers(g_count);
+    g_world.timers.fetch_add(1, std::memory_order_relaxed);
+    here().timers.start(id, delay_ms, target, message);
+}
+
+int64_t cancel_timer(uint64_t id) {
+    if (g_world.schedulers.empty()) return -1;
+    Scheduler& first = here();
+    int64_t left = first.timers.cancel(id);
+    for (size_t i = 0; left < 0 && i < g_world.schedulers.size(); ++i)
+        if (i != first.index) left = g_world.schedulers[i]->timers.cancel(id);
+    if (left >= 0) g_world.timers.fetch_sub(1, std::memory_order_relaxed);
+    return left;
+}
+
+int64_t read_timer(uint64_t id) {
+    if (g_world.schedulers.empty()) return -1;
+    Scheduler& first = here();
+    int64_t left = first.timers.remaining(id);
+    for (size_t i = 0; left < 0 && i < g_world.schedulers.size(); ++i)
+        if (i != first.index) left = g_world.schedulers[i]->timers.remaining(id);
+    return left;
+}
+
+unsigned count() {
+    return g_world.schedulers.empty() ? g_count : unsigned(g_world.schedulers.size());
+}
+
+unsigned available_cpus() {
+    cpu_set_t set;
+    unsigned cpus = 1;
+    if (sched_getaffinity(0, sizeof set, &set) == 0) cpus = unsigned(CPU_COUNT(&set));
+    // cgroup v2: "max 100000" or "<quota> <period>" in microseconds.
+    std::ifstream quota_file("/sys/fs/cgroup/cpu.max");
+    std::string quota;
+    long long period = 0;
+    if (quota_file >> quota >> period && quota != "max" && period > 0) {
+        long long q = std::atoll(quota.c_str());
+        unsigned allowed = unsigned(std::max<long long>(1, (q + period - 1) / period));
+        cpus = std::min(cpus, allowed);
     }
+    return std::max(cpus, 1u);
+}
+
+int run(Process* main, unsigned schedulers) {
+    g_count = std::max(schedulers, 1u);
+    ensure_schedulers(g_count);
+    g_world.main = main;
+    g_world.halting.store(false, std::memory_order_relaxed);
+    if (main->run_state.load(std::memory_order_relaxed) != process::kQueued) {
+        t_sched = g_world.schedulers[0].get();
+        enqueue(main);
+        t_sched = nullptr;
+    }
+    for (size_t i = 1; i < g_world.schedulers.size(); ++i) {
+        Scheduler* s = g_world.schedulers[i].get();
+        s->thread = std::thread([s] { loop(*s); });
+    }
+    loop(*g_world.schedulers[0]);
+    for (size_t i = 1; i < g_world.schedulers.size(); ++i)
+        g_world.schedulers[i]->thread.join();
+    bif::flush_stdout();
+    free_all();
+    g_world.main = nullptr;
+    return g_world.exit_code;
 }
 
 }  // namespace sched

@@ -1,41 +1,82 @@
-// scheduler (namespace sched): who runs next. Run queues by priority,
-// reduction slices, waking waiting processes, firing timers, ending
-// processes, and the end of the program (when main/1's process ends).
+// scheduler (namespace sched): who runs next, on which thread. Scheduler
+// threads with their own run queues and timers, stealing, sleeping,
+// waking waiting processes, ending processes, freeing them safely, and the
+// end of the program (when main/1's process ends).
+//
+// One scheduler per thread (--schedulers N; the thread that calls run() is
+// scheduler 0). Each has run queues by priority, its own timers and its own
+// list of ended processes waiting to be freed:
+//
+//   Scheduler k
+//   +-----------------------------------+
+//   | queues[max]    -> p -> p          |  always first
+//   | queues[high]   -> p               |  before normal and low
+//   | queues[normal] -> p -> p -> p     |  normal and low share the CPU:
+//   | queues[low]    -> p               |  every 8th normal-level pick is low's
+//   | timers (timer::Timers)            |
+//   | epoch, limbo (ended PCBs)         |
+//   +-----------------------------------+
 //
 // A process is in at most one run queue, and a waiting one (blocked in
 // receive) is in none: it costs no CPU until a signal or its timer wakes
-// it. Each slice runs a process for kSliceReductions (interp.h); the
-// interpreter switches it out at its next call or return past that.
+// it. Its Process::run_state says where it is (process.h, RunState):
 //
-//   queues[max]    -> p -> p          always first
-//   queues[high]   -> p               before normal and low
-//   queues[normal] -> p -> p -> p     normal and low share the CPU:
-//   queues[low]    -> p               every 8th normal-level pick is low's
+//   kWaiting --wake: CAS--> kQueued --dequeue--> kRunning --slice ends-->
+//      ^                                           |  waiting: CAS to kWaiting,
+//      +-------------------------------------------+  or, if a wake set
+//                                                     kNotified meanwhile,
+//                                                     back to kQueued
 //
-// For now one scheduler runs on the thread that calls run(); the
-// structures are per scheduler so that N threads with stealing can come
-// (the mailbox is already a lock-free multi-producer queue).
+// so a signal that arrives while its receiver is deciding to wait is never
+// lost, and exactly one thread queues a woken process. A woken or spawned
+// process goes to the waker's own queue (the message it was sent is in
+// that core's cache); a scheduler whose queue holds work beyond the next
+// process wakes a sleeping scheduler, which steals half of a queue.
+//
+// Ended processes are freed by epochs (quiescent-state reclamation): a
+// scheduler may hold a PCB found by process::lookup only within a slice or
+// a timer pass, and it announces the global epoch between slices. A PCB
+// retired at epoch e is freed once every scheduler that is not asleep has
+// announced an epoch after e; so signals can be sent without locks to a
+// process that is ending at the same moment.
 #pragma once
 
+#include <cstdint>
+
+#include "vm/mailbox.h"
 #include "vm/process.h"
 
 namespace sched {
 
 using process::Process;
 
-// Queues a runnable process (not queued yet).
+// Queues a runnable process that is in no queue (a new one, or one its
+// creator holds): on this thread's scheduler.
 void enqueue(Process* p);
 
-// A signal arrived for `p`: queue it if it is waiting and not queued.
+// A signal arrived for `p`: queue it if it is waiting (see above).
 void wake(Process* p);
 
 // The process running on this scheduler, or null.
 Process* current();
 
-// Runs every process until `main` ends (or a process halts the VM); then
-// frees every process left. Returns the exit status: 0 when main/1
-// returned, its halt code, or 1 when main ended otherwise (after printing
-// why to stderr).
-int run(Process* main);
+// Timers, kept by the scheduler of the calling thread (scheduler 0 off a
+// scheduler thread). Cancel and read find a timer on any scheduler.
+void start_timer(uint64_t id, int64_t delay_ms, term::Term target, mailbox::Signal* message);
+int64_t cancel_timer(uint64_t id);
+int64_t read_timer(uint64_t id);
+
+// The number of scheduler threads (before run(): what run() will start).
+unsigned count();
+
+// The default for --schedulers: the CPUs this process may run on (its
+// affinity mask), capped by a cgroup v2 CPU quota.
+unsigned available_cpus();
+
+// Runs every process on `schedulers` threads until `main` ends (or a
+// process halts the VM); then stops the threads and frees every process
+// left. Returns the exit status: 0 when main/1 returned, its halt code, or
+// 1 when main ended otherwise (after printing why to stderr).
+int run(Process* main, unsigned schedulers = 1);
 
 }  // namespace sched

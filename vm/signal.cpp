@@ -156,6 +156,14 @@ bool handle_one(Process& p, Signal* s) {
             }
             break;
         case Kind::Timeout:
+            // Only the receive's current timer counts: one cancelled after
+            // it fired is stale.
+            if (p.rare && p.rare->receive_timer == s->ref) {
+                p.rare->receive_timer = 0;
+                p.flags |= process::kTimedOut;
+                mailbox::signal_free(s);
+                return true;
+            }
             break;
     }
     mailbox::signal_free(s);
@@ -164,10 +172,38 @@ bool handle_one(Process& p, Signal* s) {
 
 }  // namespace
 
+namespace {
+
+// `s` could not reach `to` (it has ended). A link or monitor request is
+// answered as the ended process would have answered it: an exit signal or a
+// 'DOWN' message with reason noproc. Anything else is dropped.
+void bounce(Term to, Signal* s) {
+    Term noproc = make_atom(atom::kNoproc);
+    Term from = s->from, name = s->term;
+    uint64_t ref = s->ref;
+    Kind kind = s->kind;
+    mailbox::signal_free(s);
+    if (kind == Kind::Link) {
+        deliver(from, exit_signal(Kind::Exit, to, noproc));
+    } else if (kind == Kind::Monitor) {
+        Term object = to;
+        Term name_node[3];
+        if (name != kNil) {
+            object = make_tuple(name_node, 2);
+            name_node[1] = name;
+            name_node[2] = make_atom(atom::kNonode);
+        }
+        deliver(from, down_signal(to, ref, object, noproc));
+    }
+}
+
+}  // namespace
+
 void deliver(Term to, Signal* s) {
+    // The PCB stays readable while this scheduler holds it (scheduler.h:
+    // ended processes are freed only after every scheduler has moved on).
     Process* target = process::lookup(to);
-    if (!target) return mailbox::signal_free(s);
-    mailbox::push(target->mailbox, s);
+    if (!target || !mailbox::push(target->mailbox, s)) return bounce(to, s);
     sched::wake(target);
 }
 
@@ -310,22 +346,26 @@ bool reports_error(const Process& p) {
 
 void terminate(Process& p, Term reason) {
     // Link and monitor requests still queued count: their senders must
-    // hear of this end too. Everything else queued is dropped.
-    for (Signal* s = mailbox::take_inbox(p.mailbox); s;) {
-        Signal* next = s->next;
-        if (s->kind == Kind::Message) p.mailbox.inbox_len.fetch_sub(1, std::memory_order_relaxed);
-        bool keep = s->kind == Kind::Link || s->kind == Kind::Unlink || s->kind == Kind::Monitor ||
-                    s->kind == Kind::Demonitor;
-        if (keep) {
-            handle_one(p, s);
-        } else {
-            mailbox::signal_free(s);
+    // hear of this end too. Everything else queued is dropped. Then the
+    // inbox closes: later requests bounce back to their senders (deliver).
+    do {
+        for (Signal* s = mailbox::take_inbox(p.mailbox); s;) {
+            Signal* next = s->next;
+            if (s->kind == Kind::Message)
+                p.mailbox.inbox_len.fetch_sub(1, std::memory_order_relaxed);
+            bool keep = s->kind == Kind::Link || s->kind == Kind::Unlink ||
+                        s->kind == Kind::Monitor || s->kind == Kind::Demonitor;
+            if (keep) {
+                handle_one(p, s);
+            } else {
+                mailbox::signal_free(s);
+            }
+            s = next;
         }
-        s = next;
-    }
+    } while (!mailbox::close(p.mailbox));
+    process::unregister_pid(p.pid);
     if (!p.rare) return;
     process::Rare& r = *p.rare;
-    if (r.registered_name != kNil) process::unregister_name(r.registered_name);
     for (Term link : r.links)
         deliver(link, exit_signal(Kind::Exit, p.pid, reason));
     r.links.clear();

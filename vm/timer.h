@@ -11,11 +11,15 @@
 //   heap: [(deadline, id)] min at [0]      table: id -> Entry {deadline,
 //                                                   target, message}
 //
-// One timer structure per scheduler is the plan; with one scheduler
-// thread there is one, used by that thread only.
+// There is one Timers per scheduler (scheduler.h routes each timer to the
+// scheduler of the process that starts it), so schedulers never contend on
+// one structure; the scheduler fires its own timers between slices.
 #pragma once
 
 #include <cstdint>
+#include <mutex>
+#include <unordered_map>
+#include <vector>
 
 #include "vm/mailbox.h"
 #include "vm/term.h"
@@ -29,32 +33,64 @@ int64_t now_ms();
 // Nanoseconds on the monotonic clock.
 int64_t now_ns();
 
-// Starts a timer that fires `delay_ms` from now. `target` is a pid or a
-// registered name; `message` the signal to deliver (null: a receive
-// timeout of process `target`). Takes ownership of `message`.
-void start(uint64_t id, int64_t delay_ms, Term target, mailbox::Signal* message);
-
-// Cancels timer `id`: the milliseconds it had left, or -1 when it had
-// already fired or never existed.
-int64_t cancel(uint64_t id);
-// The milliseconds timer `id` has left, or -1.
-int64_t remaining(uint64_t id);
-
-// The earliest deadline (now_ms() clock), or -1 when no timer is pending.
-int64_t next_deadline();
-
 // A timer that fired: its target and message (null for a receive timeout).
 struct Fired {
     uint64_t id;
     Term target;
     mailbox::Signal* message;
 };
-// Takes the next timer whose deadline is at or before `now`; false if none.
-bool take_expired(int64_t now, Fired& fired);
 
-// Pending timers (tests).
-size_t pending();
-// Drops every timer (tests, and the end of the program).
-void clear();
+// The timers of one scheduler. Any thread may call any method (a
+// cancel_timer can come from a process on another scheduler); one mutex
+// guards each set, taken for O(log timers) work only.
+class Timers {
+  public:
+    Timers() = default;
+    Timers(const Timers&) = delete;
+    Timers& operator=(const Timers&) = delete;
+    ~Timers() { clear(); }
+
+    // Starts a timer that fires `delay_ms` from now. `target` is a pid or a
+    // registered name; `message` the signal to deliver (null: a receive
+    // timeout of process `target`). Takes ownership of `message`.
+    void start(uint64_t id, int64_t delay_ms, Term target, mailbox::Signal* message);
+
+    // Cancels timer `id`: the milliseconds it had left, or -1 when it is
+    // not here (fired, cancelled, another scheduler's or never existed).
+    int64_t cancel(uint64_t id);
+    // The milliseconds timer `id` has left, or -1.
+    int64_t remaining(uint64_t id);
+
+    // The earliest deadline (now_ms() clock), or -1 when no timer is pending.
+    int64_t next_deadline();
+
+    // Takes the next timer whose deadline is at or before `now`; false if none.
+    bool take_expired(int64_t now, Fired& fired);
+
+    // Pending timers.
+    size_t pending();
+    // Drops every timer (the end of the program).
+    void clear();
+
+  private:
+    struct Entry {
+        int64_t deadline;
+        Term target;
+        mailbox::Signal* message;
+    };
+    struct Slot {
+        int64_t deadline;
+        uint64_t id;
+        // std::push_heap builds a max-heap: invert so the earliest is on top.
+        bool operator<(const Slot& other) const {
+            return deadline != other.deadline ? deadline > other.deadline : id > other.id;
+        }
+    };
+    void skip_cancelled();
+
+    std::mutex mutex_;
+    std::vector<Slot> heap_;
+    std::unordered_map<uint64_t, Entry> entries_;
+};
 
 }  // namespace timer

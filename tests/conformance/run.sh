@@ -5,7 +5,8 @@
 # compares stdout with NAME.out byte for byte and the exit status with
 # NAME.exit (absent = 0, `nonzero` = anything but 0).  stderr is not compared.
 # Environment: JOBS (parallel runs, default nproc), TIMEOUT (seconds per
-# program, default 120).
+# program, default 120), SCHEDULERS (--schedulers N for every run; unset:
+# the default, one per CPU).
 # PENDING (beside this script) lists programs that need a later issue, one a
 # line: `NAME issue-N reason`. Their failures are reported as pending, not
 # counted; a pending program that passes is a failure (take it off the list),
@@ -18,7 +19,7 @@ if [ "${1:-}" = "--one" ]; then
     # internal: worker for one program.  --one BEAMLITE TMP NAME
     bl=$2 tmp=$3 name=$4
     out=$tmp/out.$name
-    (cd "$dir" && timeout "${TIMEOUT:-120}" "$bl" run "$name.bl" </dev/null >"$out" 2>"$tmp/err.$name")
+    (cd "$dir" && timeout "${TIMEOUT:-120}" "$bl" ${SCHEDULERS:+--schedulers "$SCHEDULERS"} run "$name.bl" </dev/null >"$out" 2>"$tmp/err.$name")
     rc=$?
     want=0
     [ -f "$dir/$name.exit" ] && want=$(tr -d ' \n' <"$dir/$name.exit")
