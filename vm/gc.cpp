@@ -141,6 +141,7 @@ void copy_into(heap::Heap& heap, size_t words, const Roots& roots) {
     heap.end = end;
     heap.fragments = nullptr;
     heap.off_heap = off_heap;
+    heap.live_after_gc = uint32_t(std::min<size_t>(heap::heap_used(heap), UINT32_MAX));
 }
 
 // The block size a process with `wanted` words of live data + stack + need
@@ -195,6 +196,27 @@ bool collect_now(heap::Heap& heap, size_t need, const Roots& roots) {
     resize(heap, wanted, roots);
     return true;
 }
+
+}  // namespace
+
+bool shrink_idle(heap::Heap& heap, const Roots& roots) {
+    size_t size = heap::block_words(heap);
+    if (size < kIdleShrinkWords) return false;
+    // Collect only when as much was allocated since the last collection as
+    // survived it: the copy then costs no more than a collection would,
+    // amortised (a server with a big live state is not copied at each wait).
+    size_t allocated = heap::heap_used(heap) + heap::fragment_words(heap);
+    if (allocated < 2 * size_t(heap.live_after_gc)) return false;
+    if (!collect_now(heap, 0, roots)) return false;
+    size_t wanted = heap::heap_used(heap) + heap::stack_used(heap);
+    size_t target = target_words(heap, wanted);
+    if (target < heap::block_words(heap)) copy_into(heap, target, roots);
+    heap.next_size_class = uint8_t(heap::size_class_at_least(target));
+    heap.small_collections = 0;
+    return heap::block_words(heap) < size;
+}
+
+namespace {
 
 // Stress mode: the verifier's verdict, fatal when it finds a fault.
 void verify_or_abort(const heap::Heap& heap, const Roots& roots, const char* when) {

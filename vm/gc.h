@@ -105,6 +105,14 @@ inline bool ensure(heap::Heap& heap, size_t need, const Roots& roots) {
 }
 
 // Counters since start (all processes, this thread): for tests and stats.
+// A process that has gone idle (waiting in a receive) keeps a big block
+// only if it uses it: when the block has at least kIdleShrinkWords and as
+// much has been allocated since the last collection as survived it, it is
+// collected, and moved into a block sized for what is live (twice it, as
+// after any collection). True when the block got smaller.
+constexpr size_t kIdleShrinkWords = 4096;
+bool shrink_idle(heap::Heap& heap, const Roots& roots);
+
 struct Stats {
     uint64_t collections;
     uint64_t words_copied;

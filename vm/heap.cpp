@@ -53,9 +53,13 @@ void* ChunkPool::alloc() {
         return chunk;
     }
     if (size_t(end_ - next_) < chunk_bytes_) {
+        size_t count = arena_count_.load(std::memory_order_relaxed);
+        if (count == kMaxArenas) return nullptr;
         void* arena = mmap(nullptr, kArenaBytes, PROT_READ | PROT_WRITE,
                            MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
         if (arena == MAP_FAILED) return nullptr;
+        arenas_[count].store(static_cast<char*>(arena), std::memory_order_relaxed);
+        arena_count_.store(count + 1, std::memory_order_release);
         madvise(arena, kArenaBytes, MADV_HUGEPAGE);
         next_ = static_cast<char*>(arena);
         end_ = next_ + kArenaBytes;
@@ -63,6 +67,16 @@ void* ChunkPool::alloc() {
     void* chunk = next_;
     next_ += chunk_bytes_;
     return chunk;
+}
+
+bool ChunkPool::owns(const void* p) const {
+    const char* address = static_cast<const char*>(p);
+    size_t count = arena_count_.load(std::memory_order_acquire);
+    for (size_t i = 0; i < count; ++i) {
+        const char* arena = arenas_[i].load(std::memory_order_relaxed);
+        if (address >= arena && address < arena + kArenaBytes) return true;
+    }
+    return false;
 }
 
 void ChunkPool::free(void* chunk) {
@@ -83,7 +97,7 @@ Term* block_alloc(size_t words) {
 }
 
 void block_free(Term* block, size_t words) {
-    if (words == kMinBlockWords && !mi_is_in_heap_region(block)) return min_blocks().free(block);
+    if (words == kMinBlockWords && min_blocks().owns(block)) return min_blocks().free(block);
     mi_free_size(block, words * sizeof(Term));
 }
 

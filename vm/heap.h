@@ -77,10 +77,17 @@ class ChunkPool {
     ChunkPool& operator=(const ChunkPool&) = delete;
     void* alloc();
     void free(void* chunk);
+    // True when `p` lies in one of this pool's arenas (a chunk of it);
+    // false for memory from elsewhere (mimalloc, when the pool was out of
+    // address space). Any thread; reads only.
+    bool owns(const void* p) const;
     size_t chunk_bytes() const { return chunk_bytes_; }
 
   private:
+    static constexpr size_t kMaxArenas = 512;  // 16 GiB of chunks; then mimalloc
     size_t chunk_bytes_;
+    std::atomic<size_t> arena_count_{0};
+    std::atomic<char*> arenas_[kMaxArenas] = {};
     std::atomic_flag lock_ = ATOMIC_FLAG_INIT;
     void* free_list_ = nullptr;
     char* next_ = nullptr;
@@ -131,6 +138,7 @@ struct Heap {
     uint64_t max_heap_size = 0;     // words of live data + stack; 0: unlimited
     uint8_t next_size_class = 0;    // the GC's target size for next time
     uint8_t small_collections = 0;  // consecutive GCs with little live data
+    uint32_t live_after_gc = 0;     // heap words live after the last collection
 };
 
 // Gives a new process its first block (kMinBlockWords unless told).

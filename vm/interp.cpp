@@ -15,6 +15,7 @@
 //   there so that a collection inside the BIF updates them.
 #include "vm/interp.h"
 
+#include <algorithm>
 #include <cstring>
 #include <vector>
 
@@ -949,13 +950,15 @@ dispatch:
     CASE(send) {
         SYNC();
         p.live = 2;
-        if (!signals::send(p, x[0], x[1])) {
+        size_t copied = 0;
+        if (!signals::send(p, x[0], x[1], &copied)) {
             exception::set(p, kError, make_atom(atom::kBadarg));
             RAISE(First::Here, nullptr, 2);
         }
         x[0] = x[1];
         ip += 1;
-        reds -= kSendReductions;
+        reds -= kSendReductions +
+                int(std::min<size_t>(copied / kCopyWordsPerReduction, size_t(kSliceReductions)));
         NEXT();
     }
     CASE(recv_mark) {

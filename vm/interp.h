@@ -32,8 +32,12 @@ using term::Term;
 using Word = uintptr_t;
 
 constexpr int kSliceReductions = 4000;
-// What a send costs beyond its call (copying is charged by size later).
+// What a send costs beyond its call, plus one reduction per this many
+// words copied into the message (a big message takes a big bite of the
+// slice; the reductions left may go negative: the process is switched out
+// at its next call or return).
 constexpr int kSendReductions = 1;
+constexpr size_t kCopyWordsPerReduction = 16;
 
 // Every instruction of loaded code: the generic opcodes, then the loader's
 // own (interp_ops.def).

@@ -19,15 +19,16 @@ Signal* signal_new(Kind kind, Term from) {
     return s;
 }
 
-void copy_message(Signal* s, Term t) {
+size_t copy_message(Signal* s, Term t) {
     size_t words = heap::copy_size(t);
     if (words == 0) {
         s->term = t;
-        return;
+        return 0;
     }
     s->fragment = heap::fragment_new(words);
     Term* dest = heap::fragment_alloc(s->fragment, words);
     s->term = heap::copy_term(t, dest, s->fragment->off_heap);
+    return words;
 }
 
 void signal_free(Signal* s) {

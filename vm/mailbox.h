@@ -78,7 +78,8 @@ struct Mailbox {
 // a term of another process).
 Signal* signal_new(Kind kind, Term from);
 // Copies `t` into a new fragment owned by `s` (immediates need none).
-void copy_message(Signal* s, Term t);
+// Returns the words copied.
+size_t copy_message(Signal* s, Term t);
 // Frees a signal that will not be received (and its fragment).
 void signal_free(Signal* s);
 

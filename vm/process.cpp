@@ -45,10 +45,10 @@ void destroy(Process* p) {
         mi_free(p->rare);
     }
     p->~Process();
-    if (mi_is_in_heap_region(p)) {
-        mi_free(p);
-    } else {
+    if (pcb_pool().owns(p)) {
         pcb_pool().free(p);
+    } else {
+        mi_free(p);
     }
 }
 

@@ -207,7 +207,7 @@ void deliver(Term to, Signal* s) {
     sched::wake(target);
 }
 
-bool send(Process& from, Term dest, Term msg) {
+bool send(Process& from, Term dest, Term msg, size_t* copied) {
     if (is_atom(dest)) {
         dest = process::whereis(dest);
         if (dest == kNone) return false;
@@ -215,7 +215,8 @@ bool send(Process& from, Term dest, Term msg) {
         return false;
     }
     Signal* s = mailbox::signal_new(Kind::Message, from.pid);
-    mailbox::copy_message(s, msg);
+    size_t words = mailbox::copy_message(s, msg);
+    if (copied) *copied = words;
     deliver(dest, s);
     return true;
 }

@@ -29,8 +29,9 @@ using term::Term;
 
 // Sends `msg` to `dest` (a pid or a registered name). False when `dest` is
 // neither a pid nor a registered name (the caller raises badarg); a
-// message to a dead pid is dropped.
-bool send(Process& from, Term dest, Term msg);
+// message to a dead pid is dropped. `*copied` gets the words copied (the
+// sender pays reductions for them).
+bool send(Process& from, Term dest, Term msg, size_t* copied = nullptr);
 
 // exit(Pid, Reason). False when `to` is not a pid.
 bool send_exit(Process& from, Term to, Term reason);

@@ -7,7 +7,9 @@
 #   runaway_stack,  a process whose stack or heap passes max_heap_size
 #   runaway_heap    (here --max-heap-size 4000000 words, 32 MB) ends with the
 #                   "maximum heap size reached" report and exit status 1,
-#                   never a signal.
+#                   never a signal;
+#   idle_shrink     a process that built a 200,000-element list and went
+#                   idle in a receive is back to at most 512 bytes (issue 4).
 # Max RSS comes from /usr/bin/time -f %M. Usage: memory-test.sh BEAMLITE
 # [--no-rss]; --no-rss (sanitizer builds, whose shadow memory and
 # quarantine inflate RSS) still runs everything but checks no RSS limit.
@@ -61,6 +63,10 @@ for name in runaway_stack runaway_heap; do
     fi
     verdict $name $ok "exit $rc, max RSS $((rss_kb / 1024)) MB"
 done
+
+run idle_shrink
+ok=0; [ "$rc" = 0 ] && [ "$out" = true ] && ok=1
+verdict idle_shrink $ok "exit $rc, output '$out'"
 
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
