@@ -241,6 +241,23 @@ Term call_again(Process& p) {
     return kNone;
 }
 
+// On the BEAM, process_info is a signal: it sees every signal sent to the
+// process before it (a link just made, a message just sent). Here the
+// asker reads the process directly, so when signals wait in its inbox the
+// asker yields and asks again once the process has run and taken them.
+// A process flooded with signals would never be seen idle: after
+// kMaxInfoWaits tries in a row the asker reads it as it is.
+bool must_wait_for_signals(Process& asker, Process& q) {
+    constexpr uint8_t kMaxInfoWaits = 16;
+    process::Rare& rare = process::rare(asker);
+    if (mailbox::inbox_empty(q.mailbox) || rare.info_waits >= kMaxInfoWaits) {
+        rare.info_waits = 0;
+        return false;
+    }
+    ++rare.info_waits;
+    return true;
+}
+
 }  // namespace
 
 namespace impl {
@@ -623,6 +640,7 @@ Term process_info2(Process& p, Term* args) {
     Hold hold(p, args[0]);
     if (hold.retry()) return call_again(p);
     Process* q = hold.held();
+    if (q && q != &p && must_wait_for_signals(p, *q)) return call_again(p);
     if (term::is_atom(args[1])) {
         if (!is_item(args[1])) return badarg(p, 2, "invalid item");
         if (!q) return atom_of(atom::kUndefined);

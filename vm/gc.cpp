@@ -199,14 +199,11 @@ bool collect_now(heap::Heap& heap, size_t need, const Roots& roots) {
 
 }  // namespace
 
-bool shrink_idle(heap::Heap& heap, const Roots& roots) {
+bool shrink_idle(heap::Heap& heap, const Roots& roots, bool force) {
     size_t size = heap::block_words(heap);
     if (size < kIdleShrinkWords) return false;
-    // Collect only when as much was allocated since the last collection as
-    // survived it: the copy then costs no more than a collection would,
-    // amortised (a server with a big live state is not copied at each wait).
     size_t allocated = heap::heap_used(heap) + heap::fragment_words(heap);
-    if (allocated < 2 * size_t(heap.live_after_gc)) return false;
+    if (!force && allocated < 2 * size_t(heap.live_after_gc)) return false;
     if (!collect_now(heap, 0, roots)) return false;
     size_t wanted = heap::heap_used(heap) + heap::stack_used(heap);
     size_t target = target_words(heap, wanted);

@@ -106,12 +106,15 @@ inline bool ensure(heap::Heap& heap, size_t need, const Roots& roots) {
 
 // Counters since start (all processes, this thread): for tests and stats.
 // A process that has gone idle (waiting in a receive) keeps a big block
-// only if it uses it: when the block has at least kIdleShrinkWords and as
-// much has been allocated since the last collection as survived it, it is
-// collected, and moved into a block sized for what is live (twice it, as
-// after any collection). True when the block got smaller.
+// only if it uses it. shrink_idle, as it parks: when the block has at
+// least kIdleShrinkWords and as much has been allocated since the last
+// collection as survived it (so the copy costs no more than a collection
+// would, amortised: a server with a big live state is not copied at each
+// wait), collect and move into a block sized for what is live (twice it,
+// as after any collection). With `force` (the scheduler has nothing else
+// to do) the allocation condition is dropped. True when it shrank.
 constexpr size_t kIdleShrinkWords = 4096;
-bool shrink_idle(heap::Heap& heap, const Roots& roots);
+bool shrink_idle(heap::Heap& heap, const Roots& roots, bool force = false);
 
 struct Stats {
     uint64_t collections;

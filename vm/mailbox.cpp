@@ -63,6 +63,11 @@ bool close(Mailbox& box) {
     return expected == kClosed;  // closed before
 }
 
+bool inbox_empty(const Mailbox& box) {
+    Signal* top = box.inbox.load(std::memory_order_acquire);
+    return top == nullptr || top == kClosed;
+}
+
 Signal* take_inbox(Mailbox& box) {
     Signal* top = box.inbox.load(std::memory_order_relaxed);
     if (top == nullptr || top == kClosed) return nullptr;

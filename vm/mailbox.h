@@ -127,6 +127,9 @@ inline void clear_mark(Mailbox& box) {
 }
 void use_mark(Mailbox& box, const void* owner);
 
+// Any thread: true when nothing waits in the inbox (or it is closed).
+bool inbox_empty(const Mailbox& box);
+
 // Messages queued, fetched or not: process_info's message_queue_len.
 inline size_t length(const Mailbox& box) {
     return box.len + box.inbox_len.load(std::memory_order_relaxed);

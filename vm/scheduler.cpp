@@ -51,6 +51,9 @@ struct Scheduler {
     // and ended PCBs with the epoch they were retired at, oldest first.
     std::atomic<uint64_t> epoch{0};
     std::vector<std::pair<uint64_t, Process*>> limbo;
+    // Waiting processes with a big block that parking did not shrink: this
+    // scheduler shrinks them when it runs out of work (idle_shrink).
+    std::vector<term::Term> shrink_later;
     std::thread thread;
 };
 
@@ -137,10 +140,11 @@ void push_here(Process* p) {
         push(s.queues[p->priority], p);
         length = s.length.fetch_add(1, std::memory_order_relaxed) + 1;
     }
-    // Pairs with the fence in sleep(): either a sleeper sees our process,
-    // or we see it counted as sleeping.
-    std::atomic_thread_fence(std::memory_order_seq_cst);
-    if (length >= 2 && g_world.sleeping.load(std::memory_order_relaxed) > 0) wake_a_sleeper();
+    // A read-modify-write of `sleeping`, as sleep() makes one: the two are
+    // ordered, so either the sleeper sees our process (it synchronises with
+    // this one) or we see it counted as sleeping.
+    if (length >= 2 && g_world.sleeping.fetch_add(0, std::memory_order_seq_cst) > 0)
+        wake_a_sleeper();
 }
 
 // Takes up to half of another scheduler's queued processes into ours.
@@ -326,8 +330,7 @@ bool any_work(const Scheduler& s) {
 void sleep(Scheduler& s) {
     int64_t deadline = s.timers.next_deadline();
     std::unique_lock<std::mutex> guard(g_world.sleep_lock);
-    unsigned sleepers = g_world.sleeping.fetch_add(1, std::memory_order_relaxed) + 1;
-    std::atomic_thread_fence(std::memory_order_seq_cst);
+    unsigned sleepers = g_world.sleeping.fetch_add(1, std::memory_order_seq_cst) + 1;
     if (halting() || any_work(s)) {
         g_world.sleeping.fetch_sub(1, std::memory_order_relaxed);
         return;
@@ -381,8 +384,12 @@ Status slice(Scheduler& s, Process* p) {
 
 // After a slice that left `p` waiting: wait, unless a signal came during
 // the slice (then it runs again).
-void park(Process* p) {
-    gc::shrink_idle(p->heap, process::roots(*p));
+void park(Scheduler& s, Process* p) {
+    constexpr size_t kMaxShrinkLater = 4096;
+    if (!gc::shrink_idle(p->heap, process::roots(*p)) &&
+        heap::block_words(p->heap) >= gc::kIdleShrinkWords &&
+        s.shrink_later.size() < kMaxShrinkLater)
+        s.shrink_later.push_back(p->pid);
     uint8_t expected = process::kRunning;
     if (p->run_state.compare_exchange_strong(expected, process::kWaiting)) {
         p->busy.clear(std::memory_order_release);
@@ -403,7 +410,7 @@ void run_one(Scheduler& s, Process* p) {
         push_here(p);
         return;
     }
-    if (status == Status::Waiting) return park(p);
+    if (status == Status::Waiting) return park(s, p);
     if (p == g_world.main || status == Status::Halted) {
         int code = status == Status::Halted ? p->rare->halt_code : main_ended(p);
         p->busy.clear(std::memory_order_release);
@@ -415,6 +422,25 @@ void run_one(Scheduler& s, Process* p) {
     retire(s, p);
 }
 
+// Out of work: the processes parked with a big block that are still
+// waiting are collected into blocks sized for what they keep. True when
+// there were any (then look for work again before sleeping).
+bool idle_shrink(Scheduler& s) {
+    if (s.shrink_later.empty()) return false;
+    for (term::Term pid : s.shrink_later) {
+        Process* p = process::lookup(pid);
+        if (!p || p->busy.test_and_set(std::memory_order_acquire)) continue;
+        // Still waiting (a woken one is queued: its scheduler waits for
+        // the busy flag, briefly) and still itself (not ended meanwhile).
+        if (p->run_state.load(std::memory_order_acquire) == process::kWaiting &&
+            process::lookup(pid) == p && p->status == Status::Waiting)
+            gc::shrink_idle(p->heap, process::roots(*p), true);
+        p->busy.clear(std::memory_order_release);
+    }
+    s.shrink_later.clear();
+    return true;
+}
+
 void loop(Scheduler& s) {
     t_sched = &s;
     s.epoch.store(g_world.epoch.load(std::memory_order_acquire), std::memory_order_seq_cst);
@@ -423,7 +449,7 @@ void loop(Scheduler& s) {
         fire_timers(s);
         Process* p = dequeue(s);
         if (!p) {
-            if (steal(s)) continue;
+            if (steal(s) || idle_shrink(s)) continue;
             sleep(s);
             continue;
         }

@@ -62,11 +62,12 @@ struct StressScope {
 
 }  // namespace
 
-TEST_CASE("size classes grow Fibonacci-like from 32 words, then by a fifth", "[gc]") {
-    CHECK(heap::size_class_words(0) == 32);
-    CHECK(heap::size_class_words(1) == 48);
-    CHECK(heap::size_class_words(2) == 80);
-    CHECK(heap::size_class_words(3) == 128);
+TEST_CASE("size classes grow Fibonacci-like from 16 words, then by a fifth", "[gc]") {
+    CHECK(heap::kMinBlockWords == 16);
+    CHECK(heap::size_class_words(0) == 16);
+    CHECK(heap::size_class_words(1) == 24);
+    CHECK(heap::size_class_words(2) == 40);
+    CHECK(heap::size_class_words(3) == 64);
     for (unsigned c = 1; c < 100; ++c) {
         CHECK(heap::size_class_words(c) > heap::size_class_words(c - 1));
         CHECK(heap::size_class_at_least(heap::size_class_words(c)) == c);
@@ -75,14 +76,14 @@ TEST_CASE("size classes grow Fibonacci-like from 32 words, then by a fifth", "[g
     CHECK(heap::size_class_at_least(1) == 0);
 }
 
-TEST_CASE("a new process block is 32 words, heap and stack meeting in the middle", "[gc]") {
+TEST_CASE("a new process block is 16 words, heap and stack meeting in the middle", "[gc]") {
     heap::Heap h;
     heap::init(h);
     CHECK(heap::block_words(h) == heap::kMinBlockWords);
-    CHECK(heap::free_words(h) == 32);
+    CHECK(heap::free_words(h) == 16);
     heap::alloc(h, 10);
     heap::push(h, make_small(1));
-    CHECK(heap::free_words(h) == 21);
+    CHECK(heap::free_words(h) == 5);
     CHECK(heap::pop(h) == make_small(1));
     heap::destroy(h);
     CHECK(sizeof(heap::Heap) <= 64);
