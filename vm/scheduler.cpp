@@ -422,6 +422,24 @@ void run_one(Scheduler& s, Process* p) {
     retire(s, p);
 }
 
+// Out of work: before sleeping (a kernel round trip to wake up again),
+// look for work for a few microseconds, as a message passed between two
+// cores would otherwise put a scheduler to sleep at every hop.
+bool spin_for_work(Scheduler& s) {
+    constexpr int64_t kSpinNs = 20 * 1000;
+    int64_t give_up = timer::now_ns() + kSpinNs;
+    do {
+        for (int i = 0; i < 64; ++i) {
+            if (s.length.load(std::memory_order_relaxed) > 0) return true;
+#if defined(__x86_64__) || defined(__i386__)
+            __builtin_ia32_pause();
+#endif
+        }
+        if (halting() || steal(s)) return true;
+    } while (timer::now_ns() < give_up);
+    return false;
+}
+
 // Out of work: the processes parked with a big block that are still
 // waiting are collected into blocks sized for what they keep. True when
 // there were any (then look for work again before sleeping).
@@ -449,7 +467,7 @@ void loop(Scheduler& s) {
         fire_timers(s);
         Process* p = dequeue(s);
         if (!p) {
-            if (steal(s) || idle_shrink(s)) continue;
+            if (steal(s) || idle_shrink(s) || spin_for_work(s)) continue;
             sleep(s);
             continue;
         }
