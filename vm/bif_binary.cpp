@@ -452,6 +452,10 @@ Term float_to_binary(Process& p, Term* args) {
     return list_result_to_binary(p, float_to_list(p, args));
 }
 
+Term float_to_binary2(Process& p, Term* args) {
+    return list_result_to_binary(p, float_to_list2(p, args));
+}
+
 // Through list_to_float, which reads its argument only before allocating.
 Term binary_to_float(Process& p, Term* args) {
     if (!term::is_binary(args[0])) return badarg(p, 1, "not a binary");
@@ -710,13 +714,20 @@ Term binary_replace(Process& p, Term* args) {
 
 // ---- the external term format ------------------------------------------------------------------
 
+// zlib's default level, which `compressed` alone means.
+constexpr int kDefaultZlibLevel = 6;
+
 Term term_to_binary2(Process& p, Term* args) {
     etf::EncodeOptions options;
     Term opts = args[1];
     for (; is_cons(opts); opts = cdr(opts)) {
         Term o = car(opts);
         std::string_view name = term::is_atom(o) ? atom::name(atom_index(o)) : "";
-        if (name == "compressed" || name == "deterministic") continue;  // see README
+        if (name == "compressed") {
+            options.compressed = kDefaultZlibLevel;
+            continue;
+        }
+        if (name == "deterministic") continue;  // the order is always the same
         if (term::is_tuple(o) && tuple_arity(o) == 2 && term::is_atom(tuple_element(o, 1))) {
             std::string_view key = atom::name(atom_index(tuple_element(o, 1)));
             Term v = tuple_element(o, 2);
@@ -725,8 +736,10 @@ Term term_to_binary2(Process& p, Term* args) {
                 options.minor_version = int(small_value(v));
                 continue;
             }
-            if (key == "compressed" && is_small(v) && small_value(v) >= 0 && small_value(v) <= 9)
+            if (key == "compressed" && is_small(v) && small_value(v) >= 0 && small_value(v) <= 9) {
+                options.compressed = int(small_value(v));
                 continue;
+            }
         }
         return badarg(p, 2, "invalid option in list");
     }
