@@ -466,20 +466,6 @@ Term binary_to_float(Process& p, Term* args) {
     return list_to_float(p, chars);
 }
 
-// ---- unicode -----------------------------------------------------------------------------------
-
-Term unicode_characters_to_binary(Process& p, Term* args) {
-    std::string utf8;
-    if (!chardata_to_utf8(args[0], utf8)) return badarg(p, 1, "not chardata");
-    return text_to_binary(p, utf8);
-}
-
-Term unicode_characters_to_list(Process& p, Term* args) {
-    std::string utf8;
-    if (!chardata_to_utf8(args[0], utf8) || !valid_utf8(utf8)) return badarg(p, 1, "not chardata");
-    return make_unicode_string(p, utf8);
-}
-
 // ---- the binary module ------------------------------------------------------------------------
 
 Term binary_first(Process& p, Term* args) {
