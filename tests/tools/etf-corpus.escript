@@ -85,23 +85,36 @@ constant(_) -> error.
 normalise(Node) ->
     try {ok, erl_parse:normalise(Node)} catch _:_ -> error end.
 
-%% Lines of the expected output that read as terms.
+%% Terms printed in the expected output: a line, or a line and the
+%% indented lines after it (a term ~p broke over several lines), that
+%% reads as one term.
 output_terms(Dir, Name) ->
     case file:read_file(filename:join(Dir, Name ++ ".out")) of
-        {ok, Bin} ->
-            Lines = string:split(binary_to_list(Bin), "\n", all),
-            lists:append([line_term(L) || L <- Lines, L =/= ""]);
+        {ok, Bin} -> printed_terms(string:split(binary_to_list(Bin), "\n", all));
         _ -> []
     end.
 
-line_term(Line) ->
-    case erl_scan:string(Line ++ " .") of
-        {ok, Tokens, _} ->
-            case erl_parse:parse_term(Tokens) of
-                {ok, T} -> [T];
-                _ -> []
-            end;
-        _ -> []
+printed_terms([]) -> [];
+printed_terms([Line | Rest]) ->
+    case first_term(Rest, Line) of
+        {T, After} -> [T | printed_terms(After)];
+        none -> printed_terms(Rest)
+    end.
+
+first_term(Lines, Text) ->
+    case Text =/= "" andalso read_term(Text) of
+        {ok, T} -> {T, Lines};
+        _ ->
+            case Lines of
+                [[$\s | _] = Next | Rest] -> first_term(Rest, Text ++ "\n" ++ Next);
+                _ -> none
+            end
+    end.
+
+read_term(Text) ->
+    case erl_scan:string(Text ++ " .") of
+        {ok, Tokens, _} -> erl_parse:parse_term(Tokens);
+        _ -> error
     end.
 
 write_main(Out, Mods) ->
