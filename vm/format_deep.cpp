@@ -233,7 +233,23 @@ class Shaper {
     Shaper(DeepList& d, Options o) : d_(d), o_(o) {}
 
     // io_lib:write(T) (~w) or io_lib_pretty's one-line form (~p).
+    // Nesting deeper than this is not shaped (the walk recurses): the
+    // caller then keeps that control's text flat.
+    static constexpr int kMaxDepth = 1000;
+    bool too_deep() const { return too_deep_; }
+
     int32_t node(Term t, bool pretty) {
+        if (depth_ >= kMaxDepth || too_deep_) {
+            too_deep_ = true;
+            return fresh();
+        }
+        ++depth_;
+        int32_t l = node_at(t, pretty);
+        --depth_;
+        return l;
+    }
+
+    int32_t node_at(Term t, bool pretty) {
         if (is_cons(t))
             return pretty && printed_as_text(t, '"') ? text_node(t, true) : list(t, pretty);
         if (is_tuple(t) && tuple_arity(t) > 0) return tuple(t, pretty);
@@ -427,7 +443,11 @@ class Shaper {
         print(out, t, po);
     }
 
+    // Only a list of integers can print as a string: others are not
+    // printed to find out (which would cost their size at every level).
     bool printed_as_text(Term t, char first) {
+        for (Term l = t; is_cons(l); l = cdr(l))
+            if (!is_small(car(l))) return false;
         std::string flat;
         print_flat(flat, t);
         return !flat.empty() && flat[0] == first;
@@ -445,7 +465,35 @@ class Shaper {
 
     DeepList& d_;
     Options o_;
+    int depth_ = 0;
+    bool too_deep_ = false;
 };
+
+// Is `t` nested deeper than `limit` (lists, tuples, maps)? Iterative.
+bool deeper_than(Term t, int limit) {
+    std::vector<std::pair<Term, int>> stack{{t, 0}};
+    while (!stack.empty()) {
+        auto [x, d] = stack.back();
+        stack.pop_back();
+        if (d > limit) return true;
+        if (is_cons(x)) {
+            for (; is_cons(x); x = cdr(x))
+                stack.push_back({car(x), d + 1});
+            stack.push_back({x, d + 1});
+        } else if (is_tuple(x)) {
+            for (uint64_t k = 1; k <= tuple_arity(x); ++k)
+                stack.push_back({tuple_element(x, k), d + 1});
+        } else if (is_map(x)) {
+            std::vector<map::Entry> entries;
+            map::entries(x, entries);
+            for (const auto& e : entries) {
+                stack.push_back({e.key, d + 2});
+                stack.push_back({e.value, d + 2});
+            }
+        }
+    }
+    return false;
+}
 
 // The column after `text` started at `col` (io_lib_format:indentation/2).
 int64_t column_after(std::string_view text, int64_t col) {
@@ -508,6 +556,8 @@ bool format_deep(DeepList& out, Term format_string, Term args) {
         int32_t shape = -1;
         if (is_small_control(c.letter, c)) {
             out.add_text(0, text);
+        } else if (!c.args.empty() && deeper_than(c.args.back(), Shaper::kMaxDepth / 2)) {
+            shape = shaper.text(text);  // too deep to shape: flat
         } else if (c.letter == 'w') {
             shape = shaper.node(c.args.back(), false);
             if (c.width >= 0 || c.prec >= 0)
@@ -525,6 +575,7 @@ bool format_deep(DeepList& out, Term format_string, Term args) {
                 shape = shaper.adjust(shape, shaper.chars(c.pad, c.width - len), c.left);
             }
         }
+        if (shaper.too_deep()) shape = shaper.text(text);
         if (shape >= 0) out.lists[0].push_back({shape, 0});
         col = column_after(text, col);
     }

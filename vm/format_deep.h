@@ -5,8 +5,9 @@
 // as io_lib:write/1 (~w) and io_lib_pretty (~p, on one line) nest it.
 //
 // Where the shape is not modelled (a ~p broken over several lines, ~W and
-// ~P, a ~s/~w/~p with a field width or precision), that element is its
-// characters as one flat list: the flattened text is always format's.
+// ~P, a ~p or ~s with a precision, a term nested more than 500 levels
+// deep), that element is its characters as one flat list: the flattened
+// text is always format's.
 #pragma once
 
 #include <cstdint>
