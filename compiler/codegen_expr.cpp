@@ -7,6 +7,8 @@
 // operands first, in order, then the plain variables: a variable is read
 // just before the instruction that consumes it. A temporary that must
 // survive a later operand's call is spilled to a Y slot first (operands()).
+#include <algorithm>
+
 #include <fmt/core.h>
 
 #include "compiler/codegen_internal.h"
@@ -246,14 +248,29 @@ Value FnGen::construct(const Node* e) {
     emit(Opcode::test_heap, {constructor_words(c_, e), n});
     after_gc(n);
     size_t cursor = 0;
+    // Values built or read but not yet put into their parent. A variable
+    // used twice ([K, K]) owns its register at its last use in evaluation
+    // order, which an inner put may consume before an outer one reads the
+    // first use: the register then passes to the pending use instead of
+    // being freed (and reused as the inner put's destination).
+    std::vector<Value> pending;
     auto build = [&](auto& self, const Node* node) -> Value {
         if (!is_constructor(c_, node)) return vals[cursor++];
         if (node->kind == Kind::Record) node = c_.lower_record(node, false);
-        std::vector<Value> kids;
+        size_t base = pending.size();
         for (const Node* k : node->children())
-            kids.push_back(self(self, k));
-        for (Value v : kids)
-            release(v);
+            pending.push_back(self(self, k));
+        std::vector<Value> kids(pending.begin() + static_cast<std::ptrdiff_t>(base), pending.end());
+        pending.resize(base);
+        for (Value v : kids) {
+            auto same = [&](const Value& p) { return p.op == v.op; };
+            auto other = std::find_if(pending.begin(), pending.end(), same);
+            if (v.temp && is_x(v.op) && other != pending.end()) {
+                other->temp = true;
+            } else {
+                release(v);
+            }
+        }
         Value dst = temp_x();
         if (node->kind == Kind::Cons) {
             emit(Opcode::put_list, {kids[0].op, kids[1].op, dst.op});

@@ -1,7 +1,8 @@
 // fuzz_binary_to_term: libFuzzer target for etf::decode, the decoder behind
 // binary_to_term/1,2, which must take any bytes: a term or a clean failure,
 // never a crash, leak or sanitizer report. Each decoded term is checked
-// with the heap verifier, re-encoded, and decoded again to the same term.
+// with the heap verifier, re-encoded (plain and compressed), and decoded
+// again to the same term.
 //
 //   cmake --preset fuzz && cmake --build --preset fuzz
 //   build/fuzz/tools/fuzz_binary_to_term -max_total_time=600
@@ -35,6 +36,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         // t may have moved: compare the re-encodings instead of the terms.
         std::string third;
         if (t2 == term::kNone || !etf::encode(t2, etf::EncodeOptions{}, third) || third != again)
+            std::abort();
+        // Compressed, it must decode to the same term too.
+        etf::EncodeOptions compressed;
+        compressed.compressed = 6;
+        std::string packed, fourth;
+        if (!etf::encode(t2, compressed, packed)) std::abort();
+        size_t used3 = 0;
+        term::Term t3 = etf::decode(*p, reinterpret_cast<const uint8_t*>(packed.data()),
+                                    packed.size(), etf::DecodeOptions{}, &used3);
+        if (t3 == term::kNone || used3 != packed.size() ||
+            !etf::encode(t3, etf::EncodeOptions{}, fourth) || fourth != again)
             std::abort();
     }
     process::destroy(p);

@@ -12,6 +12,7 @@ packages=(
     libfmt-dev libmimalloc-dev catch2    # fmt, mimalloc, Catch2 v2
     re2c bison                           # lexer and parser generators
     libgmp-dev libedit-dev               # bignums, line editing
+    zlib1g-dev                           # compressed term_to_binary
     erlang-base                          # the oracle: expected outputs come from Erlang/OTP
     erlang-src                           # OTP's own modules: real programs check must accept
     clang libclang-rt-14-dev             # libFuzzer targets in tools/

@@ -66,8 +66,10 @@ void ensure_hash() {
         *probe(name(i)) = i;
 }
 
+// Never null, even for the empty atom interned first (memcpy's arguments
+// must not be null, whatever the size: UBSan under the fuzzer).
 const char* copy_text(std::string_view text) {
-    if (text_left < text.size()) {
+    if (text_left < text.size() || !text_block) {
         text_block = static_cast<char*>(mi_malloc(kTextBlockBytes));
         text_left = kTextBlockBytes;
     }

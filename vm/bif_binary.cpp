@@ -452,6 +452,10 @@ Term float_to_binary(Process& p, Term* args) {
     return list_result_to_binary(p, float_to_list(p, args));
 }
 
+Term float_to_binary2(Process& p, Term* args) {
+    return list_result_to_binary(p, float_to_list2(p, args));
+}
+
 // Through list_to_float, which reads its argument only before allocating.
 Term binary_to_float(Process& p, Term* args) {
     if (!term::is_binary(args[0])) return badarg(p, 1, "not a binary");
@@ -460,20 +464,6 @@ Term binary_to_float(Process& p, Term* args) {
     Term chars[1] = {make_string(p, text)};
     if (chars[0] == kNone) return kNone;
     return list_to_float(p, chars);
-}
-
-// ---- unicode -----------------------------------------------------------------------------------
-
-Term unicode_characters_to_binary(Process& p, Term* args) {
-    std::string utf8;
-    if (!chardata_to_utf8(args[0], utf8)) return badarg(p, 1, "not chardata");
-    return text_to_binary(p, utf8);
-}
-
-Term unicode_characters_to_list(Process& p, Term* args) {
-    std::string utf8;
-    if (!chardata_to_utf8(args[0], utf8) || !valid_utf8(utf8)) return badarg(p, 1, "not chardata");
-    return make_unicode_string(p, utf8);
 }
 
 // ---- the binary module ------------------------------------------------------------------------
@@ -710,13 +700,20 @@ Term binary_replace(Process& p, Term* args) {
 
 // ---- the external term format ------------------------------------------------------------------
 
+// zlib's default level, which `compressed` alone means.
+constexpr int kDefaultZlibLevel = 6;
+
 Term term_to_binary2(Process& p, Term* args) {
     etf::EncodeOptions options;
     Term opts = args[1];
     for (; is_cons(opts); opts = cdr(opts)) {
         Term o = car(opts);
         std::string_view name = term::is_atom(o) ? atom::name(atom_index(o)) : "";
-        if (name == "compressed" || name == "deterministic") continue;  // see README
+        if (name == "compressed") {
+            options.compressed = kDefaultZlibLevel;
+            continue;
+        }
+        if (name == "deterministic") continue;  // the order is always the same
         if (term::is_tuple(o) && tuple_arity(o) == 2 && term::is_atom(tuple_element(o, 1))) {
             std::string_view key = atom::name(atom_index(tuple_element(o, 1)));
             Term v = tuple_element(o, 2);
@@ -725,8 +722,10 @@ Term term_to_binary2(Process& p, Term* args) {
                 options.minor_version = int(small_value(v));
                 continue;
             }
-            if (key == "compressed" && is_small(v) && small_value(v) >= 0 && small_value(v) <= 9)
+            if (key == "compressed" && is_small(v) && small_value(v) >= 0 && small_value(v) <= 9) {
+                options.compressed = int(small_value(v));
                 continue;
+            }
         }
         return badarg(p, 2, "invalid option in list");
     }

@@ -94,15 +94,21 @@ bool float_to_text(double d, Term options, std::string& out) {
         }
     }
     if (!is_nil(options)) return false;
+    // OTP formats into a 256-byte buffer: a text (before `compact` strips
+    // zeros) longer than 255 characters is badarg.
+    constexpr size_t kMaxText = 255;
     if (style == kShort) {
         out.clear();
         print_float(out, d);
     } else if (style == kFixed) {
-        fixed_float(d, int(digits), compact, out);
+        fixed_float(d, int(digits), false, out);
+        if (out.size() > kMaxText) return false;
+        if (compact) fixed_float(d, int(digits), true, out);
     } else {
         char buffer[320];
         std::snprintf(buffer, sizeof buffer, "%.*e", int(digits), d);
         out = buffer;
+        if (out.size() > kMaxText) return false;
     }
     return true;
 }

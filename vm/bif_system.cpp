@@ -8,12 +8,14 @@
 // which is fine for the dictionaries programs keep; a hash table can
 // replace it without changing this interface.
 #include <string>
+#include <vector>
 
 #include "vm/bif.h"
 #include "vm/exception.h"
 
 #if __has_include("vm/format.h")
 #include "vm/format.h"
+#include "vm/format_deep.h"
 #define BEAMLITE_HAVE_FORMAT 1
 #else
 #define BEAMLITE_HAVE_FORMAT 0
@@ -298,9 +300,20 @@ Term io_format2(Process& p, Term* args) {
     return kOk;
 }
 
+// OTP's deep list (format_deep.h); the flat one if the format cannot be
+// split.
 Term io_lib_format(Process& p, Term* args) {
     std::string out;
     if (!format_text(out, args[0], args[1])) return badarg(p, 1, "bad format or arguments");
+#if BEAMLITE_HAVE_FORMAT
+    format::DeepList deep;
+    if (format::format_deep(deep, args[0], args[1])) {
+        size_t words = deep.cells() * kConsWords;
+        Term* mem = alloc(p, words);
+        if (!mem && words > 0) return heap_exhausted(p);
+        return deep.build(mem);
+    }
+#endif
     return make_unicode_string(p, out);
 }
 

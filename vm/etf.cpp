@@ -8,7 +8,10 @@
 #include <cstring>
 #include <vector>
 
+#include <zlib.h>
+
 #include "vm/binary.h"
+#include "vm/map.h"
 
 namespace etf {
 
@@ -18,6 +21,7 @@ namespace {
 
 enum Tag : uint8_t {
     kNewFloatExt = 70,
+    kCompressed = 80,
     kBitBinaryExt = 77,
     kNewPidExt = 88,
     kNewerReferenceExt = 90,
@@ -248,6 +252,17 @@ bool put_boxed(std::string& out, Term t, const EncodeOptions& options, std::vect
             }
             return true;
         }
+        case Kind::kHashMap: {  // pairs backwards from the trie, as maps:to_list/1 and OTP
+            std::vector<map::Entry> entries;
+            map::entries(t, entries);
+            put8(out, kMapExt);
+            put32(out, entries.size());
+            for (size_t i = 0; i < entries.size(); ++i) {
+                stack.push_back(entries[i].value);
+                stack.push_back(entries[i].key);
+            }
+            return true;
+        }
         case Kind::kExport:
             put8(out, kExportExt);
             put_atom(out, export_module(t), options);
@@ -263,9 +278,29 @@ bool put_boxed(std::string& out, Term t, const EncodeOptions& options, std::vect
     }
 }
 
+// Replaces the payload after out[start] (the version byte) with its zlib
+// compression when that is at least 5 bytes shorter (OTP 25's rule: it
+// compresses into a buffer of the payload's size less 5, and writes the
+// term uncompressed when zlib does not fit).
+void compress_payload(std::string& out, size_t start, int level) {
+    size_t payload = out.size() - start - 1;
+    if (payload <= 5 || payload > UINT32_MAX) return;
+    std::string packed(payload - 5, '\0');
+    uLongf packed_size = uLongf(packed.size());
+    const auto* source = reinterpret_cast<const Bytef*>(out.data() + start + 1);
+    if (compress2(reinterpret_cast<Bytef*>(packed.data()), &packed_size, source, uLong(payload),
+                  level) != Z_OK)
+        return;
+    out.resize(start + 1);
+    put8(out, kCompressed);
+    put32(out, payload);
+    out.append(packed.data(), packed_size);
+}
+
 }  // namespace
 
 bool encode(Term root, const EncodeOptions& options, std::string& out) {
+    size_t start = out.size();
     put8(out, kVersion);
     std::vector<Term> stack{root};
     while (!stack.empty()) {
@@ -285,6 +320,7 @@ bool encode(Term root, const EncodeOptions& options, std::string& out) {
             return false;
         }
     }
+    if (options.compressed > 0) compress_payload(out, start, options.compressed);
     return true;
 }
 
@@ -407,6 +443,15 @@ bool read_new_float(Reader& in, double* d) {
     return in.ok() && std::isfinite(*d);
 }
 
+// Words reserved for a map of n keys: a flat map's exact size, or a bound
+// on a HAMT's, whose shape depends on the keys' hashes. Each leaf takes its
+// slot and a cons (3 words); each of the at most 9 nodes on a leaf's path
+// (8 levels and a collision node) at most a header, a count, a bitmap and
+// its slot in its parent (4 words).
+size_t map_words_bound(uint64_t n) {
+    return n <= kMaxFlatMapKeys ? flat_map_words(n) : 39 * n + 4;
+}
+
 // Pass 1: checks the whole term and sums the heap words it needs.
 bool measure(Reader& in, bool safe, size_t* words) {
     uint64_t pending = 1;
@@ -487,9 +532,9 @@ bool measure(Reader& in, bool safe, size_t* words) {
             }
             case kMapExt: {
                 uint64_t n = in.u32();
-                if (n > kMaxFlatMapKeys || 2 * n > in.left()) return false;
+                if (2 * n > in.left()) return false;
                 pending += 2 * n;
-                w += tuple_words(2 * n) + flat_map_words(n);
+                w += tuple_words(2 * n) + map_words_bound(n);
                 break;
             }
             case kExportExt: {
@@ -612,6 +657,7 @@ class Builder {
 
     void finish_map(const Frame& f) {
         uint64_t n = header_size(f.map_pairs[0]) / 2;
+        if (n > kMaxFlatMapKeys) return finish_hash_map(f, n);
         Term keys[kMaxFlatMapKeys], values[kMaxFlatMapKeys];
         for (uint64_t i = 0; i < n; ++i) {
             keys[i] = f.map_pairs[1 + 2 * i];
@@ -625,6 +671,22 @@ class Builder {
         Term* keys_end = boxed_ptr(keys_tuple) + header_size(boxed_header(keys_tuple)) + 1;
         fill_gap(map_end > keys_end ? map_end : keys_end, mem + flat_map_words(n));
         *f.map_dest = map;
+    }
+
+    void finish_hash_map(const Frame& f, uint64_t n) {
+        std::vector<map::Entry> entries(n);
+        for (uint64_t i = 0; i < n; ++i)
+            entries[i] = {f.map_pairs[1 + 2 * i], f.map_pairs[2 + 2 * i]};
+        map::normalize(entries);
+        Term* mem = take(map_words_bound(n));
+        if (entries.size() != n) {  // duplicate keys
+            failed_ = true;
+            fill_gap(mem, mem + map_words_bound(n));
+            return;
+        }
+        size_t words = map::build_words(entries);
+        *f.map_dest = map::build(mem, entries);
+        fill_gap(mem + words, mem + map_words_bound(n));
     }
 
     // Decodes one term for `hole`; containers push frames for their parts.
@@ -742,10 +804,37 @@ class Builder {
     bool failed_ = false;
 };
 
-}  // namespace
+// Inflates a compressed term (131, 80, the payload's size, a zlib stream)
+// into `plain` as an uncompressed one (131, payload). The stream must give
+// exactly the stated size; what follows the stream is not read. OTP 25
+// ignores payload bytes after the term, and so does the caller.
+bool inflate_term(const uint8_t* bytes, size_t size, std::string& plain, size_t* consumed) {
+    Reader in(bytes, size);
+    in.take(2);
+    uint64_t n = in.u32();
+    size_t packed = in.left();
+    // zlib never expands data more than 1032 times: a larger stated size
+    // is a lie, refused before allocating it.
+    if (!in.ok() || n == 0 || n > uint64_t(packed) * 1032 + 64 || packed > UINT32_MAX) return false;
+    plain.assign(1 + n, '\0');
+    plain[0] = char(kVersion);
+    z_stream z{};
+    if (inflateInit(&z) != Z_OK) return false;
+    z.next_in = const_cast<Bytef*>(bytes + 6);
+    z.avail_in = uInt(packed);
+    z.next_out = reinterpret_cast<Bytef*>(plain.data() + 1);
+    z.avail_out = uInt(n);
+    int status = inflate(&z, Z_FINISH);
+    bool ok = status == Z_STREAM_END && z.total_out == n;
+    *consumed = 6 + z.total_in;
+    inflateEnd(&z);
+    return ok;
+}
 
-Term decode(process::Process& p, const uint8_t* bytes, size_t size, const DecodeOptions& options,
-            size_t* used) {
+// Decodes an uncompressed term; `reported` is the BytesUsed of the `used`
+// option when the input was compressed (0: the bytes read here).
+Term decode_plain(process::Process& p, const uint8_t* bytes, size_t size,
+                  const DecodeOptions& options, size_t reported, size_t* used) {
     Reader check(bytes, size);
     size_t words = 0;
     if (check.u8() != kVersion || !measure(check, options.safe, &words)) return kNone;
@@ -757,12 +846,28 @@ Term decode(process::Process& p, const uint8_t* bytes, size_t size, const Decode
     Builder builder(in, mem, p.heap.off_heap);
     Term t = builder.build();
     fill_gap(builder.end(), mem + words);
-    *used = in.pos();
-    if (t == kNone || !options.used) return t;
+    *used = reported ? reported : in.pos();
+    if (t == kNone || !options.used) {
+        if (options.used) fill_gap(mem + words, mem + words + extra);
+        return t;
+    }
     Term tuple = make_tuple(mem + words, 2);
     tuple_elements(tuple)[0] = t;
-    tuple_elements(tuple)[1] = make_small(int64_t(in.pos()));
+    tuple_elements(tuple)[1] = make_small(int64_t(*used));
     return tuple;
+}
+
+}  // namespace
+
+Term decode(process::Process& p, const uint8_t* bytes, size_t size, const DecodeOptions& options,
+            size_t* used) {
+    if (size < 2 || bytes[0] != kVersion || bytes[1] != kCompressed)
+        return decode_plain(p, bytes, size, options, 0, used);
+    std::string plain;
+    size_t consumed = 0;
+    if (!inflate_term(bytes, size, plain, &consumed)) return kNone;
+    return decode_plain(p, reinterpret_cast<const uint8_t*>(plain.data()), plain.size(), options,
+                        consumed, used);
 }
 
 }  // namespace etf

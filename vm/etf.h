@@ -10,8 +10,12 @@
 // pass builds the term in one block reserved up front. Any malformed input
 // is a clean failure (the BIF raises badarg), never a crash.
 //
-// Not supported (badarg): compressed terms, local funs (NEW_FUN_EXT), pids,
-// ports and references of other nodes, maps over 32 keys.
+// Compressed terms (tag 80: the payload's size, then a zlib stream) are
+// written as OTP writes them: only when zlib's output at the given level is
+// at least 5 bytes shorter than the payload, so the bytes are OTP's.
+//
+// Not supported (badarg): local funs (NEW_FUN_EXT), pids, ports and
+// references of other nodes.
 #pragma once
 
 #include <cstddef>
@@ -27,6 +31,7 @@ using term::Term;
 
 struct EncodeOptions {
     int minor_version = 1;
+    int compressed = 0;  // zlib level 0-9 (term_to_binary's `compressed`: 6)
 };
 
 // Appends the encoding of `t` (with the version byte) to `out`. False when

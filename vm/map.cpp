@@ -37,13 +37,14 @@ constexpr uint32_t hconst(uint32_t n) {
 constexpr uint32_t kInternalSalt = 3432918353u;
 
 // OTP's words for immediates (64-bit): small N<<4|0xF, atom I<<6|0xB,
-// pid N<<4|0x3, port N<<4|0x7, nil ~0<<6|0x3B.
+// pid N<<4|0x3, port N<<4|0x7, nil 0x3B (OTP 25's NIL: the order of
+// large maps keyed by strings or by tuples holding [] pins it down).
 uint64_t otp_immediate_word(Term t) {
     if (is_small(t)) return uint64_t(small_value(t)) << 4 | 0xF;
     if (is_atom(t)) return uint64_t(atom_index(t)) << 6 | 0xB;
     if (is_local_pid(t)) return pid_number(t) << 4 | 0x3;
     if (is_local_port(t)) return port_number(t) << 4 | 0x7;
-    return ~uint64_t(0) << 6 | 0x3B;  // nil
+    return 0x3B;  // nil
 }
 
 uint32_t le32(const uint8_t* k) {

@@ -79,3 +79,13 @@ TEST_CASE("the table refuses atoms past 1,048,576", "[.atom_limit]") {
     CHECK(atom::intern("limit_0") != atom::kNoAtom);  // existing names still resolve
     CHECK(atom::name(last).substr(0, 6) == "limit_");
 }
+
+TEST_CASE("atom: the empty atom", "[atom]") {
+    // Interned before any other new atom it once reached memcpy with a
+    // null destination (found by fuzz_binary_to_term under UBSan).
+    uint32_t empty = atom::intern("");
+    REQUIRE(empty != atom::kNoAtom);
+    CHECK(atom::name(empty).empty());
+    CHECK(atom::intern("") == empty);
+    CHECK(atom::find("") == empty);
+}

@@ -7,6 +7,7 @@
 
 #include "vm/etf.h"
 #include "vm/gc.h"
+#include "vm/map.h"
 #include "vm/process.h"
 
 using namespace term;
@@ -84,5 +85,67 @@ TEST_CASE("etf: damaged and truncated input fails cleanly", "[etf]") {
         }
     }
     CHECK(decoded > 0);
+    process::destroy(p);
+}
+
+TEST_CASE("etf: maps over 32 keys encode in OTP's order and decode to a HAMT", "[etf]") {
+    process::Process* p = process::create();
+    // maps:from_list([{K, K} || K <- lists:seq(1, 40)]) as OTP 25 encodes it
+    const int order[] = {33, 12, 23, 29, 30, 39, 26, 31, 11, 37, 9,  32, 34, 25,
+                         28, 6,  38, 13, 40, 20, 15, 14, 2,  7,  1,  8,  3,  17,
+                         22, 21, 4,  36, 24, 10, 35, 27, 19, 5,  18, 16};
+    std::vector<uint8_t> otp = bytes({131, 116, 0, 0, 0, 40});
+    for (int k : order)
+        otp.insert(otp.end(), {97, uint8_t(k), 97, uint8_t(k)});
+    Term m = decode(*p, otp);
+    REQUIRE(m != kNone);
+    CHECK(map::is_hash_map(m));
+    CHECK(map::size(m) == 40);
+    CHECK(map::get(m, make_small(17)) == make_small(17));
+    CHECK(encoded(m) == std::string(otp.begin(), otp.end()));
+    Term roots[1] = {m};
+    gc::Roots r;
+    r.extra = roots;
+    r.num_extra = 1;
+    CHECK(gc::verify(p->heap, r).empty());
+    // A repeated key is not a map.
+    std::vector<uint8_t> repeated = otp;
+    repeated[6 + 4 * 39 + 1] = 33;
+    CHECK(decode(*p, repeated) == kNone);
+    process::destroy(p);
+}
+
+TEST_CASE("etf: compressed terms as OTP writes them, and lying ones", "[etf]") {
+    process::Process* p = process::create();
+    // term_to_binary(lists:duplicate(100, a), [compressed]) in OTP 25
+    std::vector<uint8_t> otp =
+        bytes({131, 80, 0,  0,  1,   150, 120, 156, 203, 97, 96, 96, 72, 73,
+               97,  96, 76, 28, 197, 131, 7,   103, 1,   0,  48, 70, 78, 147});
+    Term t = decode(*p, otp);
+    REQUIRE(t != kNone);
+    std::string again;
+    etf::EncodeOptions compressed;
+    compressed.compressed = 6;
+    REQUIRE(etf::encode(t, compressed, again));
+    CHECK(again == std::string(otp.begin(), otp.end()));
+    size_t used = 0;
+    std::vector<uint8_t> trailing = otp;
+    trailing.push_back(7);
+    CHECK(etf::decode(*p, trailing.data(), trailing.size(), etf::DecodeOptions{}, &used) != kNone);
+    CHECK(used == otp.size());
+    // Stated sizes that the stream does not give, up to 4 GiB (refused
+    // before anything that large is allocated), and every truncation.
+    for (uint32_t size : {0u, 405u, 407u, 0x7FFFFFFFu, 0xFFFFFFFFu}) {
+        std::vector<uint8_t> bad = otp;
+        for (int i = 0; i < 4; ++i)
+            bad[2 + i] = uint8_t(size >> (24 - 8 * i));
+        CHECK(decode(*p, bad) == kNone);
+    }
+    for (size_t cut = 0; cut < otp.size(); ++cut)
+        CHECK(decode(*p, std::vector<uint8_t>(otp.begin(), otp.begin() + cut)) == kNone);
+    // A small term is never compressed: zlib would not save 5 bytes.
+    std::string small;
+    REQUIRE(etf::encode(make_small(1), compressed, small));
+    CHECK(small == std::string("\x83\x61\x01", 3));
     process::destroy(p);
 }
