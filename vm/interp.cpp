@@ -183,6 +183,12 @@ Term flat_map_put(Process& p, Term* x, uint32_t base, uint32_t n) {
 // `exact`, every key must exist (else kNone, bad key in *bad).
 Term map_put(Process& p, Term* x, uint32_t base, uint32_t n, bool exact, Term* bad) {
     Term map = x[base + 2 * n];
+    if (n == 1 && map::is_hash_map(map)) {
+        bool missing = false;
+        Term result = map::put_hash_on_heap(p, x[base + 2], x[base], x[base + 1], exact, missing);
+        if (exact && missing) *bad = x[base];
+        return result;
+    }
     if (exact) {
         for (uint32_t i = 0; i < n; ++i) {
             if (map::get(map, x[base + 2 * i]) == kNone) {
@@ -193,11 +199,6 @@ Term map_put(Process& p, Term* x, uint32_t base, uint32_t n, bool exact, Term* b
     }
     if (is_flat_map(map) && flat_map_size(map) + n <= kMaxFlatMapKeys)
         return flat_map_put(p, x, base, n);
-    if (n == 1 && map::is_hash_map(map)) {
-        Term* mem = process::alloc(p, map::put_hash_words(map, x[base], x[base + 1]));
-        if (!mem) return kNone;
-        return map::put_hash(mem, x[base + 2], x[base], x[base + 1]);
-    }
     return map::build_on_heap(p, [&](std::vector<map::Entry>& entries) {
         map::entries(x[base + 2 * n], entries);
         for (uint32_t i = 0; i < n; ++i)
