@@ -579,6 +579,9 @@ inline void binary_retain(Binary* b) {
     b->refs.fetch_add(1, std::memory_order_relaxed);
 }
 void binary_release(Binary* b);  // frees at zero
+// Bytes held by all off-heap binaries now (erlang:memory(binary)): each
+// counts once however many processes and messages refer to it.
+uint64_t binary_bytes();
 
 inline size_t heap_bin_words(uint64_t bytes) {
     return 2 + (bytes + 7) / 8;
