@@ -339,11 +339,18 @@ void write(const Segment* segments, size_t n, uint8_t* bytes) {
 Term start_match(Term* mem, Term bin) {
     Term* object = boxed_ptr(bin);
     Bits view = bits_of(bin);
-    mem[0] = make_header(Kind::kMatchState, 3);
+    mem[0] = make_header(Kind::kMatchState, kMatchStateWords - 1);
     mem[1] = header_kind(object[0]) == Kind::kSubBin ? object[1] : bin;
     mem[2] = view.bit_offset;
     mem[3] = view.bit_offset + view.bit_size;
+    mem[4] = view.bit_offset;
+    mem[5] = view.bit_offset;
     return make_boxed_ptr(mem);
+}
+
+Term context_binary(Term* mem, Term ctx) {
+    const Term* m = boxed_ptr(ctx);
+    return make_sub_bin(mem, m[1], m[4], m[3] - m[4]);
 }
 
 namespace {

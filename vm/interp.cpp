@@ -353,6 +353,17 @@ dispatch:
         ERROR(make_atom(atom::kSystemLimit));
     }
     CASE(func_info) {
+        // A match context passed for a binary argument leaves as a binary.
+        Word arity = ip[3], contexts = 0;
+        for (Word i = 0; i < arity; ++i)
+            contexts += bitsyntax::is_match_state(x[i]);
+        if (contexts) {
+            ENSURE(contexts * kSubBinWords, arity);
+            for (Word i = 0; i < arity; ++i) {
+                if (bitsyntax::is_match_state(x[i]))
+                    x[i] = bitsyntax::context_binary(heap::alloc(p.heap, kSubBinWords), x[i]);
+            }
+        }
         exception::set(p, kError, make_atom(atom::kFunctionClause));
         RAISE(First::FunctionClause, nullptr, ip[3]);
     }
@@ -1130,6 +1141,12 @@ dispatch:
     }
     CASE(bs_start_match) {
         Term ctx = SRC(ip[3]);
+        if (bitsyntax::is_match_state(ctx)) {  // passed by a caller: reuse it
+            bitsyntax::rewind(ctx);
+            DST(ip[4]) = ctx;
+            ip += 5;
+            NEXT();
+        }
         if (!is_bitstring(ctx)) BS_FAIL();
         BS_ENSURE(bitsyntax::kMatchStateWords, ip[2]);
         DST(ip[4]) = bitsyntax::start_match(heap::alloc(p.heap, bitsyntax::kMatchStateWords), ctx);
@@ -1140,6 +1157,12 @@ dispatch:
         Term ctx = SRC(ip[2]);
         uint64_t bits = bitsyntax::segment_bits(SRC(ip[4]), ip[5]);
         if (bits == UINT64_MAX || bits > bitsyntax::remaining(ctx)) BS_FAIL();
+        Term small;
+        if (bitsyntax::get_small_bytes(ctx, bits, ip[5], &small)) {
+            DST(ip[6]) = small;
+            ip += 7;
+            NEXT();
+        }
         size_t words = bitsyntax::integer_words(bits);
         if (words) BS_ENSURE(words, ip[3]);
         Term* mem = heap::alloc(p.heap, words);
@@ -1208,6 +1231,20 @@ dispatch:
     CASE(bs_test_tail) {
         if (bitsyntax::remaining(SRC(ip[2])) != ip[3]) BS_FAIL();
         ip += 4;
+        NEXT();
+    }
+    CASE(bs_get_tail) {
+        Term ctx = SRC(ip[2]);
+        uint64_t unit = bytecode::bs_unit(ip[3]);
+        if (unit > 1 && bitsyntax::remaining(ctx) % unit) BS_FAIL();
+        bitsyntax::take_tail(ctx);
+        DST(ip[4]) = ctx;
+        ip += 5;
+        NEXT();
+    }
+    CASE(bs_commit_tail) {
+        bitsyntax::commit_tail(x[ip[1]]);
+        ip += 2;
         NEXT();
     }
 

@@ -59,11 +59,12 @@
 //                                                       original: heap_bin or
 //                                                       refc_bin, never sub_bin
 //   ext_pid, ext_port, ext_ref   (reserved: distribution)
-//   match_state [hdr size=3][original][position][end]  a binary match context
+//   match_state [hdr size=5][original][position][end][base][tail]
+//                                                       a binary match context
 //                                                       (bitsyntax.h): bit
 //                                                       offsets into original
 //                                                       (heap_bin/refc_bin);
-//                                                       only in X registers
+//                                                       only in registers
 //
 // A bitstring whose size is not whole bytes is a sub_bin over a heap_bin or
 // refc_bin of ceil(bits / 8) bytes (binary.h decides which a new one is).
