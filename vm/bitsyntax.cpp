@@ -259,14 +259,6 @@ Status segment_size(const Segment& s, uint64_t* bits) {
 
 }  // namespace
 
-uint64_t segment_bits(Term size, uint64_t flags) {
-    if (!is_small(size) || small_value(size) < 0) return UINT64_MAX;
-    uint64_t bits;
-    if (__builtin_mul_overflow(uint64_t(small_value(size)), bytecode::bs_unit(flags), &bits))
-        return UINT64_MAX;
-    return bits;
-}
-
 Status measure(const Segment* segments, size_t n, uint64_t* bits, size_t* bad) {
     uint64_t total = 0;
     for (size_t i = 0; i < n; ++i) {

@@ -91,7 +91,13 @@ inline uint64_t remaining(Term ctx) {
 }
 // Bits of a segment of `size` units (a small) with `flags`, or UINT64_MAX
 // when size is not a non-negative small or the product overflows.
-uint64_t segment_bits(Term size, uint64_t flags);
+inline uint64_t segment_bits(Term size, uint64_t flags) {
+    if (!term::is_small(size) || term::small_value(size) < 0) return UINT64_MAX;
+    uint64_t bits;
+    if (__builtin_mul_overflow(uint64_t(term::small_value(size)), bytecode::bs_unit(flags), &bits))
+        return UINT64_MAX;
+    return bits;
+}
 
 // Heap words an integer of `bits` bits may need.
 size_t integer_words(uint64_t bits);
