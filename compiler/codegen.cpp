@@ -329,6 +329,7 @@ const Literal* Compiler::constant(const Node* n) {
     }
     if (auto it = constants_.find(n); it != constants_.end())
         return it->second ? &*it->second : nullptr;
+    if (context_patterns_.count(n) != 0) return nullptr;  // matched with a context
     std::optional<Literal> result;
     switch (n->kind) {
         case Kind::Integer:
@@ -931,6 +932,7 @@ bytecode::Module Compiler::run() {
     out_.file = module_.file;
     atom(module_.name);
     collect_forms();
+    plan_context_reuse();
     // Growing the code vector by doubling touches (and faults in) about
     // twice the memory; a generous guess up front avoids most of it.
     out_.code.reserve(jobs_.size() * 256);

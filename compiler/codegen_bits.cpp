@@ -256,6 +256,16 @@ void FnGen::bin_pattern(std::vector<Row> rows, std::vector<Word> cols, size_t co
             release(size);
             continue;
         }
+        if (c_.is_context_tail(s.value)) {  // Rest is the context itself
+            release(size);
+            Value dst = temp_x();
+            emit(Opcode::bs_get_tail, {next, ctx.op, flags, dst.op});
+            st_.valid.add(reg_index(dst.op));
+            row.binds.emplace_back(s.value, dst.op);
+            parts.push_back(dst.op);
+            subs.push_back(nullptr);
+            continue;
+        }
         static constexpr Opcode kGets[] = {Opcode::bs_get_integer, Opcode::bs_get_float,
                                            Opcode::bs_get_binary};
         uint32_t live_now = live();
@@ -282,6 +292,88 @@ void FnGen::bin_pattern(std::vector<Row> rows, std::vector<Word> cols, size_t co
     row.pats.erase(row.pats.begin() + static_cast<ptrdiff_t>(col));
     row.pats.insert(row.pats.begin() + static_cast<ptrdiff_t>(col), subs.begin(), subs.end());
     match(std::move(rows), std::move(cols), fail, leaf);
+}
+
+// ---- match-context reuse ---------------------------------------------------------------
+
+namespace {
+
+// How many times variable `name` occurs anywhere under `n` (bindings and
+// uses, in funs and comprehensions too). Iterative.
+size_t occurrences(const Node* n, std::string_view name) {
+    size_t count = 0;
+    std::vector<const Node*> stack{n};
+    while (!stack.empty()) {
+        const Node* at = stack.back();
+        stack.pop_back();
+        if (at == nullptr) continue;
+        if (at->kind == Kind::Var && at->text == name) ++count;
+        for (const Node* k : at->children())
+            stack.push_back(k);
+    }
+    return count;
+}
+
+// The variable of a pattern's last segment when it takes the rest of the
+// binary (`Rest/binary`, `Rest/bits`, no size), else null.
+const Node* tail_variable(const Node* pattern) {
+    if (pattern->num_kids == 0) return nullptr;
+    const Node* el = pattern->kid(pattern->num_kids - 1);
+    const Node* v = el->kid(0);
+    if (v->kind != Kind::Var || v->text == "_" || el->kid(1) != nullptr) return nullptr;
+    BitSpec spec = bit_spec(el);
+    return spec.type == BsType::Binary ? v : nullptr;
+}
+
+}  // namespace
+
+// Argument `arg` of `job` may be a match context: every clause matches it
+// with a binary pattern or ignores it (`_`), so nothing but bs_start_match
+// ever sees it. Only module functions (not funs or comprehension helpers).
+bool Compiler::takes_context(const FunctionJob& job, size_t arg) const {
+    if (job.lambda >= 0 || !job.free.empty() || job.clauses.empty()) return false;
+    for (const Node* clause : job.clauses) {
+        const Node* p = clause_patterns(clause)->kid(arg);
+        if (p == nullptr) return false;
+        if (p->kind != Kind::Binary && !(p->kind == Kind::Var && p->text == "_")) return false;
+    }
+    return true;
+}
+
+// Finds the clauses `f(<<..., Rest/binary>>, ...) -> ..., g(..., Rest, ...)`
+// where Rest occurs nowhere else and g takes a context there: Rest is then
+// the match context itself, not a new sub-binary (OTP's compiler does the
+// same; a loop over a binary then allocates nothing per step).
+void Compiler::plan_context_reuse() {
+    for (const FunctionJob& job : jobs_) {
+        if (job.lambda >= 0 || !job.free.empty()) continue;
+        for (const Node* clause : job.clauses) {
+            const Node* body = clause_body(clause);
+            if (body == nullptr || body->num_kids == 0) continue;
+            const Node* last = body->kid(body->num_kids - 1);
+            if (last->kind != Kind::Call || last->kid(0)->kind != Kind::Atom) continue;
+            if (classify_call(last).kind != CallKind::Local) continue;
+            const FunctionJob* callee = local(last->kid(0)->text, last->num_kids - 1);
+            if (callee == nullptr) continue;
+            for (const Node* p : clause_patterns(clause)->children()) {
+                if (p == nullptr || p->kind != Kind::Binary) continue;
+                const Node* rest = tail_variable(p);
+                if (rest == nullptr || occurrences(clause, rest->text) != 2) continue;
+                for (size_t k = 1; k < last->num_kids; ++k) {
+                    const Node* a = last->kid(k);
+                    if (a->kind != Kind::Var || a->text != rest->text) continue;
+                    if (!takes_context(*callee, k - 1)) break;
+                    context_tails_.insert(rest);
+                    context_args_.insert(a);
+                    for (const Node* c : callee->clauses) {
+                        const Node* q = clause_patterns(c)->kid(k - 1);
+                        if (q->kind == Kind::Binary) context_patterns_.insert(q);
+                    }
+                    break;
+                }
+            }
+        }
+    }
 }
 
 }  // namespace codegen

@@ -315,6 +315,11 @@ Value FnGen::call(const Node* e, bool is_tail) {
     parallel_move(std::move(moves));
     for (size_t i = 0; i < vals.size(); ++i)
         st_.used.add(static_cast<uint32_t>(i));
+    if (t.kind == CallKind::Local) {
+        for (size_t i = 0; i < arity; ++i) {
+            if (c_.is_context_arg(args[i])) emit(Opcode::bs_commit_tail, {i});
+        }
+    }
     line_at(e);
     Word target = 0;
     if (t.kind == CallKind::Local) {

@@ -226,6 +226,14 @@ class Compiler {
     const std::string& file() const { return module_.file; }
 
     std::deque<FunctionJob>& jobs() { return jobs_; }
+
+    // ---- match-context reuse (codegen_bits.cpp, bitsyntax.h in the VM)
+    // Tail segments `Rest/binary` fetched as the match context itself
+    // (bs_get_tail), the Rest arguments committed before their call
+    // (bs_commit_tail), and the constant binary patterns matched with a
+    // context because a context may arrive there.
+    bool is_context_tail(const Node* var) const { return context_tails_.count(var) != 0; }
+    bool is_context_arg(const Node* var) const { return context_args_.count(var) != 0; }
     uint32_t lc_counter = 0;  // names comprehension helpers and their variables
 
   private:
@@ -233,6 +241,8 @@ class Compiler {
     std::optional<bytecode::Literal> constant_binary(const Node* n);
     std::optional<bytecode::Literal> record_info(const Node* call);
     void collect_forms();
+    void plan_context_reuse();
+    bool takes_context(const FunctionJob& job, size_t arg) const;
     std::string fresh_name(std::string_view prefix);
 
     const ast::Module& module_;
@@ -249,6 +259,7 @@ class Compiler {
     std::unordered_map<const Node*, const bytecode::Literal*> constants_;  // null: not constant
     std::deque<bytecode::Literal> constant_pool_;
     std::unordered_map<const Node*, const Node*> lowered_;
+    std::unordered_set<const Node*> context_tails_, context_args_, context_patterns_;
     std::unordered_map<const Node*, FunLowering> funs_;
     std::map<std::pair<std::string, uint32_t>, uint32_t> local_fun_lambdas_;
     std::vector<std::pair<size_t, const Node*>> pending_fun_refs_;

@@ -118,8 +118,54 @@ Term integer_from_double(Process& p, double d) {
 
 enum class IntOp { Add, Sub, Mul, Div, Rem, And, Or, Xor };
 
-// Integer arithmetic on any two integers, through GMP.
+// An integer of at most one limb as an __int128 (false for bigger ones).
+bool one_limb(Term t, __int128* v) {
+    if (is_small(t)) {
+        *v = small_value(t);
+        return true;
+    }
+    if (bignum_limb_count(t) != 1) return false;
+    __int128 magnitude = bignum_limbs(t)[0];
+    *v = bignum_negative(t) ? -magnitude : magnitude;
+    return true;
+}
+
+// big_op on integers of one limb or less (the usual bignums: a small
+// product that overflowed, a 64-bit hash), in 128 bits without GMP's
+// allocations. False when the result would not fit (a product).
+bool narrow_op(IntOp op, __int128 x, __int128 y, __int128* r) {
+    switch (op) {
+        case IntOp::Add:
+            return !__builtin_add_overflow(x, y, r);
+        case IntOp::Sub:
+            return !__builtin_sub_overflow(x, y, r);
+        case IntOp::Mul:
+            return !__builtin_mul_overflow(x, y, r);
+        case IntOp::Div:  // y != 0: the callers check
+            *r = x / y;
+            return true;
+        case IntOp::Rem:
+            *r = x % y;
+            return true;
+        case IntOp::And:  // two's complement, as Erlang's bitwise operators
+            *r = x & y;
+            return true;
+        case IntOp::Or:
+            *r = x | y;
+            return true;
+        case IntOp::Xor:
+            *r = x ^ y;
+            return true;
+    }
+    return false;
+}
+
+// Integer arithmetic on any two integers, through GMP unless both have
+// one limb at most.
 Term big_op(Process& p, IntOp op, Term a, Term b) {
+    __int128 nx, ny, nr;
+    if (one_limb(a, &nx) && one_limb(b, &ny) && narrow_op(op, nx, ny, &nr))
+        return from_int128(p, nr);
     Mpz x(a), y(b);
     mpz_t r;
     mpz_init(r);

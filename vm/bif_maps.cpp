@@ -39,9 +39,9 @@ Term built(Process& p, Term result) {
 Term put_one(Process& p, Term* args, int key_arg, int value_arg, int map_arg) {
     Term m = args[map_arg];
     if (map::is_hash_map(m)) {
-        Term* mem = alloc(p, map::put_hash_words(m, args[key_arg], args[value_arg]));
-        if (!mem) return heap_exhausted(p);
-        return map::put_hash(mem, args[map_arg], args[key_arg], args[value_arg]);
+        bool missing = false;
+        return built(p, map::put_hash_on_heap(p, args[map_arg], args[key_arg], args[value_arg],
+                                              false, missing));
     }
     return built(p, map::build_on_heap(p, [&](std::vector<map::Entry>& entries) {
                      map::entries(args[map_arg], entries);

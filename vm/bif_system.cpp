@@ -7,6 +7,9 @@
 // the process's rare block (a GC root). Operations are linear in its size,
 // which is fine for the dictionaries programs keep; a hash table can
 // replace it without changing this interface.
+#include <unistd.h>
+
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -217,6 +220,60 @@ Term halt1(Process& p, Term* args) {
     }
     p.status = process::Status::Halted;
     return kNone;
+}
+
+namespace {
+
+// The process's resident set, from /proc (0 where there is none).
+uint64_t resident_bytes() {
+    unsigned long long pages = 0, resident = 0;
+    FILE* f = std::fopen("/proc/self/statm", "r");
+    if (!f) return 0;
+    if (std::fscanf(f, "%llu %llu", &pages, &resident) != 2) resident = 0;
+    std::fclose(f);
+    return uint64_t(resident) * uint64_t(sysconf(_SC_PAGESIZE));
+}
+
+// erlang:memory/1's value for one type, or -1 for a type not kept here.
+int64_t memory_of(Term type) {
+    if (type == make_atom(atom::intern("binary"))) return int64_t(binary_bytes());
+    if (type == make_atom(atom::intern("total"))) return int64_t(resident_bytes());
+    return -1;
+}
+
+}  // namespace
+
+// erlang:memory(Type | [Type]) for the types `binary` (bytes of off-heap
+// binaries alive, each counted once however many processes refer to it)
+// and `total` (the resident set). OTP's other types are badarg here.
+Term memory1(Process& p, Term* args) {
+    if (term::is_atom(args[0])) {
+        int64_t bytes = memory_of(args[0]);
+        if (bytes < 0) return badarg(p, 1, "invalid memory type option");
+        return make_small(bytes);
+    }
+    int64_t n = list_length(args[0]);
+    if (n < 0) return badarg(p, 1, "not a list");
+    for (Term l = args[0]; is_cons(l); l = cdr(l)) {
+        if (!term::is_atom(car(l)) || memory_of(car(l)) < 0)
+            return badarg(p, 1, "invalid memory type option");
+    }
+    Term* mem = alloc(p, size_t(n) * (kConsWords + 3));
+    if (!mem) return heap_exhausted(p);
+    Term result = kNil;
+    Term* cell = mem + size_t(n) * 3;
+    // Built front to back: each cell's tail is patched by the next.
+    Term* last = &result;
+    for (Term l = args[0]; is_cons(l); l = cdr(l)) {
+        Term pair = term::make_tuple(mem, 2);
+        mem[1] = car(l);
+        mem[2] = make_small(memory_of(car(l)));
+        mem += 3;
+        *last = make_cons(cell, pair, kNil);
+        last = &cell[1];
+        cell += kConsWords;
+    }
+    return result;
 }
 
 Term interpreted(Process& p, Term* args) {

@@ -259,14 +259,6 @@ Status segment_size(const Segment& s, uint64_t* bits) {
 
 }  // namespace
 
-uint64_t segment_bits(Term size, uint64_t flags) {
-    if (!is_small(size) || small_value(size) < 0) return UINT64_MAX;
-    uint64_t bits;
-    if (__builtin_mul_overflow(uint64_t(small_value(size)), bytecode::bs_unit(flags), &bits))
-        return UINT64_MAX;
-    return bits;
-}
-
 Status measure(const Segment* segments, size_t n, uint64_t* bits, size_t* bad) {
     uint64_t total = 0;
     for (size_t i = 0; i < n; ++i) {
@@ -339,11 +331,18 @@ void write(const Segment* segments, size_t n, uint8_t* bytes) {
 Term start_match(Term* mem, Term bin) {
     Term* object = boxed_ptr(bin);
     Bits view = bits_of(bin);
-    mem[0] = make_header(Kind::kMatchState, 3);
+    mem[0] = make_header(Kind::kMatchState, kMatchStateWords - 1);
     mem[1] = header_kind(object[0]) == Kind::kSubBin ? object[1] : bin;
     mem[2] = view.bit_offset;
     mem[3] = view.bit_offset + view.bit_size;
+    mem[4] = view.bit_offset;
+    mem[5] = view.bit_offset;
     return make_boxed_ptr(mem);
+}
+
+Term context_binary(Term* mem, Term ctx) {
+    const Term* m = boxed_ptr(ctx);
+    return make_sub_bin(mem, m[1], m[4], m[3] - m[4]);
 }
 
 namespace {

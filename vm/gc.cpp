@@ -147,10 +147,14 @@ void copy_into(heap::Heap& heap, size_t words, const Roots& roots) {
 // The block size a process with `wanted` words of live data + stack + need
 // should have: twice that, so that a collection (which costs the live data)
 // comes only after as many words again have been allocated; copying then
-// costs about one word per word allocated, however big the heap. Never
-// more than max_heap_size unless `wanted` itself is more.
+// costs about one word per word allocated, however big the heap. And at
+// least kMinFreeWords free: a collection also has a fixed cost (a block
+// from the allocator, the roots, the sizing; about 800 instructions), which
+// a process with little live data but a high allocation rate (a binary
+// walked byte by byte) would otherwise pay every few words. Never more
+// than max_heap_size unless `wanted` itself is more.
 size_t target_words(const heap::Heap& heap, size_t wanted) {
-    size_t target = 2 * std::max(wanted, heap::kMinBlockWords / 2);
+    size_t target = std::max(2 * wanted, wanted + kMinFreeWords);
     if (heap.max_heap_size && target > heap.max_heap_size)
         target = std::max(wanted, size_t(heap.max_heap_size));
     return heap::size_class_words(heap::size_class_at_least(target));
@@ -158,8 +162,9 @@ size_t target_words(const heap::Heap& heap, size_t wanted) {
 
 // After a collection: grow now if the block cannot hold `wanted` (live data
 // + stack + need); else choose the size of the next collection's block:
-// bigger when more than half of this one is live (growing now would cost a
-// second copy, growing at the next collection costs nothing), smaller after
+// bigger when it is smaller than the target (more than half of it live, or
+// less than kMinFreeWords free: growing now would cost a second copy,
+// growing at the next collection costs nothing), smaller after
 // kShrinkAfter collections in a row that found less than a quarter live
 // (then shrink at once: the copy is small and the memory is returned now).
 void resize(heap::Heap& heap, size_t wanted, const Roots& roots) {
@@ -169,8 +174,8 @@ void resize(heap::Heap& heap, size_t wanted, const Roots& roots) {
         copy_into(heap, target, roots);
         heap.next_size_class = uint8_t(heap::size_class_at_least(target));
         heap.small_collections = 0;
-    } else if (wanted * 2 > size) {
-        heap.next_size_class = uint8_t(heap::size_class_at_least(std::max(target, size)));
+    } else if (target > size) {
+        heap.next_size_class = uint8_t(heap::size_class_at_least(target));
         heap.small_collections = 0;
     } else if (wanted * 4 < size && ++heap.small_collections >= kShrinkAfter) {
         if (target < size) copy_into(heap, target, roots);
@@ -201,12 +206,15 @@ bool collect_now(heap::Heap& heap, size_t need, const Roots& roots) {
 
 bool shrink_idle(heap::Heap& heap, const Roots& roots, bool force) {
     size_t size = heap::block_words(heap);
-    if (size < kIdleShrinkWords) return false;
+    if (size < (force ? kIdleShrinkLaterWords : kIdleShrinkWords)) return false;
     size_t allocated = heap::heap_used(heap) + heap::fragment_words(heap);
     if (!force && allocated < 2 * size_t(heap.live_after_gc)) return false;
     if (!collect_now(heap, 0, roots)) return false;
+    // Compact: twice what is live, without the free words a working
+    // process keeps (kMinFreeWords); its next collection adds them back.
     size_t wanted = heap::heap_used(heap) + heap::stack_used(heap);
-    size_t target = target_words(heap, wanted);
+    size_t target = heap::size_class_words(
+        heap::size_class_at_least(std::max(2 * wanted, heap::kMinBlockWords)));
     if (target < heap::block_words(heap)) copy_into(heap, target, roots);
     heap.next_size_class = uint8_t(heap::size_class_at_least(target));
     heap.small_collections = 0;

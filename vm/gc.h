@@ -32,10 +32,10 @@
 //
 // Sizing: the new block is at least as large as everything that could be
 // live (heap + fragments + stack), in size classes. Afterwards, with
-// wanted = live heap + stack + need and target = 2 * wanted (capped at
-// max_heap_size):
+// wanted = live heap + stack + need and target = max(2 * wanted, wanted +
+// kMinFreeWords) (capped at max_heap_size):
 //   wanted > block        -> grow now (copy once more, into target);
-//   wanted > 50% of block -> the next collection copies into target;
+//   target > block        -> the next collection copies into target;
 //   wanted < 25% of block for kShrinkAfter collections in a row
 //                         -> shrink now (copy live data into target).
 // Keeping the block about twice the live data bounds the copying to about
@@ -67,6 +67,11 @@ struct Roots {
 };
 
 constexpr unsigned kShrinkAfter = 3;
+// Free words a block keeps after a collection, however little is live (so
+// a process that has collected once has about 2 KiB; one that never
+// allocated much keeps its first 32 words). The BEAM's smallest heap is
+// 233 words.
+constexpr size_t kMinFreeWords = 256;
 
 // GC-stress mode (BEAMLITE_GC_STRESS=1; CI runs the conformance corpus so):
 // collections come far more often than they need to, and the heap verifier
@@ -110,10 +115,11 @@ inline bool ensure(heap::Heap& heap, size_t need, const Roots& roots) {
 // least kIdleShrinkWords and as much has been allocated since the last
 // collection as survived it (so the copy costs no more than a collection
 // would, amortised: a server with a big live state is not copied at each
-// wait), collect and move into a block sized for what is live (twice it,
-// as after any collection). With `force` (the scheduler has nothing else
-// to do) the allocation condition is dropped. True when it shrank.
+// wait), collect and move into a block of twice what is live. With
+// `force` (its scheduler has nothing else to do) any block from
+// kIdleShrinkLaterWords up, whatever was allocated. True when it shrank.
 constexpr size_t kIdleShrinkWords = 4096;
+constexpr size_t kIdleShrinkLaterWords = 256;
 bool shrink_idle(heap::Heap& heap, const Roots& roots, bool force = false);
 
 struct Stats {

@@ -90,7 +90,7 @@ Term* block_alloc(size_t words) {
         if (void* chunk = min_blocks().alloc()) return static_cast<Term*>(chunk);
     }
     size_t bytes = words * sizeof(Term);
-    if (bytes < kHugeBlockBytes) return static_cast<Term*>(mi_malloc_aligned(bytes, alignof(Term)));
+    if (bytes < kHugeBlockBytes) return static_cast<Term*>(mi_malloc(bytes));  // 16-aligned
     void* block = mi_malloc_aligned(bytes, kHugePageBytes);
     if (block) madvise(block, bytes & ~(kHugePageBytes - 1), MADV_HUGEPAGE);
     return static_cast<Term*>(block);

@@ -187,6 +187,12 @@ Term flat_map_put(Process& p, Term* x, uint32_t base, uint32_t n) {
 // `exact`, every key must exist (else kNone, bad key in *bad).
 Term map_put(Process& p, Term* x, uint32_t base, uint32_t n, bool exact, Term* bad) {
     Term map = x[base + 2 * n];
+    if (n == 1 && map::is_hash_map(map)) {
+        bool missing = false;
+        Term result = map::put_hash_on_heap(p, x[base + 2], x[base], x[base + 1], exact, missing);
+        if (exact && missing) *bad = x[base];
+        return result;
+    }
     if (exact) {
         for (uint32_t i = 0; i < n; ++i) {
             if (map::get(map, x[base + 2 * i]) == kNone) {
@@ -197,11 +203,6 @@ Term map_put(Process& p, Term* x, uint32_t base, uint32_t n, bool exact, Term* b
     }
     if (is_flat_map(map) && flat_map_size(map) + n <= kMaxFlatMapKeys)
         return flat_map_put(p, x, base, n);
-    if (n == 1 && map::is_hash_map(map)) {
-        Term* mem = process::alloc(p, map::put_hash_words(map, x[base], x[base + 1]));
-        if (!mem) return kNone;
-        return map::put_hash(mem, x[base + 2], x[base], x[base + 1]);
-    }
     return map::build_on_heap(p, [&](std::vector<map::Entry>& entries) {
         map::entries(x[base + 2 * n], entries);
         for (uint32_t i = 0; i < n; ++i)
@@ -356,6 +357,17 @@ dispatch:
         ERROR(make_atom(atom::kSystemLimit));
     }
     CASE(func_info) {
+        // A match context passed for a binary argument leaves as a binary.
+        Word arity = ip[3], contexts = 0;
+        for (Word i = 0; i < arity; ++i)
+            contexts += bitsyntax::is_match_state(x[i]);
+        if (contexts) {
+            ENSURE(contexts * kSubBinWords, arity);
+            for (Word i = 0; i < arity; ++i) {
+                if (bitsyntax::is_match_state(x[i]))
+                    x[i] = bitsyntax::context_binary(heap::alloc(p.heap, kSubBinWords), x[i]);
+            }
+        }
         exception::set(p, kError, make_atom(atom::kFunctionClause));
         RAISE(First::FunctionClause, nullptr, ip[3]);
     }
@@ -1135,6 +1147,12 @@ dispatch:
     }
     CASE(bs_start_match) {
         Term ctx = SRC(ip[3]);
+        if (bitsyntax::is_match_state(ctx)) {  // passed by a caller: reuse it
+            bitsyntax::rewind(ctx);
+            DST(ip[4]) = ctx;
+            ip += 5;
+            NEXT();
+        }
         if (!is_bitstring(ctx)) BS_FAIL();
         BS_ENSURE(bitsyntax::kMatchStateWords, ip[2]);
         DST(ip[4]) = bitsyntax::start_match(heap::alloc(p.heap, bitsyntax::kMatchStateWords), ctx);
@@ -1145,6 +1163,12 @@ dispatch:
         Term ctx = SRC(ip[2]);
         uint64_t bits = bitsyntax::segment_bits(SRC(ip[4]), ip[5]);
         if (bits == UINT64_MAX || bits > bitsyntax::remaining(ctx)) BS_FAIL();
+        Term small;
+        if (bitsyntax::get_small_bytes(ctx, bits, ip[5], &small)) {
+            DST(ip[6]) = small;
+            ip += 7;
+            NEXT();
+        }
         size_t words = bitsyntax::integer_words(bits);
         if (words) BS_ENSURE(words, ip[3]);
         Term* mem = heap::alloc(p.heap, words);
@@ -1213,6 +1237,20 @@ dispatch:
     CASE(bs_test_tail) {
         if (bitsyntax::remaining(SRC(ip[2])) != ip[3]) BS_FAIL();
         ip += 4;
+        NEXT();
+    }
+    CASE(bs_get_tail) {
+        Term ctx = SRC(ip[2]);
+        uint64_t unit = bytecode::bs_unit(ip[3]);
+        if (unit > 1 && bitsyntax::remaining(ctx) % unit) BS_FAIL();
+        bitsyntax::take_tail(ctx);
+        DST(ip[4]) = ctx;
+        ip += 5;
+        NEXT();
+    }
+    CASE(bs_commit_tail) {
+        bitsyntax::commit_tail(x[ip[1]]);
+        ip += 2;
         NEXT();
     }
 

@@ -6,7 +6,6 @@
 #include "vm/map.h"
 
 #include <algorithm>
-#include <bit>
 #include <cstring>
 
 namespace map {
@@ -438,6 +437,18 @@ uint32_t trie_order(uint32_t hash) {
     return r;
 }
 
+// How many of the slots below `slot` hold a child: the child's index. The
+// bitmaps have 16 bits; std::popcount compiles to a libgcc call without
+// -mpopcnt (a tenth of a map-heavy program's instructions), so count by
+// halves instead.
+inline unsigned count_below(uint32_t bitmap, unsigned slot) {
+    uint32_t x = bitmap & ((1u << slot) - 1);
+    x = x - ((x >> 1) & 0x5555);
+    x = (x & 0x3333) + ((x >> 2) & 0x3333);
+    x = (x + (x >> 4)) & 0x0F0F;
+    return (x + (x >> 8)) & 0x1F;
+}
+
 inline uint32_t node_bitmap(const Term* node) {
     return uint32_t(small_value(node[1]));
 }
@@ -546,7 +557,7 @@ Term hash_get(Term m, Term key) {
     for (int level = 0;; ++level) {
         unsigned s = slot_at(h, level);
         if (!(v.bitmap & 1u << s)) return kNone;
-        Term c = v.children[std::popcount(v.bitmap & ((1u << s) - 1))];
+        Term c = v.children[count_below(v.bitmap, s)];
         if (is_cons(c)) return exact_equal(car(c), key) ? cdr(c) : kNone;
         if (is_collision(c)) {
             for (uint64_t k = 2; k <= tuple_arity(c); ++k) {
@@ -644,129 +655,138 @@ Term build(Term* mem, const std::vector<Entry>& entries) {
 
 // ---- path-copying put ------------------------------------------------------------------
 
-namespace {
-
-// One step of the path from the head down to where the key goes.
-struct Step {
-    const Term* node;  // the object (head or sub-node)
-    NodeView view;
-    unsigned slot;
-    bool present;  // the slot holds a child
-};
-
-// Plans (mem == nullptr: counts the words) or performs the put.
-size_t put_plan(Term m, Term key, Term value, Term* mem, Term* result) {
+size_t plan_put(Term m, Term key, Term value, PutPlan& plan) {
+    (void)value;
     uint32_t h = internal_hash(key);
-    Step path[kLevels + 1];
-    int depth = 0;
+    plan.hash = h;
     NodeView v = head_view(m);
     const Term* node = boxed_ptr(m);
     Term child = kNone;
+    size_t path_words = 0;
+    int depth = 0;
     for (;; ++depth) {
         unsigned s = slot_at(h, depth);
         bool present = v.bitmap & 1u << s;
-        path[depth] = {node, v, s, present};
+        plan.path[depth] = {node, uint8_t(s), present};
+        path_words += (depth == 0 ? 3 : 2) + v.count + (present ? 0 : 1);
         if (!present) break;
-        child = v.children[std::popcount(v.bitmap & ((1u << s) - 1))];
+        child = v.children[count_below(v.bitmap, s)];
         if (is_cons(child) || is_collision(child)) break;
         node = boxed_ptr(child);
         v = sub_view(child);
     }
-    // What replaces (or fills) the slot at path[depth], and whether the
-    // map grows.
-    size_t words = 0;
-    bool grows = true;
-    Term* cursor = mem;
-    auto take = [&](size_t n) {
-        Term* p = cursor;
-        words += n;
-        if (cursor) cursor += n;
-        return p;
-    };
-    Term replacement;
-    const Step& last = path[depth];
-    if (!last.present) {
-        Term* cell = take(2);
-        replacement = cell ? make_cons(cell, key, value) : kNone;
+    plan.depth = depth;
+    plan.child = child;
+    plan.grows = true;
+    size_t leaf_words;
+    if (!plan.path[depth].present) {
+        plan.kind = PutPlan::kAdd;
+        leaf_words = 2;
     } else if (is_cons(child) && exact_equal(car(child), key)) {
-        grows = false;
-        Term* cell = take(2);
-        replacement = cell ? make_cons(cell, key, value) : kNone;
+        plan.kind = PutPlan::kReplace;
+        plan.grows = false;
+        leaf_words = 2;
     } else if (is_cons(child)) {
-        // Split: a chain of sub-nodes down to where the two hashes differ.
-        uint32_t other = internal_hash(car(child));
-        std::vector<Entry> two = {{car(child), cdr(child)}, {key, value}};
-        uint32_t hs[2] = {other, h};
-        if (trie_order(h) < trie_order(other) ||
-            (h == other && compare(key, car(child), true) < 0)) {
-            std::swap(two[0], two[1]);
-            std::swap(hs[0], hs[1]);
-        }
-        // Only the new leaf is written; the old one is shared.
-        size_t need = node_words(hs, 2, depth + 1, false);
-        Term* sub = take(need);
-        if (sub) {
-            Term* c = sub;
-            replacement = write_node(c, two.data(), hs, 2, depth + 1, false);
-        } else {
-            replacement = kNone;
-        }
+        // Split: a chain of sub-nodes down to where the two hashes differ;
+        // only the new leaf is written, the old one is shared.
+        plan.kind = PutPlan::kSplit;
+        plan.other_hash = internal_hash(car(child));
+        uint32_t hs[2] = {plan.other_hash, h};
+        leaf_words = node_words(hs, 2, depth + 1, false);
     } else {
-        // A collision node at the bottom.
+        // A collision node at the bottom: rebuilt with the key in place.
+        plan.kind = PutPlan::kCollision;
         uint64_t k = tuple_arity(child) - 1;
-        std::vector<Entry> leaves;
-        for (uint64_t i = 2; i <= k + 1; ++i)
-            leaves.push_back({car(tuple_element(child, i)), cdr(tuple_element(child, i))});
-        leaves.push_back({key, value});
-        size_t before = leaves.size();
-        normalize(leaves);
-        grows = leaves.size() == before;
-        std::vector<uint32_t> hs(leaves.size(), h);
-        Term* sub = take(node_words(hs.data(), leaves.size(), kLevels, false));
-        if (sub) {
-            Term* c = sub;
-            replacement = write_node(c, leaves.data(), hs.data(), leaves.size(), kLevels, false);
-        } else {
-            replacement = kNone;
+        for (uint64_t i = 2; i <= k + 1; ++i) {
+            if (exact_equal(car(tuple_element(child, i)), key)) plan.grows = false;
+        }
+        leaf_words = 2 + 3 * (k + (plan.grows ? 1 : 0));
+    }
+    plan.words = leaf_words + path_words;
+    return plan.words;
+}
+
+Term write_put(Term* mem, const PutPlan& plan, Term key, Term value) {
+    int depth = plan.depth;
+    Term child = plan.child;
+    uint32_t h = plan.hash;
+    Term* cursor = mem;
+    Term replacement = kNone;
+    switch (plan.kind) {
+        case PutPlan::kAdd:
+        case PutPlan::kReplace:
+            replacement = make_cons(cursor, key, value);
+            cursor += 2;
+            break;
+        case PutPlan::kSplit: {
+            Entry two[2] = {{car(child), cdr(child)}, {key, value}};
+            uint32_t hs[2] = {plan.other_hash, h};
+            if (trie_order(h) < trie_order(plan.other_hash) ||
+                (h == plan.other_hash && compare(key, car(child), true) < 0)) {
+                std::swap(two[0], two[1]);
+                std::swap(hs[0], hs[1]);
+            }
+            replacement = write_node(cursor, two, hs, 2, depth + 1, false);
+            break;
+        }
+        case PutPlan::kCollision: {
+            std::vector<Entry> leaves;
+            for (uint64_t i = 2; i <= tuple_arity(child); ++i)
+                leaves.push_back({car(tuple_element(child, i)), cdr(tuple_element(child, i))});
+            leaves.push_back({key, value});
+            normalize(leaves);
+            std::vector<uint32_t> hs(leaves.size(), h);
+            replacement =
+                write_node(cursor, leaves.data(), hs.data(), leaves.size(), kLevels, false);
+            break;
         }
     }
     // Copy the path bottom-up, each node with its slot replaced or added.
     for (int d = depth; d >= 0; --d) {
-        const Step& st = path[d];
+        const PutPlan::Step& st = plan.path[d];
         bool head = d == 0;
+        NodeView v = head ? head_view(make_boxed_ptr(st.node)) : sub_view(make_boxed_ptr(st.node));
         size_t fixed = head ? 3 : 2;
-        uint64_t count = st.view.count + (st.present ? 0 : 1);
-        Term* copy = take(fixed + count);
-        if (!copy) continue;
-        uint32_t bitmap = st.view.bitmap | 1u << st.slot;
+        uint64_t count = v.count + (st.present ? 0 : 1);
+        Term* copy = cursor;
+        cursor += fixed + count;
+        uint32_t bitmap = v.bitmap | 1u << st.slot;
         copy[0] = make_header(head ? Kind::kHashMap : Kind::kTuple, fixed - 1 + count);
-        if (head) copy[1] = make_small(small_value(st.node[1]) + (grows ? 1 : 0));
+        if (head) copy[1] = make_small(small_value(st.node[1]) + (plan.grows ? 1 : 0));
         copy[fixed - 1] = make_small(bitmap);
-        unsigned at = unsigned(std::popcount(bitmap & ((1u << st.slot) - 1)));
-        for (uint64_t i = 0, from = 0; i < count; ++i) {
-            if (i == at) {
-                copy[fixed + i] = replacement;
-                if (st.present) ++from;
-            } else {
-                copy[fixed + i] = st.view.children[from++];
-            }
-        }
+        unsigned at = count_below(bitmap, st.slot);
+        Term* children = copy + fixed;
+        std::memcpy(children, v.children, at * sizeof(Term));
+        children[at] = replacement;
+        unsigned rest = unsigned(count) - at - 1;
+        std::memcpy(children + at + 1, v.children + at + (st.present ? 1 : 0), rest * sizeof(Term));
         replacement = make_boxed_ptr(copy);
     }
-    if (result) *result = replacement;
-    return words;
+    return replacement;
 }
 
-}  // namespace
-
 size_t put_hash_words(Term m, Term key, Term value) {
-    return put_plan(m, key, value, nullptr, nullptr);
+    PutPlan plan;
+    return plan_put(m, key, value, plan);
 }
 
 Term put_hash(Term* mem, Term m, Term key, Term value) {
-    Term result = kNone;
-    put_plan(m, key, value, mem, &result);
-    return result;
+    PutPlan plan;
+    plan_put(m, key, value, plan);
+    return write_put(mem, plan, key, value);
+}
+
+Term put_hash_on_heap(process::Process& p, const Term& m, const Term& key, const Term& value,
+                      bool exact, bool& missing) {
+    PutPlan plan;
+    size_t words = plan_put(m, key, value, plan);
+    missing = plan.grows;
+    if (exact && missing) return kNone;
+    const Term* before = p.heap.start;
+    Term* mem = process::alloc(p, words);
+    if (!mem) return kNone;
+    if (p.heap.start != before) plan_put(m, key, value, plan);  // the map moved
+    return write_put(mem, plan, key, value);
 }
 
 }  // namespace map

@@ -81,11 +81,47 @@ Term build(Term* mem, const std::vector<Entry>& entries);
 
 // ---- single-key updates of a HAMT (path copying, O(log n)) ----------------
 
-// Words put_hash needs to put `key` into HAMT `m` (0 if the key is there
-// with this very value: the map itself is the result).
+// Where a put of one key goes in a HAMT: the path from the head down, what
+// happens at its end, and the words it takes. Filled by plan_put; it points
+// into the map, so a collision invalidates it.
+struct PutPlan {
+    enum Kind : uint8_t {
+        kAdd,        // an empty slot takes a new leaf
+        kReplace,    // the key's leaf is replaced
+        kSplit,      // a leaf with another key becomes a chain of sub-nodes
+        kCollision,  // a collision node (all 32 hash bits equal) is rebuilt
+    };
+    struct Step {
+        const Term* node;  // the head or a sub-node
+        uint8_t slot;
+        bool present;  // the slot holds a child
+    };
+    Step path[9];
+    int depth;
+    Kind kind;
+    bool grows;  // the key is not in the map yet
+    uint32_t hash;
+    uint32_t other_hash;  // kSplit: the hash of the leaf's key
+    Term child;           // the leaf or collision node at the end of the path
+    size_t words;
+};
+
+// Plans putting key => value into HAMT `m`; returns the words it takes.
+size_t plan_put(Term m, Term key, Term value, PutPlan& plan);
+// Performs a plan into `mem` (plan.words words); returns the new map.
+Term write_put(Term* mem, const PutPlan& plan, Term key, Term value);
+
+// Both steps at once, for callers with memory at hand (tests).
 size_t put_hash_words(Term m, Term key, Term value);
-// `m` with key => value, in `mem` holding put_hash_words words.
 Term put_hash(Term* mem, Term m, Term key, Term value);
+
+// HAMT `m` with key => value, on p's heap. m, key and value are roots (X
+// registers, BIF arguments) that a collection updates; the key is hashed
+// and the path found once, again only when allocating collected. `missing`
+// tells whether the key was absent; with `exact` the put is then not made
+// (kNone). Any other kNone: max_heap_size was reached.
+Term put_hash_on_heap(process::Process& p, const Term& m, const Term& key, const Term& value,
+                      bool exact, bool& missing);
 
 // ---- building on a process heap ------------------------------------------------------
 

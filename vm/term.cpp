@@ -58,7 +58,18 @@ Term make_integer(Term* mem, int64_t v) {
 
 // ---- off-heap binaries -----------------------------------------------------------
 
+namespace {
+// Bytes of every Binary alive, for erlang:memory(binary). Relaxed: a
+// statistic, read while other threads change it.
+std::atomic<uint64_t> binary_bytes_alive{0};
+}  // namespace
+
+uint64_t binary_bytes() {
+    return binary_bytes_alive.load(std::memory_order_relaxed);
+}
+
 Binary* binary_new(uint64_t size) {
+    binary_bytes_alive.fetch_add(size, std::memory_order_relaxed);
     void* memory = mi_malloc(sizeof(Binary) + size);
     Binary* b = new (memory) Binary;
     b->refs.store(1, std::memory_order_relaxed);
@@ -69,6 +80,7 @@ Binary* binary_new(uint64_t size) {
 void binary_release(Binary* b) {
     // acq_rel: the last owner must see every write made through other refs.
     if (b->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+        binary_bytes_alive.fetch_sub(b->size, std::memory_order_relaxed);
         b->~Binary();
         mi_free(b);
     }

@@ -59,11 +59,12 @@
 //                                                       original: heap_bin or
 //                                                       refc_bin, never sub_bin
 //   ext_pid, ext_port, ext_ref   (reserved: distribution)
-//   match_state [hdr size=3][original][position][end]  a binary match context
+//   match_state [hdr size=5][original][position][end][base][tail]
+//                                                       a binary match context
 //                                                       (bitsyntax.h): bit
 //                                                       offsets into original
 //                                                       (heap_bin/refc_bin);
-//                                                       only in X registers
+//                                                       only in registers
 //
 // A bitstring whose size is not whole bytes is a sub_bin over a heap_bin or
 // refc_bin of ceil(bits / 8) bytes (binary.h decides which a new one is).
@@ -579,6 +580,9 @@ inline void binary_retain(Binary* b) {
     b->refs.fetch_add(1, std::memory_order_relaxed);
 }
 void binary_release(Binary* b);  // frees at zero
+// Bytes held by all off-heap binaries now (erlang:memory(binary)): each
+// counts once however many processes and messages refer to it.
+uint64_t binary_bytes();
 
 inline size_t heap_bin_words(uint64_t bytes) {
     return 2 + (bytes + 7) / 8;

@@ -1,21 +1,47 @@
 #!/usr/bin/env bash
 # Times beamlite against Erlang/OTP on the data benchmarks (not a test).
-# Usage: bench/data/run.sh build/release/beamlite
+# Usage: bench/data/run.sh [NAME...]   (default: every bench/data/*.bl)
+# Each program runs RUNS times (default 7) in alternation with erl; the
+# median wall time and the largest max RSS are printed, and with
+# CALLGRIND=1 beamlite's instruction count. Output lines starting with "#"
+# are measurements (printed, not compared); the rest must match erl's.
 set -eu
-beamlite=$(realpath "$1")
-dir=$(cd "$(dirname "$0")" && pwd)
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-for src in "$dir"/*.bl; do
-    name=$(basename "$src" .bl)
-    cp "$src" "$tmp/$name.erl"
+source "$(dirname "$0")/../common.sh"
+dir=$bench_dir/data
+names=("$@")
+if [ ${#names[@]} = 0 ]; then
+    for src in "$dir"/*.bl; do names+=("$(basename "$src" .bl)"); done
+fi
+
+# rss_kb CMD...: max RSS of CMD in KiB
+rss_kb() {
+    /usr/bin/time -f %M -o "$tmp/rss" "$@" >/dev/null 2>&1 </dev/null
+    tail -1 "$tmp/rss"
+}
+
+for name in "${names[@]}"; do
+    cp "$dir/$name.bl" "$tmp/$name.erl"
     (cd "$tmp" && erlc "$name.erl")
-    t0=$(date +%s.%N)
-    (cd "$tmp" && erl -noshell -eval "$name:main([]), halt().") >"$tmp/$name.erl.out"
-    t1=$(date +%s.%N)
-    "$beamlite" run "$src" >"$tmp/$name.bl.out"
-    t2=$(date +%s.%N)
-    cmp -s "$tmp/$name.erl.out" "$tmp/$name.bl.out" || echo "$name: outputs differ"
-    printf '%-16s erl %6.2fs  beamlite %6.2fs\n' "$name" \
-        "$(echo "$t1 - $t0" | bc)" "$(echo "$t2 - $t1" | bc)"
+    erl_cmd=(erl -noshell -pa "$tmp" -eval "$name:main([]), halt().")
+    bl_cmd=("$BEAMLITE" run "$dir/$name.bl")
+    : >"$tmp/erl.times"
+    : >"$tmp/bl.times"
+    for _ in $(seq "$RUNS"); do
+        wall_us "${erl_cmd[@]}" >>"$tmp/erl.times"
+        cp "$tmp/last" "$tmp/erl.out"
+        wall_us "${bl_cmd[@]}" >>"$tmp/bl.times"
+        cp "$tmp/last" "$tmp/bl.out"
+    done
+    if ! cmp -s <(grep -v '^#' "$tmp/erl.out") <(grep -v '^#' "$tmp/bl.out"); then
+        echo "$name: outputs differ"
+        diff <(grep -v '^#' "$tmp/erl.out") <(grep -v '^#' "$tmp/bl.out") | head -5
+    fi
+    printf '%-16s erl %8.3fs %7d KiB   beamlite %8.3fs %7d KiB\n' "$name" \
+        "$(median <"$tmp/erl.times" | awk '{print $1 / 1e6}')" "$(rss_kb "${erl_cmd[@]}")" \
+        "$(median <"$tmp/bl.times" | awk '{print $1 / 1e6}')" "$(rss_kb "${bl_cmd[@]}")"
+    grep '^#' "$tmp/erl.out" | sed 's/^#/    erl      /' || true
+    grep '^#' "$tmp/bl.out" | sed 's/^#/    beamlite /' || true
+    if [ "${CALLGRIND:-0}" = 1 ]; then
+        echo "    beamlite instructions: $(callgrind_ir "${bl_cmd[@]}")"
+    fi
 done
