@@ -387,7 +387,7 @@ Status slice(Scheduler& s, Process* p) {
 void park(Scheduler& s, Process* p) {
     constexpr size_t kMaxShrinkLater = 4096;
     if (!gc::shrink_idle(p->heap, process::roots(*p)) &&
-        heap::block_words(p->heap) >= gc::kIdleShrinkWords &&
+        heap::block_words(p->heap) >= gc::kIdleShrinkLaterWords &&
         s.shrink_later.size() < kMaxShrinkLater)
         s.shrink_later.push_back(p->pid);
     uint8_t expected = process::kRunning;
