@@ -32,7 +32,7 @@ using process::Status;
 namespace {
 
 constexpr unsigned kLowEvery = 8;
-constexpr size_t kMaxSteal = 64;  // processes taken in one steal
+constexpr size_t kMaxSteal = 1024;  // processes taken in one steal
 
 struct Queue {
     Process* head = nullptr;
@@ -66,6 +66,7 @@ struct World {
     std::mutex sleep_lock;
     std::condition_variable wake_up;
     std::atomic<unsigned> sleeping{0};
+    std::atomic<bool> waking{false};  // a wake-up is on its way to a sleeper
     // The end: set once, by the scheduler that saw main end (or halt).
     std::atomic<bool> halting{false};
     int exit_code = 0;  // written before halting is set
@@ -143,7 +144,10 @@ void push_here(Process* p) {
     // A read-modify-write of `sleeping`, as sleep() makes one: the two are
     // ordered, so either the sleeper sees our process (it synchronises with
     // this one) or we see it counted as sleeping.
-    if (length >= 2 && g_world.sleeping.fetch_add(0, std::memory_order_seq_cst) > 0)
+    // One wake-up at a time: until the woken scheduler is up, pushes do
+    // not signal again (a kernel round trip per spawn otherwise).
+    if (length >= 2 && g_world.sleeping.fetch_add(0, std::memory_order_seq_cst) > 0 &&
+        !g_world.waking.exchange(true, std::memory_order_acq_rel))
         wake_a_sleeper();
 }
 
@@ -345,6 +349,9 @@ void sleep(Scheduler& s) {
         return;
     }
     s.epoch.store(0, std::memory_order_seq_cst);  // asleep: holds no PCB
+    // Under sleep_lock, as wake_a_sleeper notifies: a wake-up that found
+    // no one waiting must not keep later ones from being sent.
+    g_world.waking.store(false, std::memory_order_release);
     if (deadline < 0) {
         g_world.wake_up.wait(guard);
     } else {
@@ -352,6 +359,7 @@ void sleep(Scheduler& s) {
         if (wait_ms > 0) g_world.wake_up.wait_for(guard, std::chrono::milliseconds(wait_ms));
     }
     g_world.sleeping.fetch_sub(1, std::memory_order_relaxed);
+    g_world.waking.store(false, std::memory_order_release);
     s.epoch.store(g_world.epoch.load(std::memory_order_acquire), std::memory_order_seq_cst);
 }
 
