@@ -62,14 +62,8 @@ bool chardata_shape_ok(Term t) {
 // Code points of valid UTF-8.
 std::vector<uint32_t> decode_utf8(std::string_view s) {
     std::vector<uint32_t> cps;
-    for (size_t i = 0; i < s.size();) {
-        auto c = uint8_t(s[i++]);
-        int extra = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : c >= 0xC0 ? 1 : 0;
-        uint32_t code = extra ? c & (0x3F >> extra) : c;
-        for (; extra > 0 && i < s.size(); --extra)
-            code = code << 6 | (uint8_t(s[i++]) & 0x3F);
-        cps.push_back(code);
-    }
+    for (size_t i = 0; i < s.size();)
+        cps.push_back(next_utf8(s, i));
     return cps;
 }
 

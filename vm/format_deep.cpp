@@ -29,14 +29,8 @@ int32_t DeepList::add_list(int32_t parent) {
 }
 
 void DeepList::add_text(int32_t list, std::string_view utf8) {
-    for (size_t i = 0; i < utf8.size();) {
-        auto b = uint8_t(utf8[i++]);
-        int extra = b >= 0xF0 ? 3 : b >= 0xE0 ? 2 : b >= 0xC0 ? 1 : 0;
-        uint32_t c = extra ? b & (0x3F >> extra) : b;
-        for (; extra > 0 && i < utf8.size(); --extra)
-            c = c << 6 | (uint8_t(utf8[i++]) & 0x3F);
-        add_char(list, c);
-    }
+    for (size_t i = 0; i < utf8.size();)
+        add_char(list, term::next_utf8(utf8, i));
 }
 
 int64_t DeepList::length(int32_t list) const {

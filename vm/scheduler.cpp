@@ -545,23 +545,30 @@ void start_timer(uint64_t id, int64_t delay_ms, term::Term target, mailbox::Sign
     here().timers.start(id, delay_ms, target, message);
 }
 
-int64_t cancel_timer(uint64_t id) {
+namespace {
+
+// Asks each scheduler's timers in turn, this thread's first (where a
+// process's own timers usually are), until one knows timer `id`.
+template <typename Ask>
+int64_t ask_timers(Ask ask) {
     if (g_world.schedulers.empty()) return -1;
     Scheduler& first = here();
-    int64_t left = first.timers.cancel(id);
+    int64_t left = ask(first.timers);
     for (size_t i = 0; left < 0 && i < g_world.schedulers.size(); ++i)
-        if (i != first.index) left = g_world.schedulers[i]->timers.cancel(id);
+        if (i != first.index) left = ask(g_world.schedulers[i]->timers);
+    return left;
+}
+
+}  // namespace
+
+int64_t cancel_timer(uint64_t id) {
+    int64_t left = ask_timers([id](timer::Timers& timers) { return timers.cancel(id); });
     if (left >= 0) g_world.timers.fetch_sub(1, std::memory_order_relaxed);
     return left;
 }
 
 int64_t read_timer(uint64_t id) {
-    if (g_world.schedulers.empty()) return -1;
-    Scheduler& first = here();
-    int64_t left = first.timers.remaining(id);
-    for (size_t i = 0; left < 0 && i < g_world.schedulers.size(); ++i)
-        if (i != first.index) left = g_world.schedulers[i]->timers.remaining(id);
-    return left;
+    return ask_timers([id](timer::Timers& timers) { return timers.remaining(id); });
 }
 
 unsigned count() {

@@ -93,6 +93,7 @@
 #include <cstdint>
 #include <cstring>
 #include <string>
+#include <string_view>
 
 #include "vm/atom.h"
 
@@ -703,5 +704,16 @@ void print_atom_unicode(std::string& out, uint32_t index);
 // Appends code point `c` to `out` in UTF-8 (any value up to 0x1FFFFF,
 // surrogates included: Erlang characters are plain integers).
 void append_utf8(std::string& out, uint32_t c);
+
+// Reads the code point of UTF-8 text `s` at `i` and moves `i` past it. The
+// text must be valid UTF-8 (made by append_utf8 or checked before).
+inline uint32_t next_utf8(std::string_view s, size_t& i) {
+    auto lead = uint8_t(s[i++]);
+    int extra = lead >= 0xF0 ? 3 : lead >= 0xE0 ? 2 : lead >= 0xC0 ? 1 : 0;
+    uint32_t c = extra ? lead & (0x3F >> extra) : lead;
+    for (; extra > 0 && i < s.size(); --extra)
+        c = c << 6 | (uint8_t(s[i++]) & 0x3F);
+    return c;
+}
 
 }  // namespace term
