@@ -30,23 +30,10 @@ ChunkPool& min_blocks() {
     return pool;
 }
 
-// A spin lock: held for a few instructions (a list pop or push).
-class SpinGuard {
-  public:
-    explicit SpinGuard(std::atomic_flag& flag) : flag_(flag) {
-        while (flag_.test_and_set(std::memory_order_acquire)) {
-        }
-    }
-    ~SpinGuard() { flag_.clear(std::memory_order_release); }
-
-  private:
-    std::atomic_flag& flag_;
-};
-
 }  // namespace
 
 void* ChunkPool::alloc() {
-    SpinGuard guard(lock_);
+    std::lock_guard<spin_lock::SpinLock> guard(lock_);
     if (free_list_) {
         void* chunk = free_list_;
         free_list_ = *static_cast<void**>(chunk);
@@ -80,7 +67,7 @@ bool ChunkPool::owns(const void* p) const {
 }
 
 void ChunkPool::free(void* chunk) {
-    SpinGuard guard(lock_);
+    std::lock_guard<spin_lock::SpinLock> guard(lock_);
     *static_cast<void**>(chunk) = free_list_;
     free_list_ = chunk;
 }

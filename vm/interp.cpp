@@ -888,7 +888,7 @@ dispatch:
         goto do_apply;
     }
     CASE(normal_exit) {
-        p.result = x[0];
+        p.saved_inline[0] = x[0];  // process::result()
         p.status = Status::Done;
         p.reds = reds;
         SYNC();

@@ -19,6 +19,11 @@ uint64_t default_max_heap_words = kDefaultMaxHeapWords;
 
 namespace {
 
+void free_saved_xregs(Process& p) {
+    if (p.saved_live > kInlineSaved) mi_free(p.saved_x);
+    p.saved_live = 0;
+}
+
 // Every control block comes from here (see heap::ChunkPool).
 heap::ChunkPool& pcb_pool() {
     static heap::ChunkPool pool(sizeof(Process));
@@ -39,7 +44,7 @@ Process* create(size_t words) {
 void destroy(Process* p) {
     mailbox::clear(p->mailbox);
     heap::destroy(p->heap);
-    mi_free(p->saved_x);
+    free_saved_xregs(*p);
     if (p->rare) {
         p->rare->~Rare();
         mi_free(p->rare);
@@ -78,17 +83,17 @@ Term* alloc(Process& p, size_t words) {
 }
 
 void save_xregs(Process& p, const Term* xregs, uint32_t live) {
-    mi_free(p.saved_x);
-    p.saved_x = live ? static_cast<Term*>(mi_malloc(live * sizeof(Term))) : nullptr;
-    if (live) std::memcpy(p.saved_x, xregs, live * sizeof(Term));
+    free_saved_xregs(p);
+    Term* to = p.saved_inline;
+    if (live > kInlineSaved) to = p.saved_x = static_cast<Term*>(mi_malloc(live * sizeof(Term)));
+    std::memcpy(to, xregs, live * sizeof(Term));
     p.saved_live = live;
 }
 
 void restore_xregs(Process& p, Term* xregs) {
-    if (p.saved_live) std::memcpy(xregs, p.saved_x, p.saved_live * sizeof(Term));
-    mi_free(p.saved_x);
-    p.saved_x = nullptr;
-    p.saved_live = 0;
+    const Term* from = p.saved_live > kInlineSaved ? p.saved_x : p.saved_inline;
+    std::memcpy(xregs, from, p.saved_live * sizeof(Term));
+    free_saved_xregs(p);
 }
 
 // ---- the process table -------------------------------------------------------------

@@ -18,7 +18,7 @@
 //   | xregs live (while running) |          | links, monitors          |
 //   | mailbox (inbox, private    |          | group leader             |
 //   |   queue, save point)       |          | receive timer            |
-//   | run queue link, priority   |          +--------------------------+
+//   | priority                   |          +--------------------------+
 //   | flags (trap_exit ...)      |
 //   | run state, busy (atomics)  |
 //   | rare ----------------------+--------->
@@ -32,7 +32,8 @@
 //
 // While the process runs, its X registers are the scheduler's array
 // (`xregs`); when it is switched out, the live ones (`saved_live` of them)
-// are copied to `saved_x`, a small native array. The stack lives at the
+// are copied to `saved_inline` or, when there are more, `saved_x`, a
+// small native array. The stack lives at the
 // top of the heap block (heap.sp .. heap.end), see heap.h and bytecode.h.
 #pragma once
 
@@ -56,6 +57,7 @@ using term::Term;
 using Word = uintptr_t;  // one word of loaded code
 
 constexpr size_t kMaxXRegs = 1024;
+constexpr uint32_t kInlineSaved = 2;  // X registers saved in the PCB
 
 // Default max_heap_size: 2 GiB worth of words (heap + stack of one process).
 // A collection needs the old block and the new one at once, so a process
@@ -149,7 +151,15 @@ struct Process {
     heap::Heap heap;
     const Word* ip = nullptr;  // where to resume
     const Word* cp = nullptr;  // the continuation pointer register
-    Term* saved_x = nullptr;   // live X registers while switched out
+    // Live X registers while switched out, `saved_live` of them: up to
+    // kInlineSaved in the PCB itself (a new process's fun and argument
+    // list, a small loop preempted at a call: no allocation), more in a
+    // native array. A process that has returned (Done) keeps its first
+    // call's value in saved_inline[0] (see result()).
+    union {
+        Term saved_inline[kInlineSaved] = {};
+        Term* saved_x;  // saved_live > kInlineSaved
+    };
     uint32_t saved_live = 0;
     int32_t reds = 0;
     Term pid = term::kNil;
@@ -160,11 +170,9 @@ struct Process {
     // into the X registers above the live ones first.
     Term* xregs = nullptr;
     uint32_t live = 0;
-    Term result = term::kNil;  // when Done: the value the first call returned
     Rare* rare = nullptr;
     mailbox::Mailbox mailbox;
-    Process* run_next = nullptr;  // the scheduler's run queue link
-    uint64_t reductions = 0;      // done so far (process_info)
+    uint64_t reductions = 0;  // done so far (process_info)
     Priority priority = kNormal;
     uint8_t flags = 0;
     std::atomic<uint8_t> run_state{kRunning};  // RunState; a new process is its creator's
@@ -196,6 +204,11 @@ Term* alloc(Process& p, size_t words);
 // Saves X[0..live-1] into the PCB (switching out) and restores them.
 void save_xregs(Process& p, const Term* xregs, uint32_t live);
 void restore_xregs(Process& p, Term* xregs);
+
+// The value a Done process's first call returned.
+inline Term result(const Process& p) {
+    return p.saved_inline[0];
+}
 
 // ---- the process table -------------------------------------------------------------
 

@@ -3,6 +3,7 @@
 #include "vm/scheduler.h"
 
 #include <fmt/core.h>
+#include <mimalloc.h>
 #include <sched.h>
 #include <sys/time.h>
 
@@ -23,6 +24,7 @@
 #include "vm/format.h"
 #include "vm/interp.h"
 #include "vm/signal.h"
+#include "vm/spin_lock.h"
 #include "vm/timer.h"
 
 namespace sched {
@@ -34,22 +36,39 @@ namespace {
 constexpr unsigned kLowEvery = 8;
 constexpr size_t kMaxSteal = 1024;  // processes taken in one steal
 
+// A run queue of one priority: a ring of PCB pointers that doubles when
+// full. A ring, not a list threaded through the PCBs, so that a thief
+// copies up to kMaxSteal pointers under the lock instead of walking as
+// many PCBs (each a cache miss on the victim's core) while the victim's
+// pushes wait, and a PCB carries no link.
+//
+//   slots: [ . . p p p p p . . ]   head and tail count up forever;
+//                ^head     ^tail   slot of count i: i & (capacity - 1)
 struct Queue {
-    Process* head = nullptr;
-    Process* tail = nullptr;
-};
+    Process** slots = nullptr;
+    size_t capacity = 0;  // a power of two, or 0 before the first push
+    size_t head = 0;      // the oldest process's count
+    size_t tail = 0;      // the next free count
 
-struct Scheduler {
-    unsigned index = 0;
-    std::mutex lock;  // guards queues and normal_picks
-    Queue queues[process::kPriorities];
+    Queue() = default;
+    Queue(const Queue&) = delete;
+    Queue& operator=(const Queue&) = delete;
+    ~Queue() { mi_free(slots); }
+};
+// Cache lines: the run queue (which thieves take and read) in one, what
+// only this thread touches after it, and `epoch` (read by every
+// reclaiming scheduler) apart from both.
+struct alignas(64) Scheduler {
+    spin_lock::SpinLock lock;       // guards queues and normal_picks
     std::atomic<size_t> length{0};  // processes in the queues (read without the lock)
+    Queue queues[process::kPriorities];
     unsigned normal_picks = 0;
+    alignas(64) unsigned index = 0;
     Process* running = nullptr;  // this thread only
     timer::Timers timers;
     // Reclamation (scheduler.h): the last epoch announced, 0 while asleep;
     // and ended PCBs with the epoch they were retired at, oldest first.
-    std::atomic<uint64_t> epoch{0};
+    alignas(64) std::atomic<uint64_t> epoch{0};
     std::vector<std::pair<uint64_t, Process*>> limbo;
     // Waiting processes with a big block that parking did not shrink: this
     // scheduler shrinks them when it runs out of work (idle_shrink).
@@ -58,14 +77,15 @@ struct Scheduler {
 };
 
 // What the schedulers share.
-struct World {
+// Each atomic written while others read it has a cache line of its own.
+struct alignas(64) World {
     std::vector<std::unique_ptr<Scheduler>> schedulers;
-    std::atomic<uint64_t> epoch{1};
-    std::atomic<size_t> timers{0};  // pending timers on all schedulers
+    alignas(64) std::atomic<uint64_t> epoch{1};
+    alignas(64) std::atomic<size_t> timers{0};  // pending timers on all schedulers
     // Sleeping: a scheduler with nothing to run or steal waits on `wake_up`.
     std::mutex sleep_lock;
     std::condition_variable wake_up;
-    std::atomic<unsigned> sleeping{0};
+    alignas(64) std::atomic<unsigned> sleeping{0};
     std::atomic<bool> waking{false};  // a wake-up is on its way to a sleeper
     // The end: set once, by the scheduler that saw main end (or halt).
     std::atomic<bool> halting{false};
@@ -84,23 +104,40 @@ Scheduler& here() {
 
 // ---- run queues ----------------------------------------------------------------------------
 
+constexpr size_t kFirstQueueSlots = 64;
+
+size_t queue_size(const Queue& q) {
+    return q.tail - q.head;
+}
+
+// Doubles the ring, the oldest process first in the new one.
+void grow(Queue& q) {
+    size_t capacity = q.capacity ? 2 * q.capacity : kFirstQueueSlots;
+    auto* slots = static_cast<Process**>(mi_malloc(capacity * sizeof(Process*)));
+    size_t size = queue_size(q);
+    for (size_t i = 0; i < size; ++i)
+        slots[i] = q.slots[(q.head + i) & (q.capacity - 1)];
+    mi_free(q.slots);
+    q.slots = slots;
+    q.capacity = capacity;
+    q.head = 0;
+    q.tail = size;
+}
+
 void push(Queue& q, Process* p) {
-    p->run_next = nullptr;
-    if (q.tail) {
-        q.tail->run_next = p;
-    } else {
-        q.head = p;
-    }
-    q.tail = p;
+    if (queue_size(q) == q.capacity) grow(q);
+    q.slots[q.tail++ & (q.capacity - 1)] = p;
 }
 
 Process* pop(Queue& q) {
-    Process* p = q.head;
-    if (!p) return nullptr;
-    q.head = p->run_next;
-    if (!q.head) q.tail = nullptr;
-    p->run_next = nullptr;
-    return p;
+    if (q.head == q.tail) return nullptr;
+    return q.slots[q.head++ & (q.capacity - 1)];
+}
+
+void free_queue(Queue& q) {
+    mi_free(q.slots);
+    q.slots = nullptr;
+    q.capacity = q.head = q.tail = 0;
 }
 
 // The next process by priority. Caller holds s.lock.
@@ -117,7 +154,7 @@ Process* pop_locked(Scheduler& s) {
 
 Process* dequeue(Scheduler& s) {
     if (s.length.load(std::memory_order_relaxed) == 0) return nullptr;
-    std::lock_guard<std::mutex> guard(s.lock);
+    std::lock_guard<spin_lock::SpinLock> guard(s.lock);
     Process* p = pop_locked(s);
     if (p) s.length.fetch_sub(1, std::memory_order_relaxed);
     return p;
@@ -137,46 +174,53 @@ void push_here(Process* p) {
     Scheduler& s = here();
     size_t length;
     {
-        std::lock_guard<std::mutex> guard(s.lock);
+        std::lock_guard<spin_lock::SpinLock> guard(s.lock);
         push(s.queues[p->priority], p);
         length = s.length.fetch_add(1, std::memory_order_relaxed) + 1;
     }
-    // A read-modify-write of `sleeping`, as sleep() makes one: the two are
-    // ordered, so either the sleeper sees our process (it synchronises with
-    // this one) or we see it counted as sleeping.
+    if (length < 2) return;
+    // A scheduler thread runs its own queue: a sleeper it fails to wake
+    // costs parallelism, never progress, so it reads `sleeping` without a
+    // fence (a seq_cst read-modify-write here waited for the stores of a
+    // freshly spawned PCB to leave the store buffer: a third of the cost
+    // of a spawn on two schedulers). Any other thread must not miss one:
+    // a read-modify-write, ordered with sleep()'s, so that either the
+    // sleeper sees our process or we see it counted as sleeping.
+    unsigned sleepers = t_sched ? g_world.sleeping.load(std::memory_order_relaxed)
+                                : g_world.sleeping.fetch_add(0, std::memory_order_seq_cst);
     // One wake-up at a time: until the woken scheduler is up, pushes do
     // not signal again (a kernel round trip per spawn otherwise).
-    if (length >= 2 && g_world.sleeping.fetch_add(0, std::memory_order_seq_cst) > 0 &&
-        !g_world.waking.exchange(true, std::memory_order_acq_rel))
-        wake_a_sleeper();
+    if (sleepers > 0 && !g_world.waking.exchange(true, std::memory_order_acq_rel)) wake_a_sleeper();
 }
 
-// Takes up to half of another scheduler's queued processes into ours.
-// Only a queue with work beyond its owner's next process is robbed.
+// Takes up to half of another scheduler's queued processes (the oldest,
+// highest priority first) into ours. Only a queue with work beyond its
+// owner's next process is robbed.
 bool steal(Scheduler& thief) {
     size_t n = g_world.schedulers.size();
+    Process* taken[kMaxSteal];
+    uint8_t levels[kMaxSteal];  // their priorities (not read from their PCBs)
     for (size_t k = 1; k < n; ++k) {
         Scheduler& victim = *g_world.schedulers[(thief.index + k) % n];
         if (victim.length.load(std::memory_order_relaxed) < 2) continue;
-        Queue taken;
         size_t count = 0;
         {
-            std::lock_guard<std::mutex> guard(victim.lock);
+            std::lock_guard<spin_lock::SpinLock> guard(victim.lock);
             size_t want = std::min(victim.length.load(std::memory_order_relaxed) / 2, kMaxSteal);
             for (int level = process::kMax; level >= process::kLow && count < want; --level) {
                 while (count < want) {
                     Process* p = pop(victim.queues[level]);
                     if (!p) break;
-                    push(taken, p);
-                    ++count;
+                    levels[count] = uint8_t(level);
+                    taken[count++] = p;
                 }
             }
             victim.length.fetch_sub(count, std::memory_order_relaxed);
         }
         if (count == 0) continue;
-        std::lock_guard<std::mutex> guard(thief.lock);
-        while (Process* p = pop(taken))
-            push(thief.queues[p->priority], p);
+        std::lock_guard<spin_lock::SpinLock> guard(thief.lock);
+        for (size_t i = 0; i < count; ++i)
+            push(thief.queues[levels[i]], taken[i]);
         thief.length.fetch_add(count, std::memory_order_relaxed);
         return true;
     }
@@ -475,7 +519,7 @@ void loop(Scheduler& s) {
         fire_timers(s);
         Process* p = dequeue(s);
         if (!p) {
-            if (steal(s) || idle_shrink(s) || spin_for_work(s)) continue;
+            if (idle_shrink(s) || spin_for_work(s)) continue;
             sleep(s);
             continue;
         }
@@ -493,7 +537,7 @@ void free_all() {
         s->limbo.clear();
         s->timers.clear();
         for (Queue& q : s->queues)
-            q = Queue{};
+            free_queue(q);
         s->length.store(0, std::memory_order_relaxed);
     }
     process::for_each([](Process* p) {

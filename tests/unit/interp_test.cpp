@@ -98,7 +98,7 @@ struct Run {
         } while (status == process::Status::Runnable);
         return status;
     }
-    std::string result() { return to_string(p->result); }
+    std::string result() { return to_string(process::result(*p)); }
     std::string reason() { return to_string(p->rare->terms[process::kExcReason]); }
 };
 
@@ -239,7 +239,7 @@ TEST_CASE("interp: non-tail recursion a million deep", "[interp]") {
     load(a);
     Run r;
     REQUIRE(r.call("t_deep", "build", {make_small(1000000)}) == process::Status::Done);
-    Term list = r.p->result;
+    Term list = process::result(*r.p);
     REQUIRE(r.call("t_deep", "len", {list}) == process::Status::Done);
     CHECK(r.result() == "1000000");
 }
