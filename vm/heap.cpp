@@ -194,16 +194,65 @@ size_t fragment_words(const Heap& heap) {
 
 // ---- copying terms between areas ----------------------------------------------------------
 
+namespace {
+
+// The terms copy_size has still to visit: a few on the C stack (a message
+// is usually a small tuple), more in a vector (no allocation per message).
+class PendingTerms {
+  public:
+    void push(Term t) {
+        if (count_ < kLocal) {
+            local_[count_++] = t;
+        } else {
+            more_.push_back(t);
+        }
+    }
+    bool pop(Term& t) {
+        if (!more_.empty()) {
+            t = more_.back();
+            more_.pop_back();
+            return true;
+        }
+        if (count_ == 0) return false;
+        t = local_[--count_];
+        return true;
+    }
+
+  private:
+    static constexpr size_t kLocal = 32;
+    Term local_[kLocal];
+    size_t count_ = 0;
+    std::vector<Term> more_;
+};
+
+bool needs_copy(Term t) {
+    return term::is_pointer(t) && !in_literal_area(term::pointer_target(t));
+}
+
+// The words of `t` when it is a tuple of immediates outside the literal
+// area (most messages: {tag, Pid, N}), copied with one memcpy; else 0.
+size_t flat_tuple_words(Term t) {
+    if (!term::is_tuple(t) || in_literal_area(term::pointer_target(t))) return 0;
+    const Term* object = term::boxed_ptr(t);
+    size_t arity = term::header_size(object[0]);
+    for (size_t i = 1; i <= arity; ++i)
+        if (!term::is_immediate(object[i])) return 0;
+    return arity + 1;
+}
+
+}  // namespace
+
 size_t copy_size(Term t) {
-    // An explicit stack of terms still to size; lists are followed along
-    // their tails in the loop, so only heads and elements are pushed.
-    std::vector<Term> pending;
+    // Lists are followed along their tails in the loop, so only heads and
+    // elements that need copying are pushed.
+    if (size_t flat = flat_tuple_words(t)) return flat;
+    PendingTerms pending;
     size_t words = 0;
     for (;;) {
-        while (term::is_pointer(t) && !in_literal_area(term::pointer_target(t))) {
+        while (needs_copy(t)) {
             if (term::is_cons(t)) {
                 words += term::kConsWords;
-                pending.push_back(term::car(t));
+                if (needs_copy(term::car(t))) pending.push(term::car(t));
                 t = term::cdr(t);
                 continue;
             }
@@ -211,12 +260,10 @@ size_t copy_size(Term t) {
             words += term::header_size(object[0]) + 1;
             term::TermWords inside = term::term_words(object[0]);
             for (uint64_t i = 0; i < inside.count; ++i)
-                pending.push_back(object[inside.first + i]);
+                if (needs_copy(object[inside.first + i])) pending.push(object[inside.first + i]);
             break;
         }
-        if (pending.empty()) return words;
-        t = pending.back();
-        pending.pop_back();
+        if (!pending.pop(t)) return words;
     }
 }
 
@@ -247,10 +294,14 @@ Term copy_shallow(Term t, Term*& free, Term*& off_heap) {
 }  // namespace
 
 Term copy_term(Term t, Term* dest, Term*& off_heap) {
+    if (size_t flat = flat_tuple_words(t)) {
+        std::memcpy(dest, term::boxed_ptr(t), flat * sizeof(Term));
+        return term::make_boxed_ptr(dest);
+    }
     // Breadth first, like the GC: copy the root, then scan the copy and
     // copy whatever it still points to outside the literal area.
     auto fix = [&](Term& word, Term*& free) {
-        if (term::is_pointer(word) && !in_literal_area(term::pointer_target(word))) {
+        if (needs_copy(word)) {
             word = copy_shallow(word, free, off_heap);
         }
     };

@@ -480,6 +480,21 @@ dispatch:
         ip += 3;
         NEXT();
     }
+    CASE(move_xy) {
+        E[ip[2]] = x[ip[1]];
+        ip += 3;
+        NEXT();
+    }
+    CASE(move_yx) {
+        x[ip[2]] = E[ip[1]];
+        ip += 3;
+        NEXT();
+    }
+    CASE(move_cx) {
+        x[ip[2]] = Term(ip[1]);
+        ip += 3;
+        NEXT();
+    }
     CASE(swap) {
         Term t = DST(ip[1]);
         DST(ip[1]) = DST(ip[2]);
@@ -514,6 +529,11 @@ dispatch:
     }
     CASE(get_tuple_element) {
         DST(ip[3]) = tuple_element(SRC(ip[1]), ip[2] + 1);
+        ip += 4;
+        NEXT();
+    }
+    CASE(get_tuple_element_xx) {
+        x[ip[3]] = tuple_element(x[ip[1]], ip[2] + 1);
         ip += 4;
         NEXT();
     }

@@ -365,10 +365,13 @@ class Loader {
         auto set_op = [&](Op op) { code[at] = interp::handler(op); };
         switch (opcode) {
             case Opcode::move:
-                if (is_x(code[at + 1]) && is_x(code[at + 2])) {
-                    set_op(interp::op_move_xx);
+                specialise_move(at);
+                break;
+            case Opcode::get_tuple_element:
+                if (is_x(code[at + 1]) && is_x(code[at + 3])) {
+                    set_op(interp::op_get_tuple_element_xx);
                     code[at + 1] >>= 3;
-                    code[at + 2] >>= 3;
+                    code[at + 3] >>= 3;
                 }
                 break;
             case Opcode::call_ext:
@@ -397,6 +400,28 @@ class Loader {
             default:
                 break;
         }
+    }
+
+    // A move between registers of known kinds, or of a constant to an X
+    // register, skips the operand decoding of the generic move.
+    void specialise_move(size_t at) {
+        std::vector<Word>& code = out_->code;
+        Word from = code[at + 1], to = code[at + 2];
+        auto is_register = [](Word w) { return (w & 3) == 0; };
+        auto is_y = [](Word w) { return (w & 7) == 4; };
+        if (!is_register(to) || (is_y(to) && !is_register(from))) return;
+        Op op;
+        if (!is_register(from)) {
+            op = interp::op_move_cx;
+        } else if (is_y(from)) {
+            if (is_y(to)) return;
+            op = interp::op_move_yx;
+        } else {
+            op = is_y(to) ? interp::op_move_xy : interp::op_move_xx;
+        }
+        code[at] = interp::handler(op);
+        if (is_register(from)) code[at + 1] = from >> 3;
+        code[at + 2] = to >> 3;
     }
 
     // call_ext* of a BIF (not apply) calls the BIF directly.

@@ -438,9 +438,10 @@ Status slice(Scheduler& s, Process* p) {
 // the slice (then it runs again).
 void park(Scheduler& s, Process* p) {
     constexpr size_t kMaxShrinkLater = 4096;
-    if (!gc::shrink_idle(p->heap, process::roots(*p)) &&
-        heap::block_words(p->heap) >= gc::kIdleShrinkLaterWords &&
-        s.shrink_later.size() < kMaxShrinkLater)
+    // Most blocks are too small to shrink: decided without building roots.
+    size_t block = heap::block_words(p->heap);
+    bool shrunk = block >= gc::kIdleShrinkWords && gc::shrink_idle(p->heap, process::roots(*p));
+    if (!shrunk && block >= gc::kIdleShrinkLaterWords && s.shrink_later.size() < kMaxShrinkLater)
         s.shrink_later.push_back(p->pid);
     uint8_t expected = process::kRunning;
     if (p->run_state.compare_exchange_strong(expected, process::kWaiting)) {
