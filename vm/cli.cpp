@@ -114,7 +114,7 @@ bool parse(int argc, char** argv, Options& options, int& exit_code) {
             options.max_procs = number;
             ++i;
         } else if (arg == "--max-heap-size") {
-            if (!numeric_option(arg, value, 0, uint64_t(1) << 40, number, exit_code)) return false;
+            if (!numeric_option(arg, value, 0, UINT32_MAX, number, exit_code)) return false;
             options.max_heap_words = number;
             options.max_heap_given = true;
             ++i;

@@ -140,6 +140,7 @@ void copy_into(heap::Heap& heap, size_t words, const Roots& roots) {
     heap.sp = sp;
     heap.end = end;
     heap.fragments = nullptr;
+    heap.fragment_words = 0;
     heap.off_heap = off_heap;
     heap.live_after_gc = uint32_t(std::min<size_t>(heap::heap_used(heap), UINT32_MAX));
 }

@@ -97,6 +97,17 @@ extern thread_local int64_t stress_budget;
 // heap.max_heap_size: the caller kills the process with a clean error.
 bool collect(heap::Heap& heap, size_t need, const Roots& roots);
 
+// True when the attached fragments hold as many words as the block (and
+// at least kFragmentsDueWords): a process that receives without
+// allocating collects then, as it is preempted or goes idle, so its
+// received messages are freed (the BEAM counts its heap fragments towards
+// the next collection the same way).
+constexpr size_t kFragmentsDueWords = 256;
+inline bool fragments_due(const heap::Heap& heap) {
+    return heap.fragment_words >= kFragmentsDueWords &&
+           heap.fragment_words >= heap::block_words(heap);
+}
+
 // The allocating instructions' check: returns true at once when there is
 // room (the fast path); otherwise collects.
 inline bool ensure(heap::Heap& heap, size_t need, const Roots& roots) {

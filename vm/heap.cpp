@@ -145,10 +145,34 @@ void release_off_heap(Term* list) {
     }
 }
 
+// Freed fragments of up to kCachedFragmentWords words, kept by this
+// thread for its next messages of the same size: most messages are small
+// tuples, and a list pop is a fraction of an allocator call. Bounded, as
+// a scheduler that only receives would otherwise gather every fragment
+// its senders allocate. Plain data (no destructor: thread_local access
+// stays one instruction); release_thread_cache() empties it.
+constexpr size_t kCachedFragmentWords = 8;
+constexpr uint32_t kCachedPerSize = 64;
+
+struct FragmentCache {
+    Fragment* free[kCachedFragmentWords + 1];  // linked through `next`
+    uint32_t count[kCachedFragmentWords + 1];
+};
+
+thread_local FragmentCache t_fragment_cache;
+
 }  // namespace
 
 Fragment* fragment_new(size_t words) {
-    Fragment* fragment = reinterpret_cast<Fragment*>(block_alloc(kFragmentHeaderWords + words));
+    Fragment* fragment;
+    FragmentCache& cache = t_fragment_cache;
+    if (words <= kCachedFragmentWords && cache.free[words]) {
+        fragment = cache.free[words];
+        cache.free[words] = fragment->next;
+        --cache.count[words];
+    } else {
+        fragment = reinterpret_cast<Fragment*>(block_alloc(kFragmentHeaderWords + words));
+    }
     fragment->next = nullptr;
     fragment->off_heap = nullptr;
     fragment->used = 0;
@@ -158,7 +182,26 @@ Fragment* fragment_new(size_t words) {
 
 void fragment_free(Fragment* fragment) {
     release_off_heap(fragment->off_heap);
-    block_free(reinterpret_cast<Term*>(fragment), kFragmentHeaderWords + fragment->capacity);
+    size_t words = fragment->capacity;
+    FragmentCache& cache = t_fragment_cache;
+    if (words <= kCachedFragmentWords && cache.count[words] < kCachedPerSize) {
+        fragment->next = cache.free[words];
+        cache.free[words] = fragment;
+        ++cache.count[words];
+        return;
+    }
+    block_free(reinterpret_cast<Term*>(fragment), kFragmentHeaderWords + words);
+}
+
+void release_thread_cache() {
+    FragmentCache& cache = t_fragment_cache;
+    for (size_t words = 0; words <= kCachedFragmentWords; ++words) {
+        while (Fragment* fragment = cache.free[words]) {
+            cache.free[words] = fragment->next;
+            block_free(reinterpret_cast<Term*>(fragment), kFragmentHeaderWords + words);
+        }
+        cache.count[words] = 0;
+    }
 }
 
 // ---- the process block -------------------------------------------------------------------
@@ -169,6 +212,7 @@ void init(Heap& heap, size_t words) {
     heap.end = heap.start + words;
     heap.sp = heap.end;
     heap.fragments = nullptr;
+    heap.fragment_words = 0;
     heap.off_heap = nullptr;
     heap.next_size_class = uint8_t(size_class_at_least(words));
     heap.small_collections = 0;
@@ -245,7 +289,6 @@ size_t flat_tuple_words(Term t) {
 size_t copy_size(Term t) {
     // Lists are followed along their tails in the loop, so only heads and
     // elements that need copying are pushed.
-    if (size_t flat = flat_tuple_words(t)) return flat;
     PendingTerms pending;
     size_t words = 0;
     for (;;) {
@@ -293,11 +336,18 @@ Term copy_shallow(Term t, Term*& free, Term*& off_heap) {
 
 }  // namespace
 
+size_t flat_size(Term t) {
+    return flat_tuple_words(t);
+}
+
+Term copy_flat(Term t, Term* dest, size_t words) {
+    const Term* from = term::boxed_ptr(t);
+    for (size_t i = 0; i < words; ++i)
+        dest[i] = from[i];
+    return term::make_boxed_ptr(dest);
+}
+
 Term copy_term(Term t, Term* dest, Term*& off_heap) {
-    if (size_t flat = flat_tuple_words(t)) {
-        std::memcpy(dest, term::boxed_ptr(t), flat * sizeof(Term));
-        return term::make_boxed_ptr(dest);
-    }
     // Breadth first, like the GC: copy the root, then scan the copy and
     // copy whatever it still points to outside the literal area.
     auto fix = [&](Term& word, Term*& free) {

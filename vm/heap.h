@@ -126,6 +126,8 @@ Fragment* fragment_new(size_t words);
 // Frees a fragment that will never be collected (a dropped message): drops
 // its off-heap references first. Attached fragments are freed by the GC.
 void fragment_free(Fragment* fragment);
+// Frees the fragments this thread keeps for reuse (before it ends).
+void release_thread_cache();
 inline Term* fragment_alloc(Fragment* fragment, size_t words) {
     Term* p = fragment->data + fragment->used;
     fragment->used += words;
@@ -141,7 +143,12 @@ struct Heap {
     Term* end = nullptr;
     Fragment* fragments = nullptr;  // attached (received) message fragments
     Term* off_heap = nullptr;       // refc handles in the block
-    uint64_t max_heap_size = 0;     // words of live data + stack; 0: unlimited
+    uint32_t max_heap_size = 0;     // words of live data + stack; 0: unlimited
+    // Words in the attached fragments (saturating): a process that only
+    // receives allocates nothing on its heap and would hold every message
+    // it ever got until its next collection; this many words trigger one
+    // (see gc::fragments_due).
+    uint32_t fragment_words = 0;
     uint8_t next_size_class = 0;    // the GC's target size for next time
     uint8_t small_collections = 0;  // consecutive GCs with little live data
     uint32_t live_after_gc = 0;     // heap words live after the last collection
@@ -183,6 +190,8 @@ inline Term pop(Heap& heap) {
 inline void attach_fragment(Heap& heap, Fragment* fragment) {
     fragment->next = heap.fragments;
     heap.fragments = fragment;
+    uint64_t words = uint64_t(heap.fragment_words) + fragment->used;
+    heap.fragment_words = uint32_t(words < UINT32_MAX ? words : UINT32_MAX);
 }
 
 // ---- copying terms between areas -------------------------------------------------------
@@ -192,6 +201,10 @@ inline void attach_fragment(Heap& heap, Fragment* fragment) {
 // copying does not preserve sharing, as in the BEAM. Literal subterms
 // count nothing: they are referenced, not copied.
 size_t copy_size(Term t);
+// The words of `t` when it is a tuple of immediates that can be copied
+// word for word with copy_flat (most messages), else 0.
+size_t flat_size(Term t);
+Term copy_flat(Term t, Term* dest, size_t words);
 
 // Copies `t` into `dest`, which holds copy_size(t) words; returns the copy.
 // Refc binary handles are copied with a new reference each, linked into

@@ -1361,6 +1361,9 @@ yield :
     SYNC();
 p.ip = ip;
 p.cp = cp;
+// X[0..live-1] are the roots here, and the fragments this slice received are
+// freed now rather than at a collection that may never come.
+if (gc::fragments_due(p.heap) && !gc::collect(p.heap, 0, process::roots(p))) goto heap_limit;
 process::save_xregs(p, x, p.live);
 p.xregs = nullptr;
 p.flags &= uint8_t(~process::kYield);

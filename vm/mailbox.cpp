@@ -8,8 +8,30 @@
 
 namespace mailbox {
 
+namespace {
+
+// Freed signal nodes this thread keeps for its next sends (as heap.cpp
+// keeps small fragments): bounded, plain data.
+constexpr uint32_t kCachedSignals = 256;
+
+struct SignalCache {
+    Signal* free;  // linked through `next`
+    uint32_t count;
+};
+
+thread_local SignalCache t_signal_cache;
+
+}  // namespace
+
 Signal* signal_new(Kind kind, Term from) {
-    Signal* s = static_cast<Signal*>(mi_malloc(sizeof(Signal)));
+    SignalCache& cache = t_signal_cache;
+    Signal* s = cache.free;
+    if (s) {
+        cache.free = s->next;
+        --cache.count;
+    } else {
+        s = static_cast<Signal*>(mi_malloc(sizeof(Signal)));
+    }
     s->next = nullptr;
     s->from = from;
     s->term = term::kNil;
@@ -20,6 +42,11 @@ Signal* signal_new(Kind kind, Term from) {
 }
 
 size_t copy_message(Signal* s, Term t) {
+    if (size_t words = heap::flat_size(t)) {
+        s->fragment = heap::fragment_new(words);
+        s->term = heap::copy_flat(t, heap::fragment_alloc(s->fragment, words), words);
+        return words;
+    }
     size_t words = heap::copy_size(t);
     if (words == 0) {
         s->term = t;
@@ -33,7 +60,24 @@ size_t copy_message(Signal* s, Term t) {
 
 void signal_free(Signal* s) {
     if (s->fragment) heap::fragment_free(s->fragment);
+    SignalCache& cache = t_signal_cache;
+    if (cache.count < kCachedSignals) {
+        s->next = cache.free;
+        cache.free = s;
+        ++cache.count;
+        return;
+    }
     mi_free(s);
+}
+
+void release_thread_cache() {
+    SignalCache& cache = t_signal_cache;
+    while (Signal* s = cache.free) {
+        cache.free = s->next;
+        mi_free(s);
+    }
+    cache.count = 0;
+    heap::release_thread_cache();
 }
 
 namespace {

@@ -80,6 +80,9 @@ Signal* signal_new(Kind kind, Term from);
 // Copies `t` into a new fragment owned by `s` (immediates need none).
 // Returns the words copied.
 size_t copy_message(Signal* s, Term t);
+// Frees the signal nodes and fragments this thread keeps for reuse
+// (signal_free keeps some): before the thread ends.
+void release_thread_cache();
 // Frees a signal that will not be received (and its fragment).
 void signal_free(Signal* s);
 

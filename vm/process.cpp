@@ -37,7 +37,7 @@ Process* create(size_t words) {
     if (!memory) memory = mi_malloc(sizeof(Process));
     Process* p = new (memory) Process();
     heap::init(p->heap, words < heap::kMinBlockWords ? heap::kMinBlockWords : words);
-    p->heap.max_heap_size = default_max_heap_words;
+    p->heap.max_heap_size = uint32_t(default_max_heap_words);
     return p;
 }
 

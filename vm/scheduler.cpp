@@ -438,6 +438,8 @@ Status slice(Scheduler& s, Process* p) {
 // the slice (then it runs again).
 void park(Scheduler& s, Process* p) {
     constexpr size_t kMaxShrinkLater = 4096;
+    // Received messages waiting in fragments for a collection: one now.
+    if (gc::fragments_due(p->heap)) gc::collect(p->heap, 0, process::roots(*p));
     // Most blocks are too small to shrink: decided without building roots.
     size_t block = heap::block_words(p->heap);
     bool shrunk = block >= gc::kIdleShrinkWords && gc::shrink_idle(p->heap, process::roots(*p));
@@ -648,7 +650,10 @@ int run(Process* main, unsigned schedulers) {
     }
     for (size_t i = 1; i < g_world.schedulers.size(); ++i) {
         Scheduler* s = g_world.schedulers[i].get();
-        s->thread = std::thread([s] { loop(*s); });
+        s->thread = std::thread([s] {
+            loop(*s);
+            mailbox::release_thread_cache();
+        });
     }
     loop(*g_world.schedulers[0]);
     for (size_t i = 1; i < g_world.schedulers.size(); ++i)
@@ -656,6 +661,7 @@ int run(Process* main, unsigned schedulers) {
     bif::flush_stdout();
 #if BEAMLITE_SANITIZED
     free_all();  // so that the leak checker sees every process freed
+    mailbox::release_thread_cache();
 #else
     // The program ends now (the caller exits): freeing a million processes
     // one by one would only delay the exit, as it would the BEAM's halt.

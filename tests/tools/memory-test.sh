@@ -9,7 +9,10 @@
 #                   "maximum heap size reached" report and exit status 1,
 #                   never a signal;
 #   idle_shrink     a process that built a 200,000-element list and went
-#                   idle in a receive is back to at most 512 bytes (issue 4).
+#                   idle in a receive is back to at most 512 bytes (issue 4);
+#   receive_only    a process that receives 2,000,000 small messages and
+#                   allocates nothing frees them as it goes (< 48 MB; kept
+#                   until a collection that never came, they took 136 MB).
 # Max RSS comes from /usr/bin/time -f %M. Usage: memory-test.sh BEAMLITE
 # [--no-rss]; --no-rss (sanitizer builds, whose shadow memory and
 # quarantine inflate RSS) still runs everything but checks no RSS limit.
@@ -67,6 +70,10 @@ done
 run idle_shrink
 ok=0; [ "$rc" = 0 ] && [ "$out" = true ] && ok=1
 verdict idle_shrink $ok "exit $rc, output '$out'"
+
+run receive_only
+ok=0; [ "$rc" = 0 ] && [ "$out" = 2000000 ] && rss_ok 48 && ok=1
+verdict receive_only $ok "exit $rc, output '$out', max RSS $((rss_kb / 1024)) MB (limit 48)"
 
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
