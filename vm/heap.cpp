@@ -152,7 +152,11 @@ void release_off_heap(Term* list) {
 // its senders allocate. Plain data (no destructor: thread_local access
 // stays one instruction); release_thread_cache() empties it.
 constexpr size_t kCachedFragmentWords = 8;
+#if BEAMLITE_SANITIZED
+constexpr uint32_t kCachedPerSize = 0;  // every use after free reaches ASan
+#else
 constexpr uint32_t kCachedPerSize = 64;
+#endif
 
 struct FragmentCache {
     Fragment* free[kCachedFragmentWords + 1];  // linked through `next`

@@ -12,7 +12,11 @@ namespace {
 
 // Freed signal nodes this thread keeps for its next sends (as heap.cpp
 // keeps small fragments): bounded, plain data.
+#if BEAMLITE_SANITIZED
+constexpr uint32_t kCachedSignals = 0;  // every use after free reaches ASan
+#else
 constexpr uint32_t kCachedSignals = 256;
+#endif
 
 struct SignalCache {
     Signal* free;  // linked through `next`

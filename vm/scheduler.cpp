@@ -140,6 +140,15 @@ void free_queue(Queue& q) {
     q.capacity = q.head = q.tail = 0;
 }
 
+// Changes the count of queued processes; caller holds s.lock. Only lock
+// holders write `length` (others only read it), so a load and a store do:
+// no locked instruction on every push and pop.
+size_t add_length(Scheduler& s, ptrdiff_t change) {
+    size_t length = size_t(ptrdiff_t(s.length.load(std::memory_order_relaxed)) + change);
+    s.length.store(length, std::memory_order_relaxed);
+    return length;
+}
+
 // The next process by priority. Caller holds s.lock.
 Process* pop_locked(Scheduler& s) {
     if (Process* p = pop(s.queues[process::kMax])) return p;
@@ -156,7 +165,7 @@ Process* dequeue(Scheduler& s) {
     if (s.length.load(std::memory_order_relaxed) == 0) return nullptr;
     std::lock_guard<spin_lock::SpinLock> guard(s.lock);
     Process* p = pop_locked(s);
-    if (p) s.length.fetch_sub(1, std::memory_order_relaxed);
+    if (p) add_length(s, -1);
     return p;
 }
 
@@ -176,7 +185,7 @@ void push_here(Process* p) {
     {
         std::lock_guard<spin_lock::SpinLock> guard(s.lock);
         push(s.queues[p->priority], p);
-        length = s.length.fetch_add(1, std::memory_order_relaxed) + 1;
+        length = add_length(s, 1);
     }
     if (length < 2) return;
     // A scheduler thread runs its own queue: a sleeper it fails to wake
@@ -215,13 +224,13 @@ bool steal(Scheduler& thief) {
                     taken[count++] = p;
                 }
             }
-            victim.length.fetch_sub(count, std::memory_order_relaxed);
+            add_length(victim, -ptrdiff_t(count));
         }
         if (count == 0) continue;
         std::lock_guard<spin_lock::SpinLock> guard(thief.lock);
         for (size_t i = 0; i < count; ++i)
             push(thief.queues[levels[i]], taken[i]);
-        thief.length.fetch_add(count, std::memory_order_relaxed);
+        add_length(thief, ptrdiff_t(count));
         return true;
     }
     return false;
@@ -248,7 +257,11 @@ void reclaim(Scheduler& s) {
 
 // Between slices: this scheduler holds no PCB found by lookup.
 void quiescent(Scheduler& s) {
-    s.epoch.store(g_world.epoch.load(std::memory_order_acquire), std::memory_order_seq_cst);
+    // Release (a plain store on x86, where seq_cst would be a fence per
+    // slice): the PCBs this thread used before are done with once the
+    // announcement is seen. Lookups after it cannot find a process retired
+    // before the epoch read here (its table slot was cleared first).
+    s.epoch.store(g_world.epoch.load(std::memory_order_acquire), std::memory_order_release);
     if (!s.limbo.empty()) reclaim(s);
 }
 
