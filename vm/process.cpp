@@ -13,6 +13,8 @@
 #include <new>
 #include <unordered_map>
 
+#include "vm/spin_lock.h"
+
 namespace process {
 
 uint64_t default_max_heap_words = kDefaultMaxHeapWords;
@@ -86,13 +88,15 @@ void save_xregs(Process& p, const Term* xregs, uint32_t live) {
     free_saved_xregs(p);
     Term* to = p.saved_inline;
     if (live > kInlineSaved) to = p.saved_x = static_cast<Term*>(mi_malloc(live * sizeof(Term)));
-    std::memcpy(to, xregs, live * sizeof(Term));
+    for (uint32_t i = 0; i < live; ++i)  // `xregs` may be null when live is 0
+        to[i] = xregs[i];
     p.saved_live = live;
 }
 
 void restore_xregs(Process& p, Term* xregs) {
     const Term* from = p.saved_live > kInlineSaved ? p.saved_x : p.saved_inline;
-    std::memcpy(xregs, from, p.saved_live * sizeof(Term));
+    for (uint32_t i = 0; i < p.saved_live; ++i)
+        xregs[i] = from[i];
     free_saved_xregs(p);
 }
 
@@ -102,7 +106,7 @@ namespace {
 
 // Slots and serials are reserved address space, touched as slots are used.
 struct Table {
-    std::mutex lock;  // taken to insert and remove, never to look up
+    spin_lock::SpinLock lock;  // taken to insert and remove (a few instructions), never to look up
     std::atomic<Process*>* slots = nullptr;
     std::atomic<uint32_t>* serials = nullptr;
     size_t max = 0;
@@ -141,7 +145,7 @@ void table_init(size_t max_procs) {
 
 bool table_insert(Process* p) {
     ensure_table();
-    std::lock_guard<std::mutex> guard(g_table.lock);
+    std::lock_guard<spin_lock::SpinLock> guard(g_table.lock);
     size_t slot;
     size_t fresh = g_table.fresh.load(std::memory_order_relaxed);
     if (fresh < g_table.max) {
@@ -161,7 +165,7 @@ bool table_insert(Process* p) {
 
 void table_remove(Process* p) {
     size_t slot = term::pid_slot(p->pid);
-    std::lock_guard<std::mutex> guard(g_table.lock);
+    std::lock_guard<spin_lock::SpinLock> guard(g_table.lock);
     g_table.slots[slot].store(nullptr, std::memory_order_release);
     // 33 bits of serial fit a pid; wrapping after 2^32 reuses is harmless.
     g_table.serials[slot].fetch_add(1, std::memory_order_relaxed);
