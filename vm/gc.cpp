@@ -194,11 +194,19 @@ bool collect_now(heap::Heap& heap, size_t need, const Roots& roots) {
     // A big request goes into the new block at once rather than through a
     // second copy; a small one fits once the garbage is gone.
     if (need > heap::block_words(heap) / 2) could_live += need;
-    size_t words = std::max(heap::size_class_words(heap.next_size_class),
-                            heap::size_class_words(heap::size_class_at_least(could_live)));
+    size_t planned = heap::size_class_words(heap.next_size_class);
+    size_t words = std::max(planned, heap::size_class_words(heap::size_class_at_least(could_live)));
     copy_into(heap, words, roots);
     size_t wanted = heap::heap_used(heap) + heap::stack_used(heap) + need;
     if (heap.max_heap_size && wanted > heap.max_heap_size) return false;
+    // The block was made bigger than planned in case every attached
+    // fragment was live. When much less was, move into the planned size
+    // now (copying little), or the received messages would inflate the
+    // block at every collection of a process that mostly receives.
+    if (words > planned) {
+        size_t target = std::max(planned, target_words(heap, wanted));
+        if (target < words) copy_into(heap, target, roots);
+    }
     resize(heap, wanted, roots);
     return true;
 }

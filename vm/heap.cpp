@@ -234,6 +234,9 @@ void destroy(Heap& heap) {
 }
 
 size_t fragment_words(const Heap& heap) {
+    // The count kept as fragments are attached (a walk of the list is a
+    // cache miss per fragment), unless it saturated.
+    if (heap.fragment_words < UINT32_MAX) return heap.fragment_words;
     size_t words = 0;
     for (const Fragment* f = heap.fragments; f; f = f->next)
         words += f->used;

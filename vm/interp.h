@@ -37,6 +37,9 @@ constexpr int kSliceReductions = 4000;
 // slice; the reductions left may go negative: the process is switched out
 // at its next call or return).
 constexpr int kSendReductions = 1;
+// Largest message (words) a receive copies onto the heap as it looks at it
+// (a flat tuple; see loop_rec).
+constexpr size_t kCopyOnReceiveWords = 8;
 constexpr size_t kCopyWordsPerReduction = 16;
 
 // Every instruction of loaded code: the generic opcodes, then the loader's

@@ -42,6 +42,7 @@ Signal* signal_new(Kind kind, Term from) {
     s->fragment = nullptr;
     s->ref = 0;
     s->kind = kind;
+    s->copied_to_heap = false;
     return s;
 }
 

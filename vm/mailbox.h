@@ -61,6 +61,10 @@ struct Signal {
     heap::Fragment* fragment;  // null when the term needs no heap words
     uint64_t ref;              // a monitor's or timer's reference number
     Kind kind;
+    // The receive that looked at this message last (loop_rec) gave out a
+    // copy of `term` on the receiver's heap, not the fragment's: taking
+    // the message frees the fragment instead of attaching it.
+    bool copied_to_heap;
 };
 
 struct Mailbox {
