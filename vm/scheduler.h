@@ -7,15 +7,19 @@
 // scheduler 0). Each has run queues by priority, its own timers and its own
 // list of ended processes waiting to be freed:
 //
-//   Scheduler k
+//   Scheduler k (cache lines: queues | owner's state | epoch)
 //   +-----------------------------------+
-//   | queues[max]    -> p -> p          |  always first
-//   | queues[high]   -> p               |  before normal and low
-//   | queues[normal] -> p -> p -> p     |  normal and low share the CPU:
-//   | queues[low]    -> p               |  every 8th normal-level pick is low's
+//   | lock (spin), length               |
+//   | queues[max]    [p p]              |  always first
+//   | queues[high]   [p]                |  before normal and low
+//   | queues[normal] [p p p]            |  normal and low share the CPU:
+//   | queues[low]    [p]                |  every 8th normal-level pick is low's
 //   | timers (timer::Timers)            |
 //   | epoch, limbo (ended PCBs)         |
 //   +-----------------------------------+
+//
+// A queue is a ring of PCB pointers (growing by doubling): a thief copies
+// up to 1,024 pointers under the victim's lock, never walking PCBs.
 //
 // A process is in at most one run queue, and a waiting one (blocked in
 // receive) is in none: it costs no CPU until a signal or its timer wakes
