@@ -62,12 +62,13 @@ struct StressScope {
 
 }  // namespace
 
-TEST_CASE("size classes grow Fibonacci-like from 16 words, then by a fifth", "[gc]") {
-    CHECK(heap::kMinBlockWords == 16);
-    CHECK(heap::size_class_words(0) == 16);
-    CHECK(heap::size_class_words(1) == 24);
-    CHECK(heap::size_class_words(2) == 40);
-    CHECK(heap::size_class_words(3) == 64);
+TEST_CASE("size classes grow Fibonacci-like from 8 words, then by a fifth", "[gc]") {
+    CHECK(heap::kMinBlockWords == 8);
+    CHECK(heap::size_class_words(0) == 8);
+    CHECK(heap::size_class_words(1) == 12);
+    CHECK(heap::size_class_words(2) == 24);
+    CHECK(heap::size_class_words(3) == 40);
+    CHECK(heap::size_class_words(4) == 64);
     for (unsigned c = 1; c < 100; ++c) {
         CHECK(heap::size_class_words(c) > heap::size_class_words(c - 1));
         CHECK(heap::size_class_at_least(heap::size_class_words(c)) == c);
@@ -76,14 +77,14 @@ TEST_CASE("size classes grow Fibonacci-like from 16 words, then by a fifth", "[g
     CHECK(heap::size_class_at_least(1) == 0);
 }
 
-TEST_CASE("a new process block is 16 words, heap and stack meeting in the middle", "[gc]") {
+TEST_CASE("a new process block is 8 words, heap and stack meeting in the middle", "[gc]") {
     heap::Heap h;
     heap::init(h);
     CHECK(heap::block_words(h) == heap::kMinBlockWords);
-    CHECK(heap::free_words(h) == 16);
-    heap::alloc(h, 10);
+    CHECK(heap::free_words(h) == 8);
+    heap::alloc(h, 5);
     heap::push(h, make_small(1));
-    CHECK(heap::free_words(h) == 5);
+    CHECK(heap::free_words(h) == 2);
     CHECK(heap::pop(h) == make_small(1));
     heap::destroy(h);
     CHECK(sizeof(heap::Heap) <= 64);
