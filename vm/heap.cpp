@@ -10,6 +10,8 @@
 #include <mutex>
 #include <vector>
 
+#include "vm/free_list.h"
+
 namespace heap {
 
 // ---- raw memory ------------------------------------------------------------------
@@ -145,12 +147,8 @@ void release_off_heap(Term* list) {
     }
 }
 
-// Freed fragments of up to kCachedFragmentWords words, kept by this
-// thread for its next messages of the same size: most messages are small
-// tuples, and a list pop is a fraction of an allocator call. Bounded, as
-// a scheduler that only receives would otherwise gather every fragment
-// its senders allocate. Plain data (no destructor: thread_local access
-// stays one instruction); release_thread_cache() empties it.
+// Freed fragments of up to kCachedFragmentWords words, one list per
+// capacity, kept by this thread for its next messages (see free_list.h).
 constexpr size_t kCachedFragmentWords = 8;
 #if BEAMLITE_SANITIZED
 constexpr uint32_t kCachedPerSize = 0;  // every use after free reaches ASan
@@ -158,25 +156,18 @@ constexpr uint32_t kCachedPerSize = 0;  // every use after free reaches ASan
 constexpr uint32_t kCachedPerSize = 64;
 #endif
 
-struct FragmentCache {
-    Fragment* free[kCachedFragmentWords + 1];  // linked through `next`
-    uint32_t count[kCachedFragmentWords + 1];
-};
+thread_local free_list::FreeList<Fragment, kCachedPerSize> t_fragments[kCachedFragmentWords + 1];
 
-thread_local FragmentCache t_fragment_cache;
+void free_fragment_block(Fragment* fragment) {
+    block_free(reinterpret_cast<Term*>(fragment), kFragmentHeaderWords + fragment->capacity);
+}
 
 }  // namespace
 
 Fragment* fragment_new(size_t words) {
-    Fragment* fragment;
-    FragmentCache& cache = t_fragment_cache;
-    if (words <= kCachedFragmentWords && cache.free[words]) {
-        fragment = cache.free[words];
-        cache.free[words] = fragment->next;
-        --cache.count[words];
-    } else {
+    Fragment* fragment = words <= kCachedFragmentWords ? t_fragments[words].pop() : nullptr;
+    if (!fragment)
         fragment = reinterpret_cast<Fragment*>(block_alloc(kFragmentHeaderWords + words));
-    }
     fragment->next = nullptr;
     fragment->off_heap = nullptr;
     fragment->used = 0;
@@ -187,25 +178,13 @@ Fragment* fragment_new(size_t words) {
 void fragment_free(Fragment* fragment) {
     release_off_heap(fragment->off_heap);
     size_t words = fragment->capacity;
-    FragmentCache& cache = t_fragment_cache;
-    if (words <= kCachedFragmentWords && cache.count[words] < kCachedPerSize) {
-        fragment->next = cache.free[words];
-        cache.free[words] = fragment;
-        ++cache.count[words];
-        return;
-    }
-    block_free(reinterpret_cast<Term*>(fragment), kFragmentHeaderWords + words);
+    if (words <= kCachedFragmentWords && t_fragments[words].push(fragment)) return;
+    free_fragment_block(fragment);
 }
 
 void release_thread_cache() {
-    FragmentCache& cache = t_fragment_cache;
-    for (size_t words = 0; words <= kCachedFragmentWords; ++words) {
-        while (Fragment* fragment = cache.free[words]) {
-            cache.free[words] = fragment->next;
-            block_free(reinterpret_cast<Term*>(fragment), kFragmentHeaderWords + words);
-        }
-        cache.count[words] = 0;
-    }
+    for (auto& list : t_fragments)
+        list.clear(free_fragment_block);
 }
 
 // ---- the process block -------------------------------------------------------------------
@@ -280,17 +259,6 @@ bool needs_copy(Term t) {
     return term::is_pointer(t) && !in_literal_area(term::pointer_target(t));
 }
 
-// The words of `t` when it is a tuple of immediates outside the literal
-// area (most messages: {tag, Pid, N}), copied with one memcpy; else 0.
-size_t flat_tuple_words(Term t) {
-    if (!term::is_tuple(t) || in_literal_area(term::pointer_target(t))) return 0;
-    const Term* object = term::boxed_ptr(t);
-    size_t arity = term::header_size(object[0]);
-    for (size_t i = 1; i <= arity; ++i)
-        if (!term::is_immediate(object[i])) return 0;
-    return arity + 1;
-}
-
 }  // namespace
 
 size_t copy_size(Term t) {
@@ -344,7 +312,12 @@ Term copy_shallow(Term t, Term*& free, Term*& off_heap) {
 }  // namespace
 
 size_t flat_size(Term t) {
-    return flat_tuple_words(t);
+    if (!term::is_tuple(t) || in_literal_area(term::pointer_target(t))) return 0;
+    const Term* object = term::boxed_ptr(t);
+    size_t arity = term::header_size(object[0]);
+    for (size_t i = 1; i <= arity; ++i)
+        if (!term::is_immediate(object[i])) return 0;
+    return arity + 1;
 }
 
 Term copy_flat(Term t, Term* dest, size_t words) {

@@ -6,36 +6,26 @@
 
 #include <new>
 
+#include "vm/free_list.h"
+
 namespace mailbox {
 
 namespace {
 
-// Freed signal nodes this thread keeps for its next sends (as heap.cpp
-// keeps small fragments): bounded, plain data.
+// Freed signal nodes this thread keeps for its next sends (free_list.h).
 #if BEAMLITE_SANITIZED
 constexpr uint32_t kCachedSignals = 0;  // every use after free reaches ASan
 #else
 constexpr uint32_t kCachedSignals = 256;
 #endif
 
-struct SignalCache {
-    Signal* free;  // linked through `next`
-    uint32_t count;
-};
-
-thread_local SignalCache t_signal_cache;
+thread_local free_list::FreeList<Signal, kCachedSignals> t_signals;
 
 }  // namespace
 
 Signal* signal_new(Kind kind, Term from) {
-    SignalCache& cache = t_signal_cache;
-    Signal* s = cache.free;
-    if (s) {
-        cache.free = s->next;
-        --cache.count;
-    } else {
-        s = static_cast<Signal*>(mi_malloc(sizeof(Signal)));
-    }
+    Signal* s = t_signals.pop();
+    if (!s) s = static_cast<Signal*>(mi_malloc(sizeof(Signal)));
     s->next = nullptr;
     s->from = from;
     s->term = term::kNil;
@@ -65,23 +55,11 @@ size_t copy_message(Signal* s, Term t) {
 
 void signal_free(Signal* s) {
     if (s->fragment) heap::fragment_free(s->fragment);
-    SignalCache& cache = t_signal_cache;
-    if (cache.count < kCachedSignals) {
-        s->next = cache.free;
-        cache.free = s;
-        ++cache.count;
-        return;
-    }
-    mi_free(s);
+    if (!t_signals.push(s)) mi_free(s);
 }
 
 void release_thread_cache() {
-    SignalCache& cache = t_signal_cache;
-    while (Signal* s = cache.free) {
-        cache.free = s->next;
-        mi_free(s);
-    }
-    cache.count = 0;
+    t_signals.clear([](Signal* s) { mi_free(s); });
     heap::release_thread_cache();
 }
 

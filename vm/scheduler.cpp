@@ -451,11 +451,12 @@ Status slice(Scheduler& s, Process* p) {
 // the slice (then it runs again).
 void park(Scheduler& s, Process* p) {
     constexpr size_t kMaxShrinkLater = 4096;
-    // Received messages waiting in fragments for a collection: one now.
-    if (gc::fragments_due(p->heap)) gc::collect(p->heap, 0, process::roots(*p));
     // Most blocks are too small to shrink: decided without building roots.
     size_t block = heap::block_words(p->heap);
     bool shrunk = block >= gc::kIdleShrinkWords && gc::shrink_idle(p->heap, process::roots(*p));
+    // Received messages waiting in fragments for a collection: one now
+    // (shrinking collected them already).
+    if (!shrunk && gc::fragments_due(p->heap)) gc::collect(p->heap, 0, process::roots(*p));
     if (!shrunk && block >= gc::kIdleShrinkLaterWords && s.shrink_later.size() < kMaxShrinkLater)
         s.shrink_later.push_back(p->pid);
     uint8_t expected = process::kRunning;
