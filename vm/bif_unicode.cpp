@@ -321,10 +321,10 @@ Term convert(Process& p, Subject subject, Output how) {
     size_t words = done_words(w, how);
     if (w.error) words += rest_words(w) + 4;
     if (only_leftovers) words += binary::new_words(uint64_t(w.num_leftovers) * 8) + 4;
-    const Term* before = p.heap.start;
-    Term* mem = alloc(p, words);
+    bool moved;
+    Term* mem = alloc(p, words, moved);
     if (!mem) return heap_exhausted(p);
-    if (p.heap.start != before) {
+    if (moved) {
         w = Walk();
         w.run(subject());
     }

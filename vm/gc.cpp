@@ -103,10 +103,10 @@ void sweep_off_heap(Term* list, Term*& new_list) {
     }
 }
 
-// One copying pass into a new block of `words`, which must hold all live
-// data plus the stack. Frees the old block and the attached fragments.
-void copy_into(heap::Heap& heap, size_t words, const Roots& roots) {
-    Term* block = heap::block_alloc(words);
+// One copying pass into `block` of `words`, which must hold all live data
+// plus the stack. Frees the attached fragments, and the old block unless
+// told to keep it (the stress mode's round trip copies back into it).
+void copy_to(heap::Heap& heap, Term* block, size_t words, const Roots& roots, bool free_old) {
     Term* end = block + words;
     size_t stack_words = heap::stack_used(heap);
     Term* sp = end - stack_words;
@@ -131,7 +131,7 @@ void copy_into(heap::Heap& heap, size_t words, const Roots& roots) {
         heap::fragment_free(f);
         f = next;
     }
-    heap::block_free(heap.start, heap::block_words(heap));
+    if (free_old) heap::block_free(heap.start, heap::block_words(heap));
 
     counters.collections++;
     counters.words_copied += size_t(copier.free() - block);
@@ -143,6 +143,11 @@ void copy_into(heap::Heap& heap, size_t words, const Roots& roots) {
     heap.fragment_words = 0;
     heap.off_heap = off_heap;
     heap.live_after_gc = uint32_t(std::min<size_t>(heap::heap_used(heap), UINT32_MAX));
+}
+
+// One copying pass into a new block of `words`.
+void copy_into(heap::Heap& heap, size_t words, const Roots& roots) {
+    copy_to(heap, heap::block_alloc(words), words, roots, true);
 }
 
 // The block size a process with `wanted` words of live data + stack + need
@@ -240,11 +245,29 @@ void verify_or_abort(const heap::Heap& heap, const Roots& roots, const char* whe
     std::abort();
 }
 
+// Stress mode, every other collection that can: copy out to a spare block
+// and back into the same one. Every term moves, yet heap.start is what it
+// was, which is what a normal collection does when it copies twice and the
+// allocator returns the first block for the second copy: code that keeps a
+// pointer across an allocation and tests heap.start to see whether the
+// heap moved fails here at once (use process::alloc's `moved`).
+bool round_trip(heap::Heap& heap, size_t need, const Roots& roots) {
+    static thread_local bool turn = false;
+    turn = !turn;
+    size_t words = heap::block_words(heap);
+    size_t could_live = heap::heap_used(heap) + heap::fragment_words(heap) + heap::stack_used(heap);
+    if (!turn || could_live + need > words) return false;
+    Term* home = heap.start;
+    copy_to(heap, heap::block_alloc(words), words, roots, false);
+    copy_to(heap, home, words, roots, true);
+    return true;
+}
+
 }  // namespace
 
 bool collect(heap::Heap& heap, size_t need, const Roots& roots) {
     if (stress) verify_or_abort(heap, roots, "before");
-    bool ok = collect_now(heap, need, roots);
+    bool ok = (stress && round_trip(heap, need, roots)) || collect_now(heap, need, roots);
     if (stress) {
         verify_or_abort(heap, roots, "after");
         size_t live = heap::heap_used(heap) + heap::stack_used(heap);
@@ -255,6 +278,10 @@ bool collect(heap::Heap& heap, size_t need, const Roots& roots) {
 
 Stats stats() {
     return counters;
+}
+
+uint64_t copy_count() {
+    return counters.collections;
 }
 
 // ---- the verifier --------------------------------------------------------------------------

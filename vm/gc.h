@@ -139,6 +139,14 @@ struct Stats {
 };
 Stats stats();
 
+// Copying passes run on this thread so far. A caller that keeps a pointer
+// into the heap (a plan, a walk's position) across an allocation compares
+// this before and after: any change means every term not held in a root
+// has moved, even when the new block came back at the old address (one
+// collection may copy twice, and the allocator may hand out the block it
+// just took back, so comparing heap.start proves nothing).
+uint64_t copy_count();
+
 // Checks the heap's invariants (heap.h, term.h): every object well formed,
 // every pointer in the stack, roots, block and fragments aimed at a valid
 // object in the block, an attached fragment or the literal area; the

@@ -782,10 +782,10 @@ Term put_hash_on_heap(process::Process& p, const Term& m, const Term& key, const
     size_t words = plan_put(m, key, value, plan);
     missing = plan.grows;
     if (exact && missing) return kNone;
-    const Term* before = p.heap.start;
-    Term* mem = process::alloc(p, words);
+    bool moved;
+    Term* mem = process::alloc(p, words, moved);
     if (!mem) return kNone;
-    if (p.heap.start != before) plan_put(m, key, value, plan);  // the map moved
+    if (moved) plan_put(m, key, value, plan);
     return write_put(mem, plan, key, value);
 }
 

@@ -135,10 +135,10 @@ Term build_on_heap(process::Process& p, Gather gather) {
     std::vector<Entry> entries;
     gather(entries);
     normalize(entries);
-    const Term* before = p.heap.start;
-    Term* mem = process::alloc(p, build_words(entries));
+    bool moved;
+    Term* mem = process::alloc(p, build_words(entries), moved);
     if (!mem) return term::kNone;
-    if (p.heap.start != before) {
+    if (moved) {
         entries.clear();
         gather(entries);
         normalize(entries);

@@ -84,6 +84,13 @@ Term* alloc(Process& p, size_t words) {
     return heap::alloc(p.heap, words);
 }
 
+Term* alloc(Process& p, size_t words, bool& moved) {
+    uint64_t copies = gc::copy_count();
+    Term* mem = alloc(p, words);
+    moved = gc::copy_count() != copies;
+    return mem;
+}
+
 void save_xregs(Process& p, const Term* xregs, uint32_t live) {
     free_saved_xregs(p);
     Term* to = p.saved_inline;

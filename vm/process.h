@@ -200,6 +200,10 @@ gc::Roots roots(Process& p);
 // with process::heap_exhausted. Terms held in C++ locals are stale after
 // this call unless they are roots (X registers, bif_args).
 Term* alloc(Process& p, size_t words);
+// As alloc, and sets `moved` when a collection ran: then every term that is
+// not a root has moved (whatever heap.start says), and a plan made from
+// them before the call must be made again.
+Term* alloc(Process& p, size_t words, bool& moved);
 
 // Saves X[0..live-1] into the PCB (switching out) and restores them.
 void save_xregs(Process& p, const Term* xregs, uint32_t live);
