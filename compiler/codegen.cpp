@@ -307,6 +307,40 @@ std::optional<Literal> fold_arith(token::Kind op, const Literal& a, const Litera
 
 }  // namespace
 
+// A list literal, walked along its tail without recursion: a long list is
+// one C frame, and its literal is built from the end with each cons moved
+// into the next (caching each suffix would copy it: quadratic). A suffix
+// holding a non-constant element is cached as such, so that asking again
+// for each suffix stays linear.
+std::optional<Literal> Compiler::constant_list(const Node* n) {
+    std::vector<const Node*> conses;
+    const Node* t = n;
+    while (t->kind == Kind::Cons && (t == n || constants_.count(t) == 0)) {
+        conses.push_back(t);
+        if (constant(t->kid(0)) == nullptr) {
+            for (const Node* c : conses)
+                if (c != n) constants_[c] = nullptr;
+            return std::nullopt;
+        }
+        t = t->kid(1);
+    }
+    const Literal* tail = constant(t);
+    if (tail == nullptr) {
+        for (const Node* c : conses)
+            if (c != n) constants_[c] = nullptr;
+        return std::nullopt;
+    }
+    Literal list = *tail;
+    for (size_t i = conses.size(); i-- > 0;) {
+        Literal cons = lit_of(Literal::Kind::Cons);
+        cons.elements.reserve(2);
+        cons.elements.push_back(*constant(conses[i]->kid(0)));
+        cons.elements.push_back(std::move(list));
+        list = std::move(cons);
+    }
+    return list;
+}
+
 const Literal* Compiler::constant(const Node* n) {
     switch (n->kind) {
         case Kind::Integer:
@@ -361,8 +395,10 @@ const Literal* Compiler::constant(const Node* n) {
             result->text = std::string(n->text);
             break;
         case Kind::Cons:
+            result = constant_list(n);
+            break;
         case Kind::Tuple: {
-            Literal l = lit_of(n->kind == Kind::Cons ? Literal::Kind::Cons : Literal::Kind::Tuple);
+            Literal l = lit_of(Literal::Kind::Tuple);
             bool ok = true;
             for (const Node* k : n->children()) {
                 const Literal* e = constant(k);

@@ -215,8 +215,8 @@ Value FnGen::pattern_size(const Row& row, const Node* size, uint32_t fail) {
 
 // A row whose pattern at `col` is a binary: one row (a binary is tested on
 // its own, like a map). Jumps to `next` when it does not match.
-void FnGen::bin_pattern(std::vector<Row> rows, std::vector<Word> cols, size_t col, uint32_t next,
-                        uint32_t fail, Leaf& leaf) {
+std::optional<Matrix> FnGen::bin_pattern(std::vector<Row> rows, std::vector<Word> cols, size_t col,
+                                         uint32_t next, uint32_t fail, Leaf& leaf) {
     Row& row = rows[0];
     const Node* p = row.pats[col];
     Word occ = cols[col];
@@ -291,7 +291,7 @@ void FnGen::bin_pattern(std::vector<Row> rows, std::vector<Word> cols, size_t co
     cols.insert(cols.begin() + static_cast<ptrdiff_t>(col), parts.begin(), parts.end());
     row.pats.erase(row.pats.begin() + static_cast<ptrdiff_t>(col));
     row.pats.insert(row.pats.begin() + static_cast<ptrdiff_t>(col), subs.begin(), subs.end());
-    match(std::move(rows), std::move(cols), fail, leaf);
+    return Matrix{std::move(rows), std::move(cols), fail};
 }
 
 // ---- match-context reuse ---------------------------------------------------------------

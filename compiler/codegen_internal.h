@@ -192,6 +192,7 @@ class Compiler {
     uint32_t import(std::string_view module, std::string_view name, uint32_t arity);
     uint32_t literal(const bytecode::Literal& lit);
     uint32_t new_label() { return next_label_++; }
+    uint32_t next_label() const { return next_label_; }  // the one new_label() makes next
     Word atom_op(std::string_view name) {
         return bytecode::operand(bytecode::OperandKind::Atom, atom(name));
     }
@@ -239,6 +240,7 @@ class Compiler {
   private:
     uint32_t add_job(FunctionJob job);
     std::optional<bytecode::Literal> constant_binary(const Node* n);
+    std::optional<bytecode::Literal> constant_list(const Node* n);
     std::optional<bytecode::Literal> record_info(const Node* call);
     void collect_forms();
     void plan_context_reuse();
@@ -283,6 +285,10 @@ struct State {
     RegSet used;            // X registers holding values still needed
     RegSet valid;           // X registers holding a term of this process
     std::vector<Word> loc;  // per variable of the current scope; kNone = unbound
+    // While matching: X registers holding parts taken out of a matched
+    // value, each with the first label made after it (codegen_match.cpp,
+    // drop_part); emptied before a matched row's guard and body.
+    std::map<uint32_t, uint32_t> parts;
 };
 
 // One row of a pattern-matching matrix: a clause's remaining patterns (one
@@ -293,6 +299,14 @@ struct Row {
     const Node* clause = nullptr;
     const Scope* scope = nullptr;  // the scope its variables belong to
     uint32_t index = 0;            // clause number
+};
+
+// A matching problem: rows over columns, jumping to `fail` when no row
+// matches.
+struct Matrix {
+    std::vector<Row> rows;
+    std::vector<Word> cols;
+    uint32_t fail = 0;
 };
 
 // What to do when a row has matched every column: bind, guard, body.
@@ -400,28 +414,36 @@ class FnGen {
                            Value* result);
 
     // ---- patterns and guards (codegen_match.cpp)
+    // match() loops where it would recurse in tail position: each step
+    // below returns the matrix its last branch continues with (nullopt when
+    // it ended there), so the C stack grows per branch point with later
+    // siblings (at most one per row), never per pattern element.
     void match(std::vector<Row> rows, std::vector<Word> cols, uint32_t fail, Leaf& leaf);
+    void finish(std::optional<Matrix> m, Leaf& leaf);
+    void drop_empty_columns(std::vector<Row>& rows, std::vector<Word>& cols, uint32_t fail);
+    void drop_part(Word op, const std::vector<Row>& rows, const std::vector<Word>& cols,
+                   uint32_t fail);
     void normalize(std::vector<Row>& rows, std::vector<Word>& cols, size_t row);
     const Node* append_pattern(const Node* p);
     std::vector<const Node*> sub_patterns(const Node* p);
     bool pattern_needed(const Node* p, const Scope* scope) const;
-    void dispatch(std::vector<Row> rows, std::vector<Word> cols, size_t col, uint32_t fail,
-                  Leaf& leaf);
-    void select_values(std::vector<Row> rows, std::vector<Word> cols, size_t col, uint32_t next,
-                       uint32_t fail, Leaf& leaf);
-    void select_tuples(std::vector<Row> rows, std::vector<Word> cols, size_t col, uint32_t next,
-                       uint32_t fail, Leaf& leaf);
-    void take_apart(std::vector<Row> rows, std::vector<Word> cols, size_t col, uint32_t fail,
-                    Leaf& leaf, bool skip_first = false);
-    void map_pattern(std::vector<Row> rows, std::vector<Word> cols, size_t col, uint32_t next,
-                     uint32_t fail, Leaf& leaf);
+    std::optional<Matrix> dispatch(std::vector<Row> rows, std::vector<Word> cols, size_t col,
+                                   uint32_t fail, Leaf& leaf);
+    std::optional<Matrix> select_values(std::vector<Row> rows, std::vector<Word> cols, size_t col,
+                                        uint32_t next, uint32_t fail, Leaf& leaf);
+    std::optional<Matrix> select_tuples(std::vector<Row> rows, std::vector<Word> cols, size_t col,
+                                        uint32_t next, uint32_t fail, Leaf& leaf);
+    std::optional<Matrix> take_apart(std::vector<Row> rows, std::vector<Word> cols, size_t col,
+                                     uint32_t fail, Leaf& leaf, bool skip_first = false);
+    std::optional<Matrix> map_pattern(std::vector<Row> rows, std::vector<Word> cols, size_t col,
+                                      uint32_t next, uint32_t fail, Leaf& leaf);
     bool bind_row(Row& row, uint32_t fail);
 
     // ---- the bit syntax (codegen_bits.cpp)
     Value binary_expr(const Node* e);
     Value pattern_size(const Row& row, const Node* size, uint32_t fail);
-    void bin_pattern(std::vector<Row> rows, std::vector<Word> cols, size_t col, uint32_t next,
-                     uint32_t fail, Leaf& leaf);
+    std::optional<Matrix> bin_pattern(std::vector<Row> rows, std::vector<Word> cols, size_t col,
+                                      uint32_t next, uint32_t fail, Leaf& leaf);
     void guard(const Node* g, uint32_t fail);
     void test(const Node* e, uint32_t fail);
     void compare(Opcode test, bool swap, const Node* e, uint32_t fail);
@@ -429,6 +451,7 @@ class FnGen {
 
     Compiler& c_;
     size_t job_;
+    bool out_of_x_ = false;  // reported already
     std::string job_name_;
     uint32_t job_arity_ = 0;
     bytecode::Module& out_;

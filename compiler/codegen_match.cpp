@@ -132,12 +132,14 @@ void FnGen::match(std::vector<Row> rows, std::vector<Word> cols, uint32_t fail, 
         }
         for (size_t r = 0; r < rows.size(); ++r)
             normalize(rows, cols, r);
+        drop_empty_columns(rows, cols, fail);
         size_t col = 0;
         while (col < cols.size() && rows[0].pats[col] == nullptr)
             ++col;
         State saved = st_;
         if (col == cols.size()) {
             uint32_t next = rows.size() > 1 ? new_label() : fail;
+            st_.parts.clear();  // the body's registers are its own
             leaf.run(rows[0], next);
             if (rows.size() == 1) return;
             st_ = saved;
@@ -156,14 +158,60 @@ void FnGen::match(std::vector<Row> rows, std::vector<Word> cols, uint32_t fail, 
                    !alone(rows[run].pats[col]))
                 ++run;
         }
-        uint32_t rest = run < rows.size() ? new_label() : fail;
+        if (run == rows.size()) {  // the last run: continue here, not deeper
+            std::optional<Matrix> next = dispatch(std::move(rows), cols, col, fail, leaf);
+            if (!next) return;
+            rows = std::move(next->rows);
+            cols = std::move(next->cols);
+            fail = next->fail;
+            continue;
+        }
+        uint32_t rest = new_label();
         std::vector<Row> head(rows.begin(), rows.begin() + static_cast<ptrdiff_t>(run));
-        dispatch(std::move(head), cols, col, rest, leaf);
-        if (run == rows.size()) return;
+        finish(dispatch(std::move(head), cols, col, rest, leaf), leaf);
         st_ = saved;
         place(rest);
         rows.erase(rows.begin(), rows.begin() + static_cast<ptrdiff_t>(run));
     }
+}
+
+// Columns no row tests any more (all matched, or all `_`) go, so that a
+// long string or tuple does not hold one register per element.
+void FnGen::drop_empty_columns(std::vector<Row>& rows, std::vector<Word>& cols, uint32_t fail) {
+    for (size_t c = cols.size(); c-- > 0;) {
+        bool empty = std::all_of(rows.begin(), rows.end(),
+                                 [c](const Row& row) { return row.pats[c] == nullptr; });
+        if (!empty) continue;
+        Word op = cols[c];
+        cols.erase(cols.begin() + static_cast<ptrdiff_t>(c));
+        for (Row& row : rows)
+            row.pats.erase(row.pats.begin() + static_cast<ptrdiff_t>(c));
+        drop_part(op, rows, cols, fail);
+    }
+}
+
+// A part register whose column is gone is free for the next parts, unless
+// a row binds it, another column holds it (an alias), or the code at
+// `fail` may read it: a label made after the part is the rows after a run,
+// which test its column. Labels made before it never see it; `fail` is the
+// only label the rest of this matrix jumps to.
+void FnGen::drop_part(Word op, const std::vector<Row>& rows, const std::vector<Word>& cols,
+                      uint32_t fail) {
+    if (!is_x(op)) return;
+    auto part = st_.parts.find(reg_index(op));
+    if (part == st_.parts.end() || fail >= part->second) return;
+    if (std::find(cols.begin(), cols.end(), op) != cols.end()) return;
+    for (const Row& row : rows)
+        for (const auto& bind : row.binds)
+            if (bind.second == op) return;
+    st_.parts.erase(part);
+    release_reg(op);
+}
+
+// Matches what a step left, when it is not in tail position (it has fewer
+// rows than the matrix it came from, which bounds the recursion).
+void FnGen::finish(std::optional<Matrix> m, Leaf& leaf) {
+    if (m) match(std::move(m->rows), std::move(m->cols), m->fail, leaf);
 }
 
 namespace {
@@ -227,8 +275,8 @@ static void expand(std::vector<Row>& rows, std::vector<Word>& cols, size_t col,
     }
 }
 
-void FnGen::dispatch(std::vector<Row> rows, std::vector<Word> cols, size_t col, uint32_t fail,
-                     Leaf& leaf) {
+std::optional<Matrix> FnGen::dispatch(std::vector<Row> rows, std::vector<Word> cols, size_t col,
+                                      uint32_t fail, Leaf& leaf) {
     std::vector<std::pair<Key, std::vector<Row>>> groups;
     for (Row& row : rows) {
         Key k = key_of(c_, row.pats[col]);
@@ -242,47 +290,51 @@ void FnGen::dispatch(std::vector<Row> rows, std::vector<Word> cols, size_t col, 
     }
     Word occ = cols[col];
     State saved = st_;
+    std::optional<Matrix> last;
     for (size_t g = 0; g < groups.size(); ++g) {
         uint32_t next = g + 1 < groups.size() ? new_label() : fail;
         st_ = saved;
         std::vector<Row>& group = groups[g].second;
         switch (groups[g].first.cat) {
             case Cat::Value:
-                select_values(std::move(group), cols, col, next, fail, leaf);
+                last = select_values(std::move(group), cols, col, next, fail, leaf);
                 break;
             case Cat::Nil:
                 emit(Opcode::is_nil, {next, occ});
                 for (Row& row : group)
                     row.pats[col] = nullptr;
-                match(std::move(group), cols, fail, leaf);
+                last = Matrix{std::move(group), cols, fail};
                 break;
             case Cat::Lit:
                 emit(Opcode::is_eq_exact, {next, occ, groups[g].first.value});
                 for (Row& row : group)
                     row.pats[col] = nullptr;
-                match(std::move(group), cols, fail, leaf);
+                last = Matrix{std::move(group), cols, fail};
                 break;
             case Cat::Cons:
                 emit(Opcode::is_nonempty_list, {next, occ});
-                take_apart(std::move(group), cols, col, fail, leaf);
+                last = take_apart(std::move(group), cols, col, fail, leaf);
                 break;
             case Cat::Tuple:
-                select_tuples(std::move(group), cols, col, next, fail, leaf);
+                last = select_tuples(std::move(group), cols, col, next, fail, leaf);
                 break;
             case Cat::Map:
-                map_pattern(std::move(group), cols, col, next, fail, leaf);
+                last = map_pattern(std::move(group), cols, col, next, fail, leaf);
                 break;
             case Cat::Bin:
-                bin_pattern(std::move(group), cols, col, next, fail, leaf);
+                last = bin_pattern(std::move(group), cols, col, next, fail, leaf);
                 break;
         }
-        if (g + 1 < groups.size()) place(next);
+        if (g + 1 == groups.size()) break;  // the last group continues in match()
+        finish(std::move(last), leaf);
+        place(next);
     }
+    return last;
 }
 
 // Atoms and integers: is_eq_exact for one value, else a select_val.
-void FnGen::select_values(std::vector<Row> rows, std::vector<Word> cols, size_t col, uint32_t next,
-                          uint32_t fail, Leaf& leaf) {
+std::optional<Matrix> FnGen::select_values(std::vector<Row> rows, std::vector<Word> cols,
+                                           size_t col, uint32_t next, uint32_t fail, Leaf& leaf) {
     std::vector<Word> values;
     std::map<Word, std::vector<Row>> by_value;
     for (Row& row : rows) {
@@ -294,8 +346,7 @@ void FnGen::select_values(std::vector<Row> rows, std::vector<Word> cols, size_t 
     Word occ = cols[col];
     if (values.size() == 1) {
         emit(Opcode::is_eq_exact, {next, occ, values[0]});
-        match(std::move(by_value[values[0]]), cols, fail, leaf);
-        return;
+        return Matrix{std::move(by_value[values[0]]), std::move(cols), fail};
     }
     std::vector<Word> args{occ, next, values.size()};
     std::vector<uint32_t> labels;
@@ -306,17 +357,20 @@ void FnGen::select_values(std::vector<Row> rows, std::vector<Word> cols, size_t 
     }
     emit_vec(Opcode::select_val, args);
     State saved = st_;
-    for (size_t i = 0; i < values.size(); ++i) {
+    for (size_t i = 0; i + 1 < values.size(); ++i) {
         st_ = saved;
         place(labels[i]);
         match(std::move(by_value[values[i]]), cols, fail, leaf);
     }
+    st_ = saved;
+    place(labels.back());
+    return Matrix{std::move(by_value[values.back()]), std::move(cols), fail};
 }
 
 // Tuples: one arity is a test_arity (or is_tagged_tuple when every row has
 // the same atom first), several a select_tuple_arity.
-void FnGen::select_tuples(std::vector<Row> rows, std::vector<Word> cols, size_t col, uint32_t next,
-                          uint32_t fail, Leaf& leaf) {
+std::optional<Matrix> FnGen::select_tuples(std::vector<Row> rows, std::vector<Word> cols,
+                                           size_t col, uint32_t next, uint32_t fail, Leaf& leaf) {
     Word occ = cols[col];
     std::vector<uint32_t> arities;
     std::map<uint32_t, std::vector<Row>> by_arity;
@@ -345,8 +399,7 @@ void FnGen::select_tuples(std::vector<Row> rows, std::vector<Word> cols, size_t 
             emit(Opcode::is_tuple, {next, occ});
             emit(Opcode::test_arity, {next, occ, arity});
         }
-        take_apart(std::move(group), cols, col, fail, leaf, tagged);
-        return;
+        return take_apart(std::move(group), std::move(cols), col, fail, leaf, tagged);
     }
     emit(Opcode::is_tuple, {next, occ});
     std::vector<Word> args{occ, next, arities.size()};
@@ -358,17 +411,20 @@ void FnGen::select_tuples(std::vector<Row> rows, std::vector<Word> cols, size_t 
     }
     emit_vec(Opcode::select_tuple_arity, args);
     State saved = st_;
-    for (size_t i = 0; i < arities.size(); ++i) {
+    for (size_t i = 0; i + 1 < arities.size(); ++i) {
         st_ = saved;
         place(labels[i]);
-        take_apart(std::move(by_arity[arities[i]]), cols, col, fail, leaf);
+        finish(take_apart(std::move(by_arity[arities[i]]), cols, col, fail, leaf), leaf);
     }
+    st_ = saved;
+    place(labels.back());
+    return take_apart(std::move(by_arity[arities.back()]), std::move(cols), col, fail, leaf);
 }
 
 // The value at `col` passed its test: take out the parts some row needs
 // (get_list / get_hd / get_tl / get_tuple_element) and match on.
-void FnGen::take_apart(std::vector<Row> rows, std::vector<Word> cols, size_t col, uint32_t fail,
-                       Leaf& leaf, bool skip_first) {
+std::optional<Matrix> FnGen::take_apart(std::vector<Row> rows, std::vector<Word> cols, size_t col,
+                                        uint32_t fail, Leaf& leaf, bool skip_first) {
     Word occ = cols[col];
     bool is_list = key_of(c_, rows[0].pats[col]).cat == Cat::Cons;
     std::vector<std::vector<const Node*>> subs;
@@ -385,8 +441,11 @@ void FnGen::take_apart(std::vector<Row> rows, std::vector<Word> cols, size_t col
             s[0] = nullptr;
     }
     std::vector<Word> parts(n, kNone);
-    for (size_t i = 0; i < n; ++i)
-        if (needed[i]) parts[i] = temp_x().op;
+    for (size_t i = 0; i < n; ++i) {
+        if (!needed[i]) continue;
+        parts[i] = temp_x().op;
+        st_.parts[reg_index(parts[i])] = c_.next_label();
+    }
     if (is_list) {
         if (needed[0] && needed[1]) {
             emit(Opcode::get_list, {occ, parts[0], parts[1]});
@@ -400,13 +459,14 @@ void FnGen::take_apart(std::vector<Row> rows, std::vector<Word> cols, size_t col
             if (needed[i]) emit(Opcode::get_tuple_element, {occ, i, parts[i]});
     }
     expand(rows, cols, col, parts, subs);
-    match(std::move(rows), std::move(cols), fail, leaf);
+    drop_part(occ, rows, cols, fail);
+    return Matrix{std::move(rows), std::move(cols), fail};
 }
 
 // #{K := P, ...}: is_map, then get_map_elements for the keys whose value
 // some pattern needs (has_map_fields for the others).
-void FnGen::map_pattern(std::vector<Row> rows, std::vector<Word> cols, size_t col, uint32_t next,
-                        uint32_t fail, Leaf& leaf) {
+std::optional<Matrix> FnGen::map_pattern(std::vector<Row> rows, std::vector<Word> cols, size_t col,
+                                         uint32_t next, uint32_t fail, Leaf& leaf) {
     Word occ = cols[col];
     const Node* p = rows[0].pats[col];
     emit(Opcode::is_map, {next, occ});
@@ -435,7 +495,7 @@ void FnGen::map_pattern(std::vector<Row> rows, std::vector<Word> cols, size_t co
     for (Value k : keys)
         release(k);
     expand(rows, cols, col, parts, {subs});
-    match(std::move(rows), std::move(cols), fail, leaf);
+    return Matrix{std::move(rows), std::move(cols), fail};
 }
 
 // ---- bindings ------------------------------------------------------------------------------

@@ -50,7 +50,9 @@ Word FnGen::frame_word() {
 uint32_t FnGen::alloc_x() {
     uint32_t r = st_.used.lowest_free();
     if (r >= kMaxX) {
-        c_.error(c_.jobs()[job_].clauses.front(), "expression too complex: out of X registers");
+        if (!out_of_x_)  // once per function, not once per register asked for
+            c_.error(c_.jobs()[job_].clauses.front(), "expression too complex: out of X registers");
+        out_of_x_ = true;
         r = kMaxX - 1;
     }
     st_.used.add(r);

@@ -20,6 +20,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <span>
 #include <sstream>
 #include <unordered_map>
@@ -1116,28 +1117,31 @@ Tokens Preprocessor::substitute(const MacroDef& def, Pos at,
 }
 
 // epp's check_uses: a macro that reaches itself through the macros its body
-// calls is circular.
+// calls is circular. A depth-first walk that visits each macro once: one
+// whose uses were all walked without meeting a cycle cannot lead to one
+// (epp walks every path, exponential in doubling definitions such as
+// `-define(A1, {?A0, ?A0}).`).
 std::optional<Failure> Preprocessor::check_uses(const MacroUse& use, Pos at) {
-    std::vector<MacroUse> ancestors;
+    std::set<MacroUse> ancestors, done;
     std::function<std::optional<Failure>(const MacroUse&)> visit =
         [&](const MacroUse& m) -> std::optional<Failure> {
-        for (const MacroUse& a : ancestors) {
-            if (a == m) {
-                std::string shown =
-                    m.second == kNoArgs ? m.first : fmt::format("{}/{}", m.first, m.second);
-                return Failure{at, fmt::format("circular macro '{}'", shown)};
-            }
+        if (ancestors.count(m)) {
+            std::string shown =
+                m.second == kNoArgs ? m.first : fmt::format("{}/{}", m.first, m.second);
+            return Failure{at, fmt::format("circular macro '{}'", shown)};
         }
+        if (done.count(m)) return std::nullopt;
         auto u = uses_.find(m.first);
         if (u == uses_.end()) return std::nullopt;
         auto list = u->second.find(m.second);
         if (list == u->second.end()) list = u->second.find(kNoArgs);
         if (list == u->second.end()) return std::nullopt;
-        ancestors.push_back(m);
+        ancestors.insert(m);
         for (const MacroUse& next : list->second) {
             if (std::optional<Failure> f = visit(next)) return f;
         }
-        ancestors.pop_back();
+        ancestors.erase(m);
+        done.insert(m);
         return std::nullopt;
     };
     return visit(use);
