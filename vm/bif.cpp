@@ -4,6 +4,7 @@
 // bif_system.cpp (dictionary, exceptions, I/O).
 #include "vm/bif.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <mutex>
 #include <string>
@@ -71,6 +72,17 @@ Term badarg(Process& p, unsigned argument, const char* why) {
     p.rare->info.bad_argument = argument;
     p.rare->info.why = why;
     return kNone;
+}
+
+// ---- long BIFs -----------------------------------------------------------------------
+
+namespace detail {
+thread_local int pending_reductions = 0;
+}
+
+void charge(size_t work) {
+    size_t r = work / kWorkPerReduction + size_t(detail::pending_reductions);
+    detail::pending_reductions = int(std::min<size_t>(r, size_t(kMaxCharge)));
 }
 
 Term heap_exhausted(Process& p) {

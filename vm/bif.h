@@ -62,6 +62,25 @@ Term badarg(Process& p, unsigned argument, const char* why);
 // Records a raise of any class (error, exit, throw).
 Term raise(Process& p, Term cls, Term reason);
 
+// ---- long BIFs: charging reductions ---------------------------------------------
+
+// A BIF whose work grows with its input charges the calling process for it
+// (about one reduction per kWorkPerReduction elements, words or bytes), so
+// that the process is switched out sooner after a big call. The charge is
+// taken, capped at one slice, by the interpreter after the call.
+constexpr size_t kWorkPerReduction = 64;
+constexpr int kMaxCharge = 4000;  // one slice (interp::kSliceReductions)
+void charge(size_t work);
+namespace detail {
+extern thread_local int pending_reductions;
+}
+// The charge since the last take (the interpreter's side).
+inline int take_charge() {
+    int r = detail::pending_reductions;
+    detail::pending_reductions = 0;
+    return r;
+}
+
 // ---- helpers shared by the bif_*.cpp files ----------------------------------------
 
 // Heap words come from process::alloc (found by argument-dependent lookup

@@ -8,6 +8,7 @@
 // (`args` are X registers, updated in place: re-read after alloc).
 #include <gmp.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -499,14 +500,23 @@ Term binary_copy(Process& p, Term* args) {
 Term binary_copy2(Process& p, Term* args) {
     if (!term::is_binary(args[0])) return badarg(p, 1, "not a binary");
     if (!is_small(args[1]) || small_value(args[1]) < 0) return badarg(p, 2, "out of range");
-    std::string one, bytes;
+    std::string one;
     binary::append_bytes(one, args[0]);
     uint64_t times = uint64_t(small_value(args[1]));
-    if (!one.empty() && times > binary::kMaxBytes / one.size())
-        return fail(p, make_atom(atom::kSystemLimit));
-    for (uint64_t i = 0; i < times; ++i)
-        bytes += one;
-    return text_to_binary(p, bytes);
+    // An empty binary copied any number of times is empty (OTP answers at
+    // once; a loop of 2^40 empty appends held the scheduler for hours).
+    if (one.empty() || times == 0) return text_to_binary(p, one.substr(0, 0));
+    if (times > binary::kMaxBytes / one.size()) return fail(p, make_atom(atom::kSystemLimit));
+    // The result is filled by doubling (log2(times) copies), and charged.
+    size_t total = size_t(times) * one.size();
+    charge(total);
+    uint8_t* out = nullptr;
+    Term result = binary::alloc(p, uint64_t(total) * 8, &out);
+    if (result == kNone) return heap_exhausted(p);
+    std::memcpy(out, one.data(), one.size());
+    for (size_t done = one.size(); done < total; done *= 2)
+        std::memcpy(out + done, out, std::min(done, total - done));
+    return result;
 }
 
 Term binary_bin_to_list(Process& p, Term* args) {

@@ -62,7 +62,7 @@ Term make_sub(Term* mem, Term t, uint64_t offset, uint64_t size) {
 void copy_bits(uint8_t* dst, uint64_t dst_off, const uint8_t* src, uint64_t src_off, uint64_t n) {
     if (n == 0) return;
     if (dst_off % 8 == 0 && src_off % 8 == 0) {
-        std::memcpy(dst + dst_off / 8, src + src_off / 8, n / 8);
+        if (n >= 8) std::memcpy(dst + dst_off / 8, src + src_off / 8, n / 8);
         if (n % 8 == 0) return;
         uint64_t done = n / 8 * 8;
         dst_off += done;

@@ -238,6 +238,7 @@ Status execute(Process* process, int reductions) {
     const Word* cp = p.cp;
     Term* E = p.heap.sp;
     int reds = reductions;
+    bif::take_charge();  // a charge left by a guard BIF of another process
     p.xregs = x;
     process::restore_xregs(p, x);
 
@@ -276,6 +277,7 @@ Status execute(Process* process, int reductions) {
     // After a BIF call: erlang:yield/0 ends the slice too.
 #define CHECK_REDS_BIF(live_count)                                     \
     do {                                                               \
+        reds -= bif::take_charge();                                    \
         if (--reds <= 0 || (p.flags & process::kYield)) [[unlikely]] { \
             p.live = uint32_t(live_count);                             \
             goto yield;                                                \

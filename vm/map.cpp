@@ -60,7 +60,7 @@ uint32_t block_hash(const uint8_t* k, uint64_t length, uint32_t initial) {
     }
     c += uint32_t(length);
     uint8_t tail[12] = {};
-    std::memcpy(tail, k, left);
+    if (left) std::memcpy(tail, k, left);  // k may be null when length is 0
     // The last partial block: bytes 0-3 into a, 4-7 into b, 8-10 into c's
     // upper three bytes (its low byte carries the length).
     a += le32(tail);
