@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "compiler/frontend.h"
+#include "vm/atom.h"
 #include "vm/bif.h"
 #include "vm/code.h"
 #include "vm/exception.h"
@@ -49,6 +50,7 @@ const char kUsage[] =
     "  --dirty-io N            dirty I/O threads (default 10)\n"
     "  --max-heap-size WORDS   kill a process whose heap and stack pass WORDS 8-byte\n"
     "                          words (default 268435456, 2 GiB; 0: none)\n"
+    "  --max-atoms N           atom table size, 8192..1048576 (default 1048576)\n"
     "  -h, --help              this text\n"
     "  --version               print the version\n";
 
@@ -117,6 +119,11 @@ bool parse(int argc, char** argv, Options& options, int& exit_code) {
             if (!numeric_option(arg, value, 0, UINT32_MAX, number, exit_code)) return false;
             options.max_heap_words = number;
             options.max_heap_given = true;
+            ++i;
+        } else if (arg == "--max-atoms") {
+            if (!numeric_option(arg, value, atom::kMinAtoms, atom::kMaxAtoms, number, exit_code))
+                return false;
+            options.max_atoms = static_cast<uint32_t>(number);
             ++i;
         } else if (arg.size() > 1 && arg[0] == '-') {
             fmt::print(stderr, "beamlite: unknown option '{}' (try --help)\n", arg);
@@ -217,6 +224,7 @@ int run(const Options& options) {
     const char* stress = std::getenv("BEAMLITE_GC_STRESS");
     gc::stress = stress && *stress && *stress != '0';
     if (options.max_heap_given) process::default_max_heap_words = options.max_heap_words;
+    atom::set_limit(options.max_atoms);
     g_include_dirs = options.code_path;
     std::vector<std::string> search{directory_of(path)};
     search.insert(search.end(), options.code_path.begin(), options.code_path.end());

@@ -102,11 +102,11 @@ Term make_file_string(Term*& mem, const std::string& file) {
 // [{error_info, #{module => erl_erts_errors}}], once, in the literal area.
 Term make_error_info_literal() {
     Term key = make_atom(atom::kModule);
-    Term value = make_atom(atom::intern("erl_erts_errors"));
+    Term value = make_atom(atom::kErlErtsErrors);
     Term* mem = heap::literal_alloc(flat_map_words(1) + 3 + 2);
     Term map = make_flat_map(mem, &key, &value, 1);
     mem += flat_map_words(1);
-    Term pair = make_tuple2(mem, make_atom(atom::intern("error_info")), map);
+    Term pair = make_tuple2(mem, make_atom(atom::kErrorInfo), map);
     return make_cons(mem, pair, kNil);
 }
 
