@@ -200,18 +200,29 @@ std::string directory_of(const std::string& path) {
     return slash == 0 ? "/" : path.substr(0, slash);
 }
 
+// An argument's characters: OTP decodes argv as UTF-8 (in a UTF-8 locale),
+// so `wörld` is [119,246,114,108,100].
+std::vector<uint32_t> argument_chars(const std::string& text) {
+    std::vector<uint32_t> chars;
+    for (size_t i = 0; i < text.size();)
+        chars.push_back(term::next_char_or_byte(text, i));
+    return chars;
+}
+
 // The program's arguments as a list of strings on the process heap.
 term::Term argument_list(process::Process& p, const std::vector<std::string>& args) {
+    std::vector<std::vector<uint32_t>> decoded;
     size_t words = args.size() * term::kConsWords;
-    for (const std::string& a : args)
-        words += a.size() * term::kConsWords;
+    for (const std::string& a : args) {
+        decoded.push_back(argument_chars(a));
+        words += decoded.back().size() * term::kConsWords;
+    }
     term::Term* mem = process::alloc(p, words);
     term::Term list = term::kNil;
-    for (size_t i = args.size(); i-- > 0;) {
+    for (size_t i = decoded.size(); i-- > 0;) {
         term::Term chars = term::kNil;
-        for (size_t j = args[i].size(); j-- > 0; mem += 2)
-            chars = term::make_cons(mem, term::make_small(static_cast<unsigned char>(args[i][j])),
-                                    chars);
+        for (size_t j = decoded[i].size(); j-- > 0; mem += 2)
+            chars = term::make_cons(mem, term::make_small(decoded[i][j]), chars);
         list = term::make_cons(mem, chars, list);
         mem += 2;
     }
