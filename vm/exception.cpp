@@ -42,12 +42,20 @@ bool frame_at(const Word* address, bool return_address, Frame& frame) {
     return true;
 }
 
+// erlang:'+'/2 and erlang:'/'/2 raise badarith with no frame of their own in
+// Erlang/OTP 25 (the JIT inlines them), unlike '-', '*', div and the rest.
+bool frameless(const code::Export* callee) {
+    if (callee->module != make_atom(atom::kErlang) || callee->arity != 2) return false;
+    std::string_view name = atom::name(atom_index(callee->function));
+    return name == "+" || name == "/";
+}
+
 // The frames of a trace, newest first, at most kTraceDepth.
 std::vector<Frame> collect_frames(Process& p, const Word* ip, const Word* cp, First first,
                                   const code::Export* callee) {
     std::vector<Frame> frames;
     Frame frame{};
-    if (first == First::Call && callee) {
+    if (first == First::Call && callee && !frameless(callee)) {
         bool erlang = callee->module == make_atom(atom::kErlang);
         frames.push_back({callee->module, callee->function, callee->arity, true,
                           erlang && callee->bif != nullptr, nullptr, 0});
