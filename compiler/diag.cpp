@@ -104,6 +104,10 @@ static std::string caret_padding(std::string_view line, uint32_t column) {
 
 void Reporter::print_one(std::FILE* out, const Diagnostic& d) const {
     const char* warning = d.severity == Severity::Warning ? "Warning: " : "";
+    if (d.pos.line == 0 && d.pos.column == 0) {  // about the file itself, as erlc says it
+        fmt::print(out, "{}: {}{}\n", d.file, warning, erlc_text(d.message));
+        return;
+    }
     if (d.pos.column > 0) {
         fmt::print(out, "{}:{}:{}: {}{}\n", d.file, d.pos.line, d.pos.column, warning,
                    erlc_text(d.message));

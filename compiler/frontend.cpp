@@ -12,12 +12,14 @@
 #include <sys/mman.h>
 #include <ucontext.h>
 
+#include <filesystem>
 #include <functional>
 
 #include <utility>
 #include <vector>
 
 #include "compiler/behaviour.h"
+#include "compiler/bundled_headers.h"
 #include "compiler/lint.h"
 #include "compiler/parser.h"
 
@@ -146,8 +148,23 @@ ast::Module parse_file(const std::string& path, const preproc::Options& options,
     return module;
 }
 
+// What erlc says of a file it cannot read at all (nothing else is reported
+// then), or null.
+static const char* unreadable(const std::string& path) {
+    if (bundled_headers::find(path)) return nullptr;
+    std::error_code ec;
+    std::filesystem::file_status status = std::filesystem::status(path, ec);
+    if (!std::filesystem::exists(status)) return "no such file or directory";
+    if (std::filesystem::is_directory(status)) return "illegal operation on a directory";
+    return nullptr;
+}
+
 bool check_file(const std::string& path, const preproc::Options& options, diag::Reporter& reporter,
                 ast::Module* out) {
+    if (const char* why = unreadable(path)) {
+        reporter.error(path, {}, diag::Phase::Syntax, why);
+        return false;
+    }
     ast::Module module;
     auto work = [&] {
         module = parse_file(path, options, reporter);

@@ -23,6 +23,7 @@ Entry first_chunk[kChunkSize] = {
 // Everything below is guarded by `mutex`.
 std::mutex mutex;
 std::atomic<uint32_t> atom_count{kPredefinedCount};
+uint32_t atom_limit = kMaxAtoms;
 uint32_t* hash_slots = nullptr;  // atom index or kNoAtom; power-of-two size
 uint32_t hash_capacity = 0;
 char* text_block = nullptr;  // bump allocator for names; blocks never freed
@@ -114,7 +115,7 @@ uint32_t intern(std::string_view text) {
     uint32_t* slot = probe(text);
     if (*slot != kNoAtom) return *slot;
     uint32_t index = atom_count.load(std::memory_order_relaxed);
-    if (index >= kMaxAtoms) return kNoAtom;
+    if (index >= atom_limit) return kNoAtom;
     *slot = append(text);
     if (2 * (index + 1) > hash_capacity) grow_hash();
     return index;
@@ -128,6 +129,11 @@ uint32_t find(std::string_view text) {
 
 uint32_t count() {
     return atom_count.load(std::memory_order_acquire);
+}
+
+void set_limit(uint32_t limit) {
+    std::lock_guard<std::mutex> lock(mutex);
+    atom_limit = limit < kMinAtoms ? kMinAtoms : limit > kMaxAtoms ? kMaxAtoms : limit;
 }
 
 }  // namespace atom

@@ -35,7 +35,8 @@ enum Index : uint32_t {
     kPredefinedCount
 };
 
-constexpr uint32_t kMaxAtoms = 1u << 20;  // the BEAM's default limit
+constexpr uint32_t kMaxAtoms = 1u << 20;  // the BEAM's default limit, and ours
+constexpr uint32_t kMinAtoms = 8192;      // the least --max-atoms (as the BEAM's +t)
 constexpr uint32_t kMaxNameChars = 255;   // characters, not bytes
 constexpr uint32_t kChunkBits = 12;
 constexpr uint32_t kChunkSize = 1u << kChunkBits;
@@ -75,6 +76,10 @@ uint32_t find(std::string_view text);
 
 // Number of atoms in the table.
 uint32_t count();
+
+// Lowers the table's limit to `limit` atoms (kMinAtoms..kMaxAtoms), before
+// any process runs (--max-atoms); intern() fails once count() reaches it.
+void set_limit(uint32_t limit);
 
 // Number of Unicode characters in a UTF-8 string (not validated).
 size_t utf8_length(std::string_view text);

@@ -141,12 +141,12 @@ Term atom_from_binary(Process& p, Term* args, bool latin1, bool existing) {
 }
 
 bool encoding_latin1(Term t, bool* latin1) {
-    if (t == make_atom(atom::intern("latin1"))) {
+    if (t == make_atom(atom::kLatin1)) {
         *latin1 = true;
         return true;
     }
     *latin1 = false;
-    return t == make_atom(atom::intern("utf8")) || t == make_atom(atom::intern("unicode"));
+    return t == make_atom(atom::kUtf8) || t == make_atom(atom::kUnicode);
 }
 
 Term integer_from_binary(Process& p, Term* args, int base) {
@@ -251,7 +251,7 @@ bool search_options(Term t, SearchOptions& o) {
         } else if (name == "trim_all") {
             o.trim_all = true;
         } else if (is_tuple(opt) && tuple_arity(opt) == 2 &&
-                   tuple_element(opt, 1) == make_atom(atom::intern("insert_replaced"))) {
+                   tuple_element(opt, 1) == make_atom(atom::kInsertReplaced)) {
             Term n = tuple_element(opt, 2);
             if (is_small(n) && small_value(n) >= 0) {
                 o.insert.push_back(uint64_t(small_value(n)));
@@ -277,8 +277,8 @@ Term match_tuple(Term* mem, Range r) {
 }
 
 Term endianness_little(Term t, bool* little) {
-    *little = t == make_atom(atom::intern("little"));
-    return *little || t == make_atom(atom::intern("big")) ? kTrue : kFalse;
+    *little = t == make_atom(atom::kLittle);
+    return *little || t == make_atom(atom::kBig) ? kTrue : kFalse;
 }
 
 }  // namespace
@@ -566,7 +566,7 @@ Term binary_decode_unsigned2(Process& p, Term* args) {
 }
 
 Term binary_decode_unsigned(Process& p, Term* args) {
-    args[1] = make_atom(atom::intern("big"));
+    args[1] = make_atom(atom::kBig);
     return binary_decode_unsigned2(p, args);
 }
 
@@ -597,7 +597,7 @@ Term binary_encode_unsigned2(Process& p, Term* args) {
 }
 
 Term binary_encode_unsigned(Process& p, Term* args) {
-    args[1] = make_atom(atom::intern("big"));
+    args[1] = make_atom(atom::kBig);
     return binary_encode_unsigned2(p, args);
 }
 
@@ -608,7 +608,7 @@ Term binary_match3(Process& p, Term* args) {
     if (!term::is_list(args[2])) return badarg(p, 3, "not a list of options");
     std::string scratch;
     Range m = find_match(byte_view(args[0], scratch), 0, pats);
-    if (m.second == 0) return make_atom(atom::intern("nomatch"));
+    if (m.second == 0) return make_atom(atom::kNomatch);
     Term* mem = alloc(p, tuple_words(2));
     if (!mem) return heap_exhausted(p);
     return match_tuple(mem, m);
@@ -769,10 +769,12 @@ Term binary_to_term2(Process& p, Term* args) {
     std::string bytes;
     binary::append_bytes(bytes, args[0]);
     size_t n = 0;
-    Term t =
-        etf::decode(p, reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), options, &n);
+    bool atom_table_full = false;
+    Term t = etf::decode(p, reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), options,
+                         &n, &atom_table_full);
     if (t == kNone) {
         if (p.status == process::Status::Killed) return kNone;
+        if (atom_table_full) return fail(p, make_atom(atom::kSystemLimit));
         return badarg(p, 1, "invalid external representation of a term");
     }
     return t;

@@ -28,10 +28,6 @@ Term atom_of(uint32_t index) {
     return make_atom(index);
 }
 
-Term named(const char* name) {
-    return make_atom(atom::intern(name));
-}
-
 // Copies `t` into the heap of a process that is not running.
 Term copy_into(Process& to, Term t) {
     size_t words = heap::copy_size(t);
@@ -67,13 +63,13 @@ struct SpawnOptions {
 };
 
 bool priority_of(Term t, process::Priority& out) {
-    if (t == named("low")) {
+    if (t == atom_of(atom::kLow)) {
         out = process::kLow;
-    } else if (t == named("normal")) {
+    } else if (t == atom_of(atom::kNormal)) {
         out = process::kNormal;
-    } else if (t == named("high")) {
+    } else if (t == atom_of(atom::kHigh)) {
         out = process::kHigh;
-    } else if (t == named("max")) {
+    } else if (t == atom_of(atom::kMax)) {
         out = process::kMax;
     } else {
         return false;
@@ -82,26 +78,28 @@ bool priority_of(Term t, process::Priority& out) {
 }
 
 Term priority_atom(process::Priority p) {
-    static const char* const kNames[] = {"low", "normal", "high", "max"};
-    return named(kNames[p]);
+    static const atom::Index kNames[] = {atom::kLow, atom::kNormal, atom::kHigh, atom::kMax};
+    return atom_of(kNames[p]);
 }
 
 bool parse_spawn_options(Term list, SpawnOptions& o) {
     if (list_length(list) < 0) return false;
     for (; is_cons(list); list = cdr(list)) {
         Term opt = car(list);
-        if (opt == named("link")) {
+        if (opt == atom_of(atom::kLink)) {
             o.link = true;
         } else if (opt == atom_of(atom::kMonitor)) {
             o.monitor = true;
         } else if (is_tuple(opt) && tuple_arity(opt) == 2) {
             Term key = tuple_element(opt, 1), value = tuple_element(opt, 2);
-            if (key == named("min_heap_size") && is_small(value) && small_value(value) >= 0) {
+            if (key == atom_of(atom::kMinHeapSize) && is_small(value) && small_value(value) >= 0) {
                 o.min_heap_size = size_t(small_value(value));
-            } else if (key == named("priority")) {
+            } else if (key == atom_of(atom::kPriority)) {
                 if (!priority_of(value, o.priority)) return false;
-            } else if (key != named("fullsweep_after") && key != named("min_bin_vheap_size") &&
-                       key != atom_of(atom::kMaxHeapSize) && key != named("message_queue_data")) {
+            } else if (key != atom_of(atom::kFullsweepAfter) &&
+                       key != atom_of(atom::kMinBinVheapSize) &&
+                       key != atom_of(atom::kMaxHeapSize) &&
+                       key != atom_of(atom::kMessageQueueData)) {
                 return false;
             }
         } else {
@@ -162,7 +160,8 @@ Term spawn_process(Process& p, const code::Export* entry, Term* args, uint32_t n
 Term spawn_fun(Process& p, Term* args, const SpawnOptions& o) {
     if (!term::is_fun(args[0])) return badarg(p, 1, "not a fun");
     Term call[2] = {args[0], kNil};
-    const code::Export* apply = code::export_entry(atom_of(atom::kErlang), named("apply"), 2);
+    const code::Export* apply =
+        code::export_entry(atom_of(atom::kErlang), atom_of(atom::kApply), 2);
     return spawn_process(p, apply, call, 2, o);
 }
 
@@ -170,7 +169,8 @@ Term spawn_mfa(Process& p, Term* args, const SpawnOptions& o) {
     if (!term::is_atom(args[0])) return badarg(p, 1, "not an atom");
     if (!term::is_atom(args[1])) return badarg(p, 2, "not an atom");
     if (list_length(args[2]) < 0) return badarg(p, 3, "not a list");
-    const code::Export* apply = code::export_entry(atom_of(atom::kErlang), named("apply"), 3);
+    const code::Export* apply =
+        code::export_entry(atom_of(atom::kErlang), atom_of(atom::kApply), 3);
     return spawn_process(p, apply, args, 3, o);
 }
 
@@ -363,7 +363,7 @@ Term demonitor2(Process& p, Term* args) {
     bool flush = false, info = false;
     if (list_length(args[1]) < 0) return badarg(p, 2, "not a list");
     for (Term l = args[1]; is_cons(l); l = cdr(l)) {
-        if (car(l) == named("flush")) {
+        if (car(l) == atom_of(atom::kFlush)) {
             flush = true;
         } else if (car(l) == atom_of(atom::kInfo)) {
             info = true;
@@ -388,7 +388,7 @@ Term process_flag(Process& p, Term* args) {
         }
         return make_bool(old);
     }
-    if (flag == named("priority")) {
+    if (flag == atom_of(atom::kPriority)) {
         process::Priority priority;
         if (!priority_of(value, priority)) return badarg(p, 2, "invalid priority");
         Term old = priority_atom(p.priority);
@@ -522,7 +522,7 @@ Term monitor_list(Process& asker, Process& q) {
 }
 
 Term current_function(Process& asker, Process& q) {
-    Term m = atom_of(atom::kErlang), f = named("process_info");
+    Term m = atom_of(atom::kErlang), f = atom_of(atom::kProcessInfo);
     uint32_t arity = 2;
     if (&q != &asker && q.ip) {
         code::Location where = code::locate(reinterpret_cast<const code::Word*>(q.ip), false);
@@ -562,25 +562,14 @@ size_t memory_bytes(const Process& q) {
 
 // The items process_info/2 knows (item_value answers each).
 bool is_item(Term item) {
-    static const char* const kItems[] = {"message_queue_len",
-                                         "messages",
-                                         "links",
-                                         "monitors",
-                                         "status",
-                                         "reductions",
-                                         "heap_size",
-                                         "total_heap_size",
-                                         "stack_size",
-                                         "memory",
-                                         "registered_name",
-                                         "dictionary",
-                                         "current_function",
-                                         "trap_exit",
-                                         "priority",
-                                         "group_leader"};
+    static const atom::Index kItems[] = {
+        atom::kMessageQueueLen, atom::kMessages,   atom::kLinks,          atom::kMonitors,
+        atom::kStatus,          atom::kReductions, atom::kHeapSize,       atom::kTotalHeapSize,
+        atom::kStackSize,       atom::kMemory,     atom::kRegisteredName, atom::kDictionary,
+        atom::kCurrentFunction, atom::kTrapExit,   atom::kPriority,       atom::kGroupLeader};
     if (!term::is_atom(item)) return false;
-    for (const char* name : kItems)
-        if (item == named(name)) return true;
+    for (atom::Index name : kItems)
+        if (item == atom_of(name)) return true;
     return false;
 }
 
@@ -591,24 +580,24 @@ Term item_value(Process& asker, Process& q, Term item, bool* registered_none) {
     if (item == atom_of(atom::kMessages)) return message_list(asker, q);
     if (item == atom_of(atom::kLinks))
         return immediate_list(asker, q.rare ? q.rare->links : std::vector<Term>{});
-    if (item == named("monitors")) return monitor_list(asker, q);
+    if (item == atom_of(atom::kMonitors)) return monitor_list(asker, q);
     if (item == atom_of(atom::kStatus)) return status_atom(q, asker);
-    if (item == named("reductions")) return make_small(int64_t(q.reductions));
-    if (item == atom_of(atom::kHeapSize) || item == named("total_heap_size"))
+    if (item == atom_of(atom::kReductions)) return make_small(int64_t(q.reductions));
+    if (item == atom_of(atom::kHeapSize) || item == atom_of(atom::kTotalHeapSize))
         return make_small(int64_t(heap::block_words(q.heap)));
-    if (item == named("stack_size")) return make_small(int64_t(heap::stack_used(q.heap)));
-    if (item == named("memory")) return make_small(int64_t(memory_bytes(q)));
+    if (item == atom_of(atom::kStackSize)) return make_small(int64_t(heap::stack_used(q.heap)));
+    if (item == atom_of(atom::kMemory)) return make_small(int64_t(memory_bytes(q)));
     if (item == atom_of(atom::kRegisteredName)) {
         Term name = process::name_of(q.pid);
         if (name != kNil) return name;
         *registered_none = true;
         return kNil;
     }
-    if (item == named("dictionary")) return dictionary_copy(asker, q);
-    if (item == named("current_function")) return current_function(asker, q);
+    if (item == atom_of(atom::kDictionary)) return dictionary_copy(asker, q);
+    if (item == atom_of(atom::kCurrentFunction)) return current_function(asker, q);
     if (item == atom_of(atom::kTrapExit)) return make_bool(q.flags & process::kTrapExit);
-    if (item == named("priority")) return priority_atom(q.priority);
-    if (item == named("group_leader")) {
+    if (item == atom_of(atom::kPriority)) return priority_atom(q.priority);
+    if (item == atom_of(atom::kGroupLeader)) {
         Term gl = impl::group_leader0(q, nullptr);
         return gl;
     }
@@ -688,10 +677,10 @@ Term process_info2(Process& p, Term* args) {
 }
 
 Term process_info1(Process& p, Term* args) {
-    static const char* const kItems[] = {
-        "current_function", "status",     "message_queue_len", "links",
-        "dictionary",       "trap_exit",  "priority",          "group_leader",
-        "heap_size",        "stack_size", "reductions"};
+    static const atom::Index kItems[] = {
+        atom::kCurrentFunction, atom::kStatus,    atom::kMessageQueueLen, atom::kLinks,
+        atom::kDictionary,      atom::kTrapExit,  atom::kPriority,        atom::kGroupLeader,
+        atom::kHeapSize,        atom::kStackSize, atom::kReductions};
     if (!is_local_pid(args[0])) return badarg(p, 1, "not a pid");
     if (!target(p, args[0])) return atom_of(atom::kUndefined);
     size_t n = sizeof kItems / sizeof kItems[0];
@@ -699,7 +688,7 @@ Term process_info1(Process& p, Term* args) {
     if (!mem) return heap_exhausted(p);
     Term items = kNil;
     for (size_t i = n; i-- > 0;)
-        items = make_cons(mem + 2 * i, named(kItems[i]), items);
+        items = make_cons(mem + 2 * i, atom_of(kItems[i]), items);
     p.xregs[p.live] = args[0];
     p.xregs[p.live + 1] = items;
     p.live += 2;
@@ -766,13 +755,13 @@ namespace {
 // (parts per second); false for an unknown unit.
 bool convert_ns(int64_t ns, Term unit, int64_t& out) {
     int64_t per_second;
-    if (unit == named("second") || unit == named("seconds")) {
+    if (unit == atom_of(atom::kSecond) || unit == atom_of(atom::kSeconds)) {
         per_second = 1;
-    } else if (unit == named("millisecond") || unit == named("milli_seconds")) {
+    } else if (unit == atom_of(atom::kMillisecond) || unit == atom_of(atom::kMilliSeconds)) {
         per_second = 1000;
-    } else if (unit == named("microsecond") || unit == named("micro_seconds")) {
+    } else if (unit == atom_of(atom::kMicrosecond) || unit == atom_of(atom::kMicroSeconds)) {
         per_second = 1000000;
-    } else if (unit == named("nanosecond") || unit == named("nano_seconds") ||
+    } else if (unit == atom_of(atom::kNanosecond) || unit == atom_of(atom::kNanoSeconds) ||
                unit == atom_of(atom::kNative)) {
         per_second = 1000000000;
     } else if (is_small(unit) && small_value(unit) > 0) {

@@ -213,7 +213,7 @@ Term halt1(Process& p, Term* args) {
     Term status = args[0];
     if (is_small(status) && small_value(status) >= 0) {
         process::rare(p).halt_code = int(small_value(status) & 0xFF);
-    } else if (term::is_list(status) || status == make_atom(atom::intern("abort"))) {
+    } else if (term::is_list(status) || status == make_atom(atom::kAbort)) {
         process::rare(p).halt_code = 1;
     } else {
         return badarg(p, 1, "not a valid halt status");
@@ -236,8 +236,8 @@ uint64_t resident_bytes() {
 
 // erlang:memory/1's value for one type, or -1 for a type not kept here.
 int64_t memory_of(Term type) {
-    if (type == make_atom(atom::intern("binary"))) return int64_t(binary_bytes());
-    if (type == make_atom(atom::intern("total"))) return int64_t(resident_bytes());
+    if (type == make_atom(atom::kBinary)) return int64_t(binary_bytes());
+    if (type == make_atom(atom::kTotal)) return int64_t(resident_bytes());
     return -1;
 }
 

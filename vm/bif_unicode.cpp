@@ -331,14 +331,13 @@ Term convert(Process& p, Subject subject, Output how) {
     Term* end = mem + words;
     Term done = build_done(mem, w, how, p.heap.off_heap);
     if (!w.error && !only_leftovers) return done;
-    Term tag = make_atom(atom::intern("error"));
+    Term tag = make_atom(atom::kError);
     Term rest;
     if (w.error) {
         rest = build_rest(mem, w, p.heap.off_heap);
     } else {
         rest = leftover_binary(mem, w, p.heap.off_heap);
-        if (leftovers_incomplete(w.leftover, w.num_leftovers))
-            tag = make_atom(atom::intern("incomplete"));
+        if (leftovers_incomplete(w.leftover, w.num_leftovers)) tag = make_atom(atom::kIncomplete);
     }
     Term tuple = make_tuple(mem, 3);
     tuple_elements(tuple)[0] = tag;
@@ -381,7 +380,7 @@ Term binary_to_chars(Process& p, Term* args) {
     Term rest = binary::make_sub(mem, args[0], i * 8, (size - i) * 8);
     mem += kSubBinWords;
     Term tuple = make_tuple(mem, 3);
-    tuple_elements(tuple)[0] = make_atom(atom::intern(incomplete ? "incomplete" : "error"));
+    tuple_elements(tuple)[0] = make_atom(incomplete ? atom::kIncomplete : atom::kError);
     tuple_elements(tuple)[1] = list;
     tuple_elements(tuple)[2] = rest;
     return tuple;

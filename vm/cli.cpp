@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "compiler/frontend.h"
+#include "vm/atom.h"
 #include "vm/bif.h"
 #include "vm/code.h"
 #include "vm/exception.h"
@@ -49,6 +50,7 @@ const char kUsage[] =
     "  --dirty-io N            dirty I/O threads (default 10)\n"
     "  --max-heap-size WORDS   kill a process whose heap and stack pass WORDS 8-byte\n"
     "                          words (default 268435456, 2 GiB; 0: none)\n"
+    "  --max-atoms N           atom table size, 8192..1048576 (default 1048576)\n"
     "  -h, --help              this text\n"
     "  --version               print the version\n";
 
@@ -117,6 +119,11 @@ bool parse(int argc, char** argv, Options& options, int& exit_code) {
             if (!numeric_option(arg, value, 0, UINT32_MAX, number, exit_code)) return false;
             options.max_heap_words = number;
             options.max_heap_given = true;
+            ++i;
+        } else if (arg == "--max-atoms") {
+            if (!numeric_option(arg, value, atom::kMinAtoms, atom::kMaxAtoms, number, exit_code))
+                return false;
+            options.max_atoms = static_cast<uint32_t>(number);
             ++i;
         } else if (arg.size() > 1 && arg[0] == '-') {
             fmt::print(stderr, "beamlite: unknown option '{}' (try --help)\n", arg);
@@ -193,18 +200,29 @@ std::string directory_of(const std::string& path) {
     return slash == 0 ? "/" : path.substr(0, slash);
 }
 
+// An argument's characters: OTP decodes argv as UTF-8 (in a UTF-8 locale),
+// so `wörld` is [119,246,114,108,100].
+std::vector<uint32_t> argument_chars(const std::string& text) {
+    std::vector<uint32_t> chars;
+    for (size_t i = 0; i < text.size();)
+        chars.push_back(term::next_char_or_byte(text, i));
+    return chars;
+}
+
 // The program's arguments as a list of strings on the process heap.
 term::Term argument_list(process::Process& p, const std::vector<std::string>& args) {
+    std::vector<std::vector<uint32_t>> decoded;
     size_t words = args.size() * term::kConsWords;
-    for (const std::string& a : args)
-        words += a.size() * term::kConsWords;
+    for (const std::string& a : args) {
+        decoded.push_back(argument_chars(a));
+        words += decoded.back().size() * term::kConsWords;
+    }
     term::Term* mem = process::alloc(p, words);
     term::Term list = term::kNil;
-    for (size_t i = args.size(); i-- > 0;) {
+    for (size_t i = decoded.size(); i-- > 0;) {
         term::Term chars = term::kNil;
-        for (size_t j = args[i].size(); j-- > 0; mem += 2)
-            chars = term::make_cons(mem, term::make_small(static_cast<unsigned char>(args[i][j])),
-                                    chars);
+        for (size_t j = decoded[i].size(); j-- > 0; mem += 2)
+            chars = term::make_cons(mem, term::make_small(decoded[i][j]), chars);
         list = term::make_cons(mem, chars, list);
         mem += 2;
     }
@@ -217,6 +235,7 @@ int run(const Options& options) {
     const char* stress = std::getenv("BEAMLITE_GC_STRESS");
     gc::stress = stress && *stress && *stress != '0';
     if (options.max_heap_given) process::default_max_heap_words = options.max_heap_words;
+    atom::set_limit(options.max_atoms);
     g_include_dirs = options.code_path;
     std::vector<std::string> search{directory_of(path)};
     search.insert(search.end(), options.code_path.begin(), options.code_path.end());

@@ -26,6 +26,7 @@ struct Options {
     uint64_t max_procs = 1u << 20;
     uint64_t max_heap_words = 0;  // --max-heap-size; 0: the default
     bool max_heap_given = false;
+    uint32_t max_atoms = 1u << 20;  // --max-atoms (the BEAM's +t)
 };
 
 // Parses argv. On a usage error prints it to stderr and returns false with

@@ -606,6 +606,7 @@ class Builder {
     }
 
     Term* end() const { return free_; }
+    bool atom_table_full() const { return atom_table_full_; }
 
   private:
     // Holes to fill: `left` of them from `hole`, `stride` words apart. A map
@@ -648,8 +649,8 @@ class Builder {
         std::string name;
         read_atom_text(in_, tag, name);
         uint32_t index = atom::intern(name);
-        if (index == atom::kNoAtom) {
-            failed_ = true;
+        if (index == atom::kNoAtom) {  // the name was checked: the table is full
+            failed_ = atom_table_full_ = true;
             return kNil;
         }
         return make_atom(index);
@@ -802,6 +803,7 @@ class Builder {
     Term*& off_heap_;
     std::vector<Frame> frames_;
     bool failed_ = false;
+    bool atom_table_full_ = false;
 };
 
 // Inflates a compressed term (131, 80, the payload's size, a zlib stream)
@@ -834,7 +836,8 @@ bool inflate_term(const uint8_t* bytes, size_t size, std::string& plain, size_t*
 // Decodes an uncompressed term; `reported` is the BytesUsed of the `used`
 // option when the input was compressed (0: the bytes read here).
 Term decode_plain(process::Process& p, const uint8_t* bytes, size_t size,
-                  const DecodeOptions& options, size_t reported, size_t* used) {
+                  const DecodeOptions& options, size_t reported, size_t* used,
+                  bool* atom_table_full) {
     Reader check(bytes, size);
     size_t words = 0;
     if (check.u8() != kVersion || !measure(check, options.safe, &words)) return kNone;
@@ -845,6 +848,7 @@ Term decode_plain(process::Process& p, const uint8_t* bytes, size_t size,
     in.u8();
     Builder builder(in, mem, p.heap.off_heap);
     Term t = builder.build();
+    if (atom_table_full) *atom_table_full = builder.atom_table_full();
     fill_gap(builder.end(), mem + words);
     *used = reported ? reported : in.pos();
     if (t == kNone || !options.used) {
@@ -860,14 +864,14 @@ Term decode_plain(process::Process& p, const uint8_t* bytes, size_t size,
 }  // namespace
 
 Term decode(process::Process& p, const uint8_t* bytes, size_t size, const DecodeOptions& options,
-            size_t* used) {
+            size_t* used, bool* atom_table_full) {
     if (size < 2 || bytes[0] != kVersion || bytes[1] != kCompressed)
-        return decode_plain(p, bytes, size, options, 0, used);
+        return decode_plain(p, bytes, size, options, 0, used, atom_table_full);
     std::string plain;
     size_t consumed = 0;
     if (!inflate_term(bytes, size, plain, &consumed)) return kNone;
     return decode_plain(p, reinterpret_cast<const uint8_t*>(plain.data()), plain.size(), options,
-                        consumed, used);
+                        consumed, used, atom_table_full);
 }
 
 }  // namespace etf

@@ -47,8 +47,10 @@ struct DecodeOptions {
 // p's heap: decoding may collect). On success returns the term (or {Term,
 // BytesUsed} with options.used) and the bytes used in *used;
 // on malformed input returns kNone with p untouched, or heap_exhausted's
-// kNone with p.status Killed.
+// kNone with p.status Killed. A new atom that does not fit in the atom table
+// also returns kNone, with *atom_table_full set (the caller raises
+// system_limit; OTP would end the node).
 Term decode(process::Process& p, const uint8_t* bytes, size_t size, const DecodeOptions& options,
-            size_t* used);
+            size_t* used, bool* atom_table_full = nullptr);
 
 }  // namespace etf

@@ -2,6 +2,8 @@
 // uncaught-error report (see exception.h).
 #include "vm/exception.h"
 
+#include "compiler/guard_bifs.h"
+
 #include <vector>
 
 #include "vm/bif.h"
@@ -40,12 +42,20 @@ bool frame_at(const Word* address, bool return_address, Frame& frame) {
     return true;
 }
 
+// erlang:'+'/2 and erlang:'/'/2 raise badarith with no frame of their own in
+// Erlang/OTP 25 (the JIT inlines them), unlike '-', '*', div and the rest.
+bool frameless(const code::Export* callee) {
+    if (callee->module != make_atom(atom::kErlang) || callee->arity != 2) return false;
+    std::string_view name = atom::name(atom_index(callee->function));
+    return name == "+" || name == "/";
+}
+
 // The frames of a trace, newest first, at most kTraceDepth.
 std::vector<Frame> collect_frames(Process& p, const Word* ip, const Word* cp, First first,
                                   const code::Export* callee) {
     std::vector<Frame> frames;
     Frame frame{};
-    if (first == First::Call && callee) {
+    if (first == First::Call && callee && !frameless(callee)) {
         bool erlang = callee->module == make_atom(atom::kErlang);
         frames.push_back({callee->module, callee->function, callee->arity, true,
                           erlang && callee->bif != nullptr, nullptr, 0});
@@ -65,10 +75,18 @@ std::vector<Frame> collect_frames(Process& p, const Word* ip, const Word* cp, Fi
     return frames;
 }
 
+// Code points of a file name (make_file_string's list length).
+size_t file_chars(const std::string& file) {
+    size_t n = 0;
+    for (size_t i = 0; i < file.size(); ++n)
+        next_char_or_byte(file, i);
+    return n;
+}
+
 // Words one entry takes: its cons cell and 4-tuple, and the location
-// [{file, File}, {line, Line}] with the file name as a string of bytes.
+// [{file, File}, {line, Line}] with the file name as a string of code points.
 size_t frame_words(const Frame& f) {
-    size_t location = f.source && f.line && !f.error_info ? 10 + f.source->file.size() * 2 : 0;
+    size_t location = f.source && f.line && !f.error_info ? 10 + file_chars(f.source->file) * 2 : 0;
     return kConsWords + 5 + location;
 }
 
@@ -88,9 +106,9 @@ Term make_tuple2(Term*& mem, Term a, Term b) {
 }
 
 Term make_file_string(Term*& mem, const std::string& file) {
-    std::vector<uint32_t> chars;
-    for (size_t i = 0; i < file.size(); ++i)
-        chars.push_back(static_cast<unsigned char>(file[i]));
+    std::vector<uint32_t> chars;  // a file name is UTF-8, its string code points
+    for (size_t i = 0; i < file.size();)
+        chars.push_back(next_char_or_byte(file, i));
     Term list = kNil;
     for (size_t i = chars.size(); i-- > 0;) {
         list = make_cons(mem, make_small(chars[i]), list);
@@ -102,11 +120,11 @@ Term make_file_string(Term*& mem, const std::string& file) {
 // [{error_info, #{module => erl_erts_errors}}], once, in the literal area.
 Term make_error_info_literal() {
     Term key = make_atom(atom::kModule);
-    Term value = make_atom(atom::intern("erl_erts_errors"));
+    Term value = make_atom(atom::kErlErtsErrors);
     Term* mem = heap::literal_alloc(flat_map_words(1) + 3 + 2);
     Term map = make_flat_map(mem, &key, &value, 1);
     mem += flat_map_words(1);
-    Term pair = make_tuple2(mem, make_atom(atom::intern("error_info")), map);
+    Term pair = make_tuple2(mem, make_atom(atom::kErrorInfo), map);
     return make_cons(mem, pair, kNil);
 }
 
@@ -273,10 +291,22 @@ std::vector<Term> elements(Term list) {
     return out;
 }
 
-// "M:F" or, for erlang's own functions, "F".
-std::string function_name(Term module, Term function) {
+// erl_internal:bif/2: the BIFs a module calls without `erlang:`.
+bool auto_imported(std::string_view name, size_t arity) {
+#define X(bif, bif_arity, guard, type_test, old) \
+    if (arity == bif_arity && name == #bif) return true;
+    BEAMLITE_AUTO_IMPORTED_BIFS(X)
+#undef X
+    return false;
+}
+
+// "M:F", or "F" for an auto-imported BIF or an operator (erl_error's
+// mf_to_string: erlang:crc32/1 keeps its module, element/2 does not).
+std::string function_name(Term module, Term function, size_t arity) {
     std::string name = atom_text(function);
-    if (module == make_atom(atom::kErlang)) return name;
+    std::string_view bare = atom::name(atom_index(function));
+    if (module == make_atom(atom::kErlang) && (auto_imported(bare, arity) || is_operator(bare)))
+        return name;
     return atom_text(module) + ":" + name;
 }
 
@@ -288,7 +318,7 @@ std::string call_text(Term module, Term function, Term args) {
         if (list.size() == 2) return show(list[0]) + " " + name + " " + show(list[1]);
         if (list.size() == 1) return name + " " + show(list[0]);
     }
-    std::string out = function_name(module, function) + "(";
+    std::string out = function_name(module, function, list.size()) + "(";
     for (size_t i = 0; i < list.size(); ++i) {
         if (i) out += ',';
         out += show(list[i]);
@@ -304,8 +334,8 @@ std::string location_text(Term location) {
         if (!is_tuple(item) || tuple_arity(item) != 2) continue;
         Term key = tuple_element(item, 1), value = tuple_element(item, 2);
         if (key == make_atom(atom::kFile)) {
-            for (Term c : elements(value))
-                file += char(small_value(c));
+            for (Term c : elements(value))  // code points, printed as UTF-8
+                if (is_small(c) && small_value(c) >= 0) append_utf8(file, uint32_t(small_value(c)));
         } else if (key == make_atom(atom::kLine)) {
             line = show(value);
         }
@@ -328,7 +358,7 @@ std::string entry_text(Term entry) {
     Term module, function, arity, location;
     if (!entry_parts(entry, module, function, arity, location)) return show(entry);
     uint64_t n = is_list(arity) ? elements(arity).size() : uint64_t(small_value(arity));
-    return function_name(module, function) + "/" + std::to_string(n) + location_text(location);
+    return function_name(module, function, n) + "/" + std::to_string(n) + location_text(location);
 }
 
 const char* count_words(size_t n) {
@@ -368,8 +398,8 @@ std::string explain(Term reason, Term first_entry) {
     Term module, function, args, location;
     bool has_entry = entry_parts(first_entry, module, function, args, location);
     if (reason == make_atom(atom::kUndef) && has_entry) {
-        return "undefined function " + function_name(module, function) + "/" +
-               std::to_string(elements(args).size());
+        return "undefined function " + function_name(module, function, elements(args).size()) +
+               "/" + std::to_string(elements(args).size());
     }
     if (reason == make_atom(atom::kFunctionClause) && has_entry && is_list(args)) {
         return "no function clause matching " + call_text(module, function, args) +
@@ -396,9 +426,11 @@ std::string trace_text(Process& p, Term cls, Term reason, Term trace) {
             is_list(args)) {
             std::string name(atom::name(atom_index(function)));
             bool op = module == make_atom(atom::kErlang) && is_operator(name);
-            // An operator's name stays unquoted: "in operator  +/2".
+            // An operator's name stays unquoted but for '/' (erl_error's
+            // mf_to_string): "in operator  +/2", "in operator  '/'/2".
+            if (name == "/") name = "'/'";
             out += std::string(op ? "  in operator  " + name
-                                  : lead + function_name(module, function)) +
+                                  : lead + function_name(module, function, elements(args).size())) +
                    "/" + std::to_string(elements(args).size()) + "\n";
             out += "     called as " + call_text(module, function, args) + "\n";
             const process::ExceptionInfo& info = p.rare->info;
@@ -436,7 +468,7 @@ std::string killed_report(Process& p) {
     for (size_t i = 0; i < frames.size(); ++i) {
         const Frame& f = frames[i];
         out += i == 0 ? "  in function  " : "  in call from ";
-        out += function_name(f.module, f.function) + "/" + std::to_string(f.arity);
+        out += function_name(f.module, f.function, f.arity) + "/" + std::to_string(f.arity);
         if (f.source && f.line)
             out += " (" + f.source->file + ", line " + std::to_string(f.line) + ")";
         out += "\n";

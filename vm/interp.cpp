@@ -986,8 +986,10 @@ dispatch:
         p.live = 2;
         size_t copied = 0;
         if (!signals::send(p, x[0], x[1], &copied)) {
+            // OTP's trace starts with {erlang,send,[Dest,Msg],[error_info]}.
             exception::set(p, kError, make_atom(atom::kBadarg));
-            RAISE(First::Here, nullptr, 2);
+            RAISE(First::Call,
+                  code::export_entry(make_atom(atom::kErlang), make_atom(atom::kSend), 2), 2);
         }
         x[0] = x[1];
         ip += 1;

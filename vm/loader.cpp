@@ -27,6 +27,10 @@ const std::string_view kOperandLetters[] = {
 };
 constexpr size_t kGenericOpcodes = sizeof kOperandLetters / sizeof kOperandLetters[0];
 
+// A module naming an atom the table has no room for: OTP's loader would end
+// the node; this one refuses the module and the VM goes on.
+constexpr const char* kAtomTableFull = "the atom table is full (system_limit)";
+
 // ---- literals --------------------------------------------------------------------
 
 // Builds literal terms in the literal area. Lists are built along their
@@ -45,7 +49,7 @@ class LiteralBuilder {
             case Kind::Float:
                 return number(literal.number);
             case Kind::Atom:
-                return term::make_atom(atom::intern(literal.text));
+                return intern_atom(literal.text);
             case Kind::Nil:
                 return term::kNil;
             case Kind::Cons:
@@ -66,6 +70,13 @@ class LiteralBuilder {
     Term fail(const char* message) {
         if (error_.empty()) error_ = message;
         return term::kNil;
+    }
+
+    // A full atom table fails the load cleanly (the caller reports it).
+    Term intern_atom(const std::string& text) {
+        uint32_t index = atom::intern(text);
+        if (index == atom::kNoAtom) return fail(kAtomTableFull);
+        return term::make_atom(index);
     }
 
     Term* alloc(size_t words) {
@@ -194,8 +205,11 @@ class Loader {
     std::unique_ptr<code::Module> run() {
         out_ = std::make_unique<code::Module>();
         out_->file = in_.file;
-        for (const std::string& name : in_.atoms)
-            atoms_.push_back(term::make_atom(atom::intern(name)));
+        for (const std::string& name : in_.atoms) {
+            uint32_t index = atom::intern(name);
+            if (index == atom::kNoAtom) return fail(kAtomTableFull), nullptr;
+            atoms_.push_back(term::make_atom(index));
+        }
         if (atoms_.empty()) return fail("module without atoms"), nullptr;
         out_->name = atoms_[0];
         for (const bytecode::Literal& literal : in_.literals)

@@ -487,6 +487,27 @@ void print_bignum(std::string& out, Term t) {
 
 }  // namespace
 
+uint32_t next_char_or_byte(std::string_view text, size_t& i) {
+    auto byte = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
+    unsigned char lead = byte(i);
+    size_t len = lead < 0x80         ? 1
+                 : (lead >> 5) == 6  ? 2
+                 : (lead >> 4) == 14 ? 3
+                 : (lead >> 3) == 30 ? 4
+                                     : 0;
+    uint32_t c = len == 1 ? lead : len == 2 ? lead & 0x1F : len == 3 ? lead & 0x0F : lead & 0x07;
+    bool ok = len > 0 && i + len <= text.size();
+    for (size_t k = 1; ok && k < len; ++k) {
+        ok = (byte(i + k) & 0xC0) == 0x80;
+        c = (c << 6) | (byte(i + k) & 0x3F);
+    }
+    static const uint32_t kLeast[] = {0, 0, 0x80, 0x800, 0x10000};
+    ok = ok && c >= kLeast[len] && c <= 0x10FFFF && (c < 0xD800 || c > 0xDFFF);
+    if (!ok) return byte(i++);
+    i += len;
+    return c;
+}
+
 void append_utf8(std::string& out, uint32_t c) {
     if (c < 0x80) {
         out += char(c);

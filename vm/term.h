@@ -716,4 +716,9 @@ inline uint32_t next_utf8(std::string_view s, size_t& i) {
     return c;
 }
 
+// Reads the code point of the UTF-8 sequence at `i` of any bytes `s` and
+// moves `i` past it; a byte that starts no valid sequence stands for itself
+// (as Latin-1). For text from outside: argv, file names.
+uint32_t next_char_or_byte(std::string_view s, size_t& i);
+
 }  // namespace term

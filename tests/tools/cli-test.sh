@@ -12,6 +12,15 @@ expect() {  # expect CODE PATTERN -- ARGS...
         fail=$((fail + 1)); echo "FAIL: beamlite $* -> exit $got (want $code), output:"; echo "$out" | head -5
     fi
 }
+expect_only() {  # expect_only CODE TEXT -- ARGS...: the whole output is TEXT
+    local code=$1 want=$2; shift 3
+    local out; out=$("$bin" "$@" 2>&1 </dev/null); local got=$?
+    if [ "$got" = "$code" ] && [ "$out" = "$want" ]; then
+        pass=$((pass + 1))
+    else
+        fail=$((fail + 1)); echo "FAIL: beamlite $* -> exit $got (want $code), output:"; echo "$out" | head -5
+    fi
+}
 expect 0 '^beamlite [0-9]+\.[0-9]+' -- --version
 expect 0 'Usage: beamlite' -- --help
 expect 2 'unknown option' -- --frobnicate
@@ -26,5 +35,56 @@ hostile=$(cd "$(dirname "$0")/../robustness" && pwd)
 expect 1 'macro_bomb.bl:[0-9]+:[0-9]+: macro expansion too deep' -- check "$hostile/macro_bomb.bl"
 expect 1 'macro_bomb.bl:[0-9]+:[0-9]+: macro expansion too deep' -- run "$hostile/macro_bomb.bl"
 expect 0 '^\{\{\{x,x\},\{x,x\}\},\{\{x,x\},\{x,x\}\}\}$' -- run "$hostile/macro_bomb_unused.bl"
+expect 2 'from 8192 to 1048576' -- --max-atoms 100 run x.bl
+
+# Programs written to a scratch directory.
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/cli-test.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+
+# A full atom table (--max-atoms): loading a module with new atoms fails
+# cleanly (the call raises undef), and the crash report of main/1 still
+# prints, with status 1.
+cat >"$tmp/atoms_full.bl" <<'BL'
+-module(atoms_full).
+-export([main/1]).
+main(_) -> fill(0), atoms_other:f().
+fill(N) ->
+    case catch list_to_atom("a" ++ integer_to_list(N)) of
+        {'EXIT', {system_limit, _}} -> ok;
+        _ -> fill(N + 1)
+    end.
+BL
+printf -- '-module(atoms_other).\n-export([f/0]).\nf() -> a_new_atom_here.\n' >"$tmp/atoms_other.bl"
+expect 1 'cannot load .*atoms_other.bl: .*the atom table is full' -- --max-atoms 8192 run "$tmp/atoms_full.bl"
+expect 1 'undefined function atoms_other:f/0' -- --max-atoms 8192 run "$tmp/atoms_full.bl"
+
+# Files that cannot be read: only erlc's message, and status 1.
+expect_only 1 "$tmp/missing.bl: no such file or directory" -- run "$tmp/missing.bl"
+expect_only 1 "$tmp/missing.bl: no such file or directory" -- check "$tmp/missing.bl"
+mkdir "$tmp/dir.bl"
+expect_only 1 "$tmp/dir.bl: illegal operation on a directory" -- run "$tmp/dir.bl"
+
+# Arguments are decoded from UTF-8 as OTP does; a byte that is not UTF-8
+# stays a byte. An undefined erlang function keeps its module in the report,
+# an auto-imported BIF does not, and div is an operator.
+work=$(printf '%s/w\xc3\xb6rk' "$tmp")
+mkdir "$work"
+cat >"$work/args.bl" <<'BL'
+-module(args).
+-export([main/1]).
+main(["crc"]) -> erlang:crc32(1, 2, 3, 4);
+main(["div"]) -> id(1) div id(0);
+main(["element"]) -> element(id(5), {1});
+main(A) -> io:format("~w~n", [A]).
+id(X) -> X.
+BL
+args=$work/args.bl
+expect_only 0 '[[119,246,114,108,100],[97,255,98],[120,8364]]' -- run "$args" "$(printf 'w\xc3\xb6rld')" "$(printf 'a\xffb')" "$(printf 'x\xe2\x82\xac')"
+expect 1 '^beamlite: exception error: undefined function erlang:crc32/4$' -- run "$args" crc
+expect 1 "^  in operator  div/2$" -- run "$args" div
+expect 1 '^  in function  element/2$' -- run "$args" element
+# The file name of a stack trace is a string of code points (printed as UTF-8).
+expect 1 "in call from args:main/1 \(.*$(printf 'w\xc3\xb6rk')/args.bl, line 4\)" -- run "$args" div
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
