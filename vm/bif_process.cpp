@@ -241,21 +241,20 @@ Term call_again(Process& p) {
     return kNone;
 }
 
-// On the BEAM, process_info is a signal: it sees every signal sent to the
-// process before it (a link just made, a message just sent). Here the
-// asker reads the process directly, so when signals wait in its inbox the
-// asker yields and asks again once the process has run and taken them.
-// A process flooded with signals would never be seen idle: after
-// kMaxInfoWaits tries in a row the asker reads it as it is.
-bool must_wait_for_signals(Process& asker, Process& q) {
-    constexpr uint8_t kMaxInfoWaits = 16;
-    process::Rare& rare = process::rare(asker);
-    if (mailbox::inbox_empty(q.mailbox) || rare.info_waits >= kMaxInfoWaits) {
-        rare.info_waits = 0;
-        return false;
-    }
-    ++rare.info_waits;
-    return true;
+// What a held process looks like to its asker once every signal sent to
+// it so far is handled: null when it is dead or ending. On the BEAM,
+// process_info and is_process_alive see every signal their caller sent to
+// the process before the call (they are signals too, or wait for the
+// caller's signals to be handled); here the asker holds the process
+// switched out and handles its inbox for it (signals::handle_inbox),
+// which covers the caller's signals and any other already pushed. An
+// ending process (an exit signal ended it, it has not been taken down
+// yet) is not alive.
+Process* settled(Process& asker, const Hold& hold) {
+    Process* q = hold.held();
+    if (!q || q == &asker) return q;
+    signals::handle_inbox(*q);
+    return q->status == Status::Exiting ? nullptr : q;
 }
 
 }  // namespace
@@ -400,8 +399,9 @@ Term process_flag(Process& p, Term* args) {
 
 Term is_process_alive(Process& p, Term* args) {
     if (!is_local_pid(args[0])) return badarg(p, 1, "not a pid");
-    Process* other = target(p, args[0]);
-    return make_bool(other != nullptr);
+    Hold hold(p, args[0]);
+    if (hold.retry()) return call_again(p);
+    return make_bool(settled(p, hold) != nullptr);
 }
 
 Term yield(Process& p, Term* args) {
@@ -504,11 +504,18 @@ Term message_list(Process& asker, Process& q) {
     return list;
 }
 
-Term monitor_list(Process& asker, Process& q) {
+// The pids of q's monitors: those q watches (monitors) or those watching
+// q (monitored_by).
+std::vector<Term> monitor_pids(const Process& q, bool watching) {
     std::vector<Term> pids;
     if (q.rare)
         for (const process::Monitor& m : q.rare->monitors)
-            if (m.watching) pids.push_back(m.pid);
+            if (m.watching == watching) pids.push_back(m.pid);
+    return pids;
+}
+
+Term monitor_list(Process& asker, Process& q) {
+    std::vector<Term> pids = monitor_pids(q, true);
     Term* mem = alloc(asker, pids.size() * (kConsWords + 3));
     if (!mem && !pids.empty()) return heap_exhausted(asker);
     Term list = kNil;
@@ -566,7 +573,8 @@ bool is_item(Term item) {
         atom::kMessageQueueLen, atom::kMessages,   atom::kLinks,          atom::kMonitors,
         atom::kStatus,          atom::kReductions, atom::kHeapSize,       atom::kTotalHeapSize,
         atom::kStackSize,       atom::kMemory,     atom::kRegisteredName, atom::kDictionary,
-        atom::kCurrentFunction, atom::kTrapExit,   atom::kPriority,       atom::kGroupLeader};
+        atom::kCurrentFunction, atom::kTrapExit,   atom::kPriority,       atom::kGroupLeader,
+        atom::kMonitoredBy};
     if (!term::is_atom(item)) return false;
     for (atom::Index name : kItems)
         if (item == atom_of(name)) return true;
@@ -581,6 +589,7 @@ Term item_value(Process& asker, Process& q, Term item, bool* registered_none) {
     if (item == atom_of(atom::kLinks))
         return immediate_list(asker, q.rare ? q.rare->links : std::vector<Term>{});
     if (item == atom_of(atom::kMonitors)) return monitor_list(asker, q);
+    if (item == atom_of(atom::kMonitoredBy)) return immediate_list(asker, monitor_pids(q, false));
     if (item == atom_of(atom::kStatus)) return status_atom(q, asker);
     if (item == atom_of(atom::kReductions)) return make_small(int64_t(q.reductions));
     if (item == atom_of(atom::kHeapSize) || item == atom_of(atom::kTotalHeapSize))
@@ -628,8 +637,7 @@ Term process_info2(Process& p, Term* args) {
     if (!is_local_pid(args[0])) return badarg(p, 1, "not a pid");
     Hold hold(p, args[0]);
     if (hold.retry()) return call_again(p);
-    Process* q = hold.held();
-    if (q && q != &p && must_wait_for_signals(p, *q)) return call_again(p);
+    Process* q = settled(p, hold);
     if (term::is_atom(args[1])) {
         if (!is_item(args[1])) return badarg(p, 2, "invalid item");
         if (!q) return atom_of(atom::kUndefined);

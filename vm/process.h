@@ -111,7 +111,6 @@ struct Rare {
     std::vector<Monitor> monitors;   // both ends
     Term group_leader = term::kNil;  // a pid, or nil (the VM's own output)
     uint64_t receive_timer = 0;      // the pending `after` timer, 0 if none
-    uint8_t info_waits = 0;          // process_info calls retried in a row
     Rare() {
         for (Term& t : terms)
             t = term::kNil;

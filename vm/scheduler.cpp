@@ -432,7 +432,9 @@ void lock_busy(Process* p) {
 // Runs one slice of `p`; returns its status afterwards.
 Status slice(Scheduler& s, Process* p) {
     if (p->status == Status::Waiting) {
-        bool message = signals::handle_inbox(*p);
+        // A message at the save point may also have been fetched for it by
+        // a process_info or is_process_alive (signal.h, handle_inbox).
+        bool message = signals::handle_inbox(*p) || mailbox::current(p->mailbox);
         if (p->status == Status::Exiting) return p->status;
         if (!message && !(p->flags & process::kTimedOut)) return Status::Waiting;
         p->status = Status::Runnable;

@@ -58,6 +58,12 @@ void deliver(Term to, mailbox::Signal* s);
 // links and monitors update its state, exit signals may end it
 // (p.status = Exiting, reason in rare terms[kExitReason]). Returns true
 // when a message arrived.
+//
+// Another process may call it for `p` while holding p switched out (its
+// busy flag): is_process_alive/1 and process_info/1,2 do, so that what
+// they read reflects every signal sent to p so far. A waiting p stays
+// Waiting then; the push that brought a message queued it, and its next
+// slice resumes the receive because a message waits at the save point.
 bool handle_inbox(Process& p);
 
 // ---- ending -----------------------------------------------------------------------------------
