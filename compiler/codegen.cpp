@@ -154,6 +154,35 @@ void Compiler::collect_forms() {
     }
 }
 
+// Every module has module_info/0,1, exported, as erlc adds them: calls of
+// erlang:get_module_info/1,2, which answer from the loaded module (and the
+// BIF table for the BIFs of the module's name).
+void Compiler::add_module_info() {
+    const Node* at = nullptr;
+    for (const Node* form : module_.forms)
+        if (form != nullptr && at == nullptr) at = form;
+    if (at == nullptr) return;
+    for (uint32_t arity : {0u, 1u}) {
+        if (local("module_info", arity) != nullptr) continue;
+        const Node* callee =
+            synth(Kind::Remote, at, {synth_atom("erlang", at), synth_atom("get_module_info", at)});
+        std::vector<const Node*> params;
+        if (arity == 1) params.push_back(synth_var("Item", at));
+        std::vector<const Node*> call{callee, synth_atom(module_.name, at)};
+        call.insert(call.end(), params.begin(), params.end());
+        Node* clause = synth(Kind::Clause, at,
+                             {synth_kids(Kind::Patterns, at, params), synth(Kind::Guard, at),
+                              synth(Kind::Body, at, {synth_kids(Kind::Call, at, call)})});
+        clause->text = arena_.string("module_info");
+        FunctionJob job;
+        job.name = "module_info";
+        job.arity = arity;
+        job.clauses.push_back(clause);
+        add_job(std::move(job));
+        exports_.emplace_back("module_info", arity);
+    }
+}
+
 uint32_t Compiler::add_job(FunctionJob job) {
     job.info_label = new_label();
     job.entry_label = new_label();
@@ -968,6 +997,7 @@ bytecode::Module Compiler::run() {
     out_.file = module_.file;
     atom(module_.name);
     collect_forms();
+    add_module_info();
     plan_context_reuse();
     // Growing the code vector by doubling touches (and faults in) about
     // twice the memory; a generous guess up front avoids most of it.

@@ -243,6 +243,7 @@ class Compiler {
     std::optional<bytecode::Literal> constant_list(const Node* n);
     std::optional<bytecode::Literal> record_info(const Node* call);
     void collect_forms();
+    void add_module_info();
     void plan_context_reuse();
     bool takes_context(const FunctionJob& job, size_t arg) const;
     std::string fresh_name(std::string_view prefix);

@@ -1,0 +1,192 @@
+// bif_code: erlang:get_module_info/1,2, which the module_info/0,1 the
+// compiler adds to every module call (as erlc's do). A module's exports and
+// functions are its compiled ones plus the BIFs of its name in the BIF
+// table, so lists:module_info(exports) lists lists:reverse/2 and
+// erlang:module_info(exports) is the table's erlang part: the stdlib has a
+// source for every module of the table (stdlib/erlang.bl, math.bl, ...),
+// with nothing but module_info when all its functions are BIFs.
+#include <set>
+#include <utility>
+#include <vector>
+
+#include "vm/bif.h"
+#include "vm/binary.h"
+#include "vm/code.h"
+
+namespace bif {
+
+using namespace term;
+
+namespace {
+
+using FunArity = std::pair<Term, uint32_t>;  // name atom, arity
+
+// The module's own functions (`exported` or all of them), then the BIFs of
+// its name that it does not define itself. False when a BIF's name cannot
+// be interned (the atom table is full).
+bool functions_of(const code::Module& m, bool exported, std::vector<FunArity>& out) {
+    const bytecode::Module& g = m.generic;
+    std::set<FunArity> seen;
+    bool ok = true;
+    auto add = [&](std::string_view name, uint32_t arity) {
+        uint32_t index = atom::intern(name);
+        if (index == atom::kNoAtom) ok = false;
+        Term fa = make_atom(index);
+        if (ok && seen.insert({fa, arity}).second) out.push_back({fa, arity});
+    };
+    if (exported) {
+        for (const bytecode::Export& e : g.exports)
+            add(g.atoms[e.function], e.arity);
+    } else {
+        for (const code::FunctionEntry& f : m.functions)
+            add(atom::name(atom_index(f.name)), f.arity);
+    }
+    std::string_view name = atom::name(atom_index(m.name));
+    for (size_t i = 0; i < table_size(); ++i) {
+        const Bif& b = table()[i];
+        if (b.module == name) add(b.name, b.arity);
+    }
+    return ok;
+}
+
+constexpr size_t kPairWords = 3;  // a 2-tuple
+
+size_t list_words(size_t n) {
+    return n * (kConsWords + kPairWords);
+}
+
+// [{F, A}, ...] in `mem` (list_words(n) words): every element is immediate.
+Term fa_list(Term*& mem, const std::vector<FunArity>& fas) {
+    Term list = kNil;
+    for (size_t i = fas.size(); i-- > 0;) {
+        Term pair = term::make_tuple(mem, 2);
+        mem[1] = fas[i].first;
+        mem[2] = make_small(fas[i].second);
+        mem += kPairWords;
+        list = make_cons(mem, pair, list);
+        mem += kConsWords;
+    }
+    return list;
+}
+
+// A 16-byte digest of the module's generic code and atoms (FNV-1a, two
+// seeds), standing for OTP's MD5 of the BEAM file: equal for equal code.
+void digest(const code::Module& m, uint8_t out[16]) {
+    uint64_t h[2] = {14695981039346656037ull, 1099511628211ull * 31};
+    auto mix = [&](uint64_t v) {
+        for (uint64_t& x : h)
+            x = (x ^ v) * 1099511628211ull;
+    };
+    for (uint64_t w : m.generic.code)
+        mix(w);
+    for (const std::string& a : m.generic.atoms)
+        for (char c : a)
+            mix(static_cast<uint8_t>(c));
+    for (int i = 0; i < 16; ++i)
+        out[i] = uint8_t(h[i / 8] >> (8 * (i % 8)));
+}
+
+enum class Item { Module, Exports, Functions, Attributes, Compile, Md5, Nifs, Native, Bad };
+
+Item item_of(Term t) {
+    if (!is_atom(t)) return Item::Bad;
+    switch (atom_index(t)) {
+        case atom::kModule:
+            return Item::Module;
+        case atom::kExports:
+            return Item::Exports;
+        case atom::kFunctions:
+            return Item::Functions;
+        case atom::kAttributes:
+            return Item::Attributes;
+        case atom::kCompile:
+            return Item::Compile;
+        case atom::kMd5:
+            return Item::Md5;
+        case atom::kNifs:
+            return Item::Nifs;
+        case atom::kNative:
+            return Item::Native;
+        default:
+            return Item::Bad;
+    }
+}
+
+const code::Module* loaded(Term module) {
+    return is_atom(module) ? code::find_module(module) : nullptr;
+}
+
+Term md5_binary(Process& p, const code::Module& m) {
+    uint8_t bytes[16];
+    digest(m, bytes);
+    return binary::from_bytes(p, bytes, sizeof bytes);
+}
+
+}  // namespace
+
+namespace impl {
+
+// [{module, M}, {exports, E}, {attributes, []}, {compile, []}, {md5, D}],
+// OTP's order. Attributes and compile information are not kept.
+Term get_module_info1(Process& p, Term* args) {
+    const code::Module* m = loaded(args[0]);
+    if (!m) return badarg(p, 1, "not a loaded module");
+    std::vector<FunArity> exports;
+    if (!functions_of(*m, true, exports)) return fail(p, make_atom(atom::kSystemLimit));
+    constexpr size_t kItems = 5;
+    size_t words =
+        list_words(exports.size()) + kItems * (kConsWords + kPairWords) + binary::new_words(16 * 8);
+    Term* mem = alloc(p, words);
+    if (!mem) return heap_exhausted(p);
+    uint8_t* bytes;
+    Term md5 = binary::make(mem, 16 * 8, &bytes, p.heap.off_heap);
+    mem += binary::new_words(16 * 8);
+    digest(*m, bytes);
+    Term values[kItems] = {args[0], fa_list(mem, exports), kNil, kNil, md5};
+    const uint32_t keys[kItems] = {atom::kModule, atom::kExports, atom::kAttributes, atom::kCompile,
+                                   atom::kMd5};
+    Term list = kNil;
+    for (size_t i = kItems; i-- > 0;) {
+        Term pair = term::make_tuple(mem, 2);
+        mem[1] = make_atom(keys[i]);
+        mem[2] = values[i];
+        mem += kPairWords;
+        list = make_cons(mem, pair, list);
+        mem += kConsWords;
+    }
+    return list;
+}
+
+Term get_module_info2(Process& p, Term* args) {
+    const code::Module* m = loaded(args[0]);
+    if (!m) return badarg(p, 1, "not a loaded module");
+    Item item = item_of(args[1]);
+    switch (item) {
+        case Item::Module:
+            return args[0];
+        case Item::Attributes:
+        case Item::Compile:
+        case Item::Nifs:
+            return kNil;
+        case Item::Native:
+            return make_atom(atom::kFalse);
+        case Item::Md5:
+            return md5_binary(p, *m);
+        case Item::Exports:
+        case Item::Functions: {
+            std::vector<FunArity> fas;
+            if (!functions_of(*m, item == Item::Exports, fas))
+                return fail(p, make_atom(atom::kSystemLimit));
+            Term* mem = alloc(p, list_words(fas.size()));
+            if (!mem && !fas.empty()) return heap_exhausted(p);
+            return fa_list(mem, fas);
+        }
+        case Item::Bad:
+            break;
+    }
+    return badarg(p, 2, "not a valid module_info item");
+}
+
+}  // namespace impl
+
+}  // namespace bif
