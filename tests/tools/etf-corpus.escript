@@ -33,13 +33,23 @@ mod_name(Name) -> "etfc_" ++ Name.
 write_module(Dir, Out, Name) ->
     Terms = dedup(source_terms(Dir, Name) ++ output_terms(Dir, Name)),
     Mod = mod_name(Name),
-    Body = [[io_lib:format("     {~tw,~n      ~w,~n      ~w}", [T, term_to_binary(T),
+    Body = [[io_lib:format("     {~ts,~n      ~w,~n      ~w}", [source_text(T), term_to_binary(T),
                                                           term_to_binary(T, [{minor_version, 2}])]),
              Sep]
             || {T, Sep} <- with_separators(Terms)],
     Text = ["-module(", Mod, ").\n-export([terms/0]).\n\nterms() ->\n    [\n", Body, "    ].\n"],
     ok = file:write_file(filename:join(Out, Mod ++ ".bl"), unicode:characters_to_binary(Text)),
     length(Terms).
+
+%% A term as source text: ~tw, except that a long string is written as a
+%% string literal (as its program wrote it), since a list of 100,000
+%% integers is a form nested deeper than beamlite's compiler accepts
+%% (README, "Differences from Erlang").
+source_text(T) ->
+    case io_lib:printable_unicode_list(T) andalso length(T) > 1000 of
+        true -> io_lib:write_string(T);
+        false -> io_lib:format("~tw", [T])
+    end.
 
 with_separators([]) -> [];
 with_separators(Terms) ->
