@@ -28,6 +28,9 @@ uint32_t* hash_slots = nullptr;  // atom index or kNoAtom; power-of-two size
 uint32_t hash_capacity = 0;
 char* text_block = nullptr;  // bump allocator for names; blocks never freed
 size_t text_left = 0;
+size_t text_blocks = 0;       // allocated, for memory()
+size_t text_used = 0;         // bytes of interned names
+size_t chunks_allocated = 1;  // first_chunk included
 
 constexpr size_t kTextBlockBytes = 64 * 1024;
 
@@ -73,7 +76,9 @@ const char* copy_text(std::string_view text) {
     if (text_left < text.size() || !text_block) {
         text_block = static_cast<char*>(mi_malloc(kTextBlockBytes));
         text_left = kTextBlockBytes;
+        ++text_blocks;
     }
+    text_used += text.size();
     char* copy = text_block;
     std::memcpy(copy, text.data(), text.size());
     text_block += text.size();
@@ -89,6 +94,7 @@ uint32_t append(std::string_view text) {
     if (!chunk) {
         chunk = static_cast<Entry*>(mi_zalloc(kChunkSize * sizeof(Entry)));
         chunk_slot.store(chunk, std::memory_order_release);
+        ++chunks_allocated;
     }
     chunk[index & (kChunkSize - 1)] = Entry{copy_text(text), uint32_t(text.size())};
     atom_count.store(index + 1, std::memory_order_release);
@@ -134,6 +140,14 @@ uint32_t count() {
 void set_limit(uint32_t limit) {
     std::lock_guard<std::mutex> lock(mutex);
     atom_limit = limit < kMinAtoms ? kMinAtoms : limit > kMaxAtoms ? kMaxAtoms : limit;
+}
+
+Memory memory() {
+    std::lock_guard<std::mutex> lock(mutex);
+    size_t fixed = sizeof(detail::chunks) + size_t(hash_capacity) * sizeof(uint32_t);
+    size_t entries = chunks_allocated * kChunkSize * sizeof(Entry);
+    size_t used_entries = size_t(atom_count.load(std::memory_order_relaxed)) * sizeof(Entry);
+    return {fixed + entries + text_blocks * kTextBlockBytes, fixed + used_entries + text_used};
 }
 
 }  // namespace atom

@@ -81,6 +81,17 @@ uint32_t count();
 // any process runs (--max-atoms); intern() fails once count() reaches it.
 void set_limit(uint32_t limit);
 
+// The table's memory in bytes (erlang:memory(atom) and atom_used):
+// `allocated` is the entry chunks, the chunk array, the hash index and the
+// name blocks; `used` counts the entries in use and the bytes of their
+// names instead of whole chunks and blocks. The names of atoms.def are in
+// the executable and count nothing.
+struct Memory {
+    size_t allocated;
+    size_t used;
+};
+Memory memory();
+
 // Number of Unicode characters in a UTF-8 string (not validated).
 size_t utf8_length(std::string_view text);
 

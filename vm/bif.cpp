@@ -77,7 +77,7 @@ Term badarg(Process& p, unsigned argument, const char* why) {
 // ---- long BIFs -----------------------------------------------------------------------
 
 namespace detail {
-thread_local int pending_reductions = 0;
+constinit thread_local int pending_reductions = 0;
 }
 
 void charge(size_t work) {

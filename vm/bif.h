@@ -72,8 +72,9 @@ constexpr size_t kWorkPerReduction = 64;
 constexpr int kMaxCharge = 4000;  // one slice (interp::kSliceReductions)
 void charge(size_t work);
 namespace detail {
-extern thread_local int pending_reductions;
-}
+// constinit: no TLS wrapper call, which UBSan builds saw return null.
+extern constinit thread_local int pending_reductions;
+}  // namespace detail
 // The charge since the last take (the interpreter's side).
 inline int take_charge() {
     int r = detail::pending_reductions;

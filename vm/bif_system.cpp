@@ -1,20 +1,19 @@
 // bif_system: BIFs about the running process and the outside world: the
 // process dictionary, identity (self, node, make_ref), raising (throw,
-// error, exit, raise), halt, and output (io:format, io:put_chars,
+// error, exit, raise), halt, erlang:memory/0,1, and output (io:format, io:put_chars,
 // erlang:display).
 //
 // The dictionary is a list of {Key, Value} tuples, newest first, kept in
 // the process's rare block (a GC root). Operations are linear in its size,
 // which is fine for the dictionaries programs keep; a hash table can
 // replace it without changing this interface.
-#include <unistd.h>
-
 #include <cstdio>
 #include <string>
 #include <vector>
 
 #include "vm/bif.h"
 #include "vm/exception.h"
+#include "vm/memory.h"
 
 #if __has_include("vm/format.h")
 #include "vm/format.h"
@@ -224,56 +223,81 @@ Term halt1(Process& p, Term* args) {
 
 namespace {
 
-// The process's resident set, from /proc (0 where there is none).
-uint64_t resident_bytes() {
-    unsigned long long pages = 0, resident = 0;
-    FILE* f = std::fopen("/proc/self/statm", "r");
-    if (!f) return 0;
-    if (std::fscanf(f, "%llu %llu", &pages, &resident) != 2) resident = 0;
-    std::fclose(f);
-    return uint64_t(resident) * uint64_t(sysconf(_SC_PAGESIZE));
+// erlang:memory/0's types in OTP's order, each with its value in a report
+// (memory.cpp says what each counts).
+struct MemoryType {
+    atom::Index name;
+    uint64_t memory::Report::*bytes;
+};
+constexpr MemoryType kMemoryTypes[] = {
+    {atom::kTotal, &memory::Report::total},
+    {atom::kProcesses, &memory::Report::processes},
+    {atom::kProcessesUsed, &memory::Report::processes_used},
+    {atom::kSystem, &memory::Report::system},
+    {atom::kAtom, &memory::Report::atom},
+    {atom::kAtomUsed, &memory::Report::atom_used},
+    {atom::kBinary, &memory::Report::binary},
+    {atom::kCode, &memory::Report::code},
+    {atom::kEts, &memory::Report::ets},
+};
+
+// The type named by `t`, or null when `t` names none.
+const MemoryType* memory_type(Term t) {
+    for (const MemoryType& type : kMemoryTypes)
+        if (t == make_atom(type.name)) return &type;
+    return nullptr;
 }
 
-// erlang:memory/1's value for one type, or -1 for a type not kept here.
-int64_t memory_of(Term type) {
-    if (type == make_atom(atom::kBinary)) return int64_t(binary_bytes());
-    if (type == make_atom(atom::kTotal)) return int64_t(resident_bytes());
-    return -1;
+Term memory_value(const memory::Report& report, const MemoryType& type) {
+    return make_small(int64_t(report.*type.bytes));
+}
+
+// [{Type, Bytes}] for `types`, in their order, from one report.
+Term memory_pairs(Process& p, const std::vector<const MemoryType*>& types) {
+    Term* mem = alloc(p, types.size() * (kConsWords + 3));
+    if (!mem) return heap_exhausted(p);
+    memory::Report report = memory::report();
+    Term result = kNil;
+    for (size_t i = types.size(); i-- > 0;) {
+        Term pair = term::make_tuple(mem, 2);
+        mem[1] = make_atom(types[i]->name);
+        mem[2] = memory_value(report, *types[i]);
+        result = make_cons(mem + 3, pair, result);
+        mem += 3 + kConsWords;
+    }
+    return result;
 }
 
 }  // namespace
 
-// erlang:memory(Type | [Type]) for the types `binary` (bytes of off-heap
-// binaries alive, each counted once however many processes refer to it)
-// and `total` (the resident set). OTP's other types are badarg here.
+// erlang:memory(): every type's bytes.
+Term memory0(Process& p, Term* args) {
+    std::vector<const MemoryType*> types;
+    for (const MemoryType& type : kMemoryTypes)
+        types.push_back(&type);
+    return memory_pairs(p, types);
+}
+
+// erlang:memory(Type | [Type]): one type's bytes, or {Type, Bytes} pairs in
+// the order asked; badarg for anything but memory/0's types (a type list
+// is walked to its first bad element, as OTP's does).
 Term memory1(Process& p, Term* args) {
     if (term::is_atom(args[0])) {
-        int64_t bytes = memory_of(args[0]);
-        if (bytes < 0) return badarg(p, 1, "invalid memory type option");
-        return make_small(bytes);
+        const MemoryType* type = memory_type(args[0]);
+        if (!type) return badarg(p, 1, "invalid memory type option");
+        return memory_value(memory::report(), *type);
     }
-    int64_t n = list_length(args[0]);
-    if (n < 0) return badarg(p, 1, "not a list");
-    for (Term l = args[0]; is_cons(l); l = cdr(l)) {
-        if (!term::is_atom(car(l)) || memory_of(car(l)) < 0)
-            return badarg(p, 1, "invalid memory type option");
+    if (!term::is_list(args[0])) return badarg(p, 1, "not a list");
+    std::vector<const MemoryType*> types;
+    Term l = args[0];
+    for (; is_cons(l); l = cdr(l)) {
+        const MemoryType* type = memory_type(car(l));
+        if (!type) return badarg(p, 1, "invalid memory type option");
+        types.push_back(type);
     }
-    Term* mem = alloc(p, size_t(n) * (kConsWords + 3));
-    if (!mem) return heap_exhausted(p);
-    Term result = kNil;
-    Term* cell = mem + size_t(n) * 3;
-    // Built front to back: each cell's tail is patched by the next.
-    Term* last = &result;
-    for (Term l = args[0]; is_cons(l); l = cdr(l)) {
-        Term pair = term::make_tuple(mem, 2);
-        mem[1] = car(l);
-        mem[2] = make_small(memory_of(car(l)));
-        mem += 3;
-        *last = make_cons(cell, pair, kNil);
-        last = &cell[1];
-        cell += kConsWords;
-    }
-    return result;
+    // OTP walks the list in Erlang and has no clause for an improper tail.
+    if (l != kNil) return fail(p, make_atom(atom::kFunctionClause));
+    return memory_pairs(p, types);
 }
 
 Term interpreted(Process& p, Term* args) {

@@ -171,6 +171,18 @@ bool ensure_loaded(Term module) {
     return loaded != nullptr;
 }
 
+size_t memory_bytes() {
+    Guard guard(code_lock());
+    size_t bytes = table().exports.size() * sizeof(Export);
+    for (const auto& m : table().modules) {
+        bytes += sizeof(Module) + m->code.capacity() * sizeof(Word);
+        bytes += m->functions.capacity() * sizeof(FunctionEntry);
+        bytes += m->lines.capacity() * sizeof(LineEntry);
+        bytes += m->num_funs * sizeof(term::FunEntry);
+    }
+    return bytes;
+}
+
 void reset_for_tests() {
     Guard guard(code_lock());
     table().modules.clear();

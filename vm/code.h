@@ -122,6 +122,11 @@ Module* load_file(const std::string& path);
 // The embedded stdlib source of `name`, or an empty view.
 std::string_view embedded_source(std::string_view name);
 
+// Bytes of loaded code (erlang:memory(code) adds the literal area): each
+// module's instructions, function and line tables and fun entries, and
+// the export entries. The generic bytecode kept for `dis` is not counted.
+size_t memory_bytes();
+
 // Forgets every module and export (tests only: nothing may be running).
 void reset_for_tests();
 

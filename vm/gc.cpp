@@ -8,6 +8,8 @@
 #include <unordered_set>
 #include <vector>
 
+#include "vm/memory.h"
+
 namespace gc {
 
 using namespace term;
@@ -131,6 +133,11 @@ void copy_to(heap::Heap& heap, Term* block, size_t words, const Roots& roots, bo
         heap::fragment_free(f);
         f = next;
     }
+    // The heap owns the new block from here, not the old one, even when the
+    // old one is kept (the stress mode's round trip copies back into it and
+    // so counts it again).
+    int64_t grown = int64_t(words) - int64_t(heap::block_words(heap));
+    memory::add_process_bytes(grown * int64_t(sizeof(Term)));
     if (free_old) heap::block_free(heap.start, heap::block_words(heap));
 
     counters.collections++;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "vm/free_list.h"
+#include "vm/memory.h"
 
 namespace heap {
 
@@ -55,6 +56,7 @@ void* ChunkPool::alloc() {
     }
     void* chunk = next_;
     next_ += chunk_bytes_;
+    ++carved_;
     return chunk;
 }
 
@@ -72,6 +74,15 @@ void ChunkPool::free(void* chunk) {
     std::lock_guard<spin_lock::SpinLock> guard(lock_);
     *static_cast<void**>(chunk) = free_list_;
     free_list_ = chunk;
+}
+
+size_t ChunkPool::carved_bytes() {
+    std::lock_guard<spin_lock::SpinLock> guard(lock_);
+    return carved_ * chunk_bytes_;
+}
+
+size_t min_block_bytes() {
+    return min_blocks().carved_bytes();
 }
 
 Term* block_alloc(size_t words) {
@@ -162,9 +173,15 @@ void free_fragment_block(Fragment* fragment) {
     block_free(reinterpret_cast<Term*>(fragment), kFragmentHeaderWords + fragment->capacity);
 }
 
+// A fragment's bytes as processes hold it (kept ones count nothing).
+int64_t fragment_bytes(size_t capacity) {
+    return int64_t((kFragmentHeaderWords + capacity) * sizeof(Term));
+}
+
 }  // namespace
 
 Fragment* fragment_new(size_t words) {
+    memory::add_process_bytes(fragment_bytes(words));
     Fragment* fragment = words <= kCachedFragmentWords ? t_fragments[words].pop() : nullptr;
     if (!fragment)
         fragment = reinterpret_cast<Fragment*>(block_alloc(kFragmentHeaderWords + words));
@@ -178,6 +195,7 @@ Fragment* fragment_new(size_t words) {
 void fragment_free(Fragment* fragment) {
     release_off_heap(fragment->off_heap);
     size_t words = fragment->capacity;
+    memory::add_process_bytes(-fragment_bytes(words));
     if (words <= kCachedFragmentWords && t_fragments[words].push(fragment)) return;
     free_fragment_block(fragment);
 }
@@ -191,6 +209,7 @@ void release_thread_cache() {
 
 void init(Heap& heap, size_t words) {
     heap.start = block_alloc(words);
+    memory::add_process_bytes(int64_t(words * sizeof(Term)));
     heap.top = heap.start;
     heap.end = heap.start + words;
     heap.sp = heap.end;
@@ -208,7 +227,10 @@ void destroy(Heap& heap) {
         fragment_free(f);
         f = next;
     }
-    if (heap.start) block_free(heap.start, block_words(heap));
+    if (heap.start) {
+        memory::add_process_bytes(-int64_t(block_words(heap) * sizeof(Term)));
+        block_free(heap.start, block_words(heap));
+    }
     heap = Heap{};
 }
 
@@ -381,6 +403,11 @@ struct LiteralReservation {
 } literal_reservation;
 
 }  // namespace
+
+LiteralMemory literal_memory() {
+    std::lock_guard<std::mutex> lock(literal_mutex);
+    return {literal_committed, literal_used};
+}
 
 Term* literal_alloc(size_t words) {
     std::lock_guard<std::mutex> lock(literal_mutex);

@@ -56,7 +56,9 @@ using term::Term;
 
 // ---- raw memory -------------------------------------------------------------
 
-// Every process block and fragment comes from these two functions.
+// Every process block and fragment comes from these two functions. They
+// count nothing: the owners of blocks and fragments count what they hold
+// (memory::add_process_bytes), so that blocks kept for reuse do not count.
 Term* block_alloc(size_t words);
 void block_free(Term* block, size_t words);
 
@@ -83,6 +85,9 @@ class alignas(64) ChunkPool {
     // address space). Any thread; reads only.
     bool owns(const void* p) const;
     size_t chunk_bytes() const { return chunk_bytes_; }
+    // Bytes of the chunks handed out so far, free again or not: the
+    // arenas' touched part (erlang:memory/0).
+    size_t carved_bytes();
 
   private:
     static constexpr size_t kMaxArenas = 512;  // 16 GiB of chunks; then mimalloc
@@ -90,12 +95,16 @@ class alignas(64) ChunkPool {
     // hot atomic in the same line cost the spawn benchmark 6%).
     alignas(64) spin_lock::SpinLock lock_;
     void* free_list_ = nullptr;
+    size_t carved_ = 0;  // chunks handed out from the arenas
     char* next_ = nullptr;
     char* end_ = nullptr;
     size_t chunk_bytes_;
     alignas(64) std::atomic<size_t> arena_count_{0};
     std::atomic<char*> arenas_[kMaxArenas] = {};
 };
+
+// carved_bytes() of the pool every new process's first block comes from.
+size_t min_block_bytes();
 
 // ---- size classes ---------------------------------------------------------------
 
@@ -227,6 +236,13 @@ extern uintptr_t literal_bytes;
 inline bool in_literal_area(const void* p) {
     return uintptr_t(p) - detail::literal_base < detail::literal_bytes;
 }
+// Bytes of the literal area: made readable and writable so far, and
+// handed out (erlang:memory(code) counts these).
+struct LiteralMemory {
+    size_t committed;
+    size_t used;
+};
+LiteralMemory literal_memory();
 // Returns `words` zeroed words in the literal area, or nullptr when full.
 // A refc binary handle made here is linked in no off-heap list: it keeps its
 // reference until its module is purged (purging is a later step).

@@ -7,6 +7,7 @@
 #include <new>
 
 #include "vm/free_list.h"
+#include "vm/memory.h"
 
 namespace mailbox {
 
@@ -26,6 +27,7 @@ thread_local free_list::FreeList<Signal, kCachedSignals> t_signals;
 Signal* signal_new(Kind kind, Term from) {
     Signal* s = t_signals.pop();
     if (!s) s = static_cast<Signal*>(mi_malloc(sizeof(Signal)));
+    memory::add_process_bytes(sizeof(Signal));  // kept nodes count nothing
     s->next = nullptr;
     s->from = from;
     s->term = term::kNil;
@@ -55,6 +57,7 @@ size_t copy_message(Signal* s, Term t) {
 
 void signal_free(Signal* s) {
     if (s->fragment) heap::fragment_free(s->fragment);
+    memory::add_process_bytes(-int64_t(sizeof(Signal)));
     if (!t_signals.push(s)) mi_free(s);
 }
 

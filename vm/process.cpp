@@ -8,11 +8,11 @@
 
 #include <atomic>
 #include <cstring>
-#include <deque>
 #include <mutex>
 #include <new>
 #include <unordered_map>
 
+#include "vm/memory.h"
 #include "vm/spin_lock.h"
 
 namespace process {
@@ -22,7 +22,10 @@ uint64_t default_max_heap_words = kDefaultMaxHeapWords;
 namespace {
 
 void free_saved_xregs(Process& p) {
-    if (p.saved_live > kInlineSaved) mi_free(p.saved_x);
+    if (p.saved_live > kInlineSaved) {
+        memory::add_process_bytes(-int64_t(p.saved_live * sizeof(Term)));
+        mi_free(p.saved_x);
+    }
     p.saved_live = 0;
 }
 
@@ -35,9 +38,10 @@ heap::ChunkPool& pcb_pool() {
 }  // namespace
 
 Process* create(size_t words) {
-    void* memory = pcb_pool().alloc();
-    if (!memory) memory = mi_malloc(sizeof(Process));
-    Process* p = new (memory) Process();
+    void* block = pcb_pool().alloc();
+    if (!block) block = mi_malloc(sizeof(Process));
+    Process* p = new (block) Process();
+    memory::add_process_bytes(sizeof(Process));
     heap::init(p->heap, words < heap::kMinBlockWords ? heap::kMinBlockWords : words);
     p->heap.max_heap_size = uint32_t(default_max_heap_words);
     return p;
@@ -50,8 +54,10 @@ void destroy(Process* p) {
     if (p->rare) {
         p->rare->~Rare();
         mi_free(p->rare);
+        memory::add_process_bytes(-int64_t(sizeof(Rare)));
     }
     p->~Process();
+    memory::add_process_bytes(-int64_t(sizeof(Process)));
     if (pcb_pool().owns(p)) {
         pcb_pool().free(p);
     } else {
@@ -59,8 +65,24 @@ void destroy(Process* p) {
     }
 }
 
+size_t pcb_bytes() {
+    return pcb_pool().carved_bytes();
+}
+
+size_t retained_bytes(const Process& p) {
+    return sizeof(Process) + (p.rare ? sizeof(Rare) : 0);
+}
+
+void release_heap(Process* p) {
+    heap::destroy(p->heap);
+    free_saved_xregs(*p);
+}
+
 Rare& rare(Process& p) {
-    if (!p.rare) p.rare = new (mi_malloc(sizeof(Rare))) Rare();
+    if (!p.rare) {
+        p.rare = new (mi_malloc(sizeof(Rare))) Rare();
+        memory::add_process_bytes(sizeof(Rare));
+    }
     return *p.rare;
 }
 
@@ -94,7 +116,10 @@ Term* alloc(Process& p, size_t words, bool& moved) {
 void save_xregs(Process& p, const Term* xregs, uint32_t live) {
     free_saved_xregs(p);
     Term* to = p.saved_inline;
-    if (live > kInlineSaved) to = p.saved_x = static_cast<Term*>(mi_malloc(live * sizeof(Term)));
+    if (live > kInlineSaved) {
+        to = p.saved_x = static_cast<Term*>(mi_malloc(live * sizeof(Term)));
+        memory::add_process_bytes(int64_t(live * sizeof(Term)));
+    }
     for (uint32_t i = 0; i < live; ++i)  // `xregs` may be null when live is 0
         to[i] = xregs[i];
     p.saved_live = live;
@@ -118,7 +143,12 @@ struct Table {
     std::atomic<uint32_t>* serials = nullptr;
     size_t max = 0;
     std::atomic<size_t> fresh{0};  // slots [0, fresh) have been used
-    std::deque<uint32_t> free;     // freed slots, oldest first
+    // Freed slots, oldest first: a ring of `max` entries, reserved as the
+    // slots are (a deque grew by 4 MB over the first million processes,
+    // memory that erlang:memory showed as growth).
+    uint32_t* free = nullptr;
+    size_t free_head = 0;
+    size_t free_count = 0;
     std::atomic<size_t> live{0};
 };
 
@@ -137,16 +167,24 @@ void ensure_table() {
 
 }  // namespace
 
+size_t table_bytes() {
+    ensure_table();
+    return g_table.max * (sizeof(g_table.slots[0]) + sizeof(g_table.serials[0]) + sizeof(uint32_t));
+}
+
 void table_init(size_t max_procs) {
     if (g_table.slots) {
         munmap(g_table.slots, g_table.max * sizeof(g_table.slots[0]));
         munmap(g_table.serials, g_table.max * sizeof(g_table.serials[0]));
+        munmap(g_table.free, g_table.max * sizeof(g_table.free[0]));
     }
     g_table.max = max_procs;
     g_table.slots = static_cast<std::atomic<Process*>*>(reserve(max_procs * sizeof(Process*)));
     g_table.serials = static_cast<std::atomic<uint32_t>*>(reserve(max_procs * sizeof(uint32_t)));
     g_table.fresh.store(0, std::memory_order_relaxed);
-    g_table.free.clear();
+    g_table.free = static_cast<uint32_t*>(reserve(max_procs * sizeof(uint32_t)));
+    g_table.free_head = 0;
+    g_table.free_count = 0;
     g_table.live = 0;
 }
 
@@ -158,9 +196,10 @@ bool table_insert(Process* p) {
     if (fresh < g_table.max) {
         slot = fresh;
         g_table.fresh.store(fresh + 1, std::memory_order_release);
-    } else if (!g_table.free.empty()) {
-        slot = g_table.free.front();
-        g_table.free.pop_front();
+    } else if (g_table.free_count > 0) {
+        slot = g_table.free[g_table.free_head];
+        g_table.free_head = (g_table.free_head + 1) % g_table.max;
+        --g_table.free_count;
     } else {
         return false;
     }
@@ -176,7 +215,7 @@ void table_remove(Process* p) {
     g_table.slots[slot].store(nullptr, std::memory_order_release);
     // 33 bits of serial fit a pid; wrapping after 2^32 reuses is harmless.
     g_table.serials[slot].fetch_add(1, std::memory_order_relaxed);
-    g_table.free.push_back(uint32_t(slot));
+    g_table.free[(g_table.free_head + g_table.free_count++) % g_table.max] = uint32_t(slot);
     g_table.live.fetch_sub(1, std::memory_order_relaxed);
 }
 

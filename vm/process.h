@@ -186,6 +186,18 @@ struct Process {
 // told) and the default max_heap_size. Its pid is nil: see table_insert.
 Process* create(size_t words = heap::kMinBlockWords);
 void destroy(Process* p);
+// An ended process, out of the table and its signals sent, gives back its
+// heap (block, fragments, off-heap references) and saved registers at
+// once: no other thread reads them once it is out of the table (they take
+// its busy flag and look it up again first). The PCB, rare block and
+// mailbox wait for destroy (after every scheduler has moved on).
+void release_heap(Process* p);
+
+// carved_bytes() of the pool control blocks come from (erlang:memory/0).
+size_t pcb_bytes();
+// What an ended process still holds once its heap is released: its
+// control block and rare block (freed by destroy).
+size_t retained_bytes(const Process& p);
 
 // The rarely used state, allocated on first use.
 Rare& rare(Process& p);
@@ -229,6 +241,11 @@ void table_remove(Process* p);
 Process* lookup(Term pid);
 // Processes alive.
 size_t count();
+// Bytes of the table's slots, serials and free ring, all --max-procs of
+// them: reserved at start as the BEAM allocates its table (in
+// erlang:memory(system)); the kernel gives each page memory as slots are
+// first used.
+size_t table_bytes();
 // Calls f(p) for each live process, in slot order.
 template <typename F>
 void for_each(F f);

@@ -23,6 +23,7 @@
 #include "vm/exception.h"
 #include "vm/format.h"
 #include "vm/interp.h"
+#include "vm/memory.h"
 #include "vm/signal.h"
 #include "vm/spin_lock.h"
 #include "vm/timer.h"
@@ -239,6 +240,7 @@ bool steal(Scheduler& thief) {
 // ---- reclamation ---------------------------------------------------------------------------
 
 void free_process(Process* p) {
+    memory::add(memory::kEndedBytes, -int64_t(process::retained_bytes(*p)));
     process::destroy(p);
 }
 
@@ -266,6 +268,7 @@ void quiescent(Scheduler& s) {
 }
 
 void retire(Scheduler& s, Process* p) {
+    memory::add(memory::kEndedBytes, int64_t(process::retained_bytes(*p)));
     uint64_t e = g_world.epoch.fetch_add(1, std::memory_order_acq_rel);
     s.limbo.emplace_back(e, p);
 }
@@ -388,8 +391,18 @@ bool any_work(const Scheduler& s) {
 // timer. When every scheduler would sleep with no timer pending anywhere,
 // every process waits for a message no one can send: a deadlock, which
 // ends the program (erl would hang).
+//
+// A scheduler that still holds ended processes (its limbo: another
+// scheduler was mid-slice when it last reclaimed) wakes again within a
+// millisecond to free them, rather than keeping their memory for as long
+// as it sleeps (erlang:memory would not see it return).
 void sleep(Scheduler& s) {
+    constexpr int64_t kReclaimRetryMs = 1;
     int64_t deadline = s.timers.next_deadline();
+    if (!s.limbo.empty()) {
+        int64_t soon = timer::now_ms() + kReclaimRetryMs;
+        if (deadline < 0 || soon < deadline) deadline = soon;
+    }
     std::unique_lock<std::mutex> guard(g_world.sleep_lock);
     unsigned sleepers = g_world.sleeping.fetch_add(1, std::memory_order_seq_cst) + 1;
     if (halting() || any_work(s)) {
@@ -489,6 +502,7 @@ void run_one(Scheduler& s, Process* p) {
         return;
     }
     finish(p);
+    process::release_heap(p);
     p->busy.clear(std::memory_order_release);
     retire(s, p);
 }

@@ -6,6 +6,8 @@
 // synchronisation.
 #include <mimalloc.h>
 
+#include <malloc.h>
+
 #include <cstdlib>
 #include <cstring>
 
@@ -30,6 +32,18 @@ void mi_free(void* p) {
 
 void mi_free_size(void* p, size_t size) {
     std::free(p);
+}
+
+// erlang:memory(total)'s allocator figure: what the C library's malloc has
+// taken from the system (its arenas and its mmapped blocks).
+void mi_process_info(size_t* elapsed_msecs, size_t* user_msecs, size_t* system_msecs,
+                     size_t* current_rss, size_t* peak_rss, size_t* current_commit,
+                     size_t* peak_commit, size_t* page_faults) {
+    struct mallinfo2 info = mallinfo2();
+    for (size_t* unknown :
+         {elapsed_msecs, user_msecs, system_msecs, current_rss, peak_rss, peak_commit, page_faults})
+        *unknown = 0;
+    *current_commit = info.arena + info.hblkhd;
 }
 
 }  // extern "C"
