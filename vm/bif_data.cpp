@@ -216,7 +216,10 @@ Term size(Process& p, Term* args) {
 }
 
 Term make_tuple(Process& p, Term* args) {
-    if (!is_small(args[0]) || small_value(args[0]) < 0) return badarg(p, 1, "out of range");
+    if (!is_small(args[0]) || small_value(args[0]) < 0 ||
+        uint64_t(small_value(args[0])) > kMaxTupleArity) {
+        return badarg(p, 1, "out of range");
+    }
     uint64_t n = uint64_t(small_value(args[0]));
     Term* mem = alloc(p, tuple_words(n));
     if (!mem) return heap_exhausted(p);
@@ -226,9 +229,38 @@ Term make_tuple(Process& p, Term* args) {
     return t;
 }
 
+// make_tuple(N, Default, [{Position, Value}]): later pairs win, as in OTP.
+// Every position is checked before anything is allocated.
+Term make_tuple3(Process& p, Term* args) {
+    if (!is_small(args[0]) || small_value(args[0]) < 0 ||
+        uint64_t(small_value(args[0])) > kMaxTupleArity) {
+        return badarg(p, 1, "out of range");
+    }
+    uint64_t n = uint64_t(small_value(args[0]));
+    Term l = args[2];
+    for (; is_cons(l); l = cdr(l)) {
+        Term pair = car(l);
+        if (!term::is_tuple(pair) || tuple_arity(pair) != 2 || !is_small(tuple_element(pair, 1)) ||
+            small_value(tuple_element(pair, 1)) < 1 ||
+            uint64_t(small_value(tuple_element(pair, 1))) > n) {
+            return badarg(p, 3, "not a list of {Position, Value} in range");
+        }
+    }
+    if (!is_nil(l)) return badarg(p, 3, "not a list");
+    Term* mem = alloc(p, tuple_words(n));
+    if (!mem) return heap_exhausted(p);
+    Term t = term::make_tuple(mem, n);
+    for (uint64_t i = 1; i <= n; ++i)
+        mem[i] = args[1];
+    for (l = args[2]; is_cons(l); l = cdr(l))
+        mem[small_value(tuple_element(car(l), 1))] = tuple_element(car(l), 2);
+    return t;
+}
+
 Term append_element(Process& p, Term* args) {
     if (!term::is_tuple(args[0])) return badarg(p, 1, "not a tuple");
     uint64_t n = tuple_arity(args[0]);
+    if (n >= kMaxTupleArity) return badarg(p, 1, "too large a tuple");
     Term* mem = alloc(p, tuple_words(n + 1));
     if (!mem) return heap_exhausted(p);
     Term t = term::make_tuple(mem, n + 1);
@@ -240,6 +272,7 @@ Term append_element(Process& p, Term* args) {
 Term list_to_tuple(Process& p, Term* args) {
     int64_t n = list_length(args[0]);
     if (n < 0) return badarg(p, 1, "not a list");
+    if (uint64_t(n) > kMaxTupleArity) return badarg(p, 1, "too long a list");
     Term* mem = alloc(p, tuple_words(uint64_t(n)));
     if (!mem) return heap_exhausted(p);
     Term t = term::make_tuple(mem, uint64_t(n));

@@ -13,6 +13,7 @@
 #include "vm/bif.h"
 #include "vm/code.h"
 #include "vm/interp.h"
+#include "vm/map.h"
 #include "vm/scheduler.h"
 #include "vm/signal.h"
 #include "vm/timer.h"
@@ -59,8 +60,30 @@ struct SpawnOptions {
     bool link = false;
     bool monitor = false;
     size_t min_heap_size = heap::kMinBlockWords;
+    int64_t max_heap_size = -1;  // words, 0 for none; -1: the default
     process::Priority priority = process::kNormal;
 };
+
+// {max_heap_size, Size} or {max_heap_size, #{size => Size, kill => Bool,
+// error_logger => Bool}}, as OTP takes it. A limit that does not kill is
+// no limit here (nothing else happens at it); error_logger is accepted and
+// the report is always written (to stderr).
+bool max_heap_of(Term value, int64_t& out) {
+    Term size = value, kill = kTrue;
+    if (term::is_map(value)) {
+        size = map::get(value, atom_of(atom::kSize));
+        if (size == kNone) size = make_small(0);
+        Term k = map::get(value, atom_of(atom::kKill));
+        if (k != kNone) kill = k;
+        Term log = map::get(value, atom_of(atom::kErrorLogger));
+        if (log != kNone && !(log == kTrue || log == kFalse)) return false;
+        if (!(kill == kTrue || kill == kFalse)) return false;
+    }
+    if (!is_small(size) || small_value(size) < 0) return false;
+    uint64_t words = std::min<uint64_t>(uint64_t(small_value(size)), UINT32_MAX);
+    out = kill == kTrue ? int64_t(words) : 0;
+    return true;
+}
 
 bool priority_of(Term t, process::Priority& out) {
     if (t == atom_of(atom::kLow)) {
@@ -96,9 +119,10 @@ bool parse_spawn_options(Term list, SpawnOptions& o) {
                 o.min_heap_size = size_t(small_value(value));
             } else if (key == atom_of(atom::kPriority)) {
                 if (!priority_of(value, o.priority)) return false;
+            } else if (key == atom_of(atom::kMaxHeapSize)) {
+                if (!max_heap_of(value, o.max_heap_size)) return false;
             } else if (key != atom_of(atom::kFullsweepAfter) &&
                        key != atom_of(atom::kMinBinVheapSize) &&
-                       key != atom_of(atom::kMaxHeapSize) &&
                        key != atom_of(atom::kMessageQueueData)) {
                 return false;
             }
@@ -117,6 +141,7 @@ Term spawn_process(Process& p, const code::Export* entry, Term* args, uint32_t n
     // A first block past 1M words (8 MiB) would only waste memory; the
     // heap grows on demand anyway.
     Process* child = process::create(std::min(o.min_heap_size, kMaxFirstBlockWords));
+    if (o.max_heap_size >= 0) child->heap.max_heap_size = uint32_t(o.max_heap_size);
     // Held until queued: from table_insert on, process_info may find it.
     child->busy.test_and_set(std::memory_order_acquire);
     if (!process::table_insert(child)) {

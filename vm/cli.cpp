@@ -209,7 +209,8 @@ std::vector<uint32_t> argument_chars(const std::string& text) {
     return chars;
 }
 
-// The program's arguments as a list of strings on the process heap.
+// The program's arguments as a list of strings on the process heap; kNone
+// when they do not fit in its max_heap_size.
 term::Term argument_list(process::Process& p, const std::vector<std::string>& args) {
     std::vector<std::vector<uint32_t>> decoded;
     size_t words = args.size() * term::kConsWords;
@@ -218,6 +219,7 @@ term::Term argument_list(process::Process& p, const std::vector<std::string>& ar
         words += decoded.back().size() * term::kConsWords;
     }
     term::Term* mem = process::alloc(p, words);
+    if (!mem && words) return term::kNone;  // past --max-heap-size
     term::Term list = term::kNil;
     for (size_t i = decoded.size(); i-- > 0;) {
         term::Term chars = term::kNil;
@@ -247,6 +249,10 @@ int run(const Options& options) {
     process::Process* p = process::create();
     process::table_insert(p);  // the first slot of an empty table: <0.0.0>
     term::Term args = argument_list(*p, options.program_args);
+    if (args == term::kNone) {
+        fmt::print(stderr, "beamlite: the program's arguments do not fit in --max-heap-size\n");
+        return 1;
+    }
     code::Export* main = code::export_entry(module->name, term::make_atom(atom::kMain), 1);
     interp::prepare_call(*p, main, &args, 1);
     unsigned schedulers = options.schedulers ? options.schedulers : sched::available_cpus();

@@ -843,7 +843,10 @@ Term decode_plain(process::Process& p, const uint8_t* bytes, size_t size,
     if (check.u8() != kVersion || !measure(check, options.safe, &words)) return kNone;
     size_t extra = options.used ? tuple_words(2) : 0;
     Term* mem = process::alloc(p, words + extra);
-    if (!mem) return kNone;  // p.status tells a heap limit apart
+    if (!mem) {  // past max_heap_size: the caller sees the process killed
+        p.status = process::Status::Killed;
+        return kNone;
+    }
     Reader in(bytes, size);
     in.u8();
     Builder builder(in, mem, p.heap.off_heap);

@@ -152,9 +152,25 @@ void copy_to(heap::Heap& heap, Term* block, size_t words, const Roots& roots, bo
     heap.live_after_gc = uint32_t(std::min<size_t>(heap::heap_used(heap), UINT32_MAX));
 }
 
-// One copying pass into a new block of `words`.
-void copy_into(heap::Heap& heap, size_t words, const Roots& roots) {
-    copy_to(heap, heap::block_alloc(words), words, roots, true);
+// One copying pass into a new block of `words`. False, with the heap as
+// it was, when the allocator has no such block: a collection never copies
+// into a null block, whatever was asked.
+bool copy_into(heap::Heap& heap, size_t words, const Roots& roots) {
+    Term* block = heap::block_alloc(words);
+    if (!block) return false;
+    copy_to(heap, block, words, roots, true);
+    return true;
+}
+
+// True when no collection can give `need` words: the stack and the request
+// alone pass max_heap_size, or live data and request together pass the
+// largest block there is. Decided before copying anything: a request of
+// 2^44 words (make_tuple) once made the new block that size, then copied
+// the stack into the null block the allocator returned.
+bool hopeless(const heap::Heap& heap, size_t need, size_t could_live) {
+    size_t largest = heap::size_class_words(~0u);  // the last size class
+    if (need > largest || could_live > largest - need) return true;
+    return heap.max_heap_size && need + heap::stack_used(heap) > heap.max_heap_size;
 }
 
 // The block size a process with `wanted` words of live data + stack + need
@@ -174,17 +190,16 @@ size_t target_words(const heap::Heap& heap, size_t wanted) {
 }
 
 // After a collection: grow now if the block cannot hold `wanted` (live data
-// + stack + need); else choose the size of the next collection's block:
-// bigger when it is smaller than the target (more than half of it live, or
-// less than kMinFreeWords free: growing now would cost a second copy,
-// growing at the next collection costs nothing), smaller after
-// kShrinkAfter collections in a row that found less than a quarter live
-// (then shrink at once: the copy is small and the memory is returned now).
-void resize(heap::Heap& heap, size_t wanted, const Roots& roots) {
+// + stack + need; false when no such block can be had); else choose the size of the next
+// collection's block: bigger when it is smaller than the target (more than half of it live, or less
+// than kMinFreeWords free: growing now would cost a second copy, growing at the next collection
+// costs nothing), smaller after kShrinkAfter collections in a row that found less than a quarter
+// live (then shrink at once: the copy is small and the memory is returned now).
+bool resize(heap::Heap& heap, size_t wanted, const Roots& roots) {
     size_t size = heap::block_words(heap);
     size_t target = target_words(heap, wanted);
     if (wanted > size) {
-        copy_into(heap, target, roots);
+        if (!copy_into(heap, target, roots)) return false;
         heap.next_size_class = uint8_t(heap::size_class_at_least(target));
         heap.small_collections = 0;
     } else if (target > size) {
@@ -197,18 +212,20 @@ void resize(heap::Heap& heap, size_t wanted, const Roots& roots) {
     } else if (wanted * 4 >= size) {
         heap.small_collections = 0;
     }
+    return true;
 }
 
 // One collection and the sizing that follows it (collect without the
 // stress-mode checks).
 bool collect_now(heap::Heap& heap, size_t need, const Roots& roots) {
     size_t could_live = heap::heap_used(heap) + heap::fragment_words(heap) + heap::stack_used(heap);
+    if (hopeless(heap, need, could_live)) return false;
     // A big request goes into the new block at once rather than through a
     // second copy; a small one fits once the garbage is gone.
     if (need > heap::block_words(heap) / 2) could_live += need;
     size_t planned = heap::size_class_words(heap.next_size_class);
     size_t words = std::max(planned, heap::size_class_words(heap::size_class_at_least(could_live)));
-    copy_into(heap, words, roots);
+    if (!copy_into(heap, words, roots)) return false;
     size_t wanted = heap::heap_used(heap) + heap::stack_used(heap) + need;
     if (heap.max_heap_size && wanted > heap.max_heap_size) return false;
     // The block was made bigger than planned in case every attached
@@ -219,8 +236,7 @@ bool collect_now(heap::Heap& heap, size_t need, const Roots& roots) {
         size_t target = std::max(planned, target_words(heap, wanted));
         if (target < words) copy_into(heap, target, roots);
     }
-    resize(heap, wanted, roots);
-    return true;
+    return resize(heap, wanted, roots);
 }
 
 }  // namespace
@@ -265,7 +281,9 @@ bool round_trip(heap::Heap& heap, size_t need, const Roots& roots) {
     size_t could_live = heap::heap_used(heap) + heap::fragment_words(heap) + heap::stack_used(heap);
     if (!turn || could_live + need > words) return false;
     Term* home = heap.start;
-    copy_to(heap, heap::block_alloc(words), words, roots, false);
+    Term* spare = heap::block_alloc(words);
+    if (!spare) return false;
+    copy_to(heap, spare, words, roots, false);
     copy_to(heap, home, words, roots, true);
     return true;
 }

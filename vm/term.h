@@ -365,6 +365,10 @@ inline TermWords term_words(Term header) {
 
 // ---- tuples -------------------------------------------------------------------
 
+// The largest tuple, as in OTP (MAX_ARITY, 2^24 - 1): the BIFs that build
+// one of a size they are given raise badarg beyond it.
+constexpr uint64_t kMaxTupleArity = (uint64_t(1) << 24) - 1;
+
 inline size_t tuple_words(size_t arity) {
     return 1 + arity;
 }

@@ -86,5 +86,28 @@ expect 1 '^  in function  element/2$' -- run "$args" element
 # The file name of a stack trace is a string of code points (printed as UTF-8).
 expect 1 "in call from args:main/1 \(.*$(printf 'w\xc3\xb6rk')/args.bl, line 4\)" -- run "$args" div
 
+# Past --max-heap-size before main starts: a message, not a crash.
+expect 1 "arguments do not fit in --max-heap-size" -- --max-heap-size 10 run "$args" aaaaaaaaaaaaaaaaaaaaaaaa
+# A heap block the allocator cannot give (6 GB of address space, no
+# max_heap_size) kills the process that asked; the VM goes on. Not under a
+# sanitizer, whose shadow memory needs more address space than that.
+if ! ldd "$bin" 2>/dev/null | grep -qE 'lib(asan|tsan)'; then
+    cat >"$tmp/oom.bl" <<'BL'
+-module(oom).
+-export([main/1]).
+main(_) ->
+    {Pid, Ref} = spawn_monitor(fun() -> grow([]) end),
+    receive {'DOWN', Ref, process, Pid, Reason} -> io:format("grower: ~p~n", [Reason]) end.
+grow(Acc) -> grow([erlang:make_tuple(16777215, a) | Acc]).
+BL
+    out=$( (ulimit -v 6000000; "$bin" --max-heap-size 0 run "$tmp/oom.bl" 2>/dev/null </dev/null) )
+    got=$?
+    if [ "$got" = 0 ] && [ "$out" = "grower: killed" ]; then
+        pass=$((pass + 1))
+    else
+        fail=$((fail + 1)); echo "FAIL: out of memory -> exit $got, output:"; echo "$out" | head -5
+    fi
+fi
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
