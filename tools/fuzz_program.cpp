@@ -99,8 +99,7 @@ void run(const code::Module& module) {
     process::Process* p = process::create();
     process::table_insert(p);
     term::Term args = term::kNil;
-    const code::Export* main =
-        code::export_entry(module.name, term::make_atom(atom::kMain), 1);
+    const code::Export* main = code::export_entry(module.name, term::make_atom(atom::kMain), 1);
     interp::prepare_call(*p, main, &args, 1);
     sched::run(p, 1);
 }

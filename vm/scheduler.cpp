@@ -704,14 +704,19 @@ int run(Process* main, unsigned schedulers) {
     for (size_t i = 1; i < g_world.schedulers.size(); ++i)
         g_world.schedulers[i]->thread.join();
     bif::flush_stdout();
-#if BEAMLITE_SANITIZED
-    free_all();  // so that the leak checker sees every process freed
-    mailbox::release_thread_cache();
-#else
-    // The program ends now (the caller exits): freeing a million processes
+    // Every process is freed so that the leak checker sees them freed, and
+    // under Limits so that the caller can run the next program. Otherwise
+    // the program ends now (the caller exits): freeing a million processes
     // one by one would only delay the exit, as it would the BEAM's halt.
-    (void)free_all;
+#if BEAMLITE_SANITIZED
+    constexpr bool kLeakChecked = true;
+#else
+    constexpr bool kLeakChecked = false;
 #endif
+    if (kLeakChecked || g_limits.reductions || g_limits.virtual_time) {
+        free_all();
+        mailbox::release_thread_cache();
+    }
     g_world.main = nullptr;
     return g_world.exit_code;
 }

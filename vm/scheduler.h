@@ -86,7 +86,8 @@ int run(Process* main, unsigned schedulers = 1);
 // Bounds for running an untrusted program inside another (the program
 // fuzzer, tools/fuzz_program.cpp; the command line never sets them). Off
 // by default; while off they cost one predictable branch per slice and per
-// idle sleep. Set before run(); they hold for every later run().
+// idle sleep. Set before run(); they hold for every later run(), and a run
+// under them frees every process it leaves (the caller runs the next).
 struct Limits {
     // Reductions of all processes together (0: no limit). Past it the run
     // ends as a halt with status kReductionLimitExit.
