@@ -22,11 +22,9 @@
 // unless -close_fd_mask is given it is 3 (stdout and stderr closed;
 // sanitizer reports still shown). To see a crashing input's output:
 //
-//   cmake --preset fuzz && cmake --build --preset fuzz --target fuzz_program
-//   mkdir -p /tmp/seeds /tmp/corpus && cp tests/conformance/*.bl /tmp/seeds
-//   build/fuzz/tools/fuzz_program -dict=tools/fuzz_program.dict -max_total_time=600 \
-//       /tmp/corpus /tmp/seeds
-//   build/fuzz/tools/fuzz_program -close_fd_mask=0 crash-<sha1>
+//   cmake --preset fuzz && cmake --build --preset fuzz
+//   tools/fuzz.sh 600 fuzz_program     (README.md, "Fuzzing")
+//   build/fuzz/tools/fuzz_program -close_fd_mask=0 build/fuzz/crashes/fuzz_program-crash-<sha1>
 #include <sys/stat.h>
 #include <unistd.h>
 
