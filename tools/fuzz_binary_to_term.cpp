@@ -5,7 +5,7 @@
 // again to the same term.
 //
 //   cmake --preset fuzz && cmake --build --preset fuzz
-//   build/fuzz/tools/fuzz_binary_to_term -max_total_time=600
+//   tools/fuzz.sh 600 fuzz_binary_to_term     (README.md, "Fuzzing")
 #include <cstdint>
 #include <cstdlib>
 #include <string>

@@ -4,7 +4,7 @@
 // checked; any crash, sanitizer report, leak or timeout is a bug.
 //
 //   cmake --preset fuzz && cmake --build --preset fuzz
-//   build/fuzz/tools/fuzz_frontend -max_total_time=600 tools/fuzz-corpus tests/check/ok
+//   tools/fuzz.sh 600 fuzz_frontend     (README.md, "Fuzzing")
 #include <sys/stat.h>
 #include <unistd.h>
 

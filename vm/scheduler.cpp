@@ -92,12 +92,16 @@ struct alignas(64) World {
     std::atomic<bool> halting{false};
     int exit_code = 0;  // written before halting is set
     Process* main = nullptr;
+    // Reductions spent by all processes in this run (counted only under
+    // Limits::reductions).
+    alignas(64) std::atomic<uint64_t> reductions{0};
 };
 
 World g_world;
 thread_local Scheduler* t_sched = nullptr;
 
 unsigned g_count = 1;
+Limits g_limits;  // set_limits; read-only while schedulers run
 
 Scheduler& here() {
     return t_sched ? *t_sched : *g_world.schedulers[0];
@@ -377,6 +381,16 @@ bool halting() {
     return g_world.halting.load(std::memory_order_acquire);
 }
 
+// Limits::reductions: counts a slice's reductions; past the limit, ends the
+// run as a halt would.
+void charge(uint64_t used) {
+    uint64_t total = g_world.reductions.fetch_add(used, std::memory_order_relaxed) + used;
+    if (total < g_limits.reductions || halting()) return;
+    bif::flush_stdout();
+    fmt::print(stderr, "beamlite: reduction limit ({}) reached\n", g_limits.reductions);
+    halt(kReductionLimitExit);
+}
+
 // ---- sleeping
 // ------------------------------------------------------------------------------------
 
@@ -416,6 +430,14 @@ void sleep(Scheduler& s) {
         bif::flush_stdout();
         fmt::print(stderr, "beamlite: deadlock: every process waits in receive\n");
         halt(1);
+        return;
+    }
+    if (g_limits.virtual_time && deadline >= 0 && sleepers == g_world.schedulers.size()) {
+        // Everyone idle, a timer pending: time jumps to it. The others may
+        // sleep until their own (real) deadlines: wake them to look again.
+        g_world.sleeping.fetch_sub(1, std::memory_order_relaxed);
+        timer::skip_ahead(deadline - timer::now_ms());
+        g_world.wake_up.notify_all();
         return;
     }
     s.epoch.store(0, std::memory_order_seq_cst);  // asleep: holds no PCB
@@ -458,7 +480,9 @@ Status slice(Scheduler& s, Process* p) {
     s.running = p;
     Status status = interp::run(*p);
     s.running = nullptr;
-    p->reductions += uint64_t(interp::kSliceReductions - (p->reds > 0 ? p->reds : 0));
+    uint64_t used = uint64_t(interp::kSliceReductions - (p->reds > 0 ? p->reds : 0));
+    p->reductions += used;
+    if (g_limits.reductions) charge(used);
     return status;
 }
 
@@ -668,11 +692,16 @@ unsigned available_cpus() {
     return std::max(cpus, 1u);
 }
 
+void set_limits(const Limits& limits) {
+    g_limits = limits;
+}
+
 int run(Process* main, unsigned schedulers) {
     g_count = std::max(schedulers, 1u);
     ensure_schedulers(g_count);
     g_world.main = main;
     g_world.halting.store(false, std::memory_order_relaxed);
+    g_world.reductions.store(0, std::memory_order_relaxed);
     if (main->run_state.load(std::memory_order_relaxed) != process::kQueued) {
         t_sched = g_world.schedulers[0].get();
         enqueue(main);
@@ -689,14 +718,19 @@ int run(Process* main, unsigned schedulers) {
     for (size_t i = 1; i < g_world.schedulers.size(); ++i)
         g_world.schedulers[i]->thread.join();
     bif::flush_stdout();
-#if BEAMLITE_SANITIZED
-    free_all();  // so that the leak checker sees every process freed
-    mailbox::release_thread_cache();
-#else
-    // The program ends now (the caller exits): freeing a million processes
+    // Every process is freed so that the leak checker sees them freed, and
+    // under Limits so that the caller can run the next program. Otherwise
+    // the program ends now (the caller exits): freeing a million processes
     // one by one would only delay the exit, as it would the BEAM's halt.
-    (void)free_all;
+#if BEAMLITE_SANITIZED
+    constexpr bool kLeakChecked = true;
+#else
+    constexpr bool kLeakChecked = false;
 #endif
+    if (kLeakChecked || g_limits.reductions || g_limits.virtual_time) {
+        free_all();
+        mailbox::release_thread_cache();
+    }
     g_world.main = nullptr;
     return g_world.exit_code;
 }

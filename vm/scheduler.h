@@ -83,4 +83,21 @@ unsigned available_cpus();
 // 1 when main ended otherwise (after printing why to stderr).
 int run(Process* main, unsigned schedulers = 1);
 
+// Bounds for running an untrusted program inside another (the program
+// fuzzer, tools/fuzz_program.cpp; the command line never sets them). Off
+// by default; while off they cost one predictable branch per slice and per
+// idle sleep. Set before run(); they hold for every later run(), and a run
+// under them frees every process it leaves (the caller runs the next).
+struct Limits {
+    // Reductions of all processes together (0: no limit). Past it the run
+    // ends as a halt with status kReductionLimitExit.
+    uint64_t reductions = 0;
+    // When no process can run and only timers are pending, move the clock
+    // (timer::skip_ahead) to the next deadline instead of waiting for it:
+    // `receive after 100000` and timer:sleep cost no real time.
+    bool virtual_time = false;
+};
+constexpr int kReductionLimitExit = 124;
+void set_limits(const Limits& limits);
+
 }  // namespace sched

@@ -3,6 +3,7 @@
 #include "vm/timer.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <unordered_map>
@@ -10,10 +11,20 @@
 
 namespace timer {
 
+namespace {
+// How far skip_ahead moved the clock (nanoseconds; 0 outside the fuzzer).
+std::atomic<int64_t> g_skipped_ns{0};
+}  // namespace
+
 int64_t now_ns() {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(
                std::chrono::steady_clock::now().time_since_epoch())
-        .count();
+               .count() +
+           g_skipped_ns.load(std::memory_order_relaxed);
+}
+
+void skip_ahead(int64_t ms) {
+    if (ms > 0) g_skipped_ns.fetch_add(ms * 1000000, std::memory_order_relaxed);
 }
 
 int64_t now_ms() {

@@ -32,6 +32,9 @@ using term::Term;
 int64_t now_ms();
 // Nanoseconds on the monotonic clock.
 int64_t now_ns();
+// Moves the monotonic clock `ms` ahead of real time (virtual time for the
+// program fuzzer, sched::Limits); the offset stays for the process's life.
+void skip_ahead(int64_t ms);
 
 // A timer that fired: its target and message (null for a receive timeout).
 struct Fired {

@@ -1,0 +1,84 @@
+// sched::Limits, the bounds the program fuzzer (tools/fuzz_program.cpp)
+// runs programs under: programs compiled from source, run to their end by
+// sched::run on one scheduler, twice in one process.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "compiler/codegen.h"
+#include "compiler/frontend.h"
+#include "vm/atom.h"
+#include "vm/interp.h"
+#include "vm/loader.h"
+#include "vm/process.h"
+#include "vm/scheduler.h"
+#include "vm/timer.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// Compiles and loads module `name` from `source`, runs main([]) under
+// `limits` and returns the exit status.
+int run_program(const std::string& name, const std::string& source, sched::Limits limits) {
+    fs::path dir = fs::temp_directory_path() / "beamlite_limits_test";
+    fs::create_directories(dir);
+    fs::path file = dir / (name + ".bl");
+    std::ofstream(file) << source;
+    diag::Reporter reporter;
+    ast::Module module;
+    REQUIRE(frontend::check_file(file.string(), preproc::Options{}, reporter, &module));
+    bytecode::Module generic = codegen::compile(module, reporter);
+    REQUIRE(!reporter.has_errors());
+    std::string error;
+    const code::Module* loaded = loader::load(generic, error);
+    INFO(error);
+    REQUIRE(loaded != nullptr);
+    process::Process* p = process::create();
+    process::table_insert(p);
+    term::Term args = term::kNil;
+    interp::prepare_call(*p, code::export_entry(loaded->name, term::make_atom(atom::kMain), 1),
+                         &args, 1);
+    sched::set_limits(limits);
+    int status = sched::run(p, 1);
+    sched::set_limits(sched::Limits{});
+    return status;
+}
+
+}  // namespace
+
+TEST_CASE("limits: the reduction limit ends processes that never end", "[sched]") {
+    sched::Limits limits;
+    limits.reductions = 100'000;
+    std::string source =
+        "-module(limits_forever).\n-export([main/1]).\n"
+        "main(_) -> [spawn(fun loop/0) || _ <- [1, 2, 3]], loop().\n"
+        "loop() -> loop().\n";
+    CHECK(run_program("limits_forever", source, limits) == sched::kReductionLimitExit);
+    // Nothing of that run is left to run in the next.
+    std::string quick = "-module(limits_quick).\n-export([main/1]).\nmain(_) -> ok.\n";
+    CHECK(run_program("limits_quick", quick, limits) == 0);
+}
+
+TEST_CASE("limits: virtual time jumps to the next timer", "[sched]") {
+    // A day of timeouts, sleeps and timers: without virtual time this would
+    // wait for a day (ctest's timeout fails it).
+    sched::Limits limits;
+    limits.virtual_time = true;
+    std::string source =
+        "-module(limits_day).\n-export([main/1]).\n"
+        "main(_) ->\n"
+        "    T0 = erlang:monotonic_time(millisecond),\n"
+        "    erlang:send_after(43200000, self(), half),\n"
+        "    receive half -> ok end,\n"
+        "    receive after 43200000 -> ok end,\n"
+        "    case erlang:monotonic_time(millisecond) - T0 >= 86400000 of\n"
+        "        true -> ok;\n"
+        "        false -> halt(3)\n"
+        "    end.\n";
+    int64_t before = timer::now_ms();
+    CHECK(run_program("limits_day", source, limits) == 0);
+    CHECK(timer::now_ms() - before >= 86'400'000);
+}
