@@ -103,6 +103,10 @@ bool chardata_to_utf8(Term t, std::string& out);
 // float_to_list/1's form); false for a bad option.
 bool float_to_text(double d, Term options, std::string& out);
 
+// [{Key, Value}] of q's process dictionary, in `asker`'s heap (copied when
+// q is another process, which the caller holds).
+Term dictionary_list(Process& asker, Process& q);
+
 // Output to stdout, buffered; flushed at exit and before stderr output.
 void write_stdout(std::string_view bytes);
 void flush_stdout();
