@@ -3,14 +3,14 @@
 // long BIF keeps between slices (the multiset of erlang:'--', the seen set
 // of lists:uniq/1).
 //
-// Open addressing with linear probing over a power-of-two array of
-// (key, value) word pairs, kept at most 3/4 full; an empty slot holds
-// kNone twice. Keys match by =:= and are placed by OTP's internal term
-// hash (map::internal_hash), which depends on a term's value only, so a
-// collection moving the keys (it rewrites the slots in place through
-// words()) leaves every key where it was. The hash of each key is kept
-// beside it, so growing rehashes no term. Removal shifts the following
-// keys back (no tombstones), so a table that shrinks stays fast.
+// Open addressing with linear probing over a power-of-two array of slots
+// of three words (key, value, the key's hash as a small integer: one
+// cache line serves a probe, and the collector sees only terms), kept at
+// most 3/4 full; an empty slot holds kNone three times. Keys match by =:= and are placed by OTP's
+// internal term hash (map::internal_hash), which depends on a term's value only, so a collection
+// moving the keys (it rewrites the slots in place through words()) leaves every key where it was.
+// Growing rehashes no term. Removal shifts the following keys back (no tombstones), so a table that
+// shrinks stays fast.
 //
 // Lookups, insertions and removals are O(1) expected; the table takes no
 // memory until its first insertion, and gives it back when emptied.
@@ -35,25 +35,33 @@ class TermTable {
     Term get(Term key) const;
     // Stores `value` (never kNone) for `key`; returns the value it had, or kNone.
     Term put(Term key, Term value);
+    // Where `key`'s value is, or null; valid until the next insertion or
+    // removal.
+    Term* find_value(Term key);
+    // Where `key`'s value is, inserting the key with value kNone (for the
+    // caller to set) when it is new.
+    Term* insert(Term key);
     // Removes `key`; returns the value it had, or kNone.
     Term erase(Term key);
     // Removes every key and frees the slots.
     void clear();
+    // Makes room for `n` keys at once (no growing until then).
+    void reserve(size_t n);
 
     // Slot i (0 <= i < capacity()) holds key(i) = kNone when it is empty.
-    size_t capacity() const { return hashes_.size(); }
-    Term key(size_t i) const { return words_[2 * i]; }
-    Term value(size_t i) const { return words_[2 * i + 1]; }
+    size_t capacity() const { return words_.size() / kSlotWords; }
+    Term key(size_t i) const { return key_at(i); }
+    Term value(size_t i) const { return words_[kSlotWords * i + 1]; }
 
     // The slots as words (keys and values, kNone where empty), for the
     // collector to update in place.
     Term* words() { return words_.data(); }
     size_t num_words() const { return words_.size(); }
-    size_t memory_bytes() const {
-        return words_.capacity() * sizeof(Term) + hashes_.capacity() * sizeof(uint32_t);
-    }
+    size_t memory_bytes() const { return words_.capacity() * sizeof(Term); }
 
   private:
+    static constexpr size_t kSlotWords = 3;
+    Term key_at(size_t i) const { return words_[kSlotWords * i]; }
     size_t find(Term key, uint32_t hash) const;  // its slot, or an empty one
     void resize(size_t capacity);
     void remove_at(size_t slot);
