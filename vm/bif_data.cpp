@@ -397,6 +397,54 @@ Term subtract(Process& p, Term* args) {
     return without_marked(p, &args[0], marks, marked);
 }
 
+namespace {
+
+// lists:uniq/1 in steps: the elements seen so far in a term_table, the
+// later occurrences marked in `marks` (terms[1] is what is left of the
+// list, `done` its index, `count` the marks); true when the list is done.
+bool uniq_step(process::Trap& t) {
+    size_t budget = kTrapWork;
+    Term l = t.terms[1];
+    for (; is_cons(l) && budget > 0; l = cdr(l), --budget, ++t.done) {
+        Term* seen = t.table.insert(car(l));
+        if (*seen == kNone) {
+            *seen = kTrue;
+            continue;
+        }
+        t.marks[t.done] = true;
+        ++t.count;
+    }
+    charge((kTrapWork - budget) * 8);
+    t.terms[1] = l;
+    return !is_cons(l);
+}
+
+}  // namespace
+
+// lists:uniq/1: the list without the later occurrences (=:=) of each
+// element, in O(n) with a hash set (OTP's uses a map), yielding every
+// kTrapWork elements. Not a list: function_clause, as OTP's Erlang code.
+Term lists_uniq(Process& p, Term* args) {
+    process::Trap* resumed = trap_find(p, reinterpret_cast<const void*>(&lists_uniq), args, 1);
+    process::Trap fresh;
+    if (!resumed) {
+        int64_t n = list_length(args[0]);
+        if (n < 0) return fail(p, make_atom(atom::kFunctionClause));
+        if (n < 2) return args[0];
+        fresh.owner = reinterpret_cast<const void*>(&lists_uniq);
+        fresh.terms[0] = args[0];
+        fresh.terms[1] = args[0];
+        fresh.marks.assign(size_t(n), false);
+    }
+    process::Trap& t = resumed ? *resumed : fresh;
+    if (!uniq_step(t)) return resumed ? trap_again(p) : trap_again(p, std::move(t));
+    t.table.clear();  // its keys would go stale when alloc collects
+    std::vector<bool> marks = std::move(t.marks);
+    size_t marked = t.count;
+    trap_done(p);
+    return without_marked(p, &args[0], marks, marked);
+}
+
 Term lists_reverse2(Process& p, Term* args) {
     int64_t n = list_length(args[0]);
     if (n < 0) return badarg(p, 1, "not a list");
