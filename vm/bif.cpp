@@ -85,6 +85,33 @@ void charge(size_t work) {
     detail::pending_reductions = int(std::min<size_t>(r, size_t(kMaxCharge)));
 }
 
+process::Trap* trap_find(Process& p, const void* owner, const Term* args, size_t nargs) {
+    process::Trap* t = p.rare ? p.rare->trap : nullptr;
+    if (!t || t->owner != owner) return nullptr;
+    for (size_t i = 0; i < nargs; ++i) {
+        if (t->terms[i] != args[i]) return nullptr;
+    }
+    return t;
+}
+
+Term trap_again(Process& p, process::Trap&& state) {
+    process::Rare& rare = process::rare(p);
+    delete rare.trap;
+    rare.trap = new process::Trap(std::move(state));
+    return trap_again(p);
+}
+
+Term trap_again(Process& p) {
+    p.flags |= process::kRetry;
+    return kNone;
+}
+
+void trap_done(Process& p) {
+    if (!p.rare) return;
+    delete p.rare->trap;
+    p.rare->trap = nullptr;
+}
+
 Term heap_exhausted(Process& p) {
     p.status = process::Status::Killed;
     return kNone;

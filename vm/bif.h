@@ -82,6 +82,29 @@ inline int take_charge() {
     return r;
 }
 
+// ---- long BIFs: yielding ------------------------------------------------------------
+
+// A BIF whose work on a big input would hold its scheduler far past a
+// slice (erlang:'--', lists:uniq/1, binary:copy/2) works in steps of about
+// kTrapWork elements (kTrapBytes bytes for copies), each of a slice's
+// length or less. Between steps it keeps its state in a process::Trap (GC
+// roots) and returns trap_again(p): the interpreter yields with the call
+// still to do, and the next slice calls the BIF again with the same
+// arguments, which then finds its state by trap_find. Nothing else runs in
+// the process between (OTP's BIFs trap to themselves the same way).
+constexpr size_t kTrapWork = 4 * 1024;
+constexpr size_t kTrapBytes = 4 * 1024 * 1024;
+// The state `owner` saved for these arguments (the first `nargs`, kept in
+// trap.terms), or null when this is a fresh call.
+process::Trap* trap_find(Process& p, const void* owner, const Term* args, size_t nargs);
+// Keeps `state` (the BIF's own, made for a fresh call) as the process's
+// trap state, replacing any other, and asks for the call again.
+Term trap_again(Process& p, process::Trap&& state);
+// Asks for the call again with the state trap_find returned.
+Term trap_again(Process& p);
+// Frees the process's trap state (the BIF is done).
+void trap_done(Process& p);
+
 // ---- helpers shared by the bif_*.cpp files ----------------------------------------
 
 // Heap words come from process::alloc (found by argument-dependent lookup
@@ -103,6 +126,10 @@ bool chardata_to_utf8(Term t, std::string& out);
 // float_to_list/2's text of `d` for the option list `options` ([] gives
 // float_to_list/1's form); false for a bad option.
 bool float_to_text(double d, Term options, std::string& out);
+
+// [{Key, Value}] of q's process dictionary, in `asker`'s heap (copied when
+// q is another process, which the caller holds).
+Term dictionary_list(Process& asker, Process& q);
 
 // Output to stdout, buffered; flushed at exit and before stderr output.
 void write_stdout(std::string_view bytes);

@@ -497,7 +497,41 @@ Term binary_copy(Process& p, Term* args) {
     return text_to_binary(p, bytes);
 }
 
+namespace {
+
+// Fills the bytes of `result` (`total` of them, the first `done` filled,
+// `done` a multiple of the pattern's `unit` bytes) by copying what is
+// filled after itself, doubling, for at most about kTrapBytes bytes
+// (charged); returns the new `done`.
+uint64_t copy_step(Term result, uint64_t done, uint64_t total, uint64_t unit) {
+    auto* out = const_cast<uint8_t*>(bits_of(result).bytes);
+    uint64_t budget = kTrapBytes;
+    while (done < total && budget > 0) {
+        uint64_t n = std::min(done, total - done);
+        if (n > budget && n > unit) n = std::max(unit, budget / unit * unit);
+        std::memcpy(out + done, out, n);
+        done += n;
+        budget -= std::min(budget, n);
+        charge(n);
+    }
+    return done;
+}
+
+}  // namespace
+
+// Copies of binary:copy/2 are filled by doubling, in steps of kTrapBytes
+// between which the BIF yields (bif.h, "long BIFs"): terms[2] is the
+// result, `done` its bytes filled.
 Term binary_copy2(Process& p, Term* args) {
+    const void* owner = reinterpret_cast<const void*>(&binary_copy2);
+    if (process::Trap* t = trap_find(p, owner, args, 2)) {
+        uint64_t unit = byte_size_of(args[0]), total = unit * uint64_t(small_value(args[1]));
+        t->done = copy_step(t->terms[2], t->done, total, unit);
+        if (t->done < total) return trap_again(p);
+        Term result = t->terms[2];
+        trap_done(p);
+        return result;
+    }
     if (!term::is_binary(args[0])) return badarg(p, 1, "not a binary");
     if (!is_small(args[1]) || small_value(args[1]) < 0) return badarg(p, 2, "out of range");
     std::string one;
@@ -507,16 +541,21 @@ Term binary_copy2(Process& p, Term* args) {
     // once; a loop of 2^40 empty appends held the scheduler for hours).
     if (one.empty() || times == 0) return text_to_binary(p, one.substr(0, 0));
     if (times > binary::kMaxBytes / one.size()) return fail(p, make_atom(atom::kSystemLimit));
-    // The result is filled by doubling (log2(times) copies), and charged.
-    size_t total = size_t(times) * one.size();
-    charge(total);
+    uint64_t total = times * one.size();
+    charge(one.size());
     uint8_t* out = nullptr;
-    Term result = binary::alloc(p, uint64_t(total) * 8, &out);
+    Term result = binary::alloc(p, total * 8, &out);
     if (result == kNone) return heap_exhausted(p);
     std::memcpy(out, one.data(), one.size());
-    for (size_t done = one.size(); done < total; done *= 2)
-        std::memcpy(out + done, out, std::min(done, total - done));
-    return result;
+    uint64_t done = copy_step(result, one.size(), total, one.size());
+    if (done == total) return result;
+    process::Trap t;
+    t.owner = owner;
+    t.terms[0] = args[0];
+    t.terms[1] = args[1];
+    t.terms[2] = result;
+    t.done = done;
+    return trap_again(p, std::move(t));
 }
 
 Term binary_bin_to_list(Process& p, Term* args) {

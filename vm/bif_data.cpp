@@ -10,7 +10,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "vm/bif.h"
@@ -326,50 +325,24 @@ Term append(Process& p, Term* args) {
     return make_cons_ptr(mem);
 }
 
-// A -- B: removes the first occurrence in A of each element of B. B
-// becomes a multiset (element -> times still to remove) in a hash table
-// keyed by the internal hash, with exact (=:=) matching: O(n + m), where
-// scanning A for each element of B made 1M -- 1M take tens of minutes.
-struct ExactHash {
-    size_t operator()(Term t) const { return map::internal_hash(t); }
-};
-struct ExactEqual {
-    bool operator()(Term a, Term b) const { return exact_equal(a, b); }
-};
+namespace {
 
-Term subtract(Process& p, Term* args) {
-    int64_t n = list_length(args[0]);
-    if (n < 0) return badarg(p, 1, "not a list");
-    int64_t m = list_length(args[1]);
-    if (m < 0) return badarg(p, 2, "not a list");
-    if (n == 0 || m == 0) return args[0];
-    charge(size_t(n + m) * 8);
-    std::unordered_map<Term, size_t, ExactHash, ExactEqual> pending;
-    pending.reserve(size_t(m));
-    for (Term r = args[1]; is_cons(r); r = cdr(r))
-        ++pending[car(r)];
-    std::vector<bool> removed(size_t(n), false);
-    size_t count = 0, i = 0;
-    for (Term l = args[0]; is_cons(l) && !pending.empty(); l = cdr(l), ++i) {
-        auto it = pending.find(car(l));
-        if (it == pending.end()) continue;
-        removed[i] = true;
-        ++count;
-        if (--it->second == 0) pending.erase(it);
-    }
-    pending = {};  // its keys go stale when alloc collects
-    size_t kept = size_t(n) - count;
+// The elements of the list *list whose index is not in `marks` (`marked`
+// of them are), in order; the tail after the last marked element is
+// shared. Reads *list after allocating (a BIF argument: a root).
+Term without_marked(Process& p, const Term* list, const std::vector<bool>& marks, size_t marked) {
+    if (marked == 0) return *list;
+    size_t kept = marks.size() - marked;
+    charge(kept * 2);
     Term* mem = alloc(p, kept * kConsWords);
     if (!mem && kept) return heap_exhausted(p);
-    // Re-read after allocating: the elements may have moved. The tail after
-    // the last removed element is shared, as it is.
     Term* cell = mem;
     Term head = kNil, *link = &head;
-    i = 0;
-    Term l = args[0];
-    for (; is_cons(l) && count > 0; l = cdr(l), ++i) {
-        if (removed[i]) {
-            --count;
+    size_t i = 0;
+    Term l = *list;
+    for (; is_cons(l) && marked > 0; l = cdr(l), ++i) {
+        if (marks[i]) {
+            --marked;
             continue;
         }
         *link = make_cons(cell, car(l), kNil);
@@ -379,6 +352,130 @@ Term subtract(Process& p, Term* args) {
     *link = l;
     p.heap.top = cell;  // give back the cells of the shared tail
     return head;
+}
+
+// A -- B in steps (see bif.h, "long BIFs"): phase 0 counts B's elements
+// into a multiset (element -> times still to remove; terms[2] is what is
+// left of B), phase 1 marks in `marks` the first occurrences in A of the
+// multiset's elements (terms[2] is what is left of A, `done` its index,
+// `count` the marks; terms[3] the removals still to do), then the result
+// is built. Counts go down to 0 rather than being erased: the table is
+// never rehashed smaller while it drains (a rehash of a big table is one
+// long step).
+enum SubtractPhase : uint8_t { kCountB, kMarkA };
+
+// Runs at most kTrapWork elements of `t` (charged); true when only the
+// result is left to build.
+bool subtract_step(process::Trap& t) {
+    size_t budget = kTrapWork;
+    struct Charge {
+        size_t& budget;
+        ~Charge() { charge((kTrapWork - budget) * 8); }
+    } charge_on_return{budget};
+    if (t.phase == kCountB) {
+        Term r = t.terms[2];
+        for (; is_cons(r) && budget > 0; r = cdr(r), --budget) {
+            Term* times = t.table.insert(car(r));
+            *times = make_small(*times == kNone ? 1 : small_value(*times) + 1);
+        }
+        t.terms[2] = r;
+        if (is_cons(r)) return false;
+        t.phase = kMarkA;
+        t.terms[2] = t.terms[0];
+    }
+    Term l = t.terms[2];
+    int64_t pending = small_value(t.terms[3]);
+    for (; is_cons(l) && pending > 0 && budget > 0; l = cdr(l), --budget, ++t.done) {
+        Term* times = t.table.find_value(car(l));
+        if (!times || *times == make_small(0)) continue;
+        *times = make_small(small_value(*times) - 1);
+        t.marks[t.done] = true;
+        ++t.count;
+        --pending;
+    }
+    t.terms[2] = l;
+    t.terms[3] = make_small(pending);
+    return !is_cons(l) || pending == 0;
+}
+
+}  // namespace
+
+// A -- B: removes the first occurrence in A of each element of B (=:=),
+// in O(n + m) with a hash multiset of B, yielding every kTrapWork
+// elements (1M -- 1M held every scheduler for tens of minutes when it
+// scanned A for each element of B, and for 0.3 s in one call after that).
+Term subtract(Process& p, Term* args) {
+    process::Trap* resumed = trap_find(p, reinterpret_cast<const void*>(&subtract), args, 2);
+    process::Trap fresh;
+    if (!resumed) {
+        int64_t n = list_length(args[0]);
+        if (n < 0) return badarg(p, 1, "not a list");
+        int64_t m = list_length(args[1]);
+        if (m < 0) return badarg(p, 2, "not a list");
+        if (n == 0 || m == 0) return args[0];
+        fresh.owner = reinterpret_cast<const void*>(&subtract);
+        fresh.terms[0] = args[0];
+        fresh.terms[1] = args[1];
+        fresh.terms[2] = args[1];
+        fresh.terms[3] = make_small(m);
+        fresh.marks.assign(size_t(n), false);
+        fresh.table.reserve(size_t(m));  // no rehash of a big table in one step
+    }
+    process::Trap& t = resumed ? *resumed : fresh;
+    if (!subtract_step(t)) return resumed ? trap_again(p) : trap_again(p, std::move(t));
+    t.table.clear();  // its keys would go stale when alloc collects
+    std::vector<bool> marks = std::move(t.marks);
+    size_t marked = t.count;
+    trap_done(p);
+    return without_marked(p, &args[0], marks, marked);
+}
+
+namespace {
+
+// lists:uniq/1 in steps: the elements seen so far in a term_table, the
+// later occurrences marked in `marks` (terms[1] is what is left of the
+// list, `done` its index, `count` the marks); true when the list is done.
+bool uniq_step(process::Trap& t) {
+    size_t budget = kTrapWork;
+    Term l = t.terms[1];
+    for (; is_cons(l) && budget > 0; l = cdr(l), --budget, ++t.done) {
+        Term* seen = t.table.insert(car(l));
+        if (*seen == kNone) {
+            *seen = kTrue;
+            continue;
+        }
+        t.marks[t.done] = true;
+        ++t.count;
+    }
+    charge((kTrapWork - budget) * 8);
+    t.terms[1] = l;
+    return !is_cons(l);
+}
+
+}  // namespace
+
+// lists:uniq/1: the list without the later occurrences (=:=) of each
+// element, in O(n) with a hash set (OTP's uses a map), yielding every
+// kTrapWork elements. Not a list: function_clause, as OTP's Erlang code.
+Term lists_uniq(Process& p, Term* args) {
+    process::Trap* resumed = trap_find(p, reinterpret_cast<const void*>(&lists_uniq), args, 1);
+    process::Trap fresh;
+    if (!resumed) {
+        int64_t n = list_length(args[0]);
+        if (n < 0) return fail(p, make_atom(atom::kFunctionClause));
+        if (n < 2) return args[0];
+        fresh.owner = reinterpret_cast<const void*>(&lists_uniq);
+        fresh.terms[0] = args[0];
+        fresh.terms[1] = args[0];
+        fresh.marks.assign(size_t(n), false);
+    }
+    process::Trap& t = resumed ? *resumed : fresh;
+    if (!uniq_step(t)) return resumed ? trap_again(p) : trap_again(p, std::move(t));
+    t.table.clear();  // its keys would go stale when alloc collects
+    std::vector<bool> marks = std::move(t.marks);
+    size_t marked = t.count;
+    trap_done(p);
+    return without_marked(p, &args[0], marks, marked);
 }
 
 Term lists_reverse2(Process& p, Term* args) {

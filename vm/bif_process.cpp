@@ -573,22 +573,10 @@ Term current_function(Process& asker, Process& q) {
     return mfa;
 }
 
-// q's dictionary, copied into the asker's heap (never point into another
-// process's heap: its collector would move the terms under us).
-Term dictionary_copy(Process& asker, Process& q) {
-    Term dict = q.rare ? q.rare->terms[process::kDictionary] : kNil;
-    if (&q == &asker) return dict;
-    size_t words = heap::copy_size(dict);
-    if (words == 0) return dict;
-    Term* mem = alloc(asker, words);  // q's heap does not move meanwhile
-    if (!mem) return heap_exhausted(asker);
-    return heap::copy_term(q.rare->terms[process::kDictionary], mem, asker.heap.off_heap);
-}
-
 size_t memory_bytes(const Process& q) {
     size_t bytes = sizeof(Process) + heap::block_words(q.heap) * sizeof(Term);
     bytes += heap::fragment_words(q.heap) * sizeof(Term);
-    if (q.rare) bytes += sizeof(process::Rare);
+    if (q.rare) bytes += sizeof(process::Rare) + q.rare->dictionary.memory_bytes();
     return bytes;
 }
 
@@ -627,7 +615,7 @@ Term item_value(Process& asker, Process& q, Term item, bool* registered_none) {
         *registered_none = true;
         return kNil;
     }
-    if (item == atom_of(atom::kDictionary)) return dictionary_copy(asker, q);
+    if (item == atom_of(atom::kDictionary)) return dictionary_list(asker, q);
     if (item == atom_of(atom::kCurrentFunction)) return current_function(asker, q);
     if (item == atom_of(atom::kTrapExit)) return make_bool(q.flags & process::kTrapExit);
     if (item == atom_of(atom::kPriority)) return priority_atom(q.priority);

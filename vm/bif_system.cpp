@@ -3,10 +3,12 @@
 // error, exit, raise), halt, erlang:memory/0,1, and output (io:format, io:put_chars,
 // erlang:display).
 //
-// The dictionary is a list of {Key, Value} tuples, newest first, kept in
-// the process's rare block (a GC root). Operations are linear in its size,
-// which is fine for the dictionaries programs keep; a hash table can
-// replace it without changing this interface.
+// The dictionary is a hash table (term_table.h) in the process's rare
+// block, allocated on the first put/2: get/put/erase are O(1) expected, and
+// the table's keys and values are GC roots. get/0, erase/0, get_keys/0,1
+// list it in table order, which, as in OTP, programs must not depend on.
+#include <unistd.h>
+
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -29,112 +31,109 @@ using namespace term;
 
 namespace {
 
-Term& dictionary(Process& p) {
-    return process::rare(p).terms[process::kDictionary];
+term_table::TermTable& dictionary(Process& p) {
+    return process::rare(p).dictionary;
 }
 
-// The {Key, Value} pair for `key`, or kNone.
-Term dictionary_find(Process& p, Term key) {
-    for (Term l = dictionary(p); is_cons(l); l = cdr(l)) {
-        if (exact_equal(tuple_element(car(l), 1), key)) return car(l);
-    }
-    return kNone;
-}
-
-// The dictionary without `key`'s pair. Copies the cells before the pair
-// only; the caller has reserved dictionary-length cons cells at `mem` and
-// gets back the heap words not used (the heap holds only whole objects).
-Term dictionary_without(Process& p, Term list, Term key, Term* mem) {
-    std::vector<Term> before;
-    Term l = list;
-    for (; is_cons(l); l = cdr(l)) {
-        if (exact_equal(tuple_element(car(l), 1), key)) break;
-        before.push_back(car(l));
-    }
-    if (!is_cons(l)) {
-        p.heap.top = mem;
-        return list;
-    }
-    Term rest = cdr(l);
-    for (size_t i = before.size(); i-- > 0;)
-        rest = make_cons(mem + 2 * i, before[i], rest);
-    p.heap.top = mem + 2 * before.size();
-    return rest;
+Term or_undefined(Term value) {
+    return value == kNone ? kUndefined : value;
 }
 
 }  // namespace
+
+// [{Key, Value}] of q's dictionary, built in `asker`'s heap, copying the
+// terms when q is another process (never point into another process's
+// heap: its collector would move the terms under us). q's heap does not
+// move meanwhile: the caller holds q, or q is the asker.
+Term dictionary_list(Process& asker, Process& q) {
+    if (!q.rare || q.rare->dictionary.empty()) return kNil;
+    const term_table::TermTable& table = q.rare->dictionary;
+    bool copy = &q != &asker;
+    size_t words = table.size() * (kConsWords + 3);
+    for (size_t i = 0; copy && i < table.capacity(); ++i) {
+        if (table.key(i) != kNone)
+            words += heap::copy_size(table.key(i)) + heap::copy_size(table.value(i));
+    }
+    charge(table.size() * 8);
+    Term* mem = alloc(asker, words);
+    if (!mem) return heap_exhausted(asker);
+    Term list = kNil;
+    for (size_t i = 0; i < table.capacity(); ++i) {
+        Term k = table.key(i), v = table.value(i);
+        if (k == kNone) continue;
+        Term* pair = mem;
+        mem += 3 + kConsWords;
+        if (copy) {
+            k = heap::copy_term(k, mem, asker.heap.off_heap);
+            mem += heap::copy_size(table.key(i));
+            v = heap::copy_term(v, mem, asker.heap.off_heap);
+            mem += heap::copy_size(table.value(i));
+        }
+        Term tuple = term::make_tuple(pair, 2);
+        pair[1] = k;
+        pair[2] = v;
+        list = make_cons(pair + 3, tuple, list);
+    }
+    return list;
+}
 
 namespace impl {
 
 // ---- process dictionary ------------------------------------------------------------
 
 Term put(Process& p, Term* args) {
-    int64_t n = list_length(dictionary(p));
-    Term* mem = alloc(p, 3 + kConsWords + size_t(n) * kConsWords);
-    if (!mem) return heap_exhausted(p);
-    Term old = dictionary_find(p, args[0]);
-    Term old_value = old == kNone ? kUndefined : tuple_element(old, 2);
-    Term rest = dictionary_without(p, dictionary(p), args[0], mem + 5);
-    Term pair = term::make_tuple(mem, 2);
-    mem[1] = args[0];
-    mem[2] = args[1];
-    dictionary(p) = make_cons(mem + 3, pair, rest);
-    return old_value;
+    return or_undefined(dictionary(p).put(args[0], args[1]));
 }
 
 Term get(Process& p, Term* args) {
-    Term pair = dictionary_find(p, args[0]);
-    return pair == kNone ? kUndefined : tuple_element(pair, 2);
+    if (!p.rare) return kUndefined;
+    return or_undefined(p.rare->dictionary.get(args[0]));
 }
 
 Term get_all(Process& p, Term* args) {
-    int64_t n = list_length(dictionary(p));
-    Term* mem = alloc(p, size_t(n) * kConsWords);
-    if (!mem && n) return heap_exhausted(p);
-    Term list = kNil;
-    for (Term l = dictionary(p); is_cons(l); l = cdr(l), mem += 2)
-        list = make_cons(mem, car(l), list);
-    return list;
+    return dictionary_list(p, p);
 }
 
 Term erase(Process& p, Term* args) {
-    int64_t n = list_length(dictionary(p));
-    Term* mem = alloc(p, size_t(n) * kConsWords);
-    if (!mem && n) return heap_exhausted(p);
-    Term pair = dictionary_find(p, args[0]);
-    dictionary(p) = dictionary_without(p, dictionary(p), args[0], mem);
-    if (pair == kNone) return kUndefined;
-    return tuple_element(pair, 2);
+    if (!p.rare) return kUndefined;
+    return or_undefined(p.rare->dictionary.erase(args[0]));
 }
 
 Term erase_all(Process& p, Term* args) {
-    Term old = dictionary(p);
-    dictionary(p) = kNil;
-    return old;
-}
-
-Term get_keys(Process& p, Term* args) {
-    int64_t n = list_length(dictionary(p));
-    Term* mem = alloc(p, size_t(n) * kConsWords);
-    if (!mem && n) return heap_exhausted(p);
-    Term list = kNil;
-    for (Term l = dictionary(p); is_cons(l); l = cdr(l), mem += 2)
-        list = make_cons(mem, tuple_element(car(l), 1), list);
+    Term list = dictionary_list(p, p);
+    if (list != kNone && p.rare) p.rare->dictionary.clear();
     return list;
 }
 
-Term get_keys1(Process& p, Term* args) {
-    int64_t n = list_length(dictionary(p));
-    Term* mem = alloc(p, size_t(n) * kConsWords);
-    if (!mem && n) return heap_exhausted(p);
+namespace {
+
+// The keys of the dictionary: of every entry (value null), or of those
+// whose value is =:= *value, read after allocating (a collection moves it:
+// it is a BIF argument, a root).
+Term dictionary_keys(Process& p, const Term* value) {
+    if (!p.rare) return kNil;
+    const term_table::TermTable& table = p.rare->dictionary;
+    charge(table.size() * 4);
+    Term* mem = alloc(p, table.size() * kConsWords);
+    if (!mem && !table.empty()) return heap_exhausted(p);
     Term list = kNil;
-    for (Term l = dictionary(p); is_cons(l); l = cdr(l)) {
-        if (!exact_equal(tuple_element(car(l), 2), args[0])) continue;
-        list = make_cons(mem, tuple_element(car(l), 1), list);
-        mem += 2;
+    for (size_t i = 0; i < table.capacity(); ++i) {
+        if (table.key(i) == kNone || (value && !exact_equal(table.value(i), *value))) continue;
+        list = make_cons(mem, table.key(i), list);
+        mem += kConsWords;
     }
     p.heap.top = mem;  // give back the cells of keys with other values
     return list;
+}
+
+}  // namespace
+
+Term get_keys(Process& p, Term* args) {
+    return dictionary_keys(p, nullptr);
+}
+
+Term get_keys1(Process& p, Term* args) {
+    return dictionary_keys(p, &args[0]);
 }
 
 // ---- identity ----------------------------------------------------------------------------

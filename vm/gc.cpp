@@ -119,9 +119,10 @@ void copy_to(heap::Heap& heap, Term* block, size_t words, const Roots& roots, bo
         copier.fix(*p);
     for (size_t i = 0; i < roots.num_xregs; ++i)
         copier.fix(roots.xregs[i]);
-    if (roots.dictionary) copier.fix(*roots.dictionary);
-    for (size_t i = 0; i < roots.num_extra; ++i)
-        copier.fix(roots.extra[i]);
+    for (size_t s = 0; s < roots.num_spans; ++s) {
+        for (size_t i = 0; i < roots.spans[s].size; ++i)
+            copier.fix(roots.spans[s].words[i]);
+    }
     copier.scan(block);
 
     Term* off_heap = nullptr;
@@ -343,9 +344,11 @@ class Verifier {
         for (size_t i = 0; i < roots.num_xregs; ++i) {
             if (roots.xregs[i] != kNone) check(roots.xregs[i], "X register");
         }
-        if (roots.dictionary) check(*roots.dictionary, "dictionary");
-        for (size_t i = 0; i < roots.num_extra; ++i)
-            check(roots.extra[i], "extra root");
+        for (size_t s = 0; s < roots.num_spans; ++s) {
+            for (size_t i = 0; i < roots.spans[s].size; ++i) {
+                if (roots.spans[s].words[i] != kNone) check(roots.spans[s].words[i], "root");
+            }
+        }
         check_off_heap(heap_.off_heap, 0);
         size_t index = 1;
         for (const heap::Fragment* f = heap_.fragments; f; f = f->next)

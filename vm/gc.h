@@ -12,7 +12,8 @@
 //   [fragment]->[fragment]
 //
 // Roots: the stack words (copied to the new block's end first), the live X
-// registers, the process dictionary and any extra terms the caller names.
+// registers, and arrays of terms off the heap the caller names (the rare
+// block's terms, the process dictionary's table, a long BIF's saved state).
 // Then the new block is scanned left to right and every pointer in it is
 // evacuated, until the scan reaches the allocation point: Cheney's
 // algorithm, breadth first, no recursion and no mark stack.
@@ -57,9 +58,16 @@ using term::Term;
 struct Roots {
     Term* xregs = nullptr;  // the live X registers
     size_t num_xregs = 0;
-    Term* dictionary = nullptr;  // the process dictionary term, or null
-    Term* extra = nullptr;       // other terms the caller holds
-    size_t num_extra = 0;
+    // Other arrays of terms the caller holds; kNone words (empty slots of
+    // a table) are skipped.
+    struct Span {
+        Term* words = nullptr;
+        size_t size = 0;
+    };
+    static constexpr size_t kMaxSpans = 5;
+    Span spans[kMaxSpans];
+    size_t num_spans = 0;
+    void add(Term* words, size_t size) { spans[num_spans++] = {words, size}; }
     // A fragment not attached to the heap that roots may point into (the
     // message a receive is matching): its terms are left where they are,
     // as literals are.

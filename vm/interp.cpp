@@ -203,6 +203,19 @@ Term map_put(Process& p, Term* x, uint32_t base, uint32_t n, bool exact, Term* b
     }
     if (is_flat_map(map) && flat_map_size(map) + n <= kMaxFlatMapKeys)
         return flat_map_put(p, x, base, n);
+    // A HAMT takes the pairs one by one, O(n log size) (rebuilding it was
+    // O(size) per update). X[base + 2n] is a scratch register above the
+    // live ones: it holds each intermediate map, a root.
+    if (map::is_hash_map(map)) {
+        bool missing = false;
+        for (uint32_t i = 0; i < n; ++i) {
+            Term next = map::put_hash_on_heap(p, x[base + 2 * n], x[base + 2 * i],
+                                              x[base + 2 * i + 1], false, missing);
+            if (next == kNone) return kNone;
+            x[base + 2 * n] = next;
+        }
+        return x[base + 2 * n];
+    }
     return map::build_on_heap(p, [&](std::vector<map::Entry>& entries) {
         map::entries(x[base + 2 * n], entries);
         for (uint32_t i = 0; i < n; ++i)

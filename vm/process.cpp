@@ -91,8 +91,13 @@ gc::Roots roots(Process& p) {
     r.xregs = p.xregs;
     r.num_xregs = p.xregs ? p.live : 0;
     if (p.rare) {
-        r.extra = p.rare->terms;
-        r.num_extra = kRareTerms;
+        Rare& rare = *p.rare;
+        r.add(rare.terms, kRareTerms);
+        r.add(rare.dictionary.words(), rare.dictionary.num_words());
+        if (rare.trap) {
+            r.add(rare.trap->terms, Trap::kTerms);
+            r.add(rare.trap->table.words(), rare.trap->table.num_words());
+        }
     }
     // A message being matched by a receive is still in its fragment, which
     // is not attached to the heap: the collector must leave it in place.

@@ -10,7 +10,7 @@
 //
 //   Process (PCB, ~200 bytes)               Rare (on first use)
 //   +----------------------------+          +--------------------------+
-//   | heap: start top sp end ... |          | dictionary (a list)      |
+//   | heap: start top sp end ... |          | dictionary (hash table)  |
 //   | ip    resume point         |          | exception: class reason  |
 //   | cp    continuation pointer |          |   trace, BIF details     |
 //   | saved_x / saved_live       |          | last raised trace+class  |
@@ -18,7 +18,8 @@
 //   | xregs live (while running) |          | links, monitors          |
 //   | mailbox (inbox, private    |          | group leader             |
 //   |   queue, save point)       |          | receive timer            |
-//   | priority                   |          +--------------------------+
+//   | priority                   |          | a long BIF's saved state |
+//   |                            |          +--------------------------+
 //   | flags (trap_exit ...)      |
 //   | run state, busy (atomics)  |
 //   | rare ----------------------+--------->
@@ -46,6 +47,7 @@
 #include "vm/heap.h"
 #include "vm/mailbox.h"
 #include "vm/term.h"
+#include "vm/term_table.h"
 
 namespace code {
 struct Export;
@@ -81,8 +83,7 @@ struct ExceptionInfo {
 // The terms of the rare block, one array so that the GC takes them as roots
 // in one go (gc::Roots::extra).
 enum RareTerm : uint8_t {
-    kDictionary,  // [{Key, Value}], newest first
-    kExcClass,    // the exception being raised or reported: error|exit|throw
+    kExcClass,  // the exception being raised or reported: error|exit|throw
     kExcReason,
     kExcTrace,    // its stack trace, once built
     kExcArgs,     // the arguments of the failing call (a list), or nil
@@ -101,9 +102,28 @@ struct Monitor {
     Term name;  // monitor(process, Name): the name (an atom), else nil
 };
 
+// The state of a long BIF between its slices (bif.h, "long BIFs"): it
+// yields part way and, called again with the same arguments, goes on from
+// here. `terms` and `table` are GC roots; the BIF recognises its state by
+// `owner` and its arguments (kept in terms, so updated by collections).
+struct Trap {
+    static constexpr size_t kTerms = 4;
+    const void* owner = nullptr;
+    Term terms[kTerms] = {term::kNil, term::kNil, term::kNil, term::kNil};
+    term_table::TermTable table;
+    std::vector<bool> marks;
+    uint64_t done = 0;   // work done so far, in the BIF's own unit
+    uint64_t count = 0;  // what the BIF counts (e.g. elements removed)
+    uint8_t phase = 0;
+};
+
 // State most processes never need.
 struct Rare {
     Term terms[kRareTerms];
+    // The process dictionary: Key -> Value (=:=); no memory until the
+    // first put/2.
+    term_table::TermTable dictionary;
+    Trap* trap = nullptr;  // a long BIF part way through, or null
     ExceptionInfo info;
     bool trace_given = false;  // the exception came with its trace (raise)
     int halt_code = 0;
@@ -115,6 +135,9 @@ struct Rare {
         for (Term& t : terms)
             t = term::kNil;
     }
+    ~Rare() { delete trap; }
+    Rare(const Rare&) = delete;
+    Rare& operator=(const Rare&) = delete;
 };
 
 enum class Status : uint8_t {
@@ -203,7 +226,8 @@ size_t retained_bytes(const Process& p);
 Rare& rare(Process& p);
 
 // The roots of the process for a collection at this point: the live X
-// registers (p.live of them) and the rare block's terms.
+// registers (p.live of them), the rare block's terms, the dictionary and a
+// long BIF's saved state.
 gc::Roots roots(Process& p);
 
 // Makes `words` free on the heap (collecting if needed) and returns them.

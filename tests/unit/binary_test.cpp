@@ -171,8 +171,7 @@ TEST_CASE("gc: off-heap binaries live while referenced, then are released", "[bi
     binary_retain(b);  // the test's own reference, to watch the count
     Term roots[1] = {big};
     gc::Roots r;
-    r.extra = roots;
-    r.num_extra = 1;
+    r.add(roots, 1);
     REQUIRE(gc::collect(p->heap, 0, r));
     CHECK(b->refs.load() == 2);
     CHECK(gc::verify(p->heap, r).empty());
@@ -182,7 +181,7 @@ TEST_CASE("gc: off-heap binaries live while referenced, then are released", "[bi
     REQUIRE(gc::collect(p->heap, 0, r));
     CHECK(b->refs.load() == 2);
     CHECK(printed(roots[0]).rfind("<<", 0) == 0);
-    r.num_extra = 0;
+    r.num_spans = 0;
     REQUIRE(gc::collect(p->heap, 0, r));
     CHECK(b->refs.load() == 1);
     binary_release(b);

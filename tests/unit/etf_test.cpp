@@ -79,8 +79,7 @@ TEST_CASE("etf: damaged and truncated input fails cleanly", "[etf]") {
             ++decoded;
             Term roots[1] = {t};
             gc::Roots r;
-            r.extra = roots;
-            r.num_extra = 1;
+            r.add(roots, 1);
             REQUIRE(gc::verify(p->heap, r).empty());
         }
     }
@@ -105,8 +104,7 @@ TEST_CASE("etf: maps over 32 keys encode in OTP's order and decode to a HAMT", "
     CHECK(encoded(m) == std::string(otp.begin(), otp.end()));
     Term roots[1] = {m};
     gc::Roots r;
-    r.extra = roots;
-    r.num_extra = 1;
+    r.add(roots, 1);
     CHECK(gc::verify(p->heap, r).empty());
     // A repeated key is not a map.
     std::vector<uint8_t> repeated = otp;

@@ -23,7 +23,13 @@ struct Process {
     Process() { heap::init(heap); }
     ~Process() { heap::destroy(heap); }
 
-    gc::Roots roots() { return {x.data(), x.size(), &dictionary, nullptr, 0}; }
+    gc::Roots roots() {
+        gc::Roots r;
+        r.xregs = x.data();
+        r.num_xregs = x.size();
+        r.add(&dictionary, 1);
+        return r;
+    }
 
     // Room for `words`, collecting as needed. Terms held in locals across
     // this call are stale: keep them in x.
