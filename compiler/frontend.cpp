@@ -159,6 +159,11 @@ static const char* unreadable(const std::string& path) {
     return nullptr;
 }
 
+void on_large_stack(const std::function<void()>& work) {
+    auto call = [&work] { work(); };
+    with_large_stack(call);
+}
+
 bool check_file(const std::string& path, const preproc::Options& options, diag::Reporter& reporter,
                 ast::Module* out) {
     if (const char* why = unreadable(path)) {

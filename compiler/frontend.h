@@ -2,6 +2,7 @@
 // preprocess -> scan -> parse each form -> lint.
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "compiler/ast.h"
@@ -18,5 +19,9 @@ ast::Module parse_file(const std::string& path, const preproc::Options& options,
 // parse_file, then the semantic checks. True when no error was reported.
 bool check_file(const std::string& path, const preproc::Options& options, diag::Reporter& reporter,
                 ast::Module* out = nullptr);
+
+// Runs `work` on a stack deep enough for any pass over a form within the
+// front end's nesting bound (the code generator recurses as the checks do).
+void on_large_stack(const std::function<void()>& work);
 
 }  // namespace frontend

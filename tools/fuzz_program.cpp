@@ -79,7 +79,7 @@ bool compile(const std::string& path, bytecode::Module& out) {
     diag::Reporter reporter;
     ast::Module module;
     if (!frontend::check_file(path, pp, reporter, &module)) return false;
-    out = codegen::compile(module, reporter);
+    frontend::on_large_stack([&] { out = codegen::compile(module, reporter); });
     if (reporter.has_errors()) return false;
     std::string problem = bytecode::verify(out);
     if (!problem.empty()) {

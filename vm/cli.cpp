@@ -184,7 +184,7 @@ bool compile_file(const std::string& path, bytecode::Module& out) {
     ast::Module module;
     bool ok = frontend::check_file(path, pp, reporter, &module);
     if (ok) {
-        out = codegen::compile(module, reporter);
+        frontend::on_large_stack([&] { out = codegen::compile(module, reporter); });
         ok = !reporter.has_errors();
     }
     if (reporter.size()) {

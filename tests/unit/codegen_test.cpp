@@ -38,7 +38,7 @@ Compiled compile_file(const std::string& path) {
         out.errors = "front end: " + reporter_text(reporter);
         return out;
     }
-    out.module = codegen::compile(module, reporter);
+    frontend::on_large_stack([&] { out.module = codegen::compile(module, reporter); });
     out.errors = reporter_text(reporter);
     out.dis = bytecode::disassemble(out.module);
     return out;
