@@ -25,8 +25,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         if (used > size) std::abort();
         term::Term roots[1] = {t};
         gc::Roots r;
-        r.extra = roots;
-        r.num_extra = 1;
+        r.add(roots, 1);
         if (!gc::verify(p->heap, r).empty()) std::abort();
         std::string again;
         if (!etf::encode(roots[0], etf::EncodeOptions{}, again)) continue;
