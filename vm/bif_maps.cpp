@@ -51,6 +51,8 @@ Term put_one(Process& p, Term* args, int key_arg, int value_arg, int map_arg) {
 
 // args[map_arg] without args[key_arg] (which it has).
 Term remove_one(Process& p, Term* args, int key_arg, int map_arg) {
+    if (map::is_hash_map(args[map_arg]) && map::size(args[map_arg]) > kMaxFlatMapKeys + 1)
+        return built(p, map::remove_hash_on_heap(p, args[map_arg], args[key_arg]));
     return built(p, map::build_on_heap(p, [&](std::vector<map::Entry>& entries) {
                      map::entries(args[map_arg], entries);
                      for (size_t i = 0; i < entries.size(); ++i) {

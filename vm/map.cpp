@@ -789,4 +789,126 @@ Term put_hash_on_heap(process::Process& p, const Term& m, const Term& key, const
     return write_put(mem, plan, key, value);
 }
 
+// ---- path-copying remove ---------------------------------------------------------------
+
+namespace {
+
+// What replaces a node's child on the way up: nothing (the slot empties),
+// a lone leaf (a subtree left with one key, which moves up until it meets
+// a node with other children), or a new node.
+struct Replacement {
+    enum Kind : uint8_t { kEmpty, kLeaf, kNode } kind;
+    Term term;
+};
+
+// The collision node `c` without `key`: its other leaf alone, or the node
+// rebuilt without it (at `cursor`, when writing; words added to `words`).
+Replacement collision_without(Term c, Term key, Term*& cursor, bool write, size_t& words) {
+    uint64_t k = tuple_arity(c) - 1;
+    if (k == 2) {
+        Term first = tuple_element(c, 2);
+        return {Replacement::kLeaf, exact_equal(car(first), key) ? tuple_element(c, 3) : first};
+    }
+    words += 2 + (k - 1);
+    if (!write) return {Replacement::kNode, kNone};
+    Term* node = cursor;
+    cursor += 2 + (k - 1);
+    node[0] = make_header(Kind::kTuple, k);
+    node[1] = kNil;
+    size_t out = 2;
+    for (uint64_t i = 2; i <= k + 1; ++i) {
+        if (!exact_equal(car(tuple_element(c, i)), key)) node[out++] = tuple_element(c, i);
+    }
+    return {Replacement::kNode, make_boxed_ptr(node)};
+}
+
+// Walks the plan's path bottom-up, collapsing and copying as it goes;
+// writes at `cursor` when `write`, and always counts the words.
+Term remove_path(const RemovePlan& plan, Term key, Term* cursor, bool write, size_t& words) {
+    words = 0;
+    Replacement r{Replacement::kEmpty, kNone};
+    if (!is_cons(plan.child)) r = collision_without(plan.child, key, cursor, write, words);
+    for (int d = plan.depth; d >= 0; --d) {
+        const RemovePlan::Step& st = plan.path[d];
+        bool head = d == 0;
+        Term node_term = make_boxed_ptr(st.node);
+        NodeView v = head ? head_view(node_term) : sub_view(node_term);
+        unsigned at = count_below(v.bitmap, st.slot);
+        if (!head && r.kind != Replacement::kNode) {
+            // One key left below this sub-node: it becomes that key's leaf.
+            if (r.kind == Replacement::kLeaf && v.count == 1) continue;
+            if (r.kind == Replacement::kEmpty && v.count == 2 && is_cons(v.children[1 - at])) {
+                r = {Replacement::kLeaf, v.children[1 - at]};
+                continue;
+            }
+        }
+        bool drop = r.kind == Replacement::kEmpty;
+        size_t fixed = head ? 3 : 2;
+        uint64_t count = v.count - (drop ? 1 : 0);
+        words += fixed + count;
+        if (!write) {
+            r = {Replacement::kNode, kNone};
+            continue;
+        }
+        Term* copy = cursor;
+        cursor += fixed + count;
+        uint32_t bitmap = drop ? v.bitmap & ~(1u << st.slot) : v.bitmap;
+        copy[0] = make_header(head ? Kind::kHashMap : Kind::kTuple, fixed - 1 + count);
+        if (head) copy[1] = make_small(small_value(st.node[1]) - 1);
+        copy[fixed - 1] = make_small(bitmap);
+        Term* children = copy + fixed;
+        std::memcpy(children, v.children, at * sizeof(Term));
+        if (!drop) children[at] = r.term;
+        unsigned after = unsigned(v.count) - at - 1;
+        std::memcpy(children + at + (drop ? 0 : 1), v.children + at + 1, after * sizeof(Term));
+        r = {Replacement::kNode, make_boxed_ptr(copy)};
+    }
+    return r.term;
+}
+
+}  // namespace
+
+bool plan_remove(Term m, Term key, RemovePlan& plan) {
+    uint32_t h = internal_hash(key);
+    NodeView v = head_view(m);
+    const Term* node = boxed_ptr(m);
+    for (int depth = 0;; ++depth) {
+        unsigned s = slot_at(h, depth);
+        if (!(v.bitmap & 1u << s)) return false;
+        plan.path[depth] = {node, uint8_t(s)};
+        Term child = v.children[count_below(v.bitmap, s)];
+        if (is_cons(child) || is_collision(child)) {
+            plan.depth = depth;
+            plan.child = child;
+            if (is_cons(child) && !exact_equal(car(child), key)) return false;
+            break;
+        }
+        node = boxed_ptr(child);
+        v = sub_view(child);
+    }
+    if (!is_cons(plan.child)) {
+        bool found = false;
+        for (uint64_t i = 2; i <= tuple_arity(plan.child); ++i)
+            found = found || exact_equal(car(tuple_element(plan.child, i)), key);
+        if (!found) return false;
+    }
+    remove_path(plan, key, nullptr, false, plan.words);
+    return true;
+}
+
+Term write_remove(Term* mem, const RemovePlan& plan, Term key) {
+    size_t words;
+    return remove_path(plan, key, mem, true, words);
+}
+
+Term remove_hash_on_heap(process::Process& p, const Term& m, const Term& key) {
+    RemovePlan plan;
+    if (!plan_remove(m, key, plan)) return m;
+    bool moved;
+    Term* mem = process::alloc(p, plan.words, moved);
+    if (!mem) return kNone;
+    if (moved) plan_remove(m, key, plan);
+    return write_remove(mem, plan, key);
+}
+
 }  // namespace map

@@ -123,6 +123,31 @@ Term put_hash(Term* mem, Term m, Term key, Term value);
 Term put_hash_on_heap(process::Process& p, const Term& m, const Term& key, const Term& value,
                       bool exact, bool& missing);
 
+// A single-key remove from a HAMT of more than kMaxFlatMapKeys + 1 keys
+// (so the result is a HAMT too), by path copying: O(log n). The trie stays
+// canonical: a sub-node left holding one key becomes that key's leaf, and
+// so does every single-child node above it.
+struct RemovePlan {
+    struct Step {
+        const Term* node;  // the head or a sub-node
+        uint8_t slot;
+    };
+    Step path[9];
+    int depth;
+    Term child;  // the key's leaf, or the collision node holding it
+    size_t words;
+};
+
+// Plans removing `key` from HAMT `m`; false when the key is absent.
+bool plan_remove(Term m, Term key, RemovePlan& plan);
+// Performs a plan into `mem` (plan.words words); returns the new map.
+Term write_remove(Term* mem, const RemovePlan& plan, Term key);
+
+// HAMT `m` (more than kMaxFlatMapKeys + 1 keys) without `key`, which it
+// holds, on p's heap; m and key are roots a collection updates. kNone:
+// max_heap_size was reached.
+Term remove_hash_on_heap(process::Process& p, const Term& m, const Term& key);
+
 // ---- building on a process heap ------------------------------------------------------
 
 // Builds the map of the entries `gather(std::vector<Entry>&)` appends
