@@ -3,6 +3,7 @@
 // Writers (intern) serialise on one mutex and keep a private open-addressing
 // hash from name to index; readers only ever index the chunk array.
 #include "vm/atom.h"
+#include "vm/memory.h"
 
 #include <mimalloc.h>
 
@@ -54,7 +55,8 @@ void grow_hash() {
     uint32_t* old_slots = hash_slots;
     uint32_t old_capacity = hash_capacity;
     hash_capacity = old_capacity ? old_capacity * 2 : 4096;
-    hash_slots = static_cast<uint32_t*>(mi_malloc(hash_capacity * sizeof(uint32_t)));
+    size_t bytes = hash_capacity * sizeof(uint32_t);
+    hash_slots = memory::checked(static_cast<uint32_t*>(mi_malloc(bytes)), bytes, "atom table");
     std::memset(hash_slots, 0xff, hash_capacity * sizeof(uint32_t));
     for (uint32_t i = 0; i < old_capacity; ++i) {
         if (old_slots[i] != kNoAtom) *probe(name(old_slots[i])) = old_slots[i];
@@ -74,7 +76,8 @@ void ensure_hash() {
 // must not be null, whatever the size: UBSan under the fuzzer).
 const char* copy_text(std::string_view text) {
     if (text_left < text.size() || !text_block) {
-        text_block = static_cast<char*>(mi_malloc(kTextBlockBytes));
+        text_block = memory::checked(static_cast<char*>(mi_malloc(kTextBlockBytes)),
+                                     kTextBlockBytes, "atom text");
         text_left = kTextBlockBytes;
         ++text_blocks;
     }
@@ -92,7 +95,8 @@ uint32_t append(std::string_view text) {
     auto& chunk_slot = detail::chunks[index >> kChunkBits];
     Entry* chunk = const_cast<Entry*>(chunk_slot.load(std::memory_order_relaxed));
     if (!chunk) {
-        chunk = static_cast<Entry*>(mi_zalloc(kChunkSize * sizeof(Entry)));
+        chunk = memory::checked(static_cast<Entry*>(mi_zalloc(kChunkSize * sizeof(Entry))),
+                                kChunkSize * sizeof(Entry), "atom table");
         chunk_slot.store(chunk, std::memory_order_release);
         ++chunks_allocated;
     }

@@ -299,6 +299,7 @@ Term build_done(Term*& mem, const Walk& w, Output how, Term*& off_heap) {
         uint8_t* bytes;
         uint64_t bits = uint64_t(w.out.size()) * 8;
         Term b = binary::make(mem, bits, &bytes, off_heap);
+        if (b == kNone) return kNone;
         if (!w.out.empty()) std::memcpy(bytes, w.out.data(), w.out.size());
         mem += binary::new_words(bits);
         return b;
@@ -330,6 +331,12 @@ Term convert(Process& p, Subject subject, Output how) {
     }
     Term* end = mem + words;
     Term done = build_done(mem, w, how, p.heap.off_heap);
+    if (done == kNone) {  // out of memory for the binary's bytes
+        for (Term* q = mem; q < end; ++q)
+            *q = kNil;
+        p.heap.out_of_memory = true;
+        return heap_exhausted(p);
+    }
     if (!w.error && !only_leftovers) return done;
     Term tag = make_atom(atom::kError);
     Term rest;

@@ -28,6 +28,11 @@ Term make(Term* mem, uint64_t bits, uint8_t** bytes, Term*& off_heap) {
         mem += heap_bin_words(size);
     } else {
         Binary* b = binary_new(size);
+        if (!b) {  // out of memory: leave the words well-formed for the caller
+            for (size_t i = 0; i < new_words(bits); ++i)
+                mem[i] = term::kNil;
+            return kNone;
+        }
         b->bytes[size - 1] = 0;
         whole = make_refc_bin(mem, b, off_heap);
         *bytes = b->bytes;
@@ -40,7 +45,9 @@ Term make(Term* mem, uint64_t bits, uint8_t** bytes, Term*& off_heap) {
 Term alloc(process::Process& p, uint64_t bits, uint8_t** bytes) {
     Term* mem = process::alloc(p, new_words(bits));
     if (!mem) return kNone;
-    return make(mem, bits, bytes, p.heap.off_heap);
+    Term t = make(mem, bits, bytes, p.heap.off_heap);
+    if (t == kNone) p.heap.out_of_memory = true;
+    return t;
 }
 
 Term from_bytes(process::Process& p, const void* data, size_t size) {

@@ -35,10 +35,13 @@ size_t new_words(uint64_t bits);
 // Makes a bitstring of `bits` bits in `mem` (new_words(bits) words); its
 // bytes, returned in *bytes, are for the caller to fill (the padding bits
 // of a last partial byte are zero). Off-heap handles go on `off_heap`.
+// kNone when the bytes (over 64, off the heap) cannot be allocated: the
+// words in `mem` are then filled with [] and the caller's process dies
+// (as for max_heap_size), the VM goes on.
 Term make(Term* mem, uint64_t bits, uint8_t** bytes, Term*& off_heap);
 
 // make() on the process heap (may collect: terms in C++ locals go stale).
-// Returns kNone when the heap limit is reached.
+// Returns kNone when the heap limit is reached or memory is exhausted.
 Term alloc(process::Process& p, uint64_t bits, uint8_t** bytes);
 // A binary holding a copy of `data`.
 Term from_bytes(process::Process& p, const void* data, size_t size);

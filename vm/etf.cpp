@@ -607,6 +607,7 @@ class Builder {
 
     Term* end() const { return free_; }
     bool atom_table_full() const { return atom_table_full_; }
+    bool out_of_memory() const { return out_of_memory_; }
 
   private:
     // Holes to fill: `left` of them from `hole`, `stride` words apart. A map
@@ -640,6 +641,10 @@ class Builder {
     Term bits(const uint8_t* bytes, uint64_t nbits) {
         uint8_t* out;
         Term t = binary::make(take(binary::new_words(nbits)), nbits, &out, off_heap_);
+        if (t == kNone) {  // out of memory: the decode fails, the process dies
+            failed_ = out_of_memory_ = true;
+            return kNil;
+        }
         if (nbits) std::memcpy(out, bytes, (nbits + 7) / 8);
         if (nbits % 8) out[nbits / 8] &= uint8_t(0xFF00 >> (nbits % 8));
         return t;
@@ -803,6 +808,7 @@ class Builder {
     Term*& off_heap_;
     std::vector<Frame> frames_;
     bool failed_ = false;
+    bool out_of_memory_ = false;
     bool atom_table_full_ = false;
 };
 
@@ -852,6 +858,10 @@ Term decode_plain(process::Process& p, const uint8_t* bytes, size_t size,
     Builder builder(in, mem, p.heap.off_heap);
     Term t = builder.build();
     if (atom_table_full) *atom_table_full = builder.atom_table_full();
+    if (builder.out_of_memory()) {
+        p.heap.out_of_memory = true;
+        p.status = process::Status::Killed;
+    }
     fill_gap(builder.end(), mem + words);
     *used = reported ? reported : in.pos();
     if (t == kNone || !options.used) {

@@ -460,9 +460,14 @@ std::string report(Process& p) {
 }
 
 std::string killed_report(Process& p) {
-    std::string out = "beamlite: process killed: maximum heap size reached\n";
-    out += "  max_heap_size " + std::to_string(p.heap.max_heap_size) + " words, heap and stack " +
-           std::to_string(heap::heap_used(p.heap) + heap::stack_used(p.heap)) + " words\n";
+    std::string used = std::to_string(heap::heap_used(p.heap) + heap::stack_used(p.heap));
+    std::string out;
+    if (p.heap.out_of_memory) {
+        out = "beamlite: process killed: out of memory\n  heap and stack " + used + " words\n";
+    } else {
+        out = "beamlite: process killed: maximum heap size reached\n  max_heap_size " +
+              std::to_string(p.heap.max_heap_size) + " words, heap and stack " + used + " words\n";
+    }
     // Built without the heap, which is full: from the code addresses alone.
     std::vector<Frame> frames = collect_frames(p, p.ip, p.cp, First::Here, nullptr);
     for (size_t i = 0; i < frames.size(); ++i) {

@@ -73,8 +73,9 @@ Term catch_value(Process& p, Term* xregs);
 std::string report(Process& p);
 
 // The report for a process killed at its max_heap_size (the BEAM's
-// "maximum heap size reached"): the limit, the size reached and where the
-// process was, from its saved ip and cp. Allocates nothing on its heap.
+// "maximum heap size reached"), or when memory ran out (heap.out_of_memory):
+// the limit, the size reached and where the process was, from its saved ip
+// and cp. Allocates nothing on its heap.
 std::string killed_report(Process& p);
 
 // {badarity, {Fun, Args}} with Args from X[0..arity-1]: the caller sets

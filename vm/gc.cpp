@@ -158,7 +158,10 @@ void copy_to(heap::Heap& heap, Term* block, size_t words, const Roots& roots, bo
 // into a null block, whatever was asked.
 bool copy_into(heap::Heap& heap, size_t words, const Roots& roots) {
     Term* block = heap::block_alloc(words);
-    if (!block) return false;
+    if (!block) {
+        heap.out_of_memory = true;
+        return false;
+    }
     copy_to(heap, block, words, roots, true);
     return true;
 }

@@ -183,8 +183,11 @@ int64_t fragment_bytes(size_t capacity) {
 Fragment* fragment_new(size_t words) {
     memory::add_process_bytes(fragment_bytes(words));
     Fragment* fragment = words <= kCachedFragmentWords ? t_fragments[words].pop() : nullptr;
-    if (!fragment)
-        fragment = reinterpret_cast<Fragment*>(block_alloc(kFragmentHeaderWords + words));
+    if (!fragment) {
+        size_t block_words = kFragmentHeaderWords + words;
+        fragment = reinterpret_cast<Fragment*>(memory::checked(
+            block_alloc(block_words), block_words * sizeof(Term), "message fragment"));
+    }
     fragment->next = nullptr;
     fragment->off_heap = nullptr;
     fragment->used = 0;
@@ -208,7 +211,7 @@ void release_thread_cache() {
 // ---- the process block -------------------------------------------------------------------
 
 void init(Heap& heap, size_t words) {
-    heap.start = block_alloc(words);
+    heap.start = memory::checked(block_alloc(words), words * sizeof(Term), "process heap");
     memory::add_process_bytes(int64_t(words * sizeof(Term)));
     heap.top = heap.start;
     heap.end = heap.start + words;
@@ -392,13 +395,21 @@ std::mutex literal_mutex;
 size_t literal_used = 0;       // bytes handed out
 size_t literal_committed = 0;  // bytes readable and writable
 
+// Reserved address space counts against `ulimit -v`: under a tight limit
+// take half as much, down to kLiteralMinReserveBytes (below that
+// literal_alloc fails cleanly, and loading reports it).
+constexpr size_t kLiteralMinReserveBytes = size_t(32) << 20;
+
 struct LiteralReservation {
     LiteralReservation() {
-        void* base = mmap(nullptr, kLiteralReserveBytes, PROT_NONE,
-                          MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-        if (base == MAP_FAILED) return;  // literal_alloc will fail cleanly
-        detail::literal_base = uintptr_t(base);
-        detail::literal_bytes = kLiteralReserveBytes;
+        for (size_t bytes = kLiteralReserveBytes; bytes >= kLiteralMinReserveBytes; bytes /= 2) {
+            void* base =
+                mmap(nullptr, bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+            if (base == MAP_FAILED) continue;
+            detail::literal_base = uintptr_t(base);
+            detail::literal_bytes = bytes;
+            return;
+        }
     }
 } literal_reservation;
 

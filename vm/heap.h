@@ -162,7 +162,10 @@ struct Heap {
     uint32_t fragment_words = 0;
     uint8_t next_size_class = 0;    // the GC's target size for next time
     uint8_t small_collections = 0;  // consecutive GCs with little live data
-    uint32_t live_after_gc = 0;     // heap words live after the last collection
+    // Set when a block or an off-heap binary could not be allocated: the
+    // process dies of exhausted memory, not of its max_heap_size.
+    bool out_of_memory = false;
+    uint32_t live_after_gc = 0;  // heap words live after the last collection
 };
 
 // Gives a new process its first block (kMinBlockWords unless told).

@@ -1197,6 +1197,11 @@ dispatch:
         BS_SEGMENTS();
         uint8_t* bytes;
         Term bin = binary::make(heap::alloc(p.heap, words), bits, &bytes, p.heap.off_heap);
+        if (bin == kNone) [[unlikely]] {
+            p.heap.out_of_memory = true;
+            SYNC();
+            goto heap_limit;
+        }
         bitsyntax::write(t_segments.data(), n, bytes);
         DST(ip[3]) = bin;
         ip += 5 + 4 * n;

@@ -173,6 +173,7 @@ class LiteralBuilder {
         Term* mem = alloc(term::kRefcBinWords);
         if (!mem) return term::kNil;
         term::Binary* b = term::binary_new(bytes.size());
+        if (!b) return fail("out of memory for a binary literal");
         std::memcpy(b->bytes, bytes.data(), bytes.size());
         Term* unlisted = nullptr;  // literal handles belong to no off-heap list
         Term t = term::make_refc_bin(mem, b, unlisted);

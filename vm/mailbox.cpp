@@ -26,7 +26,9 @@ thread_local free_list::FreeList<Signal, kCachedSignals> t_signals;
 
 Signal* signal_new(Kind kind, Term from) {
     Signal* s = t_signals.pop();
-    if (!s) s = static_cast<Signal*>(mi_malloc(sizeof(Signal)));
+    if (!s)
+        s = memory::checked(static_cast<Signal*>(mi_malloc(sizeof(Signal))), sizeof(Signal),
+                            "signal");
     memory::add_process_bytes(sizeof(Signal));  // kept nodes count nothing
     s->next = nullptr;
     s->from = from;

@@ -31,6 +31,8 @@
 #include <mimalloc.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 
 #include "vm/atom.h"
 #include "vm/code.h"
@@ -94,6 +96,12 @@ Report report() {
     r.total = std::max(r.total, r.processes + r.atom + r.binary + r.code);
     r.system = r.total - r.processes;
     return r;
+}
+
+void out_of_memory(size_t bytes, const char* what) {
+    std::fprintf(stderr, "beamlite: out of memory: cannot allocate %zu bytes (%s)\n", bytes, what);
+    std::fflush(stderr);
+    std::_Exit(1);
 }
 
 }  // namespace memory

@@ -17,6 +17,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 
 namespace memory {
@@ -50,6 +51,22 @@ inline void add(Counted what, int64_t bytes) {
 // registers, heap blocks, message fragments and signal nodes.
 inline void add_process_bytes(int64_t bytes) {
     add(kProcessBytes, bytes);
+}
+
+// The VM's own allocations that have no process to fail softly in (a
+// control block, a first heap, a message fragment, a signal, a table's
+// growth) end the node when memory is exhausted, as the BEAM's allocators
+// do: a message naming what and how much, exit status 1, never a null
+// dereference. (A process's own growth and its binaries kill only that
+// process: gc.h, binary.h.)
+[[noreturn]] void out_of_memory(size_t bytes, const char* what);
+
+// `memory` if it is not null; otherwise out_of_memory.
+template <typename T>
+T* checked(T* memory, size_t bytes, const char* what) {
+    if (!memory) [[unlikely]]
+        out_of_memory(bytes, what);
+    return memory;
 }
 
 // erlang:memory/0's values, in bytes (see memory.cpp for what each counts).

@@ -39,7 +39,7 @@ heap::ChunkPool& pcb_pool() {
 
 Process* create(size_t words) {
     void* block = pcb_pool().alloc();
-    if (!block) block = mi_malloc(sizeof(Process));
+    if (!block) block = memory::checked(mi_malloc(sizeof(Process)), sizeof(Process), "process");
     Process* p = new (block) Process();
     memory::add_process_bytes(sizeof(Process));
     heap::init(p->heap, words < heap::kMinBlockWords ? heap::kMinBlockWords : words);
@@ -80,7 +80,8 @@ void release_heap(Process* p) {
 
 Rare& rare(Process& p) {
     if (!p.rare) {
-        p.rare = new (mi_malloc(sizeof(Rare))) Rare();
+        p.rare =
+            new (memory::checked(mi_malloc(sizeof(Rare)), sizeof(Rare), "process state")) Rare();
         memory::add_process_bytes(sizeof(Rare));
     }
     return *p.rare;
@@ -122,7 +123,8 @@ void save_xregs(Process& p, const Term* xregs, uint32_t live) {
     free_saved_xregs(p);
     Term* to = p.saved_inline;
     if (live > kInlineSaved) {
-        to = p.saved_x = static_cast<Term*>(mi_malloc(live * sizeof(Term)));
+        to = p.saved_x = memory::checked(static_cast<Term*>(mi_malloc(live * sizeof(Term))),
+                                         live * sizeof(Term), "saved registers");
         memory::add_process_bytes(int64_t(live * sizeof(Term)));
     }
     for (uint32_t i = 0; i < live; ++i)  // `xregs` may be null when live is 0

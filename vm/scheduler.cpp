@@ -118,7 +118,8 @@ size_t queue_size(const Queue& q) {
 // Doubles the ring, the oldest process first in the new one.
 void grow(Queue& q) {
     size_t capacity = q.capacity ? 2 * q.capacity : kFirstQueueSlots;
-    auto* slots = static_cast<Process**>(mi_malloc(capacity * sizeof(Process*)));
+    auto* slots = memory::checked(static_cast<Process**>(mi_malloc(capacity * sizeof(Process*))),
+                                  capacity * sizeof(Process*), "run queue");
     size_t size = queue_size(q);
     for (size_t i = 0; i < size; ++i)
         slots[i] = q.slots[(q.head + i) & (q.capacity - 1)];
@@ -334,8 +335,8 @@ void finish(Process* p) {
     term::Term reason = signals::exit_reason(*p);
     if (p->status == Status::Killed) {
         bif::flush_stdout();
-        fmt::print(stderr, "beamlite: process {} killed: its heap exceeded max_heap_size\n",
-                   term::to_string(p->pid));
+        fmt::print(stderr, "beamlite: process {} killed: {}\n", term::to_string(p->pid),
+                   p->heap.out_of_memory ? "out of memory" : "its heap exceeded max_heap_size");
     } else if (signals::reports_error(*p)) {
         print_error_report(*p, reason);
     }

@@ -6,6 +6,7 @@
 // bounded C stack. The work stack lives in a small inline buffer and spills
 // to mimalloc only for deeply nested terms.
 #include "vm/term.h"
+#include "vm/memory.h"
 
 #include <memory>
 
@@ -69,8 +70,9 @@ uint64_t binary_bytes() {
 }
 
 Binary* binary_new(uint64_t size) {
-    binary_bytes_alive.fetch_add(size, std::memory_order_relaxed);
     void* memory = mi_malloc(sizeof(Binary) + size);
+    if (!memory) return nullptr;
+    binary_bytes_alive.fetch_add(size, std::memory_order_relaxed);
     Binary* b = new (memory) Binary;
     b->refs.store(1, std::memory_order_relaxed);
     b->size = size;
@@ -109,7 +111,8 @@ class WorkStack {
 
   private:
     void grow() {
-        T* bigger = static_cast<T*>(mi_malloc(2 * capacity_ * sizeof(T)));
+        size_t bytes = 2 * capacity_ * sizeof(T);
+        T* bigger = memory::checked(static_cast<T*>(mi_malloc(bytes)), bytes, "term work stack");
         std::memcpy(static_cast<void*>(bigger), items_, size_ * sizeof(T));
         if (items_ != inline_) mi_free(items_);
         items_ = bigger;

@@ -580,7 +580,8 @@ struct Binary {
     uint64_t size;  // bytes
     uint8_t bytes[];
 };
-Binary* binary_new(uint64_t size);  // refs = 1: the caller's reference
+// refs = 1: the caller's reference. nullptr when memory is exhausted.
+Binary* binary_new(uint64_t size);
 inline void binary_retain(Binary* b) {
     b->refs.fetch_add(1, std::memory_order_relaxed);
 }

@@ -107,6 +107,25 @@ BL
     else
         fail=$((fail + 1)); echo "FAIL: out of memory -> exit $got, output:"; echo "$out" | head -5
     fi
+    # The same for an off-heap binary (2 GiB of address space, a 2 GiB
+    # binary): the asker is killed with a report, the VM exits cleanly.
+    cat >"$tmp/oombin.bl" <<'BL'
+-module(oombin).
+-export([main/1]).
+main(_) ->
+    {Pid, Ref} = spawn_monitor(fun() -> <<0:(1 bsl 34)>> end),
+    receive {'DOWN', Ref, process, Pid, Reason} -> io:format("binary: ~p~n", [Reason]) end,
+    byte_size(<<0:(1 bsl 34)>>).
+BL
+    out=$( (ulimit -v 2000000; "$bin" --max-heap-size 0 run "$tmp/oombin.bl" 2>"$tmp/oombin.err" </dev/null) )
+    got=$?
+    if [ "$got" = 1 ] && [ "$out" = "binary: killed" ] &&
+        grep -q "process killed: out of memory" "$tmp/oombin.err"; then
+        pass=$((pass + 1))
+    else
+        fail=$((fail + 1)); echo "FAIL: binary out of memory -> exit $got, output:"
+        echo "$out" | head -5; head -5 "$tmp/oombin.err"
+    fi
 fi
 
 echo "$pass passed, $fail failed"
