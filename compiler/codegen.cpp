@@ -12,7 +12,7 @@
 #include <set>
 
 #include "compiler/codegen_internal.h"
-#include "compiler/guard_bifs.h"
+#include "bytecode/guard_bifs.h"
 
 namespace codegen {
 

@@ -1,4 +1,4 @@
-// codegen: checked AST to bytecode (vm/bytecode.h), BEAM style.
+// codegen: checked AST to bytecode (bytecode/bytecode.h), BEAM style.
 //
 // The pipeline inside (see codegen_internal.h for the shared structures):
 //   lowering      records -> tuples, comprehensions -> local helper
@@ -19,7 +19,7 @@
 
 #include "compiler/ast.h"
 #include "compiler/diag.h"
-#include "vm/bytecode.h"
+#include "bytecode/bytecode.h"
 
 namespace codegen {
 

@@ -37,7 +37,7 @@
 
 #include "compiler/ast.h"
 #include "compiler/diag.h"
-#include "vm/bytecode.h"
+#include "bytecode/bytecode.h"
 
 namespace codegen {
 

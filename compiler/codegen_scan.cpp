@@ -16,7 +16,7 @@
 #include <algorithm>
 
 #include "compiler/codegen_internal.h"
-#include "compiler/guard_bifs.h"
+#include "bytecode/guard_bifs.h"
 
 namespace codegen {
 

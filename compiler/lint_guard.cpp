@@ -5,7 +5,7 @@
 #include <cmath>
 #include <optional>
 
-#include "compiler/guard_bifs.h"
+#include "bytecode/guard_bifs.h"
 #include "compiler/lint_internal.h"
 
 namespace lint {

@@ -41,6 +41,7 @@
 #include "compiler/bundled_headers.h"
 #include "compiler/codegen.h"
 #include "compiler/frontend.h"
+#include "driver/library_image.h"
 #include "vm/atom.h"
 #include "vm/code.h"
 #include "vm/interp.h"
@@ -143,6 +144,7 @@ extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv) {
     sched::set_limits(limits);
     process::default_max_heap_words = kMaxHeapWords;
     code::set_compiler(compile);
+    code::set_library(library_image::bytes());
     return 0;
 }
 

@@ -32,7 +32,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "vm/bytecode.h"
+#include "bytecode/bytecode.h"
 #include "vm/term.h"
 
 namespace bitsyntax {

@@ -12,7 +12,7 @@
 #include <tuple>
 #include <unordered_map>
 
-#include "compiler/bundled_headers.h"
+#include "bytecode/image.h"
 #include "vm/bif.h"
 #include "vm/interp.h"
 #include "vm/loader.h"
@@ -29,6 +29,7 @@ struct Table {
     std::set<Term> missing;  // modules looked for and not found
     std::vector<std::string> search_path;
     Compiler compiler = nullptr;
+    image::Image library;
 };
 
 Table& table() {
@@ -137,35 +138,62 @@ Module* load_file(const std::string& path) {
     return m;
 }
 
+void set_library(std::string_view bytes) {
+    Guard guard(code_lock());
+    if (!table().library.open(bytes))
+        fmt::print(stderr, "beamlite: the library image is damaged\n");
+}
+
+bool is_library_module(std::string_view name) {
+    Guard guard(code_lock());
+    return !table().library.find(name).empty();
+}
+
+std::vector<std::string_view> library_modules() {
+    Guard guard(code_lock());
+    return table().library.names();
+}
+
 namespace {
 
-// The path the preprocessor reads an embedded stdlib module from.
-std::string embedded_path(std::string_view name) {
-    return std::string(bundled_headers::kPrefix) + "stdlib/src/" + std::string(name) + ".bl";
+Module* load_from_library(std::string_view name, std::string_view bytes) {
+    bytecode::Module generic;
+    std::string error = image::read_module(bytes, generic);
+    Module* m = error.empty() ? loader::load(generic, error) : nullptr;
+    if (!m) fmt::print(stderr, "beamlite: cannot load library module {}: {}\n", name, error);
+    return m;
+}
+
+// MODULE.bl on the search path, or "".
+std::string find_source(const std::string& name) {
+    for (const std::string& dir : table().search_path) {
+        std::filesystem::path candidate = std::filesystem::path(dir) / (name + ".bl");
+        std::error_code ec;
+        if (std::filesystem::is_regular_file(candidate, ec)) return candidate.string();
+    }
+    return "";
 }
 
 }  // namespace
-
-std::string_view embedded_source(std::string_view name) {
-    const std::string_view* text = bundled_headers::find(embedded_path(name));
-    return text ? *text : std::string_view();
-}
 
 bool ensure_loaded(Term module) {
     Guard guard(code_lock());
     if (find_module(module)) return true;
     if (table().missing.count(module)) return false;
     std::string name(atom::name(term::atom_index(module)));
+    std::string source = find_source(name);
+    std::string_view library = table().library.find(name);
     Module* loaded = nullptr;
-    for (const std::string& dir : table().search_path) {
-        std::filesystem::path candidate = std::filesystem::path(dir) / (name + ".bl");
-        std::error_code ec;
-        if (std::filesystem::is_regular_file(candidate, ec)) {
-            loaded = load_file(candidate.string());
-            break;
-        }
+    if (!library.empty()) {
+        // Library modules are sticky, as OTP's are: a user's file of the
+        // same name does not replace one, and says so.
+        if (!source.empty())
+            fmt::print(stderr, "beamlite: {} ignored: {} is a library module (sticky)\n", source,
+                       name);
+        loaded = load_from_library(name, library);
+    } else if (!source.empty()) {
+        loaded = load_file(source);
     }
-    if (!loaded && !embedded_source(name).empty()) loaded = load_file(embedded_path(name));
     if (loaded && loaded->name != module) loaded = nullptr;  // -module() differs
     if (!loaded) table().missing.insert(module);
     return loaded != nullptr;

@@ -27,7 +27,7 @@
 #include <string_view>
 #include <vector>
 
-#include "vm/bytecode.h"
+#include "bytecode/bytecode.h"
 #include "vm/term.h"
 
 namespace bif {
@@ -112,15 +112,21 @@ void set_compiler(Compiler compiler);
 // first, then -pa dirs).
 void set_search_path(std::vector<std::string> dirs);
 
-// Loads `module` if it is not loaded: MODULE.bl on the search path, else
-// the embedded stdlib. False if it cannot be found, compiled or loaded.
+// The library image (bytecode/image.h) library modules load from. Set once
+// by the command line before anything runs; the bytes must live for the
+// program's life.
+void set_library(std::string_view image_bytes);
+bool is_library_module(std::string_view name);
+std::vector<std::string_view> library_modules();  // sorted
+
+// Loads `module` if it is not loaded: from the library image if it is a
+// library module (a MODULE.bl of the same name is ignored, with a warning:
+// library modules are sticky), else MODULE.bl on the search path. False if
+// it cannot be found, compiled or loaded.
 bool ensure_loaded(Term module);
 
 // Compiles and loads one file; returns the module or null (errors printed).
 Module* load_file(const std::string& path);
-
-// The embedded stdlib source of `name`, or an empty view.
-std::string_view embedded_source(std::string_view name);
 
 // Bytes of loaded code (erlang:memory(code) adds the literal area): each
 // module's instructions, function and line tables and fun entries, and

@@ -2,7 +2,7 @@
 // uncaught-error report (see exception.h).
 #include "vm/exception.h"
 
-#include "compiler/guard_bifs.h"
+#include "bytecode/guard_bifs.h"
 
 #include <vector>
 

@@ -44,7 +44,7 @@ namespace {
 
 const char* const kOpNames[] = {
 #define OPCODE(name, operands, doc) #name,
-#include "vm/opcodes.def"
+#include "bytecode/opcodes.def"
 #undef OPCODE
 #define INTERNAL(name, operands, doc) #name,
 #include "vm/interp_ops.def"
@@ -227,7 +227,7 @@ Status execute(Process* process, int reductions) {
 #if BEAMLITE_THREADED
     static const void* const labels[] = {
 #define OPCODE(name, operands, doc) &&L_##name,
-#include "vm/opcodes.def"
+#include "bytecode/opcodes.def"
 #undef OPCODE
 #define INTERNAL(name, operands, doc) &&L_##name,
 #include "vm/interp_ops.def"

@@ -20,7 +20,7 @@
 
 #include <cstdint>
 
-#include "vm/bytecode.h"
+#include "bytecode/bytecode.h"
 #include "vm/code.h"
 #include "vm/process.h"
 
@@ -46,7 +46,7 @@ constexpr size_t kCopyWordsPerReduction = 16;
 // own (interp_ops.def).
 enum Op : uint16_t {
 #define OPCODE(name, operands, doc) op_##name,
-#include "vm/opcodes.def"
+#include "bytecode/opcodes.def"
 #undef OPCODE
 #define INTERNAL(name, operands, doc) op_##name,
 #include "vm/interp_ops.def"

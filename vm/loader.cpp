@@ -22,7 +22,7 @@ namespace {
 
 const std::string_view kOperandLetters[] = {
 #define OPCODE(name, operands, doc) operands,
-#include "vm/opcodes.def"
+#include "bytecode/opcodes.def"
 #undef OPCODE
 };
 constexpr size_t kGenericOpcodes = sizeof kOperandLetters / sizeof kOperandLetters[0];
@@ -232,6 +232,9 @@ class Loader {
         const Word* base = module.code.data();
         for (const bytecode::Export& e : in_.exports) {
             code::Export* entry = code::export_entry(module.name, atom(e.function), e.arity);
+            // A BIF keeps its entry: OTP's sources define BIFs as stubs
+            // (lists:reverse/2 -> erlang:nif_error(undef)) the runtime overrides.
+            if (entry->bif) continue;
             entry->address = base + labels_[e.label];
         }
         for (size_t i = 0; i < module.num_funs; ++i)

@@ -21,7 +21,7 @@
 
 #include <string>
 
-#include "vm/bytecode.h"
+#include "bytecode/bytecode.h"
 #include "vm/code.h"
 
 namespace loader {

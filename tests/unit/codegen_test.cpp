@@ -11,7 +11,7 @@
 
 #include "compiler/codegen.h"
 #include "compiler/frontend.h"
-#include "vm/bytecode.h"
+#include "bytecode/bytecode.h"
 
 namespace {
 

@@ -2,7 +2,7 @@
 // verifier of generic code. Both walk the code with the same decoder: an
 // instruction is its opcode word then one word per operand letter, a '*'
 // letter being a count followed by that many groups of the letters after it.
-#include "vm/bytecode.h"
+#include "bytecode/bytecode.h"
 
 #include <fmt/core.h>
 
@@ -16,7 +16,7 @@ namespace {
 
 constexpr OpcodeInfo kInfo[] = {
 #define OPCODE(name, operands, doc) {#name, operands, doc},
-#include "vm/opcodes.def"
+#include "bytecode/opcodes.def"
 #undef OPCODE
 };
 

@@ -1,5 +1,5 @@
 // The beamlite executable: everything is in cli.
-#include "vm/cli.h"
+#include "driver/cli.h"
 
 int main(int argc, char** argv) {
     return cli::main(argc, argv);

@@ -64,7 +64,7 @@ namespace bytecode {
 
 enum class Opcode : uint16_t {
 #define OPCODE(name, operands, doc) name,
-#include "vm/opcodes.def"
+#include "bytecode/opcodes.def"
 #undef OPCODE
 };
 

@@ -1,5 +1,5 @@
 // cli: argument parsing and the subcommands of the `beamlite` executable.
-#include "vm/cli.h"
+#include "driver/cli.h"
 
 #include <fmt/core.h>
 
@@ -9,7 +9,9 @@
 #include <cstring>
 #include <string_view>
 
+#include "compiler/codegen.h"
 #include "compiler/frontend.h"
+#include "driver/library_image.h"
 #include "vm/atom.h"
 #include "vm/bif.h"
 #include "vm/code.h"
@@ -18,13 +20,6 @@
 #include "vm/interp.h"
 #include "vm/process.h"
 #include "vm/scheduler.h"
-
-#if __has_include("compiler/codegen.h")
-#include "compiler/codegen.h"
-#define BEAMLITE_HAVE_CODEGEN 1
-#else
-#define BEAMLITE_HAVE_CODEGEN 0
-#endif
 
 namespace cli {
 
@@ -170,7 +165,6 @@ int check(const Options& options) {
     return ok ? 0 : 1;
 }
 
-#if BEAMLITE_HAVE_CODEGEN
 // Include directories for every compile of this run (-pa).
 std::vector<std::string> g_include_dirs;
 
@@ -243,6 +237,7 @@ int run(const Options& options) {
     search.insert(search.end(), options.code_path.begin(), options.code_path.end());
     code::set_search_path(search);
     code::set_compiler(compile_file);
+    code::set_library(library_image::bytes());
     code::Module* module = code::load_file(path);
     if (!module) return 1;
     process::table_init(options.max_procs);
@@ -268,7 +263,6 @@ int dis(const Options& options) {
     fmt::print("{}", bytecode::disassemble(module));
     return 0;
 }
-#endif
 
 int not_built(const Options& options) {
     fmt::print(stderr, "beamlite: '{}' is not built yet (run and check are)\n", options.command);
@@ -282,10 +276,8 @@ int main(int argc, char** argv) {
     int exit_code = 0;
     if (!parse(argc, argv, options, exit_code)) return exit_code;
     if (options.command == "check") return check(options);
-#if BEAMLITE_HAVE_CODEGEN
     if (options.command == "run") return run(options);
     if (options.command == "dis") return dis(options);
-#endif
     return not_built(options);
 }
 

@@ -1,0 +1,63 @@
+// image: compiled modules as bytes, so that the library can be compiled at
+// build time and loaded at run time without the compiler. One owner for the
+// byte layout: the writer (the library build step) and the reader (the VM's
+// code server) both call these functions.
+//
+// An image holds any number of modules, found by name:
+//
+//   +---------------------------+
+//   | magic "BLIMG001"  8 bytes |
+//   | module count      u32     |
+//   | index, by name:           |   name: u32 length + bytes
+//   |   name, offset u64,       |   offset: from the image's first byte
+//   |   size u64                |
+//   | module bytes ...          |
+//   +---------------------------+
+//
+// A module's bytes are its bytecode::Module fields in declaration order:
+// unsigned numbers as LEB128 varints, signed ones zigzag-encoded, doubles
+// as their 8 bytes, strings and vectors as a varint count and their
+// elements, literals recursively. Integers are little endian throughout.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "bytecode/bytecode.h"
+
+namespace image {
+
+// The bytes of one module.
+std::string write_module(const bytecode::Module& module);
+
+// Decodes what write_module wrote. Returns "" or what is wrong (truncated
+// or malformed bytes never read out of bounds).
+std::string read_module(std::string_view bytes, bytecode::Module& out);
+
+// An image of (name, module bytes) pairs, sorted by name.
+std::string write_image(std::vector<std::pair<std::string, std::string>> modules);
+
+// A read-only view of an image in memory (the bytes embedded in the binary).
+class Image {
+  public:
+    Image() = default;
+    // False if `bytes` is not an image (wrong magic, index out of bounds).
+    bool open(std::string_view bytes);
+    // The bytes of module `name`, or an empty view.
+    std::string_view find(std::string_view name) const;
+    // Every module name, sorted.
+    std::vector<std::string_view> names() const;
+
+  private:
+    struct Entry {
+        std::string_view name;
+        std::string_view bytes;
+    };
+    std::vector<Entry> entries_;  // sorted by name
+};
+
+}  // namespace image
