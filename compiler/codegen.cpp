@@ -11,8 +11,8 @@
 #include <algorithm>
 #include <set>
 
-#include "compiler/codegen_internal.h"
 #include "bytecode/guard_bifs.h"
+#include "compiler/codegen_internal.h"
 
 namespace codegen {
 

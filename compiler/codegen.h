@@ -17,9 +17,9 @@
 // reported through the reporter; the module is still produced.
 #pragma once
 
+#include "bytecode/bytecode.h"
 #include "compiler/ast.h"
 #include "compiler/diag.h"
-#include "bytecode/bytecode.h"
 
 namespace codegen {
 

@@ -35,9 +35,9 @@
 #include <unordered_set>
 #include <vector>
 
+#include "bytecode/bytecode.h"
 #include "compiler/ast.h"
 #include "compiler/diag.h"
-#include "bytecode/bytecode.h"
 
 namespace codegen {
 

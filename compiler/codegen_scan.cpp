@@ -15,8 +15,8 @@
 // ranges do not overlap (interval colouring).
 #include <algorithm>
 
-#include "compiler/codegen_internal.h"
 #include "bytecode/guard_bifs.h"
+#include "compiler/codegen_internal.h"
 
 namespace codegen {
 

@@ -106,6 +106,14 @@ Term trap_again(Process& p) {
     return kNone;
 }
 
+Term continue_as(Process& p, std::string_view module, std::string_view function, uint32_t arity) {
+    uint32_t m = atom::intern(module), f = atom::intern(function);
+    if (m == atom::kNoAtom || f == atom::kNoAtom) return fail(p, make_atom(atom::kSystemLimit));
+    process::rare(p).trap_call = code::export_entry(make_atom(m), make_atom(f), arity);
+    p.flags |= process::kTrapCall;
+    return kNone;
+}
+
 void trap_done(Process& p) {
     if (!p.rare) return;
     delete p.rare->trap;

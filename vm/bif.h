@@ -105,6 +105,17 @@ Term trap_again(Process& p);
 // Frees the process's trap state (the BIF is done).
 void trap_done(Process& p);
 
+// ---- continuing in Erlang --------------------------------------------------------------
+
+// The BIF's call continues as a call of the Erlang function
+// module:function/arity with X[0..arity-1] as its arguments (the BIF's own
+// args, which it may rewrite first; arity must not exceed the BIF's), as
+// the BEAM's BIF_TRAP does: OTP's library does the rare cases of some
+// BIFs in Erlang (unicode:characters_to_list/2 in utf16 goes on in
+// unicode:characters_to_list_int/2). The BIF returns what this returns.
+// Only for BIFs called as functions (call_ext, apply, funs), not guard BIFs.
+Term continue_as(Process& p, std::string_view module, std::string_view function, uint32_t arity);
+
 // ---- helpers shared by the bif_*.cpp files ----------------------------------------
 
 // Heap words come from process::alloc (found by argument-dependent lookup

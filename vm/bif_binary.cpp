@@ -194,9 +194,16 @@ bool valid_base(Term t) {
 
 // ---- the binary module's searching ------------------------------------------------------
 
-// The patterns of binary:match/split/replace: a non-empty binary or a
-// non-empty list of them. False when `t` is not one.
+// The patterns of binary:match/split/replace: a non-empty binary, a
+// non-empty list of them, or what binary:compile_pattern/1 made of one
+// ({bm, Binary} or {ac, Binaries}: OTP's tags, with the patterns
+// themselves where OTP keeps a compiled automaton behind a reference).
+// False when `t` is not one.
 bool search_patterns(Term t, std::vector<std::string>& out) {
+    if (is_tuple(t) && tuple_arity(t) == 2 &&
+        (tuple_element(t, 1) == make_atom(atom::kBm) ||
+         tuple_element(t, 1) == make_atom(atom::kAc)))
+        t = tuple_element(t, 2);
     auto add = [&](Term b) {
         if (!is_binary(b) || byte_size_of(b) == 0) return false;
         out.emplace_back();
@@ -221,10 +228,11 @@ Range find_match(std::string_view hay, uint64_t from, const std::vector<std::str
     return {hay.size(), 0};
 }
 
+// Matches inside [from, hay.size()): the caller cuts hay at the scope's end.
 std::vector<Range> find_matches(std::string_view hay, const std::vector<std::string>& pats,
-                                bool global) {
+                                bool global, uint64_t from = 0) {
     std::vector<Range> found;
-    for (uint64_t at = 0;;) {
+    for (uint64_t at = from;;) {
         Range m = find_match(hay, at, pats);
         if (m.second == 0) break;
         found.push_back(m);
@@ -234,16 +242,40 @@ std::vector<Range> find_matches(std::string_view hay, const std::vector<std::str
     return found;
 }
 
-// Options of split/replace: global, trim, trim_all, {insert_replaced, N}.
+// Options of match/matches ({scope, {Start, Length}} only) and of
+// split/replace (also global, trim, trim_all, {insert_replaced, N}).
 struct SearchOptions {
-    bool global = false, trim = false, trim_all = false;
+    bool global = false, trim = false, trim_all = false, other = false;
     std::vector<uint64_t> insert;
+    uint64_t from = 0, to = 0;  // the scope: bytes [from, to)
 };
 
-bool search_options(Term t, SearchOptions& o) {
+// {Start, Length} inside a binary of `size` bytes; a negative Length
+// reaches back from Start, as in binary:part/2.
+bool read_scope(Term t, uint64_t size, SearchOptions& o) {
+    if (!is_tuple(t) || tuple_arity(t) != 2 || !is_small(tuple_element(t, 1)) ||
+        !is_small(tuple_element(t, 2)))
+        return false;
+    int64_t start = small_value(tuple_element(t, 1)), length = small_value(tuple_element(t, 2));
+    int64_t end = start + length;
+    if (length < 0) std::swap(start, end);
+    if (start < 0 || end > int64_t(size)) return false;
+    o.from = uint64_t(start);
+    o.to = uint64_t(end);
+    return true;
+}
+
+bool search_options(Term t, uint64_t size, SearchOptions& o) {
+    o.to = size;
     for (; is_cons(t); t = cdr(t)) {
         Term opt = car(t);
         std::string_view name = is_atom(opt) ? atom::name(atom_index(opt)) : "";
+        if (is_tuple(opt) && tuple_arity(opt) == 2 &&
+            tuple_element(opt, 1) == make_atom(atom::kScope)) {
+            if (!read_scope(tuple_element(opt, 2), size, o)) return false;
+            continue;
+        }
+        o.other = true;
         if (name == "global") {
             o.global = true;
         } else if (name == "trim") {
@@ -490,6 +522,72 @@ Term binary_at(Process& p, Term* args) {
     return make_small(bits_byte(bits_of(args[0]), uint64_t(small_value(args[1]))));
 }
 
+namespace {
+
+// The binaries of a non-empty list of binaries, or false.
+bool binary_list(Term list, std::vector<Term>& out) {
+    for (; is_cons(list); list = cdr(list)) {
+        if (!term::is_binary(car(list))) return false;
+        out.push_back(car(list));
+    }
+    return is_nil(list) && !out.empty();
+}
+
+// The length of the common prefix (from_end: suffix) of all of them.
+Term common_affix(Process& p, Term* args, bool from_end) {
+    std::vector<Term> bins;
+    if (!binary_list(args[0], bins)) return badarg(p, 1, "not a list of binaries");
+    uint64_t shortest = UINT64_MAX;
+    for (Term b : bins)
+        shortest = std::min(shortest, byte_size_of(b));
+    Bits first = bits_of(bins[0]);
+    uint64_t first_size = byte_size_of(bins[0]);
+    uint64_t n = 0;
+    for (; n < shortest; ++n) {
+        uint8_t c = bits_byte(first, from_end ? first_size - 1 - n : n);
+        bool same = true;
+        for (size_t i = 1; same && i < bins.size(); ++i) {
+            uint64_t size = byte_size_of(bins[i]);
+            same = bits_byte(bits_of(bins[i]), from_end ? size - 1 - n : n) == c;
+        }
+        if (!same) break;
+    }
+    return make_small(int64_t(n));
+}
+
+}  // namespace
+
+// {bm, Pattern} for one pattern, {ac, Patterns} for several (see
+// search_patterns).
+Term binary_compile_pattern(Process& p, Term* args) {
+    std::vector<std::string> patterns;
+    if (!search_patterns(args[0], patterns)) return badarg(p, 1, "not a valid pattern");
+    Term* mem = alloc(p, tuple_words(2));
+    if (!mem) return heap_exhausted(p);
+    Term t = term::make_tuple(mem, 2);
+    mem[1] = make_atom(term::is_binary(args[0]) ? atom::kBm : atom::kAc);
+    mem[2] = args[0];
+    return t;
+}
+
+Term binary_longest_common_prefix(Process& p, Term* args) {
+    return common_affix(p, args, false);
+}
+
+Term binary_longest_common_suffix(Process& p, Term* args) {
+    return common_affix(p, args, true);
+}
+
+// The size of the binary a (sub-)binary refers to: its whole off-heap
+// binary, or itself when it is on the heap.
+Term binary_referenced_byte_size(Process& p, Term* args) {
+    if (!term::is_binary(args[0])) return badarg(p, 1, "not a binary");
+    Term t = args[0];
+    if (is_boxed_kind(t, Kind::kSubBin)) t = boxed_ptr(t)[1];
+    if (is_boxed_kind(t, Kind::kRefcBin)) return make_small(int64_t(refc_binary(t)->size));
+    return make_small(int64_t(byte_size_of(t)));
+}
+
 Term binary_copy(Process& p, Term* args) {
     if (!term::is_binary(args[0])) return badarg(p, 1, "not a binary");
     std::string bytes;
@@ -644,9 +742,12 @@ Term binary_match3(Process& p, Term* args) {
     std::vector<std::string> pats;
     if (!term::is_binary(args[0])) return badarg(p, 1, "not a binary");
     if (!search_patterns(args[1], pats)) return badarg(p, 2, "not a valid pattern");
-    if (!term::is_list(args[2])) return badarg(p, 3, "not a list of options");
+    SearchOptions o;
+    if (!search_options(args[2], byte_size_of(args[0]), o) || o.other)
+        return badarg(p, 3, "invalid options");
     std::string scratch;
-    Range m = find_match(byte_view(args[0], scratch), 0, pats);
+    Range m = find_match(byte_view(args[0], scratch).substr(0, o.to), o.from, pats);
+    if (m.first >= o.to) m.second = 0;
     if (m.second == 0) return make_atom(atom::kNomatch);
     Term* mem = alloc(p, tuple_words(2));
     if (!mem) return heap_exhausted(p);
@@ -662,9 +763,12 @@ Term binary_matches3(Process& p, Term* args) {
     std::vector<std::string> pats;
     if (!term::is_binary(args[0])) return badarg(p, 1, "not a binary");
     if (!search_patterns(args[1], pats)) return badarg(p, 2, "not a valid pattern");
-    if (!term::is_list(args[2])) return badarg(p, 3, "not a list of options");
+    SearchOptions o;
+    if (!search_options(args[2], byte_size_of(args[0]), o) || o.other)
+        return badarg(p, 3, "invalid options");
     std::string scratch;
-    std::vector<Range> found = find_matches(byte_view(args[0], scratch), pats, true);
+    std::vector<Range> found =
+        find_matches(byte_view(args[0], scratch).substr(0, o.to), pats, true, o.from);
     Term* mem = alloc(p, found.size() * (tuple_words(2) + kConsWords));
     if (!mem && !found.empty()) return heap_exhausted(p);
     Term list = kNil;
@@ -686,12 +790,13 @@ Term binary_split3(Process& p, Term* args) {
     SearchOptions o;
     if (!term::is_binary(args[0])) return badarg(p, 1, "not a binary");
     if (!search_patterns(args[1], pats)) return badarg(p, 2, "not a valid pattern");
-    if (!search_options(args[2], o) || !o.insert.empty()) return badarg(p, 3, "invalid options");
+    if (!search_options(args[2], byte_size_of(args[0]), o) || !o.insert.empty())
+        return badarg(p, 3, "invalid options");
     std::string scratch;
     std::string_view hay = byte_view(args[0], scratch);
     std::vector<Range> parts;
     uint64_t at = 0;
-    for (Range m : find_matches(hay, pats, o.global)) {
+    for (Range m : find_matches(hay.substr(0, o.to), pats, o.global, o.from)) {
         parts.push_back({at, m.first - at});
         at = m.first + m.second;
     }
@@ -719,14 +824,15 @@ Term binary_replace4(Process& p, Term* args) {
     if (!term::is_binary(args[0])) return badarg(p, 1, "not a binary");
     if (!search_patterns(args[1], pats)) return badarg(p, 2, "not a valid pattern");
     if (!term::is_binary(args[2])) return badarg(p, 3, "not a binary");
-    if (!search_options(args[3], o) || o.trim || o.trim_all) return badarg(p, 4, "invalid options");
+    if (!search_options(args[3], byte_size_of(args[0]), o) || o.trim || o.trim_all)
+        return badarg(p, 4, "invalid options");
     std::string scratch, replacement, out;
     std::string_view hay = byte_view(args[0], scratch);
     binary::append_bytes(replacement, args[2]);
     for (uint64_t n : o.insert)
         if (n > replacement.size()) return badarg(p, 4, "invalid options");
     uint64_t at = 0;
-    for (Range m : find_matches(hay, pats, o.global)) {
+    for (Range m : find_matches(hay.substr(0, o.to), pats, o.global, o.from)) {
         out.append(hay.substr(at, m.first - at));
         std::string_view matched = hay.substr(m.first, m.second);
         uint64_t from = 0;

@@ -187,6 +187,88 @@ Term get_module_info2(Process& p, Term* args) {
     return badarg(p, 2, "not a valid module_info item");
 }
 
+// ---- the code server's questions (OTP's code module asks its server; here
+// the module table answers) --------------------------------------------------------
+
+namespace {
+
+// {Tag, Value} of two immediates or heap terms made just before.
+Term tagged(Process& p, uint32_t tag, Term value) {
+    Term* mem = alloc(p, tuple_words(2));
+    if (!mem) return heap_exhausted(p);
+    Term t = term::make_tuple(mem, 2);
+    mem[1] = make_atom(tag);
+    mem[2] = value;
+    return t;
+}
+
+}  // namespace
+
+// {module, M} once M is loaded (from the library image or the search
+// path), else {error, nofile}.
+Term code_ensure_loaded(Process& p, Term* args) {
+    if (!term::is_atom(args[0])) return badarg(p, 1, "not an atom");
+    if (!code::ensure_loaded(args[0])) return tagged(p, atom::kError, make_atom(atom::kNofile));
+    return tagged(p, atom::kModule, args[0]);
+}
+
+// {file, File} for a loaded module, else false. A library module's file is
+// `embedded` (OTP says `preloaded` for its own boot modules, a path for
+// the rest).
+Term code_is_loaded(Process& p, Term* args) {
+    if (!term::is_atom(args[0])) return badarg(p, 1, "not an atom");
+    const code::Module* m = loaded(args[0]);
+    if (!m) return kFalse;
+    std::string_view name = atom::name(atom_index(args[0]));
+    if (code::is_library_module(name)) return tagged(p, atom::kFile, make_atom(atom::kEmbedded));
+    Term file = make_string(p, m->file);
+    if (file == kNone) return kNone;
+    return tagged(p, atom::kFile, file);
+}
+
+// ok, or {error, [{M, nofile}]} for the modules that cannot be loaded.
+Term code_ensure_modules_loaded(Process& p, Term* args) {
+    int64_t n = list_length(args[0]);
+    if (n < 0) return badarg(p, 1, "not a list");
+    std::vector<Term> missing;
+    for (Term l = args[0]; is_cons(l); l = cdr(l)) {
+        if (!term::is_atom(car(l))) return badarg(p, 1, "not a list of atoms");
+        if (!code::ensure_loaded(car(l))) missing.push_back(car(l));
+    }
+    if (missing.empty()) return make_atom(atom::kOk);
+    size_t words = missing.size() * (kConsWords + tuple_words(2)) + tuple_words(2);
+    Term* mem = alloc(p, words);
+    if (!mem) return heap_exhausted(p);
+    Term list = kNil;
+    for (size_t i = missing.size(); i-- > 0; mem += kConsWords + tuple_words(2)) {
+        Term pair = term::make_tuple(mem, 2);
+        mem[1] = missing[i];
+        mem[2] = make_atom(atom::kNofile);
+        list = make_cons(mem + tuple_words(2), pair, list);
+    }
+    Term result = term::make_tuple(mem, 2);
+    mem[1] = make_atom(atom::kError);
+    mem[2] = list;
+    return result;
+}
+
+Term module_loaded(Process& p, Term* args) {
+    if (!term::is_atom(args[0])) return badarg(p, 1, "not an atom");
+    return loaded(args[0]) ? kTrue : kFalse;
+}
+
+// True when M is loaded and exports F/A (a BIF counts, as in OTP). Does
+// not load M, as OTP's does not.
+Term function_exported(Process& p, Term* args) {
+    if (!term::is_atom(args[0])) return badarg(p, 1, "not an atom");
+    if (!term::is_atom(args[1])) return badarg(p, 2, "not an atom");
+    if (!is_small(args[2]) || small_value(args[2]) < 0) return badarg(p, 3, "not an arity");
+    uint32_t arity = uint32_t(small_value(args[2]));
+    if (bif::find(args[0], args[1], arity)) return kTrue;
+    if (!loaded(args[0])) return kFalse;
+    return code::is_defined(code::export_entry(args[0], args[1], arity)) ? kTrue : kFalse;
+}
+
 }  // namespace impl
 
 }  // namespace bif

@@ -6,6 +6,7 @@
 // place), and never holds a term in a C++ local across one.
 #include <gmp.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -512,6 +513,26 @@ Term lists_keyfind(Process& p, Term* args) {
     return kFalse;
 }
 
+Term lists_keymember(Process& p, Term* args) {
+    Term found = lists_keyfind(p, args);
+    if (found == kNone) return kNone;
+    return found == kFalse ? kFalse : kTrue;
+}
+
+// {value, Tuple} or false.
+Term lists_keysearch(Process& p, Term* args) {
+    Term found = lists_keyfind(p, args);
+    if (found == kNone || found == kFalse) return found;
+    args[3] = found;  // a root while the pair is allocated
+    p.live += 1;
+    Term* mem = alloc(p, tuple_words(2));
+    if (!mem) return heap_exhausted(p);
+    Term t = term::make_tuple(mem, 2);
+    mem[1] = make_atom(atom::kValue);
+    mem[2] = args[3];
+    return t;
+}
+
 // ---- conversions -------------------------------------------------------------------------
 
 Term atom_to_list(Process& p, Term* args) {
@@ -568,6 +589,24 @@ std::string integer_text(Term t, int base) {
     return digits;
 }
 
+// An integer from text that is a valid [+-]digits in `base`.
+Term integer_from_text(Process& p, const std::string& text, int base) {
+    mpz_t z;
+    mpz_init_set_str(z, text[0] == '+' ? text.c_str() + 1 : text.c_str(), base);
+    size_t limbs = mpz_size(z);
+    Term result = make_small(0);
+    if (limbs == 1 && mpz_fits_slong_p(z) && fits_small(mpz_get_si(z))) {
+        result = make_small(mpz_get_si(z));
+    } else if (limbs > 0) {
+        Term* mem = alloc(p, bignum_words(limbs));
+        result = mem ? make_bignum(mem, mpz_sgn(z) < 0,
+                                   reinterpret_cast<const Limb*>(mpz_limbs_read(z)), limbs)
+                     : heap_exhausted(p);
+    }
+    mpz_clear(z);
+    return result;
+}
+
 Term parse_integer(Process& p, Term* args, int base) {
     std::string text;
     if (!flat_chars(args[0], text))
@@ -583,20 +622,66 @@ Term parse_integer(Process& p, Term* args, int base) {
         ok = d < base;
     }
     if (!ok) return badarg(p, 1, "not a textual representation of an integer");
-    mpz_t z;
-    mpz_init_set_str(z, text[0] == '+' ? text.c_str() + 1 : text.c_str(), base);
-    size_t limbs = mpz_size(z);
-    Term result = make_small(0);
-    if (limbs == 1 && mpz_fits_slong_p(z) && fits_small(mpz_get_si(z))) {
-        result = make_small(mpz_get_si(z));
-    } else if (limbs > 0) {
-        Term* mem = alloc(p, bignum_words(limbs));
-        result = mem ? make_bignum(mem, mpz_sgn(z) < 0,
-                                   reinterpret_cast<const Limb*>(mpz_limbs_read(z)), limbs)
-                     : heap_exhausted(p);
+    return integer_from_text(p, text, base);
+}
+
+// The list's characters up to the first element that is not a character
+// (code point): what string:list_to_integer/1 and list_to_float/1 read.
+std::string leading_chars(Term list) {
+    std::string text;
+    for (; is_cons(list) && is_small(car(list)); list = cdr(list)) {
+        int64_t c = small_value(car(list));
+        if (c < 0 || c > 0x10FFFF) break;
+        text += c < 0x80 ? char(c) : char(0x7F);  // only ASCII matters to a number
     }
-    mpz_clear(z);
-    return result;
+    return text;
+}
+
+// {Number, Rest}: Number is in args[1] (a root for the allocation: p.live
+// covers it), Rest the list after `used` characters.
+Term number_and_rest(Process& p, Term* args, Term number, size_t used) {
+    args[1] = number;
+    p.live += 1;
+    Term* mem = alloc(p, tuple_words(2));
+    if (!mem) return heap_exhausted(p);
+    Term rest = args[0];
+    for (size_t i = 0; i < used; ++i)
+        rest = cdr(rest);
+    Term t = term::make_tuple(mem, 2);
+    mem[1] = args[1];
+    mem[2] = rest;
+    return t;
+}
+
+Term string_error(Process& p, uint32_t reason) {
+    Term* mem = alloc(p, tuple_words(2));
+    if (!mem) return heap_exhausted(p);
+    Term t = term::make_tuple(mem, 2);
+    mem[1] = make_atom(atom::kError);
+    mem[2] = make_atom(reason);
+    return t;
+}
+
+// Length of the float syntax [+-]digits.digits[(e|E)[+-]digits] at the
+// start of `text` (the exponent only when it has digits), or 0.
+size_t float_prefix(const std::string& text) {
+    size_t i = (!text.empty() && (text[0] == '-' || text[0] == '+')) ? 1 : 0;
+    auto digits = [&](size_t& at) {
+        size_t start = at;
+        while (at < text.size() && text[at] >= '0' && text[at] <= '9')
+            ++at;
+        return at > start;
+    };
+    // OTP's parser takes a comma for the point too: "1,5" is 1.5.
+    if (!digits(i) || i >= text.size() || (text[i] != '.' && text[i] != ',')) return 0;
+    ++i;
+    if (!digits(i)) return 0;
+    if (i < text.size() && (text[i] == 'e' || text[i] == 'E')) {
+        size_t e = i + 1;
+        if (e < text.size() && (text[e] == '-' || text[e] == '+')) ++e;
+        if (digits(e)) i = e;
+    }
+    return i;
 }
 
 bool valid_base(Term t) {
@@ -645,6 +730,35 @@ Term float_to_list2(Process& p, Term* args) {
     std::string text;
     if (!float_to_text(float_value(args[0]), args[1], text)) return badarg(p, 2, "invalid option");
     return make_string(p, text);
+}
+
+// string:list_to_integer/1: {Integer, Rest} for a list starting with
+// [+-]digits, else {error, no_integer} ({error, not_a_list} for a non-list).
+Term string_list_to_integer(Process& p, Term* args) {
+    if (!is_cons(args[0]) && !is_nil(args[0])) return string_error(p, atom::kNotAList);
+    std::string text = leading_chars(args[0]);
+    size_t i = (!text.empty() && (text[0] == '-' || text[0] == '+')) ? 1 : 0, start = i;
+    while (i < text.size() && text[i] >= '0' && text[i] <= '9')
+        ++i;
+    if (i == start) return string_error(p, atom::kNoInteger);
+    Term n = integer_from_text(p, text.substr(0, i), 10);
+    if (n == kNone) return kNone;
+    return number_and_rest(p, args, n, i);
+}
+
+// string:list_to_float/1: {Float, Rest} or {error, no_float | not_a_list}.
+Term string_list_to_float(Process& p, Term* args) {
+    if (!is_cons(args[0]) && !is_nil(args[0])) return string_error(p, atom::kNotAList);
+    std::string text = leading_chars(args[0]);
+    size_t used = float_prefix(text);
+    if (used == 0) return string_error(p, atom::kNoFloat);
+    std::string number = text.substr(0, used);
+    std::replace(number.begin(), number.end(), ',', '.');
+    double d = std::strtod(number.c_str(), nullptr);
+    if (!std::isfinite(d)) return string_error(p, atom::kNoFloat);
+    Term* mem = alloc(p, kFloatWords);
+    if (!mem) return heap_exhausted(p);
+    return number_and_rest(p, args, term::make_float(mem, d), used);
 }
 
 Term list_to_float(Process& p, Term* args) {

@@ -1,5 +1,5 @@
 // bif_maps: the map BIFs (map_size/1, is_map_key/2, map_get/2 and the
-// maps functions that take no fun) and erlang:phash2/1,2. The fun-taking ones (fold, map,
+// maps functions that take no fun), erlang:phash2/1,2 and phash/2. The fun-taking ones (fold, map,
 // filter, ...) are Erlang, in stdlib/maps.bl, built on these.
 //
 // Errors are OTP's: {badmap, M} when a map argument is not a map, {badkey,
@@ -249,6 +249,14 @@ Term phash2_2(Process& p, Term* args) {
     if (!is_small(range) || small_value(range) < 1 || small_value(range) > (int64_t(1) << 32))
         return badarg(p, 2, "out of range");
     return make_small(int64_t(map::portable_hash(args[0]) % uint64_t(small_value(range))));
+}
+
+// erlang:phash/2: OTP's legacy hash (dict and sets bucket by it), in 1..Range.
+Term phash(Process& p, Term* args) {
+    Term range = args[1];
+    if (!is_small(range) || small_value(range) < 1 || small_value(range) > (int64_t(1) << 32))
+        return badarg(p, 2, "out of range");
+    return make_small(int64_t(map::legacy_hash(args[0]) % uint64_t(small_value(range))) + 1);
 }
 
 }  // namespace impl

@@ -1,8 +1,8 @@
 // bif_process: the BIFs of processes: spawning (spawn, spawn_link,
 // spawn_monitor, spawn_opt), signals (exit/2, link, unlink, monitor,
 // demonitor), flags, registered names, process_info, yield, group_leader,
-// and the timer BIFs (send_after, start_timer, cancel_timer, read_timer,
-// monotonic_time, system_time).
+// and the timer BIFs (send_after, start_timer, cancel_timer, read_timer).
+// The clocks are bif_time's.
 //
 // The semantics live in signal.h, scheduler.h and timer.h; these functions
 // check arguments as OTP does and build the results.
@@ -768,62 +768,6 @@ Term read_timer1(Process& p, Term* args) {
     if (!is_local_ref(args[0])) return badarg(p, 1, "not a reference");
     int64_t left = sched::read_timer(ref_id(args[0]));
     return left < 0 ? kFalse : make_small(left);
-}
-
-namespace {
-
-// Native time unit: nanoseconds. Converts to the unit atom or integer
-// (parts per second); false for an unknown unit.
-bool convert_ns(int64_t ns, Term unit, int64_t& out) {
-    int64_t per_second;
-    if (unit == atom_of(atom::kSecond) || unit == atom_of(atom::kSeconds)) {
-        per_second = 1;
-    } else if (unit == atom_of(atom::kMillisecond) || unit == atom_of(atom::kMilliSeconds)) {
-        per_second = 1000;
-    } else if (unit == atom_of(atom::kMicrosecond) || unit == atom_of(atom::kMicroSeconds)) {
-        per_second = 1000000;
-    } else if (unit == atom_of(atom::kNanosecond) || unit == atom_of(atom::kNanoSeconds) ||
-               unit == atom_of(atom::kNative)) {
-        per_second = 1000000000;
-    } else if (is_small(unit) && small_value(unit) > 0) {
-        per_second = small_value(unit);
-    } else {
-        return false;
-    }
-    // Floor division, as OTP does for negative times.
-    __int128 scaled = __int128(ns) * per_second;
-    __int128 q = scaled / 1000000000;
-    if (scaled % 1000000000 < 0) --q;
-    out = int64_t(q);
-    return true;
-}
-
-int64_t system_ns() {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
-
-}  // namespace
-
-Term monotonic_time0(Process& p, Term* args) {
-    return make_small(timer::now_ns());
-}
-
-Term monotonic_time1(Process& p, Term* args) {
-    int64_t v;
-    if (!convert_ns(timer::now_ns(), args[0], v)) return badarg(p, 1, "invalid time unit");
-    return make_small(v);
-}
-
-Term system_time0(Process& p, Term* args) {
-    return make_small(system_ns());
-}
-
-Term system_time1(Process& p, Term* args) {
-    int64_t v;
-    if (!convert_ns(system_ns(), args[0], v)) return badarg(p, 1, "invalid time unit");
-    return make_small(v);
 }
 
 }  // namespace impl

@@ -408,6 +408,11 @@ Term io_put_chars(Process& p, Term* args) {
     return kOk;
 }
 
+// Characters ~p prints as strings: OTP's default (erl +pc latin1).
+Term io_printable_range(Process& p, Term* args) {
+    return make_atom(atom::kLatin1);
+}
+
 Term io_nl(Process& p, Term* args) {
     write_stdout("\n");
     return kOk;

@@ -393,9 +393,108 @@ Term binary_to_chars(Process& p, Term* args) {
     return tuple;
 }
 
+// Latin-1 chardata (bytes 0..255 and binaries of Latin-1 bytes, nested)
+// flattened to its bytes; false when it is not that.
+bool latin1_bytes(Term t, std::string& out) {
+    std::vector<Term> pending{t};
+    while (!pending.empty()) {
+        Term x = pending.back();
+        pending.pop_back();
+        if (term::is_binary(x)) {
+            binary::append_bytes(out, x);
+        } else if (is_small(x) && small_value(x) >= 0 && small_value(x) <= 255) {
+            out += char(small_value(x));
+        } else if (term::is_cons(x)) {
+            pending.push_back(cdr(x));
+            pending.push_back(car(x));
+        } else if (!term::is_nil(x)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+// Latin-1 bytes as UTF-8.
+std::string latin1_to_utf8(std::string_view bytes) {
+    std::string out;
+    for (unsigned char c : bytes) {
+        if (c < 0x80) {
+            out += char(c);
+        } else {
+            out += char(0xC0 | c >> 6);
+            out += char(0x80 | (c & 0x3F));
+        }
+    }
+    return out;
+}
+
+// The input encodings converted here: unicode/utf8 and latin1. The others
+// (utf16, utf32) go on in OTP's unicode module, in Erlang.
+enum class InEncoding { kUtf8, kLatin1, kOther };
+InEncoding in_encoding(Term t) {
+    if (t == make_atom(atom::kUnicode) || t == make_atom(atom::kUtf8)) return InEncoding::kUtf8;
+    if (t == make_atom(atom::kLatin1)) return InEncoding::kLatin1;
+    return InEncoding::kOther;
+}
+
+Term latin1_to_binary(Process& p, Term data) {
+    std::string bytes;
+    if (!latin1_bytes(data, bytes)) return badarg(p, 1, "not valid character data");
+    std::string utf8 = latin1_to_utf8(bytes);
+    uint64_t bits = uint64_t(utf8.size()) * 8;
+    Term* mem = alloc(p, binary::new_words(bits));
+    if (!mem) return heap_exhausted(p);
+    uint8_t* out = nullptr;
+    Term b = binary::make(mem, bits, &out, p.heap.off_heap);
+    if (b == kNone) {
+        p.heap.out_of_memory = true;
+        return heap_exhausted(p);
+    }
+    if (!utf8.empty()) std::memcpy(out, utf8.data(), utf8.size());
+    return b;
+}
+
 }  // namespace
 
 namespace impl {
+
+// False for anything but a binary of bytes below 128 (OTP's too).
+Term unicode_bin_is_7bit(Process& p, Term* args) {
+    if (!term::is_binary(args[0])) return kFalse;
+    std::string bytes;
+    binary::append_bytes(bytes, args[0]);
+    for (unsigned char c : bytes)
+        if (c >= 0x80) return kFalse;
+    return kTrue;
+}
+
+Term unicode_characters_to_binary2(Process& p, Term* args) {
+    switch (in_encoding(args[1])) {
+        case InEncoding::kUtf8:
+            return unicode_characters_to_binary(p, args);
+        case InEncoding::kLatin1:
+            return latin1_to_binary(p, args[0]);
+        case InEncoding::kOther:
+            break;
+    }
+    // utf16, utf32 and bad encodings: OTP's own Erlang code, as OTP's BIF does.
+    return continue_as(p, "unicode", "characters_to_binary_int", 2);
+}
+
+Term unicode_characters_to_list2(Process& p, Term* args) {
+    switch (in_encoding(args[1])) {
+        case InEncoding::kUtf8:
+            return unicode_characters_to_list(p, args);
+        case InEncoding::kLatin1: {
+            std::string bytes;
+            if (!latin1_bytes(args[0], bytes)) return badarg(p, 1, "not valid character data");
+            return make_string(p, bytes);
+        }
+        case InEncoding::kOther:
+            break;
+    }
+    return continue_as(p, "unicode", "characters_to_list_int", 2);
+}
 
 Term unicode_characters_to_binary(Process& p, Term* args) {
     if (!chardata_shape_ok(args[0])) return badarg(p, 1, "not chardata");

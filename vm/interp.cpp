@@ -127,6 +127,16 @@ Status run(Process& p, int reductions) {
 
 namespace {
 
+// Where a BIF that asked to continue in Erlang (bif::continue_as) goes on,
+// with nargs set to that function's arity; clears the request.
+const Word* take_trap_call(Process& p, uint32_t& nargs) {
+    p.flags &= uint8_t(~process::kTrapCall);
+    const auto* e = static_cast<const code::Export*>(p.rare->trap_call);
+    p.rare->trap_call = nullptr;
+    nargs = e->arity;
+    return e->address;
+}
+
 // The length of a proper list of at most `max` elements, or -1.
 int64_t short_list_length(Term list, size_t max) {
     int64_t n = 0;
@@ -846,7 +856,13 @@ dispatch:
         p.live = nargs;
         result = bif_export->bif->fn(p, x);
         RELOAD();
-        if (result == kNone) goto bif_failed;
+        if (result == kNone) {
+            if (!(p.flags & process::kTrapCall)) goto bif_failed;
+            cp = ip + 3;  // a call: the Erlang function returns here
+            ip = take_trap_call(p, nargs);
+            CHECK_REDS(nargs);
+            NEXT();
+        }
         x[0] = result;
         ip += 3;
         CHECK_REDS_BIF(1);
@@ -859,7 +875,14 @@ dispatch:
         p.live = nargs;
         result = bif_export->bif->fn(p, x);
         RELOAD();
-        if (result == kNone) goto bif_failed;
+        if (result == kNone) {
+            if (!(p.flags & process::kTrapCall)) goto bif_failed;
+            cp = reinterpret_cast<const Word*>(E[ip[2]]);  // as call_ext_last
+            E += ip[2] + 1;
+            ip = take_trap_call(p, nargs);
+            CHECK_REDS(nargs);
+            NEXT();
+        }
         x[0] = result;
         E += ip[2] + 1;
         ip = reinterpret_cast<const Word*>(E[-1]);
@@ -879,7 +902,12 @@ dispatch:
         p.live = nargs;
         result = bif_export->bif->fn(p, x);
         RELOAD();
-        if (result == kNone) goto bif_failed;
+        if (result == kNone) {
+            if (!(p.flags & process::kTrapCall)) goto bif_failed;
+            ip = take_trap_call(p, nargs);  // a tail call: cp stays
+            CHECK_REDS(nargs);
+            NEXT();
+        }
         x[0] = result;
         ip = cp;
         cp = nullptr;

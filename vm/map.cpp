@@ -420,6 +420,185 @@ class PortableHasher {
     std::vector<Item> stack_;
 };
 
+// ---- OTP's legacy hash (erlang:phash/2) --------------------------------------------
+
+// make_hash: what dict and sets bucket by, so `~p` of a dict shows OTP's
+// layout only if this agrees with Erlang/OTP for every key a program uses.
+// Each term folds into one 32-bit state with a multiplier per type (OTP's
+// "funny numbers", primes just above 2^28); integers hash byte by byte of
+// their magnitude, least significant first, in whole 32-bit words.
+namespace legacy {
+
+constexpr uint32_t kPrime[15] = {0,         268440163, 268439161, 268435459, 268436141,
+                                 268438633, 268437017, 268438039, 268437511, 268439627,
+                                 268440479, 268440577, 268440581, 268440593, 268440611};
+
+// One 32-bit word, four bytes low first, into `hash` with multiplier `prime`.
+inline uint32_t word_step(uint32_t hash, uint32_t x, uint32_t prime) {
+    for (int i = 0; i < 4; ++i)
+        hash = hash * prime + ((x >> (8 * i)) & 0xFF);
+    return hash;
+}
+
+class Hasher {
+  public:
+    uint32_t run(Term t) {
+        push(kTerm, t);
+        while (!stack_.empty()) {
+            Item item = stack_.back();
+            stack_.pop_back();
+            if (item.op == kTerm) {
+                step(item.t);
+            } else if (item.op == kListRest) {
+                if (is_cons(item.t)) {
+                    list(item.t, false);
+                } else {
+                    step(item.t);
+                }
+            } else if (item.op == kListEnd) {
+                hash_ *= kPrime[8];
+            } else {  // kTupleEnd: t holds the arity
+                hash_ = hash_ * kPrime[9] + uint32_t(item.t);
+            }
+        }
+        return hash_;
+    }
+
+  private:
+    enum Op : uint8_t { kTerm, kListRest, kListEnd, kTupleEnd };
+    struct Item {
+        Op op;
+        Term t;
+    };
+    void push(Op op, Term t) { stack_.push_back({op, t}); }
+
+    // A magnitude of up to 64 bits: one or two 32-bit words.
+    void magnitude(uint64_t m, bool negative) {
+        hash_ = word_step(hash_, uint32_t(m), kPrime[2]);
+        if (m >> 32) hash_ = word_step(hash_, uint32_t(m >> 32), kPrime[2]);
+        hash_ *= negative ? kPrime[4] : kPrime[3];
+    }
+
+    void step(Term t) {
+        if (is_nil(t)) {
+            hash_ = hash_ * kPrime[3] + 1;
+        } else if (is_atom(t)) {
+            hash_ = hash_ * kPrime[1] + atom_text_hash(t);
+        } else if (is_small(t)) {
+            int64_t v = small_value(t);
+            magnitude(v < 0 ? 0 - uint64_t(v) : uint64_t(v), v < 0);
+        } else if (is_local_pid(t)) {
+            hash_ = word_step(hash_, uint32_t(pid_number(t)), kPrime[5]) * kPrime[6];
+        } else if (is_local_port(t)) {
+            hash_ = word_step(hash_, uint32_t(port_number(t)), kPrime[9]) * kPrime[10];
+        } else if (is_cons(t)) {
+            list(t, true);
+        } else if (is_boxed(t)) {
+            boxed(t);
+        }
+    }
+
+    // Bytes (0..255) of a list fold in directly; any other element is a
+    // term of its own. Once the whole list and its tail are in, the list's
+    // end multiplies once more (one kListEnd per list, pushed first).
+    void list(Term t, bool first) {
+        if (first) push(kListEnd, 0);
+        while (is_cons(t) && is_small(car(t)) && uint64_t(small_value(car(t))) < 256) {
+            hash_ = hash_ * kPrime[2] + uint32_t(small_value(car(t)));
+            t = cdr(t);
+        }
+        if (!is_cons(t)) return push(kTerm, t);
+        push(kListRest, cdr(t));
+        push(kTerm, car(t));
+    }
+
+    void boxed(Term t) {
+        Term* object = boxed_ptr(t);
+        switch (header_kind(object[0])) {
+            case Kind::kTuple: {
+                uint64_t arity = header_size(object[0]);
+                push(kTupleEnd, Term(arity));
+                for (uint64_t i = arity; i >= 1; --i)
+                    push(kTerm, object[i]);
+                return;
+            }
+            case Kind::kFlatMap:
+            case Kind::kHashMap:
+                hash_ = hash_ * kPrime[13] + kPrime[14] + portable_hash(t);
+                return;
+            case Kind::kPosBig:
+            case Kind::kNegBig:
+                return bignum(t);
+            case Kind::kFloat: {
+                double d = float_value(t);
+                if (d == 0) d = 0.0;
+                uint64_t bits;
+                std::memcpy(&bits, &d, sizeof bits);
+                hash_ = hash_ * kPrime[6] + (uint32_t(bits) ^ uint32_t(bits >> 32));
+                return;
+            }
+            case Kind::kHeapBin:
+            case Kind::kRefcBin:
+            case Kind::kSubBin:
+                return binary(t);
+            case Kind::kFun: {
+                const FunEntry* e = fun_entry(t);
+                uint64_t num_free = fun_num_free(t);
+                hash_ = hash_ * kPrime[10] + uint32_t(num_free);
+                hash_ = hash_ * kPrime[1] + atom_text_hash(e->module);
+                hash_ = hash_ * kPrime[2] + e->index;
+                hash_ = hash_ * kPrime[2] + e->uniq;
+                for (uint64_t i = num_free; i-- > 0;)
+                    push(kTerm, fun_free_vars(t)[i]);
+                return;
+            }
+            case Kind::kExport:
+                hash_ = hash_ * kPrime[11] + uint32_t(export_arity(t));
+                hash_ = hash_ * kPrime[1] + atom_text_hash(export_module(t));
+                hash_ = hash_ * kPrime[1] + atom_text_hash(export_function(t));
+                return;
+            case Kind::kRef:
+                hash_ = word_step(hash_, uint32_t(ref_id(t)), kPrime[9]) * kPrime[10];
+                return;
+            default:
+                return;
+        }
+    }
+
+    // As a small integer: the magnitude's bytes, in whole 32-bit words.
+    void bignum(Term t) {
+        uint64_t n = bignum_limb_count(t);
+        const Limb* limbs = bignum_limbs(t);
+        for (uint64_t i = 0; i + 1 < n; ++i) {
+            hash_ = word_step(hash_, uint32_t(limbs[i]), kPrime[2]);
+            hash_ = word_step(hash_, uint32_t(limbs[i] >> 32), kPrime[2]);
+        }
+        Limb last = limbs[n - 1];
+        hash_ = word_step(hash_, uint32_t(last), kPrime[2]);
+        if (last >> 32) hash_ = word_step(hash_, uint32_t(last >> 32), kPrime[2]);
+        hash_ *= bignum_negative(t) ? kPrime[4] : kPrime[3];
+    }
+
+    void binary(Term t) {
+        Bits bits = bits_of(t);
+        uint64_t size = bits.bit_size / 8;
+        unsigned rest = unsigned(bits.bit_size % 8);
+        for (uint64_t i = 0; i < size; ++i)
+            hash_ = hash_ * kPrime[1] + bits_byte(bits, i);
+        if (rest) {
+            Bits tail = {bits.bytes, bits.bit_offset + size * 8, rest};
+            uint32_t b = bits_partial_byte(tail) >> (8 - rest);
+            hash_ = (hash_ * kPrime[1] + b) * kPrime[12] + rest;
+        }
+        hash_ = hash_ * kPrime[4] + uint32_t(size);
+    }
+
+    uint32_t hash_ = 0;
+    std::vector<Item> stack_;
+};
+
+}  // namespace legacy
+
 // ---- the trie ----------------------------------------------------------------------
 
 constexpr int kLevels = 8;  // 4 bits each: all 32 hash bits
@@ -580,6 +759,10 @@ uint32_t internal_hash(Term t, uint32_t salt) {
         return c;
     }
     return Hasher(salt).run(t);
+}
+
+uint32_t legacy_hash(Term t) {
+    return legacy::Hasher().run(t);
 }
 
 uint32_t portable_hash(Term t) {

@@ -50,6 +50,10 @@ uint32_t internal_hash(Term t, uint32_t salt = 0);
 // agrees with Erlang/OTP for every term but funs, pids, ports and refs.
 uint32_t portable_hash(Term t);
 
+// OTP's make_hash, the hash of erlang:phash/2 (dict and sets bucket by it):
+// agrees with Erlang/OTP for every term but funs, pids, ports and refs.
+uint32_t legacy_hash(Term t);
+
 inline bool is_hash_map(Term t) {
     return term::is_boxed_kind(t, term::Kind::kHashMap);
 }

@@ -123,7 +123,8 @@ struct Rare {
     // The process dictionary: Key -> Value (=:=); no memory until the
     // first put/2.
     term_table::TermTable dictionary;
-    Trap* trap = nullptr;  // a long BIF part way through, or null
+    Trap* trap = nullptr;             // a long BIF part way through, or null
+    const void* trap_call = nullptr;  // kTrapCall: the code::Export to continue as
     ExceptionInfo info;
     bool trace_given = false;  // the exception came with its trace (raise)
     int halt_code = 0;
@@ -155,9 +156,10 @@ enum Priority : uint8_t { kLow, kNormal, kHigh, kMax, kPriorities };
 // Flags only the process itself (or the scheduler running it) touches.
 enum Flags : uint8_t {
     kTrapExit = 1,
-    kYield = 2,     // erlang:yield/0 asked to end the slice
-    kTimedOut = 4,  // the receive timer fired
-    kRetry = 8,     // a BIF asks to be called again after a yield (busy target)
+    kYield = 2,      // erlang:yield/0 asked to end the slice
+    kTimedOut = 4,   // the receive timer fired
+    kRetry = 8,      // a BIF asks to be called again after a yield (busy target)
+    kTrapCall = 16,  // a BIF continues as an Erlang function (rare->trap_call)
 };
 
 // Where a process is, as the schedulers see it (Process::run_state; any

@@ -9,9 +9,9 @@
 #include <set>
 #include <string>
 
+#include "bytecode/bytecode.h"
 #include "compiler/codegen.h"
 #include "compiler/frontend.h"
-#include "bytecode/bytecode.h"
 
 namespace {
 

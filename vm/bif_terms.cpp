@@ -1,0 +1,187 @@
+// bif_terms: BIFs that describe terms and the node, which OTP's library
+// modules call: pid_to_list/1 and its kin (the printed forms), fun_info/1,2,
+// unique_integer/0,1, nodes/0,1, is_builtin/3, error/3 and nif_error/1,2
+// (OTP's sources define every BIF as a stub that calls nif_error; a stub
+// that runs means the runtime lacks that BIF).
+#include <atomic>
+#include <string>
+
+#include "vm/bif.h"
+#include "vm/code.h"
+
+namespace bif {
+
+using namespace term;
+
+namespace {
+
+Term atom_of(uint32_t index) {
+    return make_atom(index);
+}
+
+Term printed(Process& p, Term t) {
+    return make_string(p, to_string(t));
+}
+
+// A pair {Key, Value} where both are immediates or already on the heap
+// (a collection would not move them: no allocation happens in between).
+Term pair(Term* mem, Term key, Term value) {
+    Term t = term::make_tuple(mem, 2);
+    mem[1] = key;
+    mem[2] = value;
+    return t;
+}
+
+// The name of a local fun's function ('-main/1-fun-0-'), from its
+// module's lambda table; undefined when the module is gone.
+Term local_fun_name(const FunEntry* e) {
+    const code::Module* m = code::find_module(e->module);
+    if (!m || e->index >= m->generic.lambdas.size()) return kUndefined;
+    const std::string& name = m->generic.atoms[m->generic.lambdas[e->index].function];
+    uint32_t index = atom::find(name);  // the loader interned it
+    return index == atom::kNoAtom ? kUndefined : make_atom(index);
+}
+
+// The free variables of a local fun as a list, in `mem` (env_words(fun)
+// words); [] for fun M:F/A.
+size_t env_words(Term fun) {
+    return is_local_fun(fun) ? fun_num_free(fun) * kConsWords : 0;
+}
+Term make_env(Term*& mem, Term fun) {
+    Term list = kNil;
+    if (!is_local_fun(fun)) return list;
+    for (uint64_t i = fun_num_free(fun); i-- > 0; mem += kConsWords)
+        list = make_cons(mem, fun_free_vars(fun)[i], list);
+    return list;
+}
+
+// The value of one fun_info item, or kNone for an unknown item. `env` is
+// the fun's env list, already built.
+Term item_value(Process& p, Term fun, Term item, Term env) {
+    bool local = is_local_fun(fun);
+    const FunEntry* e = local ? fun_entry(fun) : nullptr;
+    if (item == atom_of(atom::kModule)) return local ? e->module : export_module(fun);
+    if (item == atom_of(atom::kName)) return local ? local_fun_name(e) : export_function(fun);
+    if (item == atom_of(atom::kArity)) return make_small(local ? e->arity : export_arity(fun));
+    if (item == atom_of(atom::kType)) return atom_of(local ? atom::kLocal : atom::kExternal);
+    if (item == atom_of(atom::kEnv)) return env;
+    if (item == atom_of(atom::kIndex) || item == atom_of(atom::kNewIndex))
+        return local ? make_small(e->index) : kUndefined;
+    if (item == atom_of(atom::kUniq) || item == atom_of(atom::kNewUniq))
+        return local ? make_small(e->uniq) : kUndefined;
+    if (item == atom_of(atom::kPid)) return local ? p.pid : kUndefined;
+    return kNone;
+}
+
+std::atomic<int64_t> g_unique{0};
+
+}  // namespace
+
+namespace impl {
+
+Term pid_to_list(Process& p, Term* args) {
+    if (!term::is_local_pid(args[0])) return badarg(p, 1, "not a pid");
+    return printed(p, args[0]);
+}
+
+Term port_to_list(Process& p, Term* args) {
+    if (!term::is_local_port(args[0])) return badarg(p, 1, "not a port");
+    return printed(p, args[0]);
+}
+
+Term ref_to_list(Process& p, Term* args) {
+    if (!term::is_ref(args[0])) return badarg(p, 1, "not a reference");
+    return printed(p, args[0]);
+}
+
+Term fun_to_list(Process& p, Term* args) {
+    if (!term::is_fun(args[0])) return badarg(p, 1, "not a fun");
+    return printed(p, args[0]);
+}
+
+// One allocation for the answer: the collection it may cause moves the
+// fun (a live X register), never a half-built result.
+Term fun_info2(Process& p, Term* args) {
+    if (!term::is_fun(args[0])) return badarg(p, 1, "not a fun");
+    if (!term::is_atom(args[1])) return badarg(p, 2, "not an atom");
+    if (item_value(p, args[0], args[1], kNil) == kNone) return badarg(p, 2, "invalid item");
+    Term* mem = alloc(p, tuple_words(2) + env_words(args[0]));
+    if (!mem) return heap_exhausted(p);
+    Term env = make_env(mem, args[0]);
+    return pair(mem, args[1], item_value(p, args[0], args[1], env));
+}
+
+// OTP's order: for a local fun pid, module, new_index, new_uniq, index,
+// uniq, name, arity, env, type; for fun M:F/A module, name, arity, env, type.
+Term fun_info1(Process& p, Term* args) {
+    if (!term::is_fun(args[0])) return badarg(p, 1, "not a fun");
+    static const uint32_t kLocal[] = {atom::kPid,   atom::kModule, atom::kNewIndex, atom::kNewUniq,
+                                      atom::kIndex, atom::kUniq,   atom::kName,     atom::kArity,
+                                      atom::kEnv,   atom::kType};
+    static const uint32_t kExternal[] = {atom::kModule, atom::kName, atom::kArity, atom::kEnv,
+                                         atom::kType};
+    bool local = is_local_fun(args[0]);
+    const uint32_t* items = local ? kLocal : kExternal;
+    size_t n = local ? std::size(kLocal) : std::size(kExternal);
+    Term* mem = alloc(p, n * (kConsWords + tuple_words(2)) + env_words(args[0]));
+    if (!mem) return heap_exhausted(p);
+    Term env = make_env(mem, args[0]);
+    Term list = kNil;
+    for (size_t i = n; i-- > 0; mem += kConsWords + tuple_words(2)) {
+        Term item = atom_of(items[i]);
+        Term t = pair(mem, item, item_value(p, args[0], item, env));
+        list = make_cons(mem + tuple_words(2), t, list);
+    }
+    return list;
+}
+
+Term unique_integer0(Process& p, Term* args) {
+    return make_small(++g_unique);
+}
+
+// Options: positive and monotonic; both hold for one counter.
+Term unique_integer1(Process& p, Term* args) {
+    Term l = args[0];
+    for (; is_cons(l); l = cdr(l)) {
+        Term o = car(l);
+        if (o != atom_of(atom::kPositive) && o != atom_of(atom::kMonotonic))
+            return badarg(p, 1, "invalid modifier");
+    }
+    if (!is_nil(l)) return badarg(p, 1, "not a list");
+    return make_small(++g_unique);
+}
+
+// Not distributed (yet): no other nodes.
+Term nodes0(Process& p, Term* args) {
+    return kNil;
+}
+
+Term nodes1(Process& p, Term* args) {
+    return kNil;
+}
+
+Term is_builtin(Process& p, Term* args) {
+    if (!term::is_atom(args[0])) return badarg(p, 1, "not an atom");
+    if (!term::is_atom(args[1])) return badarg(p, 2, "not an atom");
+    if (!is_small(args[2]) || small_value(args[2]) < 0) return badarg(p, 3, "not an arity");
+    return find(args[0], args[1], uint32_t(small_value(args[2]))) ? kTrue : kFalse;
+}
+
+// error(Reason, Args, Options): as error/2; the error_info option only
+// matters to stack-trace formatting, which names the BIF's own causes.
+Term error3(Process& p, Term* args) {
+    if (list_length(args[2]) < 0) return badarg(p, 3, "not a list");
+    return impl::error2(p, args);
+}
+
+Term nif_error1(Process& p, Term* args) {
+    return raise(p, kError, args[0]);
+}
+
+Term nif_error2(Process& p, Term* args) {
+    return impl::error2(p, args);
+}
+
+}  // namespace impl
+
+}  // namespace bif
