@@ -540,11 +540,16 @@ Value FnGen::try_expr(const Node* e) {
     uint32_t saved = alloc_y_temp();
     emit(Opcode::move, {result.op, bytecode::y_reg(saved)});
     release(result);
+    // The after body is emitted twice (here and in the handler); the first
+    // emission ends its variables' lives (at joins inside it), so the
+    // handler's starts from the state before it.
+    State before_after = st_;
     release(body(after, false));
     State done = st_;
     uint32_t out = new_label();
     emit(Opcode::jump, {out});
     place(after_handler);
+    st_ = before_after;
     st_.used.clear();
     st_.valid.clear();
     for (Word& loc : st_.loc)

@@ -14,7 +14,7 @@ packages=(
     libgmp-dev libedit-dev               # bignums, line editing
     zlib1g-dev                           # compressed term_to_binary
     erlang-base                          # the oracle: expected outputs come from Erlang/OTP
-    erlang-src                           # OTP's own modules: real programs check must accept
+    erlang-src                           # OTP's library sources: compiled into beamlite at build time
     clang libclang-rt-14-dev             # libFuzzer targets in tools/
     clang-format                         # the format test
 )

@@ -133,7 +133,7 @@ Module* load_file(const std::string& path) {
     bytecode::Module generic;
     if (!compile(path, generic)) return nullptr;
     std::string error;
-    Module* m = loader::load(generic, error);
+    Module* m = loader::load(std::move(generic), error);
     if (!m) fmt::print(stderr, "beamlite: cannot load {}: {}\n", path, error);
     return m;
 }
@@ -159,7 +159,7 @@ namespace {
 Module* load_from_library(std::string_view name, std::string_view bytes) {
     bytecode::Module generic;
     std::string error = image::read_module(bytes, generic);
-    Module* m = error.empty() ? loader::load(generic, error) : nullptr;
+    Module* m = error.empty() ? loader::load(std::move(generic), error) : nullptr;
     if (!m) fmt::print(stderr, "beamlite: cannot load library module {}: {}\n", name, error);
     return m;
 }

@@ -223,14 +223,14 @@ class Loader {
         if (!error_.empty()) return nullptr;
         resolve_labels();
         if (!error_.empty()) return nullptr;
-        out_->generic = in_;
         return std::move(out_);
     }
 
     // After install: point the exports and the funs at the code.
+    // Reads the generic module from `module.generic` (it has moved there).
     void link(code::Module& module) {
         const Word* base = module.code.data();
-        for (const bytecode::Export& e : in_.exports) {
+        for (const bytecode::Export& e : module.generic.exports) {
             code::Export* entry = code::export_entry(module.name, atom(e.function), e.arity);
             // A BIF keeps its entry: OTP's sources define BIFs as stubs
             // (lists:reverse/2 -> erlang:nif_error(undef)) the runtime overrides.
@@ -238,7 +238,7 @@ class Loader {
             entry->address = base + labels_[e.label];
         }
         for (size_t i = 0; i < module.num_funs; ++i)
-            module.funs[i].code = base + labels_[in_.lambdas[i].label];
+            module.funs[i].code = base + labels_[module.generic.lambdas[i].label];
     }
 
   private:
@@ -511,7 +511,7 @@ std::string_view operand_letters(Opcode op) {
     return size_t(op) < kGenericOpcodes ? kOperandLetters[size_t(op)] : std::string_view();
 }
 
-code::Module* load(const bytecode::Module& module, std::string& error) {
+code::Module* load(bytecode::Module&& module, std::string& error) {
     error.clear();
     Loader loader(module, error);
     std::unique_ptr<code::Module> loaded = loader.run();
@@ -520,9 +520,17 @@ code::Module* load(const bytecode::Module& module, std::string& error) {
         error = module.name + ": module already loaded";
         return nullptr;
     }
+    // The generic code stays with the module (dis, module_info md5, fun
+    // names); its literals now live in the literal area.
+    module.literals = {};
+    loaded->generic = std::move(module);
     code::Module* installed = code::install(std::move(loaded));
     loader.link(*installed);
     return installed;
+}
+
+code::Module* load(const bytecode::Module& module, std::string& error) {
+    return load(bytecode::Module(module), error);
 }
 
 }  // namespace loader

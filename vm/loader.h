@@ -30,6 +30,8 @@ namespace loader {
 // the module is malformed (unknown opcode or label, a BIF that does not
 // exist, the literal area full) or already loaded.
 code::Module* load(const bytecode::Module& module, std::string& error);
+// The same, taking the generic module over (no copy).
+code::Module* load(bytecode::Module&& module, std::string& error);
 
 // The operand letters of a generic opcode (as opcodes.def lists them).
 std::string_view operand_letters(bytecode::Opcode op);
