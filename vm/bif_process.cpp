@@ -12,6 +12,7 @@
 
 #include "vm/bif.h"
 #include "vm/code.h"
+#include "vm/exception.h"
 #include "vm/interp.h"
 #include "vm/map.h"
 #include "vm/scheduler.h"
@@ -332,11 +333,81 @@ Term spawn_opt4(Process& p, Term* args) {
     return spawn_mfa(p, args, o);
 }
 
+// spawn(Node, ...) on this node: without distribution, node() is the only
+// node there is (args shift by one: the BIF of one arity less runs).
+bool local_node(Term node) {
+    return node == atom_of(atom::kNonode);
+}
+
+Term spawn4(Process& p, Term* args) {
+    if (!local_node(args[0])) return badarg(p, 1, "not a connected node");
+    return spawn3(p, args + 1);
+}
+
+Term spawn_link4(Process& p, Term* args) {
+    if (!local_node(args[0])) return badarg(p, 1, "not a connected node");
+    return spawn_link3(p, args + 1);
+}
+
+Term spawn_opt5(Process& p, Term* args) {
+    if (!local_node(args[0])) return badarg(p, 1, "not a connected node");
+    return spawn_opt4(p, args + 1);
+}
+
 // ---- signals -------------------------------------------------------------------------------
 
 Term send2(Process& p, Term* args) {
     if (!signals::send(p, args[0], args[1])) return badarg(p, 1, "invalid destination");
     return args[1];
+}
+
+// send/3: the options (noconnect, nosuspend) only matter between nodes.
+Term send3(Process& p, Term* args) {
+    if (list_length(args[2]) < 0) return badarg(p, 3, "not a list");
+    for (Term l = args[2]; is_cons(l); l = cdr(l))
+        if (car(l) != atom_of(atom::kNoconnect) && car(l) != atom_of(atom::kNosuspend))
+            return badarg(p, 3, "invalid option");
+    if (!signals::send(p, args[0], args[1])) return badarg(p, 1, "invalid destination");
+    return atom_of(atom::kOk);
+}
+
+namespace {
+
+// A reference that is also an alias: it carries its owner's pid.
+Term make_alias_term(Process& p, uint64_t id) {
+    Term* mem = alloc(p, kRefWords);
+    if (!mem) return heap_exhausted(p);
+    return term::make_ref(mem, id, p.pid);
+}
+
+}  // namespace
+
+// alias/0,1: a new alias ([] or [explicit_unalias]: until unalias/1;
+// [reply]: until the first message through it).
+Term alias1(Process& p, Term* args) {
+    process::AliasMode mode = process::AliasMode::kExplicit;
+    if (list_length(args[0]) < 0) return badarg(p, 1, "not a list");
+    for (Term l = args[0]; is_cons(l); l = cdr(l)) {
+        if (car(l) == atom_of(atom::kReply)) {
+            mode = process::AliasMode::kReply;
+        } else if (car(l) != atom_of(atom::kExplicitUnalias)) {
+            return badarg(p, 1, "invalid option");
+        }
+    }
+    uint64_t id = process::new_ref_id();
+    Term alias = make_alias_term(p, id);
+    if (alias != kNone) signals::add_alias(p, id, mode);
+    return alias;
+}
+
+Term alias0(Process& p, Term* args) {
+    args[0] = kNil;
+    return alias1(p, args);
+}
+
+Term unalias1(Process& p, Term* args) {
+    if (!is_local_ref(args[0])) return badarg(p, 1, "not a reference");
+    return make_bool(signals::unalias(p, ref_id(args[0])));
 }
 
 Term exit2(Process& p, Term* args) {
@@ -374,6 +445,40 @@ Term monitor2(Process& p, Term* args) {
         return badarg(p, 2, "not a pid or a registered name");
     uint64_t ref = signals::monitor(p, args[1]);
     return make_ref_term(p, ref);
+}
+
+// monitor(process, Target, Options): Options may hold {alias, Mode}
+// (explicit_unalias, demonitor or reply_demonitor): the monitor's
+// reference is then also an alias of the caller.
+Term monitor3(Process& p, Term* args) {
+    if (args[0] != atom_of(atom::kProcess)) return badarg(p, 1, "invalid monitor type");
+    if (!is_local_pid(args[1]) && !term::is_atom(args[1]))
+        return badarg(p, 2, "not a pid or a registered name");
+    bool alias = false;
+    process::AliasMode mode = process::AliasMode::kDemonitor;
+    if (list_length(args[2]) < 0) return badarg(p, 3, "not a list");
+    for (Term l = args[2]; is_cons(l); l = cdr(l)) {
+        Term o = car(l);
+        if (!term::is_tuple(o) || tuple_arity(o) != 2 ||
+            tuple_element(o, 1) != atom_of(atom::kAlias))
+            return badarg(p, 3, "invalid option");
+        Term m = tuple_element(o, 2);
+        alias = true;
+        if (m == atom_of(atom::kExplicitUnalias)) {
+            mode = process::AliasMode::kExplicit;
+        } else if (m == atom_of(atom::kDemonitor)) {
+            mode = process::AliasMode::kDemonitor;
+        } else if (m == atom_of(atom::kReplyDemonitor)) {
+            mode = process::AliasMode::kReplyDemonitor;
+        } else {
+            return badarg(p, 3, "invalid option");
+        }
+    }
+    Term* mem = alloc(p, kRefWords);
+    if (!mem) return heap_exhausted(p);
+    uint64_t ref = signals::monitor(p, args[1]);
+    if (alias) signals::add_alias(p, ref, mode);
+    return term::make_ref(mem, ref, alias ? p.pid : 0);
 }
 
 Term demonitor1(Process& p, Term* args) {
@@ -583,11 +688,12 @@ size_t memory_bytes(const Process& q) {
 // The items process_info/2 knows (item_value answers each).
 bool is_item(Term item) {
     static const atom::Index kItems[] = {
-        atom::kMessageQueueLen, atom::kMessages,   atom::kLinks,          atom::kMonitors,
-        atom::kStatus,          atom::kReductions, atom::kHeapSize,       atom::kTotalHeapSize,
-        atom::kStackSize,       atom::kMemory,     atom::kRegisteredName, atom::kDictionary,
-        atom::kCurrentFunction, atom::kTrapExit,   atom::kPriority,       atom::kGroupLeader,
-        atom::kMonitoredBy};
+        atom::kMessageQueueLen, atom::kMessages,       atom::kLinks,
+        atom::kMonitors,        atom::kStatus,         atom::kReductions,
+        atom::kHeapSize,        atom::kTotalHeapSize,  atom::kStackSize,
+        atom::kMemory,          atom::kRegisteredName, atom::kDictionary,
+        atom::kCurrentFunction, atom::kTrapExit,       atom::kPriority,
+        atom::kGroupLeader,     atom::kMonitoredBy,    atom::kCurrentStacktrace};
     if (!term::is_atom(item)) return false;
     for (atom::Index name : kItems)
         if (item == atom_of(name)) return true;
@@ -617,6 +723,10 @@ Term item_value(Process& asker, Process& q, Term item, bool* registered_none) {
     }
     if (item == atom_of(atom::kDictionary)) return dictionary_list(asker, q);
     if (item == atom_of(atom::kCurrentFunction)) return current_function(asker, q);
+    if (item == atom_of(atom::kCurrentStacktrace)) {
+        Term trace = exception::current_stacktrace(asker, q);
+        return trace == kNone ? heap_exhausted(asker) : trace;
+    }
     if (item == atom_of(atom::kTrapExit)) return make_bool(q.flags & process::kTrapExit);
     if (item == atom_of(atom::kPriority)) return priority_atom(q.priority);
     if (item == atom_of(atom::kGroupLeader)) {

@@ -196,6 +196,18 @@ Term args_list(Process& p, Term* xregs, uint32_t n) {
     return list;
 }
 
+Term current_stacktrace(Process& asker, Process& q) {
+    bool self = &asker == &q;
+    std::vector<Frame> frames =
+        collect_frames(q, self ? nullptr : q.ip, self ? nullptr : q.cp, First::Here, nullptr);
+    size_t words = 0;
+    for (const Frame& f : frames)
+        words += frame_words(f);
+    Term* mem = process::alloc(asker, words);
+    if (!mem && words) return kNone;
+    return build_trace(asker, frames, mem);
+}
+
 bool finish(Process& p, const Word* ip, const Word* cp, First first, const code::Export* callee) {
     Rare& r = process::rare(p);
     if (r.trace_given) return true;

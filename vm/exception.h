@@ -82,6 +82,12 @@ std::string killed_report(Process& p);
 // p.live = arity + 1 with the fun in X[arity].
 bool set_badarity(Process& p, Term* xregs, uint32_t arity);
 
+// process_info(Q, current_stacktrace) asked by `asker`: Q's frames, as a
+// stack trace in asker's heap; kNone when the heap limit is reached. For
+// a suspended Q its saved ip and cp start it; for the asker itself (in a
+// BIF) the continuation pointers on its stack do.
+Term current_stacktrace(Process& asker, Process& q);
+
 // A list of X[0..n-1] (allocates; X[0..n-1] must be live).
 Term args_list(Process& p, Term* xregs, uint32_t n);
 

@@ -43,15 +43,16 @@ namespace mailbox {
 using term::Term;
 
 enum class Kind : uint8_t {
-    Message,    // term: the message
-    Exit,       // a linked process ended: term {'EXIT', From, Reason}
-    ExitBif,    // exit(Pid, Reason): term {'EXIT', From, Reason}
-    Link,       // from: the new link
-    Unlink,     // from: the link to drop
-    Monitor,    // from monitors the receiver: ref
-    Demonitor,  // from drops its monitor ref
-    Down,       // a monitored process ended: term {'DOWN', Ref, process, Pid, Reason}
-    Timeout,    // the receive timer `ref` fired
+    Message,       // term: the message
+    Exit,          // a linked process ended: term {'EXIT', From, Reason}
+    ExitBif,       // exit(Pid, Reason): term {'EXIT', From, Reason}
+    Link,          // from: the new link
+    Unlink,        // from: the link to drop
+    Monitor,       // from monitors the receiver: ref
+    Demonitor,     // from drops its monitor ref
+    Down,          // a monitored process ended: term {'DOWN', Ref, process, Pid, Reason}
+    Timeout,       // the receive timer `ref` fired
+    AliasMessage,  // term: a message sent to the receiver's alias `ref`
 };
 
 struct Signal {

@@ -102,6 +102,22 @@ struct Monitor {
     Term name;  // monitor(process, Name): the name (an atom), else nil
 };
 
+// A process alias (erlang:alias/0,1, monitor/3's {alias, Mode}): a
+// reference that others may send to while it is active. The reference
+// carries its owner's pid (ref_extra), so a send finds the owner without
+// a global table; the owner alone keeps the active set, and checks it when
+// the message arrives (signal.cpp), so deactivation races nothing.
+enum class AliasMode : uint8_t {
+    kExplicit,        // until unalias/1
+    kReply,           // alias([reply]): until the first message through it
+    kDemonitor,       // monitor/3: until the monitor goes (demonitor, 'DOWN')
+    kReplyDemonitor,  // monitor/3: as kDemonitor, and the first message ends both
+};
+struct Alias {
+    uint64_t ref;
+    AliasMode mode;
+};
+
 // The state of a long BIF between its slices (bif.h, "long BIFs"): it
 // yields part way and, called again with the same arguments, goes on from
 // here. `terms` and `table` are GC roots; the BIF recognises its state by
@@ -130,6 +146,7 @@ struct Rare {
     int halt_code = 0;
     std::vector<Term> links;         // linked pids
     std::vector<Monitor> monitors;   // both ends
+    std::vector<Alias> aliases;      // the active ones
     Term group_leader = term::kNil;  // a pid, or nil (the VM's own output)
     uint64_t receive_timer = 0;      // the pending `after` timer, 0 if none
     Rare() {

@@ -123,6 +123,40 @@ void handle_exit(Process& p, Signal* s) {
     end_with(p, adopt(p, s, reason));
 }
 
+// The index of active alias `ref` in p's set, or -1.
+long find_alias(const Process& p, uint64_t ref) {
+    if (!p.rare) return -1;
+    const auto& aliases = p.rare->aliases;
+    for (size_t i = 0; i < aliases.size(); ++i)
+        if (aliases[i].ref == ref) return long(i);
+    return -1;
+}
+
+// A monitor's 'DOWN' (or demonitor) ends the alias made with it.
+void drop_monitor_alias(Process& p, uint64_t ref) {
+    long i = find_alias(p, ref);
+    if (i < 0) return;
+    process::AliasMode mode = p.rare->aliases[size_t(i)].mode;
+    if (mode == process::AliasMode::kDemonitor || mode == process::AliasMode::kReplyDemonitor)
+        p.rare->aliases.erase(p.rare->aliases.begin() + i);
+}
+
+// A message came through alias `ref`: true when it is active (the message
+// is kept). A reply alias ends with its first message; a reply_demonitor
+// one takes its monitor with it.
+bool through_alias(Process& p, uint64_t ref) {
+    long i = find_alias(p, ref);
+    if (i < 0) return false;
+    process::AliasMode mode = p.rare->aliases[size_t(i)].mode;
+    if (mode == process::AliasMode::kReply || mode == process::AliasMode::kReplyDemonitor)
+        p.rare->aliases.erase(p.rare->aliases.begin() + i);
+    if (mode == process::AliasMode::kReplyDemonitor) {
+        process::Monitor m = take_monitor(p, ref, true);
+        if (m.ref) deliver(m.pid, plain_signal(Kind::Demonitor, p.pid, ref));
+    }
+    return true;
+}
+
 // Handles one non-exit signal; true when it became a message.
 bool handle_one(Process& p, Signal* s) {
     switch (s->kind) {
@@ -148,6 +182,7 @@ bool handle_one(Process& p, Signal* s) {
             take_monitor(p, s->ref, false);
             break;
         case Kind::Down:
+            drop_monitor_alias(p, s->ref);
             if (take_monitor(p, s->ref, true).ref) {
                 s->kind = Kind::Message;
                 p.mailbox.inbox_len.fetch_add(1, std::memory_order_relaxed);
@@ -155,6 +190,12 @@ bool handle_one(Process& p, Signal* s) {
                 return true;
             }
             break;
+        case Kind::AliasMessage:
+            if (!through_alias(p, s->ref)) break;
+            s->kind = Kind::Message;
+            p.mailbox.inbox_len.fetch_add(1, std::memory_order_relaxed);
+            mailbox::append(p.mailbox, s);
+            return true;
         case Kind::Timeout:
             // Only the receive's current timer counts: one cancelled after
             // it fired is stale.
@@ -208,13 +249,22 @@ void deliver(Term to, Signal* s) {
 }
 
 bool send(Process& from, Term dest, Term msg, size_t* copied) {
+    Kind kind = Kind::Message;
+    uint64_t alias = 0;
     if (is_atom(dest)) {
         dest = process::whereis(dest);
         if (dest == kNone) return false;
+    } else if (is_local_ref(dest)) {
+        // An alias carries its owner's pid; any other reference drops it.
+        kind = Kind::AliasMessage;
+        alias = ref_id(dest);
+        dest = Term(ref_extra(dest));
+        if (!is_local_pid(dest)) return true;
     } else if (!is_local_pid(dest)) {
         return false;
     }
-    Signal* s = mailbox::signal_new(Kind::Message, from.pid);
+    Signal* s = mailbox::signal_new(kind, from.pid);
+    s->ref = alias;
     size_t words = mailbox::copy_message(s, msg);
     if (copied) *copied = words;
     deliver(dest, s);
@@ -272,7 +322,19 @@ uint64_t monitor(Process& p, Term target) {
     return ref;
 }
 
+void add_alias(Process& p, uint64_t ref, process::AliasMode mode) {
+    process::rare(p).aliases.push_back(process::Alias{ref, mode});
+}
+
+bool unalias(Process& p, uint64_t ref) {
+    long i = find_alias(p, ref);
+    if (i < 0) return false;
+    p.rare->aliases.erase(p.rare->aliases.begin() + i);
+    return true;
+}
+
 bool demonitor(Process& p, uint64_t ref, bool flush) {
+    drop_monitor_alias(p, ref);
     process::Monitor m = take_monitor(p, ref, true);
     if (m.ref) deliver(m.pid, plain_signal(Kind::Demonitor, p.pid, ref));
     if (flush) {

@@ -27,9 +27,10 @@ using term::Term;
 
 // ---- senders ---------------------------------------------------------------------------
 
-// Sends `msg` to `dest` (a pid or a registered name). False when `dest` is
-// neither a pid nor a registered name (the caller raises badarg); a
-// message to a dead pid is dropped. `*copied` gets the words copied (the
+// Sends `msg` to `dest` (a pid, a registered name or a reference: an
+// alias). False when `dest` is none of those (the caller raises badarg); a
+// message to a dead pid, or to a reference that is not an active alias,
+// is dropped. `*copied` gets the words copied (the
 // sender pays reductions for them).
 bool send(Process& from, Term dest, Term msg, size_t* copied = nullptr);
 
@@ -47,6 +48,11 @@ uint64_t monitor(Process& p, Term target);
 // Removes monitor `ref` held by `p`; with `flush`, also its 'DOWN' message.
 // True when the monitor was active.
 bool demonitor(Process& p, uint64_t ref, bool flush);
+
+// Aliases (process.h): `ref` becomes an active alias of `p`; unalias
+// makes it inactive (false if it was not active).
+void add_alias(Process& p, uint64_t ref, process::AliasMode mode);
+bool unalias(Process& p, uint64_t ref);
 
 // Puts a ready signal in `to`'s mailbox and wakes `to` if it waits (or
 // frees the signal when `to` is dead).
