@@ -13,6 +13,7 @@
 #include "vm/bif.h"
 #include "vm/code.h"
 #include "vm/exception.h"
+#include "vm/gc.h"
 #include "vm/interp.h"
 #include "vm/map.h"
 #include "vm/scheduler.h"
@@ -352,6 +353,13 @@ Term spawn_link4(Process& p, Term* args) {
 Term spawn_opt5(Process& p, Term* args) {
     if (!local_node(args[0])) return badarg(p, 1, "not a connected node");
     return spawn_opt4(p, args + 1);
+}
+
+// erlang:garbage_collect/0: a full collection of the caller's heap now
+// (its arguments, none, and the usual roots survive).
+Term garbage_collect0(Process& p, Term* args) {
+    if (!gc::collect(p.heap, 0, process::roots(p))) return heap_exhausted(p);
+    return kTrue;
 }
 
 // ---- signals -------------------------------------------------------------------------------
