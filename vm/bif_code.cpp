@@ -2,9 +2,10 @@
 // compiler adds to every module call (as erlc's do). A module's exports and
 // functions are its compiled ones plus the BIFs of its name in the BIF
 // table, so lists:module_info(exports) lists lists:reverse/2 and
-// erlang:module_info(exports) is the table's erlang part: the stdlib has a
-// source for every module of the table (stdlib/erlang.bl, math.bl, ...),
-// with nothing but module_info when all its functions are BIFs.
+// erlang:module_info(exports) is the table's erlang part: the library has
+// a module for every module of the table (OTP's, or stdlib/erlang.bl,
+// math.bl, ... with nothing but module_info when all its functions are
+// BIFs). Also the code server's questions (code:ensure_loaded/1, ...).
 #include <set>
 #include <utility>
 #include <vector>
