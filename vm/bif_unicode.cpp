@@ -441,17 +441,8 @@ Term latin1_to_binary(Process& p, Term data) {
     std::string bytes;
     if (!latin1_bytes(data, bytes)) return badarg(p, 1, "not valid character data");
     std::string utf8 = latin1_to_utf8(bytes);
-    uint64_t bits = uint64_t(utf8.size()) * 8;
-    Term* mem = alloc(p, binary::new_words(bits));
-    if (!mem) return heap_exhausted(p);
-    uint8_t* out = nullptr;
-    Term b = binary::make(mem, bits, &out, p.heap.off_heap);
-    if (b == kNone) {
-        p.heap.out_of_memory = true;
-        return heap_exhausted(p);
-    }
-    if (!utf8.empty()) std::memcpy(out, utf8.data(), utf8.size());
-    return b;
+    Term b = binary::from_bytes(p, utf8.data(), utf8.size());
+    return b == kNone ? heap_exhausted(p) : b;
 }
 
 }  // namespace

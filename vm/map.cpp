@@ -70,6 +70,15 @@ uint32_t block_hash(const uint8_t* k, uint64_t length, uint32_t initial) {
     return c;
 }
 
+// A float's bits as every OTP term hash reads them: -0.0 as 0.0.
+uint64_t float_hash_bits(Term t) {
+    double d = float_value(t);
+    if (d == 0) d = 0.0;
+    uint64_t bits;
+    std::memcpy(&bits, &d, sizeof bits);
+    return bits;
+}
+
 // A bitstring's bytes (then its trailing bits) mixed into `hash`, as both
 // of OTP's term hashes do it.
 uint32_t binary_hash(Term t, uint32_t hash) {
@@ -161,13 +170,8 @@ class Hasher {
                     word(bignum_limbs(t)[i], k);
                 return;
             }
-            case Kind::kFloat: {
-                double d = float_value(t);
-                if (d == 0) d = 0.0;  // -0.0 hashes as 0.0
-                uint64_t bits;
-                std::memcpy(&bits, &d, sizeof bits);
-                return word(bits, hconst(12));
-            }
+            case Kind::kFloat:
+                return word(float_hash_bits(t), hconst(12));
             case Kind::kHeapBin:
             case Kind::kRefcBin:
             case Kind::kSubBin:
@@ -368,10 +372,7 @@ class PortableHasher {
                 return;
             }
             case Kind::kFloat: {
-                double d = float_value(t);
-                if (d == 0) d = 0.0;
-                uint64_t bits;
-                std::memcpy(&bits, &d, sizeof bits);
+                uint64_t bits = float_hash_bits(t);
                 return two(uint32_t(bits >> 32), uint32_t(bits), hconst(12));
             }
             case Kind::kHeapBin:
@@ -530,10 +531,7 @@ class Hasher {
             case Kind::kNegBig:
                 return bignum(t);
             case Kind::kFloat: {
-                double d = float_value(t);
-                if (d == 0) d = 0.0;
-                uint64_t bits;
-                std::memcpy(&bits, &d, sizeof bits);
+                uint64_t bits = float_hash_bits(t);
                 hash_ = hash_ * kPrime[6] + (uint32_t(bits) ^ uint32_t(bits >> 32));
                 return;
             }
