@@ -407,7 +407,7 @@ class Verifier {
             case 'f':
                 return w < m_.lambdas.size() ? "" : fmt::format("lambda {} out of range", w);
             case 'c':
-                return w < m_.literals.size() ? "" : fmt::format("literal {} out of range", w);
+                return w < literal_count(m_) ? "" : fmt::format("literal {} out of range", w);
             default:
                 return "";
         }
@@ -422,7 +422,7 @@ class Verifier {
                 return v < frame_ ? "" : fmt::format("Y slot {} outside the frame ({})", v, frame_);
             case OperandKind::Literal:
                 if (dest) return "constant as destination";
-                return v < m_.literals.size() ? "" : fmt::format("literal {} out of range", v);
+                return v < literal_count(m_) ? "" : fmt::format("literal {} out of range", v);
             case OperandKind::Atom:
                 if (dest) return "constant as destination";
                 return v < m_.atoms.size() ? "" : fmt::format("atom {} out of range", v);

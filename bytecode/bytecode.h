@@ -187,12 +187,22 @@ struct Module {
     std::string file;
     std::vector<std::string> atoms;  // index 0 is the module name
     std::vector<Literal> literals;
+    // A module from the library image carries its literals encoded instead
+    // (image::LiteralReader; `literals` is then empty): a view of the
+    // image, which the binary embeds, so it outlives every module.
+    std::string_view encoded_literals;
+    uint32_t encoded_literal_count = 0;
     std::vector<Import> imports;
     std::vector<Export> exports;
     std::vector<Lambda> lambdas;
     std::vector<Function> functions;
     std::vector<uint64_t> code;
 };
+
+// How many literals `module` has, as trees or encoded.
+inline size_t literal_count(const Module& module) {
+    return module.literals.size() + module.encoded_literal_count;
+}
 
 // Prints `module` readably (what `beamlite dis` shows).
 std::string disassemble(const Module& module);

@@ -11,10 +11,6 @@ namespace image {
 namespace {
 
 constexpr std::string_view kMagic = "BLIMG001";
-// Literals nest (a list of tuples of lists...); the reader refuses deeper
-// nesting than any compiler output has, so hostile bytes cannot recurse
-// off the C stack.
-constexpr int kMaxLiteralDepth = 10000;
 
 class Writer {
   public:
@@ -37,16 +33,55 @@ class Writer {
         unsigned_number(s.size());
         raw(s);
     }
+    // One literal's nodes (the layout in image.h).
     void literal(const bytecode::Literal& lit) {
-        unsigned_number(static_cast<uint64_t>(lit.kind));
-        signed_number(lit.integer);
-        uint64_t bits;
-        std::memcpy(&bits, &lit.number, sizeof bits);
-        fixed(bits, 8);
-        text(lit.text);
-        unsigned_number(lit.elements.size());
-        for (const bytecode::Literal& e : lit.elements)
-            literal(e);
+        using Kind = bytecode::Literal::Kind;
+        out_ += static_cast<char>(lit.kind);
+        switch (lit.kind) {
+            case Kind::Integer:
+                signed_number(lit.integer);
+                break;
+            case Kind::Float: {
+                uint64_t bits;
+                std::memcpy(&bits, &lit.number, sizeof bits);
+                fixed(bits, 8);
+                break;
+            }
+            case Kind::BigInteger:
+            case Kind::Atom:
+            case Kind::String:
+            case Kind::Binary:
+                text(lit.text);
+                break;
+            case Kind::Nil:
+                break;
+            case Kind::Tuple:
+                unsigned_number(lit.elements.size());
+                for (const bytecode::Literal& e : lit.elements)
+                    literal(e);
+                break;
+            case Kind::Map:
+                unsigned_number(lit.elements.size() / 2);
+                for (const bytecode::Literal& e : lit.elements)
+                    literal(e);
+                break;
+            case Kind::Cons:
+                list(lit);
+                break;
+        }
+    }
+    // [H1, ..., Hn | Tail] as one node: its heads, then the tail.
+    void list(const bytecode::Literal& lit) {
+        std::vector<const bytecode::Literal*> heads;
+        const bytecode::Literal* at = &lit;
+        while (at->kind == bytecode::Literal::Kind::Cons && at->elements.size() == 2) {
+            heads.push_back(&at->elements[0]);
+            at = &at->elements[1];
+        }
+        unsigned_number(heads.size());
+        for (const bytecode::Literal* head : heads)
+            literal(*head);
+        literal(*at);
     }
     std::string take() { return std::move(out_); }
 
@@ -104,28 +139,6 @@ class Reader {
         if (n > UINT32_MAX) return static_cast<uint32_t>(fail());
         return static_cast<uint32_t>(n);
     }
-    void literal(bytecode::Literal& lit, int depth) {
-        if (depth > kMaxLiteralDepth) {
-            fail();
-            return;
-        }
-        uint64_t kind = unsigned_number();
-        if (kind > static_cast<uint64_t>(bytecode::Literal::Kind::Map)) {
-            fail();
-            return;
-        }
-        lit.kind = static_cast<bytecode::Literal::Kind>(kind);
-        lit.integer = signed_number();
-        uint64_t bits = fixed(8);
-        std::memcpy(&lit.number, &bits, sizeof bits);
-        lit.text = text();
-        uint64_t n = count();
-        lit.elements.resize(failed_ ? 0 : n);
-        for (bytecode::Literal& e : lit.elements) {
-            if (failed_) return;
-            literal(e, depth + 1);
-        }
-    }
 
   private:
     uint64_t fail() {
@@ -148,9 +161,11 @@ std::string write_module(const bytecode::Module& m) {
     w.unsigned_number(m.atoms.size());
     for (const std::string& a : m.atoms)
         w.text(a);
-    w.unsigned_number(m.literals.size());
+    Writer literals;
     for (const bytecode::Literal& l : m.literals)
-        w.literal(l);
+        literals.literal(l);
+    w.unsigned_number(m.literals.size());
+    w.text(literals.take());
     w.unsigned_number(m.imports.size());
     for (const bytecode::Import& i : m.imports) {
         w.unsigned_number(i.module);
@@ -193,9 +208,10 @@ std::string read_module(std::string_view bytes, bytecode::Module& m) {
     m.atoms.resize(r.count());
     for (std::string& a : m.atoms)
         a = r.text();
-    m.literals.resize(r.count());
-    for (bytecode::Literal& l : m.literals)
-        r.literal(l, 0);
+    m.literals.clear();
+    m.encoded_literal_count = r.number32();
+    m.encoded_literals = r.text();
+    if (m.encoded_literal_count > m.encoded_literals.size()) return "malformed literal count";
     m.imports.resize(r.count());
     for (bytecode::Import& i : m.imports) {
         i.module = r.number32();
@@ -230,6 +246,54 @@ std::string read_module(std::string_view bytes, bytecode::Module& m) {
     if (r.failed()) return "truncated or malformed module bytes";
     if (!r.at_end()) return "trailing bytes after the module";
     return "";
+}
+
+bool LiteralReader::number(uint64_t& value) {
+    value = 0;
+    for (int shift = 0; shift < 64 && pos_ < bytes_.size(); shift += 7) {
+        uint8_t byte = static_cast<uint8_t>(bytes_[pos_++]);
+        value |= static_cast<uint64_t>(byte & 0x7f) << shift;
+        if (!(byte & 0x80)) return true;
+    }
+    return false;
+}
+
+bool LiteralReader::next(Node& node) {
+    using Kind = bytecode::Literal::Kind;
+    if (pos_ >= bytes_.size()) return false;
+    uint8_t kind = static_cast<uint8_t>(bytes_[pos_++]);
+    if (kind > static_cast<uint8_t>(Kind::Map)) return false;
+    node.kind = static_cast<Kind>(kind);
+    uint64_t value = 0;
+    switch (node.kind) {
+        case Kind::Integer:
+            if (!number(value)) return false;
+            node.integer = static_cast<int64_t>(value >> 1) ^ -static_cast<int64_t>(value & 1);
+            return true;
+        case Kind::Float:
+            if (remaining() < 8) return false;
+            for (int i = 0; i < 8; ++i)
+                value |= static_cast<uint64_t>(static_cast<uint8_t>(bytes_[pos_++])) << (8 * i);
+            std::memcpy(&node.number, &value, sizeof value);
+            return true;
+        case Kind::BigInteger:
+        case Kind::Atom:
+        case Kind::String:
+        case Kind::Binary:
+            if (!number(value) || value > remaining()) return false;
+            node.text = bytes_.substr(pos_, value);
+            pos_ += value;
+            return true;
+        case Kind::Nil:
+            return true;
+        case Kind::Tuple:
+        case Kind::Map:
+        case Kind::Cons:
+            // Every element takes a byte at least: a larger count is malformed.
+            if (!number(node.count) || node.count > remaining()) return false;
+            return node.kind != Kind::Cons || node.count > 0;
+    }
+    return false;
 }
 
 std::string write_image(std::vector<std::pair<std::string, std::string>> modules) {

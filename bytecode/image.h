@@ -17,7 +17,20 @@
 // A module's bytes are its bytecode::Module fields in declaration order:
 // unsigned numbers as LEB128 varints, signed ones zigzag-encoded, doubles
 // as their 8 bytes, strings and vectors as a varint count and their
-// elements, literals recursively. Integers are little endian throughout.
+// elements. Integers are little endian throughout. The literals are one
+// section (a varint count, a varint byte length, the nodes) that the
+// reader does not decode: the loader builds terms straight from it
+// (LiteralReader), with no tree in between. Each literal is its nodes in
+// pre-order, a node a kind byte (bytecode::Literal::Kind) and a payload:
+//
+//   Integer     zigzag varint        Float                8 bytes (IEEE)
+//   BigInteger  text (decimal)       Atom String Binary   text
+//   Nil         -                    Tuple                varint arity, elements
+//   Map         varint pairs, then key, value, key, value, ...
+//   Cons        varint n >= 1, n heads, then the tail: a list is one node
+//               however long, so building it never recurses along it
+//
+// (text: a varint byte count and the bytes; String text is UTF-8)
 #pragma once
 
 #include <cstdint>
@@ -37,6 +50,28 @@ std::string write_module(const bytecode::Module& module);
 // Decodes what write_module wrote. Returns "" or what is wrong (truncated
 // or malformed bytes never read out of bounds).
 std::string read_module(std::string_view bytes, bytecode::Module& out);
+
+// Reads encoded literals node by node (see above). Malformed bytes make
+// next() return false, never read out of bounds.
+class LiteralReader {
+  public:
+    struct Node {
+        bytecode::Literal::Kind kind;
+        int64_t integer;        // Integer
+        double number;          // Float
+        std::string_view text;  // BigInteger, Atom, String, Binary
+        uint64_t count;         // Tuple: arity; Map: pairs; Cons: heads
+    };
+    explicit LiteralReader(std::string_view bytes) : bytes_(bytes) {}
+    bool next(Node& node);
+    // Bytes not read yet (a count larger than this is malformed).
+    size_t remaining() const { return bytes_.size() - pos_; }
+
+  private:
+    bool number(uint64_t& value);
+    std::string_view bytes_;
+    size_t pos_ = 0;
+};
 
 // An image of (name, module bytes) pairs, sorted by name.
 std::string write_image(std::vector<std::pair<std::string, std::string>> modules);

@@ -14,10 +14,12 @@
 #include "driver/library_image.h"
 #include "vm/atom.h"
 #include "vm/bif.h"
+#include "vm/boot.h"
 #include "vm/code.h"
 #include "vm/exception.h"
 #include "vm/gc.h"
 #include "vm/interp.h"
+#include "vm/output.h"
 #include "vm/process.h"
 #include "vm/scheduler.h"
 
@@ -182,7 +184,7 @@ bool compile_file(const std::string& path, bytecode::Module& out) {
         ok = !reporter.has_errors();
     }
     if (reporter.size()) {
-        bif::flush_stdout();
+        output::flush();
         reporter.print(stderr);
     }
     return ok;
@@ -250,8 +252,9 @@ int run(const Options& options) {
     }
     code::Export* main = code::export_entry(module->name, term::make_atom(atom::kMain), 1);
     interp::prepare_call(*p, main, &args, 1);
+    std::vector<process::Process*> io_servers = boot::start_io_servers();
     unsigned schedulers = options.schedulers ? options.schedulers : sched::available_cpus();
-    int code = sched::run(p, schedulers);
+    int code = sched::run(p, schedulers, io_servers);
     std::fflush(stderr);
     return code;
 }

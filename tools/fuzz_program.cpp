@@ -43,6 +43,7 @@
 #include "compiler/frontend.h"
 #include "driver/library_image.h"
 #include "vm/atom.h"
+#include "vm/boot.h"
 #include "vm/code.h"
 #include "vm/interp.h"
 #include "vm/process.h"
@@ -100,7 +101,7 @@ void run(const code::Module& module) {
     term::Term args = term::kNil;
     const code::Export* main = code::export_entry(module.name, term::make_atom(atom::kMain), 1);
     interp::prepare_call(*p, main, &args, 1);
-    sched::run(p, 1);
+    sched::run(p, 1, boot::start_io_servers());
 }
 
 // The file name the program must have: the compiler, as erlc, rejects a

@@ -108,7 +108,7 @@ uint32_t append(std::string_view text) {
 }  // namespace
 
 namespace detail {
-std::atomic<const Entry*> chunks[kMaxAtoms / kChunkSize] = {first_chunk};
+std::atomic<const Entry*> chunks[kCapacity / kChunkSize] = {first_chunk};
 }  // namespace detail
 
 size_t utf8_length(std::string_view text) {
@@ -118,14 +118,14 @@ size_t utf8_length(std::string_view text) {
     return chars;
 }
 
-uint32_t intern(std::string_view text) {
+uint32_t intern(std::string_view text, Owner owner) {
     if (text.size() > kMaxNameChars && utf8_length(text) > kMaxNameChars) return kNoAtom;
     std::lock_guard<std::mutex> lock(mutex);
     ensure_hash();
     uint32_t* slot = probe(text);
     if (*slot != kNoAtom) return *slot;
     uint32_t index = atom_count.load(std::memory_order_relaxed);
-    if (index >= atom_limit) return kNoAtom;
+    if (index >= (owner == Owner::kLibrary ? kCapacity : atom_limit)) return kNoAtom;
     *slot = append(text);
     if (2 * (index + 1) > hash_capacity) grow_hash();
     return index;

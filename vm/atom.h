@@ -36,8 +36,12 @@ enum Index : uint32_t {
 };
 
 constexpr uint32_t kMaxAtoms = 1u << 20;  // the BEAM's default limit, and ours
-constexpr uint32_t kMinAtoms = 8192;      // the least --max-atoms (as the BEAM's +t)
-constexpr uint32_t kMaxNameChars = 255;   // characters, not bytes
+// Room past any limit for the library's own atoms (Owner::kLibrary): more
+// than every module of the library image names.
+constexpr uint32_t kLibraryAtoms = 1u << 16;
+constexpr uint32_t kCapacity = kMaxAtoms + kLibraryAtoms;
+constexpr uint32_t kMinAtoms = 8192;     // the least --max-atoms (as the BEAM's +t)
+constexpr uint32_t kMaxNameChars = 255;  // characters, not bytes
 constexpr uint32_t kChunkBits = 12;
 constexpr uint32_t kChunkSize = 1u << kChunkBits;
 constexpr uint32_t kNoAtom = ~0u;  // returned when interning fails
@@ -52,7 +56,7 @@ struct Entry {
 
 namespace detail {
 // Chunk pointers; a null chunk has no atoms yet. Chunk 0 is static.
-extern std::atomic<const Entry*> chunks[kMaxAtoms / kChunkSize];
+extern std::atomic<const Entry*> chunks[kCapacity / kChunkSize];
 }  // namespace detail
 
 // The name of an atom index. Lock-free; the index must be valid. Acquire
@@ -68,7 +72,14 @@ inline std::string_view name(uint32_t index) {
 // table is full (the caller raises system_limit) or the name is longer than
 // 255 characters (the caller raises system_limit as well, as the BEAM does).
 // `text` must be valid UTF-8; the caller converts Latin-1 first.
-uint32_t intern(std::string_view text);
+//
+// Whose atom it is decides the limit: a program's (list_to_atom, a term
+// decoded, a module of the program) stops at set_limit()'s; the library's
+// (a module loaded from the library image) only at kCapacity, so that a
+// program that filled the table can still call io:format, as the BEAM's
+// preloaded modules are loaded before any program runs.
+enum class Owner : uint8_t { kProgram, kLibrary };
+uint32_t intern(std::string_view text, Owner owner = Owner::kProgram);
 
 // Returns the index of `text` if it is already an atom, else kNoAtom
 // (list_to_existing_atom).

@@ -23,17 +23,6 @@ const Bif kTable[] = {
 #undef BIF
 };
 
-// Output of every process, written out in large pieces. Schedulers on
-// several threads append: one lock keeps each write whole.
-std::mutex g_stdout_lock;
-std::string g_stdout;
-
-void flush_locked() {
-    if (!g_stdout.empty()) std::fwrite(g_stdout.data(), 1, g_stdout.size(), stdout);
-    g_stdout.clear();
-    std::fflush(stdout);
-}
-
 }  // namespace
 
 const Bif* table() {
@@ -208,17 +197,6 @@ bool chardata_to_utf8(Term t, std::string& out) {
         }
     }
     return true;
-}
-
-void write_stdout(std::string_view bytes) {
-    std::lock_guard<std::mutex> guard(g_stdout_lock);
-    g_stdout.append(bytes);
-    if (g_stdout.size() > 1 << 16) flush_locked();
-}
-
-void flush_stdout() {
-    std::lock_guard<std::mutex> guard(g_stdout_lock);
-    flush_locked();
 }
 
 }  // namespace bif

@@ -134,6 +134,11 @@ int64_t list_length(Term list);
 // when it is not one.
 bool chardata_to_utf8(Term t, std::string& out);
 
+// Chardata (code points, UTF-8 binaries, nested) as UTF-8 when
+// unicode:characters_to_binary/2 would convert all of it (no surrogate, no
+// bad or unfinished UTF-8); false otherwise.
+bool unicode_text(Term chardata, std::string& utf8);
+
 // float_to_list/2's text of `d` for the option list `options` ([] gives
 // float_to_list/1's form); false for a bad option.
 bool float_to_text(double d, Term options, std::string& out);
@@ -141,10 +146,6 @@ bool float_to_text(double d, Term options, std::string& out);
 // [{Key, Value}] of q's process dictionary, in `asker`'s heap (copied when
 // q is another process, which the caller holds).
 Term dictionary_list(Process& asker, Process& q);
-
-// Output to stdout, buffered; flushed at exit and before stderr output.
-void write_stdout(std::string_view bytes);
-void flush_stdout();
 
 // Every BIF function, declared from the table.
 namespace impl {

@@ -582,8 +582,7 @@ Term processes(Process& p, Term* args) {
 }
 
 Term group_leader0(Process& p, Term* args) {
-    if (p.rare && p.rare->group_leader != kNil) return p.rare->group_leader;
-    return make_pid(0, 0);  // the first process stands for the VM's output
+    return process::group_leader(p);
 }
 
 Term group_leader2(Process& p, Term* args) {

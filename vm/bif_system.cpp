@@ -1,7 +1,7 @@
 // bif_system: BIFs about the running process and the outside world: the
 // process dictionary, identity (self, node, make_ref), raising (throw,
-// error, exit, raise), halt, erlang:memory/0,1, and output (io:format, io:put_chars,
-// erlang:display).
+// error, exit, raise), halt, erlang:memory/0,1, io_lib:format/2 (OTP's
+// io_lib with C++ speed) and erlang:display/1.
 //
 // The dictionary is a hash table (term_table.h) in the process's rare
 // block, allocated on the first put/2: get/put/erase are O(1) expected, and
@@ -16,14 +16,10 @@
 #include "vm/bif.h"
 #include "vm/exception.h"
 #include "vm/memory.h"
+#include "vm/output.h"
 
-#if __has_include("vm/format.h")
 #include "vm/format.h"
 #include "vm/format_deep.h"
-#define BEAMLITE_HAVE_FORMAT 1
-#else
-#define BEAMLITE_HAVE_FORMAT 0
-#endif
 
 namespace bif {
 
@@ -309,83 +305,20 @@ Term interpreted(Process& p, Term* args) {
 
 namespace {
 
-#if !BEAMLITE_HAVE_FORMAT
-// A stand-in for vm/format until it is merged: ~p ~w ~s ~n ~~ ~c only.
-bool minimal_format(std::string& out, Term format, Term args) {
-    std::string control;
-    if (is_atom(format)) {
-        control = atom::name(atom_index(format));
-    } else if (!chardata_to_utf8(format, control)) {
-        return false;
-    }
-    for (size_t i = 0; i < control.size(); ++i) {
-        if (control[i] != '~' || i + 1 >= control.size()) {
-            out += control[i];
-            continue;
-        }
-        char c = control[++i];
-        if (c == 'n') {
-            out += '\n';
-            continue;
-        }
-        if (c == '~') {
-            out += '~';
-            continue;
-        }
-        if (!is_cons(args)) return false;
-        Term arg = car(args);
-        args = cdr(args);
-        if (c == 'p' || c == 'w') {
-            print(out, arg);
-        } else if (c == 's') {
-            if (is_atom(arg)) {
-                out += atom::name(atom_index(arg));
-            } else if (!chardata_to_utf8(arg, out)) {
-                return false;
-            }
-        } else if (c == 'c' && is_small(arg)) {
-            out += char(small_value(arg));
-        } else {
-            return false;
-        }
-    }
-    return is_nil(args);
-}
-#endif
-
 // io_lib:format(Format, Args) as UTF-8; false on a bad format or arguments.
 bool format_text(std::string& out, Term format, Term args) {
-#if BEAMLITE_HAVE_FORMAT
     return format::format(out, format, args) == format::Status::kOk;
-#else
-    return minimal_format(out, format, args);
-#endif
 }
 
 }  // namespace
 
 namespace impl {
 
-Term io_format1(Process& p, Term* args) {
-    std::string out;
-    if (!format_text(out, args[0], kNil)) return badarg(p, 1, "bad format");
-    write_stdout(out);
-    return kOk;
-}
-
-Term io_format2(Process& p, Term* args) {
-    std::string out;
-    if (!format_text(out, args[0], args[1])) return badarg(p, 1, "bad format or arguments");
-    write_stdout(out);
-    return kOk;
-}
-
 // OTP's deep list (format_deep.h); the flat one if the format cannot be
 // split.
 Term io_lib_format(Process& p, Term* args) {
     std::string out;
     if (!format_text(out, args[0], args[1])) return badarg(p, 1, "bad format or arguments");
-#if BEAMLITE_HAVE_FORMAT
     format::DeepList deep;
     if (format::format_deep(deep, args[0], args[1])) {
         size_t words = deep.cells() * kConsWords;
@@ -393,19 +326,7 @@ Term io_lib_format(Process& p, Term* args) {
         if (!mem && words > 0) return heap_exhausted(p);
         return deep.build(mem);
     }
-#endif
     return make_unicode_string(p, out);
-}
-
-Term io_put_chars(Process& p, Term* args) {
-    std::string out;
-    if (term::is_atom(args[0])) {
-        out = atom::name(atom_index(args[0]));
-    } else if (!chardata_to_utf8(args[0], out)) {
-        return badarg(p, 1, "not valid character data");
-    }
-    write_stdout(out);
-    return kOk;
 }
 
 // Characters ~p prints as strings: OTP's default (erl +pc latin1).
@@ -413,16 +334,11 @@ Term io_printable_range(Process& p, Term* args) {
     return make_atom(atom::kLatin1);
 }
 
-Term io_nl(Process& p, Term* args) {
-    write_stdout("\n");
-    return kOk;
-}
-
 Term display(Process& p, Term* args) {
     std::string out;
     print(out, args[0]);
     out += '\n';
-    write_stdout(out);
+    output::write(output::kStdout, out);
     return kTrue;
 }
 

@@ -447,6 +447,15 @@ Term latin1_to_binary(Process& p, Term data) {
 
 }  // namespace
 
+bool unicode_text(Term chardata, std::string& utf8) {
+    if (!chardata_shape_ok(chardata)) return false;
+    Walk walk;
+    walk.run(chardata);
+    if (walk.error || walk.num_leftovers > 0) return false;
+    utf8 = std::move(walk.out);
+    return true;
+}
+
 namespace impl {
 
 // False for anything but a binary of bytes below 128 (OTP's too).

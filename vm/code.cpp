@@ -159,7 +159,8 @@ namespace {
 Module* load_from_library(std::string_view name, std::string_view bytes) {
     bytecode::Module generic;
     std::string error = image::read_module(bytes, generic);
-    Module* m = error.empty() ? loader::load(std::move(generic), error) : nullptr;
+    Module* m =
+        error.empty() ? loader::load(std::move(generic), error, atom::Owner::kLibrary) : nullptr;
     if (!m) fmt::print(stderr, "beamlite: cannot load library module {}: {}\n", name, error);
     return m;
 }

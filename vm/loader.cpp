@@ -3,9 +3,11 @@
 
 #include <gmp.h>
 
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
+#include "bytecode/image.h"
 #include "vm/bif.h"
 #include "vm/interp.h"
 #include "vm/map.h"
@@ -33,11 +35,58 @@ constexpr const char* kAtomTableFull = "the atom table is full (system_limit)";
 
 // ---- literals --------------------------------------------------------------------
 
-// Builds literal terms in the literal area. Lists are built along their
+// Builds literal terms in the literal area, from the compiler's trees or
+// from the library image's encoded nodes. Lists are built along their
 // tails by a loop, so a long list literal does not recurse deeply.
 class LiteralBuilder {
   public:
-    explicit LiteralBuilder(std::string& error) : error_(error) {}
+    LiteralBuilder(std::string& error, atom::Owner owner) : error_(error), owner_(owner) {}
+
+    // The next literal of an encoded stream (image.h); nesting deeper than
+    // any compiler output is malformed, so hostile bytes cannot recurse
+    // off the C stack.
+    Term build(image::LiteralReader& in, int depth = 0) {
+        using Kind = bytecode::Literal::Kind;
+        image::LiteralReader::Node node;
+        if (depth > kMaxLiteralDepth || !in.next(node)) return fail("malformed literal");
+        switch (node.kind) {
+            case Kind::Integer:
+                return integer(node.integer);
+            case Kind::BigInteger:
+                return big_integer(node.text);
+            case Kind::Float:
+                return number(node.number);
+            case Kind::Atom:
+                return intern_atom(node.text);
+            case Kind::Nil:
+                return term::kNil;
+            case Kind::String:
+                return string(node.text);
+            case Kind::Binary:
+                return binary(node.text);
+            case Kind::Cons: {
+                std::vector<Term> heads(node.count);
+                for (Term& head : heads)
+                    head = build(in, depth + 1);
+                return cons(heads, build(in, depth + 1));
+            }
+            case Kind::Tuple: {
+                std::vector<Term> elements(node.count);
+                for (Term& element : elements)
+                    element = build(in, depth + 1);
+                return tuple(elements);
+            }
+            case Kind::Map: {
+                std::vector<map::Entry> entries(node.count);
+                for (map::Entry& entry : entries) {
+                    entry.key = build(in, depth + 1);
+                    entry.value = build(in, depth + 1);
+                }
+                return map(entries);
+            }
+        }
+        return fail("unknown literal kind");
+    }
 
     Term build(const bytecode::Literal& literal) {
         using Kind = bytecode::Literal::Kind;
@@ -72,9 +121,11 @@ class LiteralBuilder {
         return term::kNil;
     }
 
+    static constexpr int kMaxLiteralDepth = 10000;
+
     // A full atom table fails the load cleanly (the caller reports it).
-    Term intern_atom(const std::string& text) {
-        uint32_t index = atom::intern(text);
+    Term intern_atom(std::string_view text) {
+        uint32_t index = atom::intern(text, owner_);
         if (index == atom::kNoAtom) return fail(kAtomTableFull);
         return term::make_atom(index);
     }
@@ -91,7 +142,8 @@ class LiteralBuilder {
         return mem ? term::make_integer(mem, value) : term::kNil;
     }
 
-    Term big_integer(const std::string& digits) {
+    Term big_integer(std::string_view text) {
+        std::string digits(text);
         mpz_t z;
         if (mpz_init_set_str(z, digits.c_str(), 10) != 0) {
             mpz_clear(z);
@@ -123,9 +175,13 @@ class LiteralBuilder {
             heads.push_back(build(at->elements[0]));
             at = &at->elements[1];
         }
-        Term list = build(*at);
+        return cons(heads, build(*at));
+    }
+
+    Term cons(const std::vector<Term>& heads, Term tail) {
         Term* mem = alloc(heads.size() * term::kConsWords);
         if (!mem) return term::kNil;
+        Term list = tail;
         for (size_t i = heads.size(); i-- > 0;)
             list = term::make_cons(mem + 2 * i, heads[i], list);
         return list;
@@ -135,6 +191,10 @@ class LiteralBuilder {
         std::vector<Term> elements;
         for (const bytecode::Literal& element : literal.elements)
             elements.push_back(build(element));
+        return tuple(elements);
+    }
+
+    Term tuple(const std::vector<Term>& elements) {
         Term* mem = alloc(term::tuple_words(elements.size()));
         if (!mem) return term::kNil;
         Term t = term::make_tuple(mem, elements.size());
@@ -144,7 +204,7 @@ class LiteralBuilder {
     }
 
     // A string literal is the list of its characters' code points.
-    Term string(const std::string& utf8) {
+    Term string(std::string_view utf8) {
         std::vector<uint32_t> chars;
         for (size_t i = 0; i < utf8.size();)
             chars.push_back(decode_utf8(utf8, i));
@@ -156,7 +216,7 @@ class LiteralBuilder {
         return list;
     }
 
-    static uint32_t decode_utf8(const std::string& s, size_t& i) {
+    static uint32_t decode_utf8(std::string_view s, size_t& i) {
         unsigned char c = static_cast<unsigned char>(s[i++]);
         int extra = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : c >= 0xC0 ? 1 : 0;
         uint32_t code = extra ? c & (0x3F >> extra) : c;
@@ -165,7 +225,7 @@ class LiteralBuilder {
         return code;
     }
 
-    Term binary(const std::string& bytes) {
+    Term binary(std::string_view bytes) {
         if (bytes.size() <= term::kMaxHeapBinBytes) {
             Term* mem = alloc(term::heap_bin_words(bytes.size()));
             return mem ? term::make_heap_bin(mem, bytes.data(), bytes.size()) : term::kNil;
@@ -188,26 +248,31 @@ class LiteralBuilder {
             Term key = build(literal.elements[2 * i]);
             entries.push_back({key, build(literal.elements[2 * i + 1])});
         }
+        return map(entries);
+    }
+
+    Term map(std::vector<map::Entry>& entries) {
         map::normalize(entries);
         Term* mem = alloc(map::build_words(entries));
         return mem ? map::build(mem, entries) : term::kNil;
     }
 
     std::string& error_;
+    atom::Owner owner_;
 };
 
 // ---- code --------------------------------------------------------------------------
 
 class Loader {
   public:
-    Loader(const bytecode::Module& module, std::string& error)
-        : in_(module), error_(error), literals_(error) {}
+    Loader(const bytecode::Module& module, std::string& error, atom::Owner owner)
+        : in_(module), error_(error), owner_(owner), literals_(error, owner) {}
 
     std::unique_ptr<code::Module> run() {
         out_ = std::make_unique<code::Module>();
         out_->file = in_.file;
         for (const std::string& name : in_.atoms) {
-            uint32_t index = atom::intern(name);
+            uint32_t index = atom::intern(name, owner_);
             if (index == atom::kNoAtom) return fail(kAtomTableFull), nullptr;
             atoms_.push_back(term::make_atom(index));
         }
@@ -215,6 +280,9 @@ class Loader {
         out_->name = atoms_[0];
         for (const bytecode::Literal& literal : in_.literals)
             literal_terms_.push_back(literals_.build(literal));
+        image::LiteralReader encoded(in_.encoded_literals);
+        for (uint32_t i = 0; i < in_.encoded_literal_count; ++i)
+            literal_terms_.push_back(literals_.build(encoded));
         for (const bytecode::Import& import : in_.imports)
             imports_.push_back(
                 code::export_entry(atom(import.module), atom(import.function), import.arity));
@@ -496,6 +564,7 @@ class Loader {
 
     const bytecode::Module& in_;
     std::string& error_;
+    atom::Owner owner_;
     LiteralBuilder literals_;
     std::unique_ptr<code::Module> out_;
     std::vector<Term> atoms_;
@@ -511,9 +580,9 @@ std::string_view operand_letters(Opcode op) {
     return size_t(op) < kGenericOpcodes ? kOperandLetters[size_t(op)] : std::string_view();
 }
 
-code::Module* load(bytecode::Module&& module, std::string& error) {
+code::Module* load(bytecode::Module&& module, std::string& error, atom::Owner owner) {
     error.clear();
-    Loader loader(module, error);
+    Loader loader(module, error, owner);
     std::unique_ptr<code::Module> loaded = loader.run();
     if (!loaded) return nullptr;
     if (code::find_module(loaded->name)) {
@@ -529,8 +598,8 @@ code::Module* load(bytecode::Module&& module, std::string& error) {
     return installed;
 }
 
-code::Module* load(const bytecode::Module& module, std::string& error) {
-    return load(bytecode::Module(module), error);
+code::Module* load(const bytecode::Module& module, std::string& error, atom::Owner owner) {
+    return load(bytecode::Module(module), error, owner);
 }
 
 }  // namespace loader

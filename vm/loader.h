@@ -22,6 +22,7 @@
 #include <string>
 
 #include "bytecode/bytecode.h"
+#include "vm/atom.h"
 #include "vm/code.h"
 
 namespace loader {
@@ -29,9 +30,13 @@ namespace loader {
 // Loads and installs `module`. Returns null with a message in `error` when
 // the module is malformed (unknown opcode or label, a BIF that does not
 // exist, the literal area full) or already loaded.
-code::Module* load(const bytecode::Module& module, std::string& error);
+// `owner`: whose atoms the module's are (atom::intern; kLibrary for the
+// library image's modules).
+code::Module* load(const bytecode::Module& module, std::string& error,
+                   atom::Owner owner = atom::Owner::kProgram);
 // The same, taking the generic module over (no copy).
-code::Module* load(bytecode::Module&& module, std::string& error);
+code::Module* load(bytecode::Module&& module, std::string& error,
+                   atom::Owner owner = atom::Owner::kProgram);
 
 // The operand letters of a generic opcode (as opcodes.def lists them).
 std::string_view operand_letters(bytecode::Opcode op);

@@ -78,6 +78,20 @@ void release_heap(Process* p) {
     free_saved_xregs(*p);
 }
 
+namespace {
+std::atomic<Term> g_default_group_leader{term::kNil};
+}
+
+Term group_leader(const Process& p) {
+    if (p.rare && p.rare->group_leader != term::kNil) return p.rare->group_leader;
+    Term pid = g_default_group_leader.load(std::memory_order_relaxed);
+    return pid != term::kNil ? pid : term::make_pid(0, 0);
+}
+
+void set_default_group_leader(Term pid) {
+    g_default_group_leader.store(pid, std::memory_order_relaxed);
+}
+
 Rare& rare(Process& p) {
     if (!p.rare) {
         p.rare =

@@ -147,7 +147,7 @@ struct Rare {
     std::vector<Term> links;         // linked pids
     std::vector<Monitor> monitors;   // both ends
     std::vector<Alias> aliases;      // the active ones
-    Term group_leader = term::kNil;  // a pid, or nil (the VM's own output)
+    Term group_leader = term::kNil;  // a pid, or nil: the default (see group_leader())
     uint64_t receive_timer = 0;      // the pending `after` timer, 0 if none
     Rare() {
         for (Term& t : terms)
@@ -243,6 +243,12 @@ size_t retained_bytes(const Process& p);
 
 // The rarely used state, allocated on first use.
 Rare& rare(Process& p);
+
+// p's group leader: the pid group_leader/2 gave it or its parent had, else
+// the default one, boot's `user` I/O server (every process starts with it,
+// and the rare block stays unallocated). Before boot, <0.0.0>.
+Term group_leader(const Process& p);
+void set_default_group_leader(Term pid);
 
 // The roots of the process for a collection at this point: the live X
 // registers (p.live of them), the rare block's terms, the dictionary and a

@@ -24,6 +24,7 @@
 #include "vm/format.h"
 #include "vm/interp.h"
 #include "vm/memory.h"
+#include "vm/output.h"
 #include "vm/signal.h"
 #include "vm/spin_lock.h"
 #include "vm/timer.h"
@@ -324,9 +325,7 @@ void print_error_report(Process& p, term::Term reason) {
     out += " with exit value:\n";
     format::print(out, reason, format::PrettyOptions{});
     out += "\n\n";
-    bif::flush_stdout();
-    fmt::print(stderr, "{}", out);
-    std::fflush(stderr);
+    output::write(output::kStderr, out);
 }
 
 // A process other than main ended: report, leave the table, signal. The
@@ -334,9 +333,10 @@ void print_error_report(Process& p, term::Term reason) {
 void finish(Process* p) {
     term::Term reason = signals::exit_reason(*p);
     if (p->status == Status::Killed) {
-        bif::flush_stdout();
-        fmt::print(stderr, "beamlite: process {} killed: {}\n", term::to_string(p->pid),
-                   p->heap.out_of_memory ? "out of memory" : "its heap exceeded max_heap_size");
+        output::write(output::kStderr,
+                      fmt::format("beamlite: process {} killed: {}\n", term::to_string(p->pid),
+                                  p->heap.out_of_memory ? "out of memory"
+                                                        : "its heap exceeded max_heap_size"));
     } else if (signals::reports_error(*p)) {
         print_error_report(*p, reason);
     }
@@ -349,21 +349,22 @@ void finish(Process* p) {
 
 // main/1's process ended: the program's exit status.
 int main_ended(Process* p) {
-    bif::flush_stdout();
+    output::flush();
     switch (p->status) {
         case Status::Done:
             return 0;
         case Status::Halted:
             return p->rare->halt_code;
         case Status::Killed:
-            fmt::print(stderr, "{}", exception::killed_report(*p));
+            output::write(output::kStderr, exception::killed_report(*p));
             return 1;
         case Status::Failed:
-            fmt::print(stderr, "{}", exception::report(*p));
+            output::write(output::kStderr, exception::report(*p));
             return 1;
         default: {
             std::string reason = term::to_string(signals::exit_reason(*p));
-            fmt::print(stderr, "beamlite: main process exited: {}\n", reason);
+            output::write(output::kStderr,
+                          fmt::format("beamlite: main process exited: {}\n", reason));
             return 1;
         }
     }
@@ -387,8 +388,8 @@ bool halting() {
 void charge(uint64_t used) {
     uint64_t total = g_world.reductions.fetch_add(used, std::memory_order_relaxed) + used;
     if (total < g_limits.reductions || halting()) return;
-    bif::flush_stdout();
-    fmt::print(stderr, "beamlite: reduction limit ({}) reached\n", g_limits.reductions);
+    output::write(output::kStderr,
+                  fmt::format("beamlite: reduction limit ({}) reached\n", g_limits.reductions));
     halt(kReductionLimitExit);
 }
 
@@ -413,6 +414,7 @@ bool any_work(const Scheduler& s) {
 // as it sleeps (erlang:memory would not see it return).
 void sleep(Scheduler& s) {
     constexpr int64_t kReclaimRetryMs = 1;
+    output::flush();  // an idle program shows what it printed
     int64_t deadline = s.timers.next_deadline();
     if (!s.limbo.empty()) {
         int64_t soon = timer::now_ms() + kReclaimRetryMs;
@@ -428,8 +430,7 @@ void sleep(Scheduler& s) {
         g_world.timers.load(std::memory_order_relaxed) == 0) {
         g_world.sleeping.fetch_sub(1, std::memory_order_relaxed);
         guard.unlock();
-        bif::flush_stdout();
-        fmt::print(stderr, "beamlite: deadlock: every process waits in receive\n");
+        output::write(output::kStderr, "beamlite: deadlock: every process waits in receive\n");
         halt(1);
         return;
     }
@@ -582,6 +583,7 @@ void loop(Scheduler& s) {
             continue;
         }
         run_one(s, p);
+        output::flush_if_stale();
     }
     s.epoch.store(0, std::memory_order_seq_cst);
     t_sched = nullptr;
@@ -697,17 +699,17 @@ void set_limits(const Limits& limits) {
     g_limits = limits;
 }
 
-int run(Process* main, unsigned schedulers) {
+int run(Process* main, unsigned schedulers, std::span<Process* const> system) {
     g_count = std::max(schedulers, 1u);
     ensure_schedulers(g_count);
     g_world.main = main;
     g_world.halting.store(false, std::memory_order_relaxed);
     g_world.reductions.store(0, std::memory_order_relaxed);
-    if (main->run_state.load(std::memory_order_relaxed) != process::kQueued) {
-        t_sched = g_world.schedulers[0].get();
-        enqueue(main);
-        t_sched = nullptr;
-    }
+    t_sched = g_world.schedulers[0].get();
+    if (main->run_state.load(std::memory_order_relaxed) != process::kQueued) enqueue(main);
+    for (Process* p : system)
+        enqueue(p);
+    t_sched = nullptr;
     for (size_t i = 1; i < g_world.schedulers.size(); ++i) {
         Scheduler* s = g_world.schedulers[i].get();
         s->thread = std::thread([s] {
@@ -718,7 +720,7 @@ int run(Process* main, unsigned schedulers) {
     loop(*g_world.schedulers[0]);
     for (size_t i = 1; i < g_world.schedulers.size(); ++i)
         g_world.schedulers[i]->thread.join();
-    bif::flush_stdout();
+    output::flush();
     // Every process is freed so that the leak checker sees them freed, and
     // under Limits so that the caller can run the next program. Otherwise
     // the program ends now (the caller exits): freeing a million processes

@@ -46,6 +46,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 
 #include "vm/mailbox.h"
 #include "vm/process.h"
@@ -80,8 +81,10 @@ unsigned available_cpus();
 // Runs every process on `schedulers` threads until `main` ends (or a
 // process halts the VM); then stops the threads and frees every process
 // left. Returns the exit status: 0 when main/1 returned, its halt code, or
-// 1 when main ended otherwise (after printing why to stderr).
-int run(Process* main, unsigned schedulers = 1);
+// 1 when main ended otherwise (after printing why to stderr). `system`:
+// processes made before the run (boot::start's I/O servers), queued after
+// main.
+int run(Process* main, unsigned schedulers = 1, std::span<Process* const> system = {});
 
 // Bounds for running an untrusted program inside another (the program
 // fuzzer, tools/fuzz_program.cpp; the command line never sets them). Off

@@ -1,0 +1,72 @@
+// output: standard output's buffer and its flushing policy, standard error
+// (see output.h).
+#include "vm/output.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <mutex>
+#include <string>
+
+#include "vm/timer.h"
+
+namespace output {
+
+namespace {
+
+constexpr size_t kBufferBytes = 1 << 16;
+
+// Schedulers on several threads write: one lock keeps each write whole.
+std::mutex g_lock;
+std::string g_buffer;
+// now_ms() of the oldest byte in g_buffer, 0 when it is empty. Read without
+// the lock by flush_if_stale (a stale read only delays or repeats a check).
+std::atomic<int64_t> g_oldest{0};
+
+bool terminal(int fd) {
+    static const bool kStdoutTerminal = isatty(kStdout) == 1;
+    static const bool kStderrTerminal = isatty(kStderr) == 1;
+    return fd == kStdout ? kStdoutTerminal : kStderrTerminal;
+}
+
+void flush_locked() {
+    if (!g_buffer.empty()) std::fwrite(g_buffer.data(), 1, g_buffer.size(), stdout);
+    g_buffer.clear();
+    g_oldest.store(0, std::memory_order_relaxed);
+    std::fflush(stdout);
+}
+
+}  // namespace
+
+void write(int fd, std::string_view bytes) {
+    std::lock_guard<std::mutex> guard(g_lock);
+    if (fd == kStderr) {
+        flush_locked();
+        std::fwrite(bytes.data(), 1, bytes.size(), stderr);
+        std::fflush(stderr);
+        return;
+    }
+    if (g_buffer.empty() && !bytes.empty())
+        g_oldest.store(std::max<int64_t>(timer::now_ms(), 1), std::memory_order_relaxed);
+    g_buffer.append(bytes);
+    if (g_buffer.size() > kBufferBytes || terminal(kStdout)) flush_locked();
+}
+
+void flush() {
+    std::lock_guard<std::mutex> guard(g_lock);
+    flush_locked();
+}
+
+void flush_if_stale() {
+    int64_t oldest = g_oldest.load(std::memory_order_relaxed);
+    if (oldest == 0 || timer::now_ms() - oldest < kStaleMs) return;
+    flush();
+}
+
+bool is_terminal(int fd) {
+    return terminal(fd);
+}
+
+}  // namespace output
