@@ -170,7 +170,11 @@ CompileResult compile_source(const Source& source) {
 
 // OTP 25's PCRE 8.44 words its compile errors differently from PCRE2:
 // OTP's text for the PCRE2 errors both engines have, PCRE2's otherwise.
+// PCRE 8.44 refuses bsr_anycrlf with bsr_unicode; PCRE2 has no such error.
+constexpr int kInconsistentNewline = -1000;
+
 std::string compile_error_text(int error) {
+    if (error == kInconsistentNewline) return "inconsistent NEWLINE options";
     if (error <= PCRE2_ERROR_UTF8_ERR1 && error >= PCRE2_ERROR_UTF8_ERR21)
         return "invalid UTF-8 string";
     switch (error) {
@@ -261,6 +265,8 @@ struct Options {
     bool newline_given = false;
     uint8_t newline = PCRE2_NEWLINE_LF;
     bool bsr_given = false;
+    bool bsr_anycrlf_seen = false;
+    bool bsr_unicode_seen = false;
     uint8_t bsr = PCRE2_BSR_UNICODE;
     bool unicode_given = false;
     bool other_compile_option = false;  // a compile-only option but `unicode`
@@ -399,6 +405,7 @@ bool parse_atom_option(std::string_view name, Accept accept, Options& options) {
     }
     if (name == "bsr_anycrlf" || name == "bsr_unicode") {
         options.bsr = name == "bsr_anycrlf" ? PCRE2_BSR_ANYCRLF : PCRE2_BSR_UNICODE;
+        (name == "bsr_anycrlf" ? options.bsr_anycrlf_seen : options.bsr_unicode_seen) = true;
         options.bsr_given = true;
         return true;
     }
@@ -820,7 +827,8 @@ Term string_in(Term*& mem, std::string_view text) {
 // Offset}}} (a run with report_errors).
 Term compile_error(Process& p, const CompileResult& compiled, bool in_run) {
     std::string text = compile_error_text(compiled.error);
-    Term* mem = alloc(p, kConsWords * text.size() + 3 * tuple_words(2));
+    // Every word allocated is written: the heap must stay well formed.
+    Term* mem = alloc(p, kConsWords * text.size() + (in_run ? 3 : 2) * tuple_words(2));
     if (!mem) return heap_exhausted(p);
     Term error = tuple2(mem, string_in(mem, text), make_small(int64_t(compiled.error_offset)));
     if (in_run) error = tuple2(mem, make_atom(atom::kCompile), error);
@@ -853,6 +861,14 @@ Term pattern_tuple(Process& p, Term*& mem, const Source& source, const Code& cod
     return t;
 }
 
+// compile_source, but both newline conventions of \R at once are an error,
+// as in OTP.
+CompileResult compile_bsr_checked(const Source& source, const Options& options) {
+    if (options.bsr_anycrlf_seen && options.bsr_unicode_seen)
+        return {nullptr, kInconsistentNewline, 0};
+    return compile_source(source);
+}
+
 // ---- the calls ------------------------------------------------------------------------------
 
 Term compile(Process& p, Term* args, Term option_list) {
@@ -862,7 +878,7 @@ Term compile(Process& p, Term* args, Term option_list) {
     Source source;
     if (is_pattern_tuple(args[0]) || !text_source(args[0], options, source))
         return badarg(p, 1, "not a regular expression");
-    CompileResult compiled = compile_source(source);
+    CompileResult compiled = compile_bsr_checked(source, options);
     if (!compiled.code) return compile_error(p, compiled, false);
     Term* mem = alloc(p, pattern_tuple_words(source) + tuple_words(2));
     if (!mem) return heap_exhausted(p);
@@ -906,7 +922,11 @@ bool setup_run(Process& p, Term pattern, Term option_list, Options& options, Run
         badarg(p, 2, "not a regular expression");
         return false;
     }
-    setup.compiled = compile_source(setup.source);
+    if (setup.compiled_pattern && options.bsr_anycrlf_seen && options.bsr_unicode_seen) {
+        badarg(p, 3, "not a list of options");
+        return false;
+    }
+    setup.compiled = compile_bsr_checked(setup.source, options);
     return true;
 }
 
