@@ -143,6 +143,9 @@ CodeCache& code_cache() {
     return cache;
 }
 
+// PCRE2's "unrecognized character follows \".
+constexpr int kUnknownEscape = 103;
+
 CompileResult compile_source(const Source& source) {
     std::string key = encode_source(source);
     if (CodePtr cached = code_cache().find(key)) return {cached};
@@ -159,8 +162,17 @@ CompileResult compile_source(const Source& source) {
     if ((flags & PCRE2_UTF) && !(flags & PCRE2_UCP)) flags |= PCRE2_NO_START_OPTIMIZE;
     int error = 0;
     PCRE2_SIZE offset = 0;
-    pcre2_code* code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(source.pattern.data()),
-                                     source.pattern.size(), flags, &error, &offset, context);
+    auto pattern = reinterpret_cast<PCRE2_SPTR>(source.pattern.data());
+    pcre2_code* code =
+        pcre2_compile(pattern, source.pattern.size(), flags, &error, &offset, context);
+    if (!code && error == kUnknownEscape) {
+        // PCRE 8.44 takes an unknown escape of a letter (\i) as the letter.
+        // PCRE2's option for that also turns malformed escapes (\x{2z},
+        // \L) into literals, which PCRE reports: only a pattern whose
+        // first error is an unknown escape is compiled again with it.
+        pcre2_set_compile_extra_options(context, PCRE2_EXTRA_BAD_ESCAPE_IS_LITERAL);
+        code = pcre2_compile(pattern, source.pattern.size(), flags, &error, &offset, context);
+    }
     pcre2_compile_context_free(context);
     if (!code) return {nullptr, error, offset};
     auto shared = std::make_shared<const Code>(code);
@@ -220,6 +232,10 @@ std::string compile_error_text(int error) {
             return "conditional group contains more than two branches";
         case 130:
             return "unknown POSIX class name";
+        case 137:
+            return "PCRE does not support \\L, \\l, \\N{name}, \\U, or \\u";
+        case 138:
+            return "number after (?C is > 255";
         case 134:
             return "character value in \\x{} or \\o{} is too large";
         case 141:
