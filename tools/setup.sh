@@ -13,6 +13,7 @@ packages=(
     re2c bison                           # lexer and parser generators
     libgmp-dev libedit-dev               # bignums, line editing
     zlib1g-dev                           # compressed term_to_binary
+    libpcre2-dev                         # the re module (PCRE2)
     erlang-base                          # the oracle: expected outputs come from Erlang/OTP
     erlang-src                           # OTP's library sources: compiled into beamlite at build time
     clang libclang-rt-14-dev             # libFuzzer targets in tools/
