@@ -5,6 +5,7 @@
 #include "vm/bif.h"
 
 #include <algorithm>
+#include <array>
 #include <cstdio>
 #include <mutex>
 #include <string>
@@ -33,11 +34,57 @@ size_t table_size() {
     return sizeof kTable / sizeof kTable[0];
 }
 
-const Bif* find(std::string_view module, std::string_view name, uint32_t arity) {
-    for (const Bif& b : kTable) {
-        if (b.arity == arity && b.name == name && b.module == module) return &b;
+namespace {
+
+// The table's index by (module, name, arity): open addressing over a
+// power-of-two array of table positions, built once (loading a module
+// looks up each of its imports, thousands at start-up).
+class Index {
+  public:
+    Index() {
+        slots_.fill(kEmpty);
+        for (uint16_t i = 0; i < std::size(kTable); ++i) {
+            const Bif& b = kTable[i];
+            size_t at = hash(b.module, b.name, b.arity);
+            while (slots_[at & kMask] != kEmpty)
+                ++at;
+            slots_[at & kMask] = i;
+        }
     }
-    return nullptr;
+
+    const Bif* find(std::string_view module, std::string_view name, uint32_t arity) const {
+        for (size_t at = hash(module, name, arity);; ++at) {
+            uint16_t i = slots_[at & kMask];
+            if (i == kEmpty) return nullptr;
+            const Bif& b = kTable[i];
+            if (b.arity == arity && b.name == name && b.module == module) return &b;
+        }
+    }
+
+  private:
+    static constexpr size_t kSlots = 2048;  // over twice the table: short probes
+    static constexpr size_t kMask = kSlots - 1;
+    static constexpr uint16_t kEmpty = UINT16_MAX;
+    static_assert(std::size(kTable) * 2 <= kSlots, "grow the BIF index");
+
+    static size_t hash(std::string_view module, std::string_view name, uint32_t arity) {
+        uint64_t h = 14695981039346656037ull ^ arity;  // FNV-1a
+        for (char c : module)
+            h = (h ^ uint8_t(c)) * 1099511628211ull;
+        h = (h ^ ':') * 1099511628211ull;
+        for (char c : name)
+            h = (h ^ uint8_t(c)) * 1099511628211ull;
+        return size_t(h ^ (h >> 29));
+    }
+
+    std::array<uint16_t, kSlots> slots_;
+};
+
+}  // namespace
+
+const Bif* find(std::string_view module, std::string_view name, uint32_t arity) {
+    static const Index index;  // thread-safe, once
+    return index.find(module, name, arity);
 }
 
 const Bif* find(Term module, Term function, uint32_t arity) {

@@ -4,7 +4,6 @@
 #include <gmp.h>
 
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "bytecode/image.h"
@@ -303,7 +302,7 @@ class Loader {
             // A BIF keeps its entry: OTP's sources define BIFs as stubs
             // (lists:reverse/2 -> erlang:nif_error(undef)) the runtime overrides.
             if (entry->bif) continue;
-            entry->address = base + labels_[e.label];
+            entry->address = base + labels_[e.label];  // resolve_labels checked it
         }
         for (size_t i = 0; i < module.num_funs; ++i)
             module.funs[i].code = base + labels_[module.generic.lambdas[i].label];
@@ -415,6 +414,7 @@ class Loader {
 
     void emit_code() {
         const std::vector<uint64_t>& code = in_.code;
+        out_->code.reserve(code.size());  // at most one word each, fewer (labels, lines)
         size_t pc = 0;
         while (pc < code.size() && error_.empty()) {
             uint64_t op = code[pc];
@@ -423,7 +423,7 @@ class Loader {
             uint32_t offset = uint32_t(out_->code.size());
             if (opcode == Opcode::label) {
                 if (pc + 1 >= code.size()) return fail("truncated label");
-                labels_[uint32_t(code[pc + 1])] = offset;
+                if (!define_label(code[pc + 1], offset)) return fail("bad label");
                 pc += 2;
                 continue;
             }
@@ -545,16 +545,28 @@ class Loader {
     void resolve_labels() {
         const Word* base = out_->code.data();
         for (const auto& [at, label] : fixups_) {
-            auto it = labels_.find(label);
-            if (it == labels_.end()) return fail("undefined label " + std::to_string(label));
-            out_->code[at] = Word(base + it->second);
+            if (!has_label(label)) return fail("undefined label " + std::to_string(label));
+            out_->code[at] = Word(base + labels_[label]);
         }
         for (const bytecode::Export& e : in_.exports) {
-            if (!labels_.count(e.label)) return fail("export of an undefined label");
+            if (!has_label(e.label)) return fail("export of an undefined label");
         }
         for (const bytecode::Lambda& lambda : in_.lambdas) {
-            if (!labels_.count(lambda.label)) return fail("lambda of an undefined label");
+            if (!has_label(lambda.label)) return fail("lambda of an undefined label");
         }
+    }
+
+    // Labels are numbered densely from 1 (a number past the code's size is
+    // malformed), so their table is a vector.
+    bool define_label(uint64_t label, uint32_t offset) {
+        if (label > in_.code.size()) return false;
+        if (label >= labels_.size()) labels_.resize(label + 1, kNoLabel);
+        labels_[label] = offset;
+        return true;
+    }
+
+    bool has_label(uint64_t label) const {
+        return label < labels_.size() && labels_[label] != kNoLabel;
     }
 
     struct Fixup {
@@ -570,7 +582,8 @@ class Loader {
     std::vector<Term> atoms_;
     std::vector<Term> literal_terms_;
     std::vector<code::Export*> imports_;
-    std::unordered_map<uint32_t, uint32_t> labels_;
+    static constexpr uint32_t kNoLabel = UINT32_MAX;
+    std::vector<uint32_t> labels_;  // label -> code offset, kNoLabel if undefined
     std::vector<Fixup> fixups_;
 };
 
