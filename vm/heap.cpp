@@ -434,4 +434,11 @@ Term* literal_alloc(size_t words) {
     return p;  // fresh anonymous pages are zero
 }
 
+void literal_give_back(Term* end, size_t words) {
+    std::lock_guard<std::mutex> lock(literal_mutex);
+    size_t bytes = words * sizeof(Term);
+    if (uintptr_t(end) == detail::literal_base + literal_used && bytes <= literal_used)
+        literal_used -= bytes;
+}
+
 }  // namespace heap

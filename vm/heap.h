@@ -250,5 +250,10 @@ LiteralMemory literal_memory();
 // A refc binary handle made here is linked in no off-heap list: it keeps its
 // reference until its module is purged (purging is a later step).
 Term* literal_alloc(size_t words);
+// Gives back the last `words` words literal_alloc handed out, ending at
+// `end`, when nothing was handed out after them (else keeps them); they
+// must be untouched (still zero). The loader's batches return their
+// unused tails so.
+void literal_give_back(Term* end, size_t words);
 
 }  // namespace heap

@@ -40,6 +40,9 @@ constexpr const char* kAtomTableFull = "the atom table is full (system_limit)";
 class LiteralBuilder {
   public:
     LiteralBuilder(std::string& error, atom::Owner owner) : error_(error), owner_(owner) {}
+    ~LiteralBuilder() { give_back_batch(); }
+    LiteralBuilder(const LiteralBuilder&) = delete;
+    LiteralBuilder& operator=(const LiteralBuilder&) = delete;
 
     // The next literal of an encoded stream (image.h); nesting deeper than
     // any compiler output is malformed, so hostile bytes cannot recurse
@@ -129,11 +132,36 @@ class LiteralBuilder {
         return term::make_atom(index);
     }
 
+    // Small literals come from a batch of the literal area (its lock once
+    // per batch, not per term); the batch's unused tail goes back at the
+    // end of the load (the destructor).
     Term* alloc(size_t words) {
-        Term* mem = heap::literal_alloc(words);
+        if (words > kBatchWords / 8) return checked(heap::literal_alloc(words));
+        if (size_t(batch_end_ - batch_next_) < words) {
+            give_back_batch();
+            batch_next_ = checked(heap::literal_alloc(kBatchWords));
+            if (!batch_next_) return nullptr;
+            batch_end_ = batch_next_ + kBatchWords;
+        }
+        Term* mem = batch_next_;
+        batch_next_ += words;
+        return mem;
+    }
+
+    Term* checked(Term* mem) {
         if (!mem) fail("literal area full");
         return mem;
     }
+
+    void give_back_batch() {
+        if (batch_next_ != batch_end_)
+            heap::literal_give_back(batch_end_, batch_end_ - batch_next_);
+        batch_next_ = batch_end_ = nullptr;
+    }
+
+    static constexpr size_t kBatchWords = 1024;
+    Term* batch_next_ = nullptr;
+    Term* batch_end_ = nullptr;
 
     Term integer(int64_t value) {
         if (term::fits_small(value)) return term::make_small(value);
