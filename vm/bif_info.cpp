@@ -59,10 +59,12 @@ std::atomic<int64_t> g_min_heap_size{233};
 std::atomic<int64_t> g_min_bin_vheap_size{46422};
 std::atomic<int64_t> g_backtrace_depth{8};
 std::atomic<int64_t> g_trace_control_word{0};
-std::atomic<int64_t> g_schedulers_online{0};     // 0: all of them
-std::atomic<int64_t> g_dirty_cpu_online{0};      // 0: all of them
-std::atomic<bool> g_scheduler_wall_time{false};  // statistics(scheduler_wall_time)
-std::atomic<int64_t> g_wall_time_since{0};       // when it was switched on
+std::atomic<int64_t> g_schedulers_online{0};  // 0: all of them
+std::atomic<int64_t> g_dirty_cpu_online{0};   // 0: all of them
+// statistics(scheduler_wall_time) is on while this is above 0: each
+// system_flag(scheduler_wall_time, true) adds one, each false takes one.
+std::atomic<int64_t> g_scheduler_wall_time{0};
+std::atomic<int64_t> g_wall_time_since{0};  // when it was switched on
 std::atomic<int64_t> g_system_requests_limit{4};
 
 int64_t schedulers_online() {
@@ -441,20 +443,26 @@ size_t sum(const std::vector<size_t>& values) {
     return total;
 }
 
-// With the dirty CPU run queue (always empty here) as OTP's _all lists add.
-std::vector<size_t> with_dirty(std::vector<size_t> lengths) {
-    lengths.push_back(0);
-    return lengths;
+// The normal schedulers' counts followed by the dirty CPU run queue's, and
+// with `all` the dirty I/O one's, as OTP lists them (beamlite runs no
+// dirty work yet: those queues are empty).
+std::vector<size_t> with_dirty(std::vector<size_t> counts, bool all) {
+    counts.push_back(0);
+    if (all) counts.push_back(0);
+    return counts;
 }
 
 // [{SchedulerId, ActiveTime, TotalTime}] since scheduler_wall_time was
 // switched on. beamlite does not split a scheduler's time into busy and
 // idle: a scheduler counts as active all along.
-Value scheduler_wall_time(bool with_dirty_cpu) {
-    if (!g_scheduler_wall_time.load()) return reply::atom(atom::kUndefined);
+Value scheduler_wall_time(bool all) {
+    if (g_scheduler_wall_time.load() <= 0) return reply::atom(atom::kUndefined);
     int64_t total = timer::now_ns() - g_wall_time_since.load();
     std::vector<Value> items;
-    int64_t n = sched::count() + (with_dirty_cpu ? dirty_cpu_schedulers() : 0);
+    // The normal schedulers, the dirty CPU ones, and with `all` the dirty
+    // I/O ones, numbered on from one another as OTP does.
+    int64_t n =
+        sched::count() + dirty_cpu_schedulers() + (all ? node::config().dirty_io_schedulers : 0);
     for (int64_t id = 1; id <= n; ++id)
         items.push_back(
             reply::tuple({reply::integer(id), reply::integer(total), reply::integer(total)}));
@@ -481,10 +489,9 @@ bool statistics_value(uint32_t key, Value& out) {
             out = reply::integer(int64_t(sum(sched::run_queue_lengths())));
             return true;
         case atom::kRunQueueLengths:
-            out = int_list(sched::run_queue_lengths());
-            return true;
         case atom::kRunQueueLengthsAll:
-            out = int_list(with_dirty(sched::run_queue_lengths()));
+            out =
+                int_list(with_dirty(sched::run_queue_lengths(), key == atom::kRunQueueLengthsAll));
             return true;
         // A task is a process queued or running: beamlite counts the
         // queued ones per scheduler, plus the caller on its own.
@@ -494,9 +501,9 @@ bool statistics_value(uint32_t key, Value& out) {
         case atom::kTotalActiveTasksAll: {
             std::vector<size_t> tasks = sched::run_queue_lengths();
             if (unsigned id = sched::current_id()) tasks[id - 1] += 1;
-            if (key == atom::kActiveTasksAll) tasks = with_dirty(tasks);
             bool total = key == atom::kTotalActiveTasks || key == atom::kTotalActiveTasksAll;
-            out = total ? reply::integer(int64_t(sum(tasks))) : int_list(tasks);
+            out = total ? reply::integer(int64_t(sum(tasks)))
+                        : int_list(with_dirty(tasks, key == atom::kActiveTasksAll));
             return true;
         }
         case atom::kGarbageCollection: {
@@ -551,6 +558,26 @@ Term set_number(Process& p, std::atomic<int64_t>& setting, Term value, int64_t l
     return make_small(setting.exchange(small_value(value)));
 }
 
+// The BEAM's heap sizes: 12, 38, then each the sum of the two before plus
+// one (a Fibonacci-like growth) up to the 23rd, then 20% more each. A
+// requested minimum heap size becomes the first of them that holds it.
+int64_t heap_size_at_least(int64_t words) {
+    int64_t before = 12, size = 38;
+    if (words <= before) return before;
+    for (int i = 2; size < words; ++i) {
+        int64_t next = i < 23 ? size + before + 1 : size + size / 5;
+        before = size;
+        size = next;
+    }
+    return size;
+}
+
+Term set_heap_size(Process& p, std::atomic<int64_t>& setting, Term value) {
+    if (!small_at_least(value, 0) || small_value(value) > (int64_t(1) << 40))
+        return badarg(p, 2, "invalid value");
+    return make_small(setting.exchange(heap_size_at_least(small_value(value))));
+}
+
 // schedulers_online and dirty_cpu_schedulers_online: 1..the threads
 // there are. The threads all keep running (beamlite cannot take one
 // offline); the count is what system_info reports.
@@ -564,10 +591,16 @@ Term set_online(Process& p, std::atomic<int64_t>& setting, int64_t current, int6
 
 Term set_scheduler_wall_time(Process& p, Term value) {
     if (value != kTrue && value != kFalse) return badarg(p, 2, "not a boolean");
-    bool on = value == kTrue;
-    bool was = g_scheduler_wall_time.exchange(on);
-    if (on && !was) g_wall_time_since.store(timer::now_ns());
-    return make_bool(was);
+    int64_t before;
+    if (value == kTrue) {
+        before = g_scheduler_wall_time.fetch_add(1);
+        if (before == 0) g_wall_time_since.store(timer::now_ns());
+    } else {
+        before = g_scheduler_wall_time.load();
+        while (before > 0 && !g_scheduler_wall_time.compare_exchange_weak(before, before - 1)) {
+        }
+    }
+    return make_bool(before > 0);
 }
 
 }  // namespace
@@ -580,16 +613,16 @@ Term system_flag(Process& p, Term* args) {
     switch (atom_index(flag)) {
         case atom::kBacktraceDepth: {
             if (!small_at_least(value, 0)) return badarg(p, 2, "invalid value");
-            // OTP caps the depth at 255.
-            int64_t depth = std::min<int64_t>(small_value(value), 255);
+            // OTP caps the depth at 64.
+            int64_t depth = std::min<int64_t>(small_value(value), 64);
             return make_small(g_backtrace_depth.exchange(depth));
         }
         case atom::kFullsweepAfter:
             return set_number(p, g_fullsweep_after, value, 0);
         case atom::kMinHeapSize:
-            return set_number(p, g_min_heap_size, value, 0);
+            return set_heap_size(p, g_min_heap_size, value);
         case atom::kMinBinVheapSize:
-            return set_number(p, g_min_bin_vheap_size, value, 0);
+            return set_heap_size(p, g_min_bin_vheap_size, value);
         case atom::kTraceControlWord: {
             if (!is_small(value) || small_value(value) < 0 || small_value(value) > 0xFFFFFFFF)
                 return badarg(p, 2, "invalid value");
