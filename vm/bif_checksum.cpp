@@ -32,7 +32,7 @@ bool uint32_of(Term t, uint32_t& out) {
 bool iodata_bytes(Term t, std::string& out) {
     if (!term::is_list(t) && !term::is_binary(t)) return false;
     if (!binary::flatten_iolist(t, out)) return false;
-    charge(out.size() / 16);
+    charge(out.size());
     return true;
 }
 
