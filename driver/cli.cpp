@@ -9,6 +9,8 @@
 #include <cstring>
 #include <string_view>
 
+#include <unistd.h>
+
 #include "compiler/codegen.h"
 #include "compiler/frontend.h"
 #include "driver/library_image.h"
@@ -20,6 +22,7 @@
 #include "vm/gc.h"
 #include "vm/interp.h"
 #include "vm/output.h"
+#include "vm/node.h"
 #include "vm/process.h"
 #include "vm/scheduler.h"
 
@@ -227,8 +230,26 @@ term::Term argument_list(process::Process& p, const std::vector<std::string>& ar
     return list;
 }
 
+// What init:get_arguments/0 and system_info/1 report of this run: the
+// program's arguments, and the flags an erl node would list (its root,
+// here the directory of the executable; its name; the home directory).
+node::Config node_config(const Options& options) {
+    node::Config config;
+    config.plain_arguments = options.program_args;
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    std::string root = n > 0 ? directory_of(std::string(exe, size_t(n))) : ".";
+    config.flags.push_back({"root", {root}});
+    config.flags.push_back({"progname", {"beamlite"}});
+    if (const char* home = std::getenv("HOME")) config.flags.push_back({"home", {home}});
+    config.dirty_cpu_schedulers = options.dirty_cpu;
+    if (options.dirty_io) config.dirty_io_schedulers = options.dirty_io;
+    return config;
+}
+
 int run(const Options& options) {
     const std::string& path = options.files[0];
+    node::set_config(node_config(options));
     // BEAMLITE_GC_STRESS=1: collect at every allocation check (debugging).
     const char* stress = std::getenv("BEAMLITE_GC_STRESS");
     gc::stress = stress && *stress && *stress != '0';

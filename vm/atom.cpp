@@ -146,6 +146,11 @@ void set_limit(uint32_t limit) {
     atom_limit = limit < kMinAtoms ? kMinAtoms : limit > kMaxAtoms ? kMaxAtoms : limit;
 }
 
+uint32_t limit() {
+    std::lock_guard<std::mutex> lock(mutex);
+    return atom_limit;
+}
+
 Memory memory() {
     std::lock_guard<std::mutex> lock(mutex);
     size_t fixed = sizeof(detail::chunks) + size_t(hash_capacity) * sizeof(uint32_t);

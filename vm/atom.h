@@ -91,6 +91,8 @@ uint32_t count();
 // Lowers the table's limit to `limit` atoms (kMinAtoms..kMaxAtoms), before
 // any process runs (--max-atoms); intern() fails once count() reaches it.
 void set_limit(uint32_t limit);
+// The table's limit (erlang:system_info(atom_limit)).
+uint32_t limit();
 
 // The table's memory in bytes (erlang:memory(atom) and atom_used):
 // `allocated` is the entry chunks, the chunk array, the hash index and the

@@ -5,8 +5,12 @@
 // erlang:module_info(exports) is the table's erlang part: the library has
 // a module for every module of the table (OTP's, or stdlib/erlang.bl,
 // math.bl, ... with nothing but module_info when all its functions are
-// BIFs). Also the code server's questions (code:ensure_loaded/1, ...).
+// BIFs). Also the code server's questions (code:ensure_loaded/1, ...),
+// and finding an application's resource file (APP.app) on the code path
+// for stdlib/application.bl.
+#include <fstream>
 #include <set>
+#include <sstream>
 #include <utility>
 #include <vector>
 
@@ -268,6 +272,37 @@ Term function_exported(Process& p, Term* args) {
     if (bif::find(args[0], args[1], arity)) return kTrue;
     if (!loaded(args[0])) return kFalse;
     return code::is_defined(code::export_entry(args[0], args[1], arity)) ? kTrue : kFalse;
+}
+
+// application:'$app_file'(App): {ok, Bytes} of the first App.app in a
+// code-path directory or its ebin/ (where OTP's code path finds it), or
+// error. Names with a path separator are not looked for.
+Term application_app_file(Process& p, Term* args) {
+    if (!term::is_atom(args[0])) return badarg(p, 1, "not an atom");
+    std::string name(atom::name(atom_index(args[0])));
+    if (name.empty() || name.find('/') != std::string::npos || name.find('\0') != std::string::npos)
+        return make_atom(atom::kError);
+    for (const std::string& dir : code::search_path()) {
+        for (const char* sub : {"/", "/ebin/"}) {
+            std::ifstream in(dir + sub + name + ".app", std::ios::binary);
+            if (!in) continue;
+            std::ostringstream bytes;
+            bytes << in.rdbuf();
+            std::string text = bytes.str();
+            Term bin = binary::from_bytes(p, text.data(), text.size());
+            if (bin == kNone) return heap_exhausted(p);
+            // The binary waits in the argument register (a root) while the
+            // tuple's allocation may collect.
+            args[0] = bin;
+            Term* mem = alloc(p, tuple_words(2));
+            if (!mem) return heap_exhausted(p);
+            Term t = term::make_tuple(mem, 2);
+            mem[1] = make_atom(atom::kOk);
+            mem[2] = args[0];
+            return t;
+        }
+    }
+    return make_atom(atom::kError);
 }
 
 }  // namespace impl

@@ -362,6 +362,91 @@ Term garbage_collect0(Process& p, Term* args) {
     return kTrue;
 }
 
+}  // namespace impl
+
+namespace {
+
+// garbage_collect/2's options: [{async, RequestId} | {type, major | minor}]
+// (every collection here is a full one).
+struct GcOptions {
+    bool async = false;
+    Term request = kNil;  // {async, RequestId}'s id
+};
+
+bool gc_options(Term list, GcOptions& o) {
+    if (list_length(list) < 0) return false;
+    for (Term l = list; is_cons(l); l = cdr(l)) {
+        Term option = car(l);
+        if (!term::is_tuple(option) || tuple_arity(option) != 2) return false;
+        Term key = tuple_element(option, 1), value = tuple_element(option, 2);
+        if (key == atom_of(atom::kAsync)) {
+            o.async = true;
+            o.request = value;
+        } else if (key == atom_of(atom::kType)) {
+            if (value != atom_of(atom::kMajor) && value != atom_of(atom::kMinor)) return false;
+        } else {
+            return false;
+        }
+    }
+    return true;
+}
+
+// A full collection of q, which its asker holds switched out: q's saved X
+// registers are roots along with the usual ones. A collection that would
+// pass q's max_heap_size leaves q to meet its limit at its own next
+// allocation.
+void collect_held(Process& q) {
+    gc::Roots roots = process::roots(q);
+    if (!q.xregs) {
+        roots.xregs = q.saved_live > process::kInlineSaved ? q.saved_x : q.saved_inline;
+        roots.num_xregs = q.saved_live;
+    }
+    gc::collect(q.heap, 0, roots);
+}
+
+// garbage_collect(Pid, Options): true when Pid was alive and is collected,
+// false when it is not alive. Another process is collected here, held
+// between its slices, as OTP's request to it would. With {async, Id}: the
+// call returns `async` and the answer comes as the message
+// {garbage_collect, Id, Result}.
+Term garbage_collect_pid(Process& p, Term pid, const GcOptions& o) {
+    bool alive = true;
+    if (pid == p.pid) {
+        if (!gc::collect(p.heap, 0, process::roots(p))) return heap_exhausted(p);
+    } else {
+        Hold hold(p, pid);
+        if (hold.retry()) return call_again(p);
+        Process* q = settled(p, hold);
+        alive = q != nullptr && (q->status == Status::Runnable || q->status == Status::Waiting);
+        if (alive) collect_held(*q);
+    }
+    if (!o.async) return make_bool(alive);
+    Term* mem = alloc(p, tuple_words(3));
+    if (!mem) return heap_exhausted(p);
+    Term message = term::make_tuple(mem, 3);
+    mem[1] = atom_of(atom::kGarbageCollect);
+    mem[2] = o.request;
+    mem[3] = make_bool(alive);
+    signals::send(p, p.pid, message);
+    return atom_of(atom::kAsync);
+}
+
+}  // namespace
+
+namespace impl {
+
+Term garbage_collect1(Process& p, Term* args) {
+    if (!is_local_pid(args[0])) return badarg(p, 1, "not a pid");
+    return garbage_collect_pid(p, args[0], GcOptions{});
+}
+
+Term garbage_collect2(Process& p, Term* args) {
+    if (!is_local_pid(args[0])) return badarg(p, 1, "not a pid");
+    GcOptions o;
+    if (!gc_options(args[1], o)) return badarg(p, 2, "invalid option list");
+    return garbage_collect_pid(p, args[0], o);
+}
+
 // ---- signals -------------------------------------------------------------------------------
 
 Term send2(Process& p, Term* args) {

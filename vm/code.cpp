@@ -126,6 +126,11 @@ void set_search_path(std::vector<std::string> dirs) {
     table().search_path = std::move(dirs);
 }
 
+std::vector<std::string> search_path() {
+    Guard guard(code_lock());
+    return table().search_path;
+}
+
 Module* load_file(const std::string& path) {
     Guard guard(code_lock());
     Compiler compile = table().compiler;

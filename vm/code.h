@@ -111,6 +111,7 @@ void set_compiler(Compiler compiler);
 // Directories searched for MODULE.bl, in order (the main file's directory
 // first, then -pa dirs).
 void set_search_path(std::vector<std::string> dirs);
+std::vector<std::string> search_path();
 
 // The library image (bytecode/image.h) library modules load from. Set once
 // by the command line before anything runs; the bytes must live for the

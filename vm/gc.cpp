@@ -20,6 +20,9 @@ thread_local int64_t detail::stress_budget = 0;
 namespace {
 
 thread_local Stats counters{0, 0};
+// Every thread's collections and the words they freed (statistics/1).
+std::atomic<uint64_t> g_totals_collections{0};
+std::atomic<uint64_t> g_totals_reclaimed{0};
 
 // Copies reachable objects into to-space, bumping `free`.
 class Copier {
@@ -141,8 +144,12 @@ void copy_to(heap::Heap& heap, Term* block, size_t words, const Roots& roots, bo
     memory::add_process_bytes(grown * int64_t(sizeof(Term)));
     if (free_old) heap::block_free(heap.start, heap::block_words(heap));
 
+    size_t used = size_t(heap.top - heap.start) + heap.fragment_words;
+    size_t copied = size_t(copier.free() - block);
     counters.collections++;
-    counters.words_copied += size_t(copier.free() - block);
+    counters.words_copied += copied;
+    g_totals_collections.fetch_add(1, std::memory_order_relaxed);
+    if (used > copied) g_totals_reclaimed.fetch_add(used - copied, std::memory_order_relaxed);
     heap.start = block;
     heap.top = copier.free();
     heap.sp = sp;
@@ -307,6 +314,11 @@ bool collect(heap::Heap& heap, size_t need, const Roots& roots) {
 
 Stats stats() {
     return counters;
+}
+
+Totals totals() {
+    return {g_totals_collections.load(std::memory_order_relaxed),
+            g_totals_reclaimed.load(std::memory_order_relaxed)};
 }
 
 uint64_t copy_count() {

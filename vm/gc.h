@@ -147,6 +147,14 @@ struct Stats {
 };
 Stats stats();
 
+// Collections on every thread so far, and the heap and fragment words they
+// freed (erlang:statistics(garbage_collection)).
+struct Totals {
+    uint64_t collections;
+    uint64_t words_reclaimed;
+};
+Totals totals();
+
 // Copying passes run on this thread so far. A caller that keeps a pointer
 // into the heap (a plan, a walk's position) across an allocation compares
 // this before and after: any change means every term not held in a root

@@ -193,6 +193,11 @@ size_t table_bytes() {
     return g_table.max * (sizeof(g_table.slots[0]) + sizeof(g_table.serials[0]) + sizeof(uint32_t));
 }
 
+size_t max_procs() {
+    ensure_table();
+    return g_table.max;
+}
+
 void table_init(size_t max_procs) {
     if (g_table.slots) {
         munmap(g_table.slots, g_table.max * sizeof(g_table.slots[0]));

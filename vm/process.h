@@ -290,6 +290,8 @@ void table_remove(Process* p);
 Process* lookup(Term pid);
 // Processes alive.
 size_t count();
+// The table's slots (--max-procs; erlang:system_info(process_limit)).
+size_t max_procs();
 // Bytes of the table's slots, serials and free ring, all --max-procs of
 // them: reserved at start as the BEAM allocates its table (in
 // erlang:memory(system)); the kernel gives each page memory as slots are

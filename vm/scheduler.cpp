@@ -96,6 +96,10 @@ struct alignas(64) World {
     // Reductions spent by all processes in this run (counted only under
     // Limits::reductions).
     alignas(64) std::atomic<uint64_t> reductions{0};
+    // Reductions of every finished slice (statistics/1): one relaxed add a
+    // slice, never reset.
+    alignas(64) std::atomic<uint64_t> total_reductions{0};
+    std::atomic<uint64_t> total_slices{0};
 };
 
 World g_world;
@@ -484,6 +488,8 @@ Status slice(Scheduler& s, Process* p) {
     s.running = nullptr;
     uint64_t used = uint64_t(interp::kSliceReductions - (p->reds > 0 ? p->reds : 0));
     p->reductions += used;
+    g_world.total_reductions.fetch_add(used, std::memory_order_relaxed);
+    g_world.total_slices.fetch_add(1, std::memory_order_relaxed);
     if (g_limits.reductions) charge(used);
     return status;
 }
@@ -677,6 +683,26 @@ int64_t read_timer(uint64_t id) {
 
 unsigned count() {
     return g_world.schedulers.empty() ? g_count : unsigned(g_world.schedulers.size());
+}
+
+unsigned current_id() {
+    return t_sched ? t_sched->index + 1 : 0;
+}
+
+std::vector<size_t> run_queue_lengths() {
+    std::vector<size_t> lengths;
+    for (const auto& s : g_world.schedulers)
+        lengths.push_back(s->length.load(std::memory_order_relaxed));
+    if (lengths.empty()) lengths.assign(g_count, 0);
+    return lengths;
+}
+
+uint64_t total_reductions() {
+    return g_world.total_reductions.load(std::memory_order_relaxed);
+}
+
+uint64_t total_slices() {
+    return g_world.total_slices.load(std::memory_order_relaxed);
 }
 
 unsigned available_cpus() {

@@ -47,6 +47,7 @@
 
 #include <cstdint>
 #include <span>
+#include <vector>
 
 #include "vm/mailbox.h"
 #include "vm/process.h"
@@ -73,6 +74,22 @@ int64_t read_timer(uint64_t id);
 
 // The number of scheduler threads (before run(): what run() will start).
 unsigned count();
+
+// The calling thread's scheduler, 1-based (erlang:system_info(scheduler_id));
+// 0 off a scheduler thread.
+unsigned current_id();
+
+// Processes waiting in each scheduler's run queues, read without locks
+// (erlang:statistics(run_queue_lengths)): a moment's approximate view.
+std::vector<size_t> run_queue_lengths();
+
+// Reductions of every slice finished so far, all processes together
+// (erlang:statistics(reductions)).
+uint64_t total_reductions();
+
+// Slices run so far, all processes together: each is a switch to a process
+// (erlang:statistics(context_switches)).
+uint64_t total_slices();
 
 // The default for --schedulers: the CPUs this process may run on (its
 // affinity mask), capped by a cgroup v2 CPU quota.

@@ -41,6 +41,43 @@ expect 2 'from 8192 to 1048576' -- --max-atoms 100 run x.bl
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/cli-test.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 
+# init's plain arguments are run's program arguments (decoded from UTF-8);
+# an application's resource file is found beside the program or in a -pa
+# directory's ebin/, and its callback module's start/2 runs.
+cat >"$tmp/plain_args.bl" <<'BL'
+-module(plain_args).
+-export([main/1]).
+main(Args) -> io:format("~p ~p~n", [Args =:= init:get_plain_arguments(), init:get_plain_arguments()]).
+BL
+expect_only 0 'true ["a","b c","-x"]' -- run "$tmp/plain_args.bl" a "b c" -x
+expect_only 0 'true []' -- run "$tmp/plain_args.bl"
+mkdir -p "$tmp/lib/ebin"
+cat >"$tmp/lib/ebin/cli_app.app" <<'APP'
+{application, cli_app, [{description, "from a file"}, {vsn, "2.0"},
+                        {mod, {cli_app_cb, [from_file]}}, {env, [{k, v}]}]}.
+APP
+cat >"$tmp/cli_app_cb.bl" <<'BL'
+-module(cli_app_cb).
+-export([start/2, stop/1]).
+start(normal, Args) -> io:format("start ~p~n", [Args]), {ok, spawn(fun() -> receive _ -> ok end end)}.
+stop(_) -> ok.
+BL
+cat >"$tmp/cli_app_main.bl" <<'BL'
+-module(cli_app_main).
+-export([main/1]).
+main(_) ->
+    io:format("~p~n", [application:get_env(cli_app, k)]),
+    io:format("~p~n", [application:start(cli_app)]),
+    io:format("~p~n", [application:get_key(cli_app, description)]),
+    io:format("~p~n", [application:get_env(cli_app, k)]).
+BL
+expect_only 0 'undefined
+start [from_file]
+ok
+{ok,"from a file"}
+{ok,v}' -- -pa "$tmp/lib" run "$tmp/cli_app_main.bl"
+expect 0 '^\{error,\{"no such file or directory","cli_app.app"\}\}$' -- run "$tmp/cli_app_main.bl"
+
 # A full atom table (--max-atoms): loading a module with new atoms fails
 # cleanly (the call raises undef), and the crash report of main/1 still
 # prints, with status 1.
