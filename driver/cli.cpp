@@ -266,6 +266,9 @@ int run(const Options& options) {
     process::table_init(options.max_procs);
     process::Process* p = process::create();
     process::table_insert(p);  // the first slot of an empty table: <0.0.0>
+    // main/1 runs as under `erl -noshell -eval 'M:main(Args)'`, in init's
+    // start process, which traps exits: a linked process's end is a message.
+    p->flags |= process::kTrapExit;
     term::Term args = argument_list(*p, options.program_args);
     if (args == term::kNone) {
         fmt::print(stderr, "beamlite: the program's arguments do not fit in --max-heap-size\n");

@@ -750,17 +750,41 @@ Term monitor_list(Process& asker, Process& q) {
     return list;
 }
 
+// Q's current function {M, F, A} when its code position says it. The
+// asker's own position is where it called this BIF (or, for a BIF called
+// through an export stub, its caller's return address); a process not
+// started yet sits at its entry: erlang:apply/2 or /3, or the stub of a
+// function not loaded yet, whose export names it (OTP's initial call).
+bool function_at(const Process& q, bool self, Term& m, Term& f, uint32_t& arity) {
+    if (!q.ip) return false;
+    code::Location where = code::locate(q.ip, false);
+    if (!where.function && self && q.cp) where = code::locate(q.cp, true);
+    if (where.module && where.function) {
+        m = where.module->name;
+        f = where.function->name;
+        arity = where.function->arity;
+        return true;
+    }
+    if (q.ip == interp::apply2_address() || q.ip == interp::apply3_address()) {
+        m = atom_of(atom::kErlang);
+        f = atom_of(atom::kApply);
+        arity = q.ip == interp::apply2_address() ? 2 : 3;
+        return true;
+    }
+    if (!self && q.ip[0] == interp::handler(interp::op_undefined_stub)) {
+        const auto* e = reinterpret_cast<const code::Export*>(q.ip[1]);
+        m = e->module;
+        f = e->function;
+        arity = e->arity;
+        return true;
+    }
+    return false;
+}
+
 Term current_function(Process& asker, Process& q) {
     Term m = atom_of(atom::kErlang), f = atom_of(atom::kProcessInfo);
     uint32_t arity = 2;
-    if (&q != &asker && q.ip) {
-        code::Location where = code::locate(reinterpret_cast<const code::Word*>(q.ip), false);
-        if (where.module && where.function) {
-            m = where.module->name;
-            f = where.function->name;
-            arity = where.function->arity;
-        }
-    }
+    function_at(q, &q == &asker, m, f, arity);
     Term* mem = alloc(asker, 4);
     if (!mem) return heap_exhausted(asker);
     Term mfa = term::make_tuple(mem, 3);

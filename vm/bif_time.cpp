@@ -1,5 +1,5 @@
 // bif_time: the clocks and the calendar BIFs: monotonic and system time in
-// any unit, convert_time_unit/3, timestamp/0 (and os:timestamp/0,
+// any unit, convert_time_unit/3, timestamp/0 and now/0 (and os:timestamp/0,
 // os:system_time/0,1), date/0, time/0, localtime/0, universaltime/0 and
 // the conversions between local and universal time that OTP's calendar
 // module calls.
@@ -7,6 +7,8 @@
 // Time units are one policy here: the native unit is the nanosecond, and a
 // unit is an atom (second, millisecond, ...) or a positive integer of parts
 // per second. Local time is the C library's (TZ), as the BEAM's is.
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <ctime>
 
@@ -169,9 +171,10 @@ Term convert_time_unit(Process& p, Term* args) {
     return make_small(v);
 }
 
-// {MegaSecs, Secs, MicroSecs} of the system clock.
-Term timestamp(Process& p, Term* args) {
-    int64_t us = system_ns() / 1000;
+namespace {
+
+// {MegaSecs, Secs, MicroSecs} of a time in microseconds.
+Term make_timestamp(Process& p, int64_t us) {
     Term* mem = alloc(p, tuple_words(3));
     if (!mem) return heap_exhausted(p);
     Term t = term::make_tuple(mem, 3);
@@ -179,6 +182,27 @@ Term timestamp(Process& p, Term* args) {
     mem[2] = make_small(us / 1000000 % 1000000);
     mem[3] = make_small(us % 1000000);
     return t;
+}
+
+}  // namespace
+
+// {MegaSecs, Secs, MicroSecs} of the system clock.
+Term timestamp(Process& p, Term* args) {
+    return make_timestamp(p, system_ns() / 1000);
+}
+
+// erlang:now/0 (deprecated, still in OTP 25): the system clock as a
+// timestamp, strictly increasing over all the calls in the node, as OTP
+// guarantees: a call within the microsecond of the last one gets the next.
+Term now(Process& p, Term* args) {
+    static std::atomic<int64_t> last{0};
+    int64_t clock_us = system_ns() / 1000;
+    int64_t previous = last.load(std::memory_order_relaxed);
+    int64_t next;
+    do {
+        next = std::max(clock_us, previous + 1);
+    } while (!last.compare_exchange_weak(previous, next, std::memory_order_relaxed));
+    return make_timestamp(p, next);
 }
 
 Term date(Process& p, Term* args) {

@@ -65,10 +65,20 @@ std::vector<Frame> collect_frames(Process& p, const Word* ip, const Word* cp, Fi
                           (first == First::Here && p.rare && p.rare->info.caller_args);
         frames.push_back(frame);
     }
-    if (cp && frame_at(cp, true, frame)) frames.push_back(frame);
+    // A return address equal to the one before it (a body-recursive
+    // function's frames) is recorded once, as OTP records them.
+    const Word* previous = nullptr;
+    if (cp && frame_at(cp, true, frame)) {
+        frames.push_back(frame);
+        previous = cp;
+    }
     for (const Term* w = p.heap.sp; w < p.heap.end && frames.size() < kTraceDepth; ++w) {
-        if (*w && is_header(*w) && frame_at(reinterpret_cast<const Word*>(*w), true, frame)) {
+        if (!*w || !is_header(*w)) continue;
+        const Word* address = reinterpret_cast<const Word*>(*w);
+        if (address == previous) continue;
+        if (frame_at(address, true, frame)) {
             frames.push_back(frame);
+            previous = address;
         }
     }
     if (frames.size() > kTraceDepth) frames.resize(kTraceDepth);
@@ -197,9 +207,9 @@ Term args_list(Process& p, Term* xregs, uint32_t n) {
 }
 
 Term current_stacktrace(Process& asker, Process& q) {
-    bool self = &asker == &q;
-    std::vector<Frame> frames =
-        collect_frames(q, self ? nullptr : q.ip, self ? nullptr : q.cp, First::Here, nullptr);
+    // The asker's ip and cp are where it called process_info (the
+    // interpreter saves them at every BIF call).
+    std::vector<Frame> frames = collect_frames(q, q.ip, q.cp, First::Here, nullptr);
     size_t words = 0;
     for (const Frame& f : frames)
         words += frame_words(f);

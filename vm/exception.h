@@ -83,9 +83,9 @@ std::string killed_report(Process& p);
 bool set_badarity(Process& p, Term* xregs, uint32_t arity);
 
 // process_info(Q, current_stacktrace) asked by `asker`: Q's frames, as a
-// stack trace in asker's heap; kNone when the heap limit is reached. For
-// a suspended Q its saved ip and cp start it; for the asker itself (in a
-// BIF) the continuation pointers on its stack do.
+// stack trace in asker's heap; kNone when the heap limit is reached. Q's
+// saved ip and cp start it: where a suspended Q stopped, or where the
+// asker itself called the BIF (the interpreter saves them at BIF calls).
 Term current_stacktrace(Process& asker, Process& q);
 
 // A list of X[0..n-1] (allocates; X[0..n-1] must be live).

@@ -280,6 +280,9 @@ Status execute(Process* process, int reductions) {
 #define LABEL(w) reinterpret_cast<const Word*>(w)
 #define SYNC() (p.heap.sp = E)
 #define RELOAD() (E = p.heap.sp)
+    // Where a BIF is called from, for the BIFs that look at the calling
+    // process's own code position (process_info(self(), current_function)).
+#define SAVE_CALLER() (p.ip = ip, p.cp = cp)
     // Collects when fewer than `need` words are free; `live` X registers.
 #define ENSURE(need, live_count)                                                 \
     do {                                                                         \
@@ -853,6 +856,7 @@ dispatch:
         bif_export = reinterpret_cast<const code::Export*>(ip[1]);
         nargs = bif_export->arity;
         SYNC();
+        SAVE_CALLER();
         p.live = nargs;
         result = bif_export->bif->fn(p, x);
         RELOAD();
@@ -872,6 +876,7 @@ dispatch:
         bif_export = reinterpret_cast<const code::Export*>(ip[1]);
         nargs = bif_export->arity;
         SYNC();
+        SAVE_CALLER();
         p.live = nargs;
         result = bif_export->bif->fn(p, x);
         RELOAD();
@@ -899,6 +904,7 @@ dispatch:
         bif_export = reinterpret_cast<const code::Export*>(ip[1]);
         nargs = bif_export->arity;
         SYNC();
+        SAVE_CALLER();
         p.live = nargs;
         result = bif_export->bif->fn(p, x);
         RELOAD();
@@ -1469,6 +1475,7 @@ return p.status;
 #undef LABEL
 #undef SYNC
 #undef RELOAD
+#undef SAVE_CALLER
 #undef ENSURE
 #undef CHECK_REDS
 #undef CHECK_REDS_BIF
