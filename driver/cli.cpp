@@ -21,8 +21,8 @@
 #include "vm/exception.h"
 #include "vm/gc.h"
 #include "vm/interp.h"
-#include "vm/output.h"
 #include "vm/node.h"
+#include "vm/output.h"
 #include "vm/process.h"
 #include "vm/scheduler.h"
 
