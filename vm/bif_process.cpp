@@ -1,7 +1,7 @@
 // bif_process: the BIFs of processes: spawning (spawn, spawn_link,
 // spawn_monitor, spawn_opt), signals (exit/2, link, unlink, monitor,
 // demonitor), flags, registered names, process_info, yield, group_leader,
-// and the timer BIFs (send_after, start_timer, cancel_timer, read_timer).
+// and the timer BIFs (send_after/3,4, start_timer/3,4, cancel_timer, read_timer).
 // The clocks are bif_time's.
 //
 // The semantics live in signal.h, scheduler.h and timer.h; these functions
@@ -166,8 +166,8 @@ Term spawn_process(Process& p, const code::Export* entry, Term* args, uint32_t n
     }
     if (o.monitor) {
         uint64_t ref = process::new_ref_id();
-        process::rare(p).monitors.push_back(process::Monitor{ref, child->pid, true, kNil});
-        process::rare(*child).monitors.push_back(process::Monitor{ref, p.pid, false, kNil});
+        process::rare(p).monitors.push_back(process::Monitor{ref, child->pid, true, kNil, false});
+        process::rare(*child).monitors.push_back(process::Monitor{ref, p.pid, false, kNil, false});
         Term* mem = alloc(p, kRefWords + 3);
         if (!mem) {
             child->busy.clear(std::memory_order_release);
@@ -569,7 +569,7 @@ Term monitor3(Process& p, Term* args) {
     }
     Term* mem = alloc(p, kRefWords);
     if (!mem) return heap_exhausted(p);
-    uint64_t ref = signals::monitor(p, args[1]);
+    uint64_t ref = signals::monitor(p, args[1], alias);
     if (alias) signals::add_alias(p, ref, mode);
     return term::make_ref(mem, ref, alias ? p.pid : 0);
 }
@@ -952,8 +952,24 @@ bool valid_time(Term t) {
     return is_small(t) && small_value(t) >= 0 && small_value(t) <= (int64_t(1) << 32);
 }
 
-Term start_timer_common(Process& p, Term* args, bool with_tuple) {
-    if (!valid_time(args[0])) return badarg(p, 1, "not a valid time");
+// The options of start_timer/4 and send_after/4: [] or [{abs, Bool}]. An
+// absolute time is a point on erlang:monotonic_time(millisecond); the timer
+// wheel counts delays, so it becomes the time left (none left: 0).
+bool read_abs_option(Term options, bool& abs) {
+    abs = false;
+    for (; is_cons(options); options = cdr(options)) {
+        Term opt = car(options);
+        if (!term::is_tuple(opt) || tuple_arity(opt) != 2 ||
+            tuple_element(opt, 1) != atom_of(atom::kAbs))
+            return false;
+        Term value = tuple_element(opt, 2);
+        if (value != kTrue && value != kFalse) return false;
+        abs = value == kTrue;
+    }
+    return options == kNil;
+}
+
+Term start_timer_common(Process& p, Term* args, bool with_tuple, int64_t delay) {
     Term dest = args[1];
     if (!is_local_pid(dest) && !term::is_atom(dest)) return badarg(p, 2, "not a pid or an atom");
     uint64_t id = process::new_ref_id();
@@ -970,18 +986,41 @@ Term start_timer_common(Process& p, Term* args, bool with_tuple) {
     } else {
         mailbox::copy_message(s, args[2]);
     }
-    sched::start_timer(id, small_value(args[0]), dest, s);
+    sched::start_timer(id, delay, dest, s);
     return make_ref_term(p, id);
+}
+
+Term start_timer_relative(Process& p, Term* args, bool with_tuple) {
+    if (!valid_time(args[0])) return badarg(p, 1, "not a valid time");
+    return start_timer_common(p, args, with_tuple, small_value(args[0]));
+}
+
+Term start_timer_options(Process& p, Term* args, bool with_tuple) {
+    bool abs = false;
+    if (!read_abs_option(args[3], abs)) return badarg(p, 4, "invalid options");
+    if (!abs) return start_timer_relative(p, args, with_tuple);
+    if (!is_small(args[0])) return badarg(p, 1, "not a valid time");
+    int64_t left = small_value(args[0]) - timer::now_ms();
+    if (left > (int64_t(1) << 32)) return badarg(p, 1, "not a valid time");
+    return start_timer_common(p, args, with_tuple, left < 0 ? 0 : left);
 }
 
 }  // namespace
 
 Term send_after3(Process& p, Term* args) {
-    return start_timer_common(p, args, false);
+    return start_timer_relative(p, args, false);
 }
 
 Term start_timer3(Process& p, Term* args) {
-    return start_timer_common(p, args, true);
+    return start_timer_relative(p, args, true);
+}
+
+Term send_after4(Process& p, Term* args) {
+    return start_timer_options(p, args, false);
+}
+
+Term start_timer4(Process& p, Term* args) {
+    return start_timer_options(p, args, true);
 }
 
 Term cancel_timer1(Process& p, Term* args) {

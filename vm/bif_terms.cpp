@@ -1,5 +1,6 @@
 // bif_terms: BIFs that describe terms and the node, which OTP's library
 // modules call: pid_to_list/1 and its kin (the printed forms), fun_info/1,2,
+// fun_info_mfa/1,
 // unique_integer/0,1, nodes/0,1, is_builtin/3, error/3 and nif_error/1,2
 // (OTP's sources define every BIF as a stub that calls nif_error; a stub
 // that runs means the runtime lacks that BIF).
@@ -109,6 +110,18 @@ Term fun_info2(Process& p, Term* args) {
     if (!mem) return heap_exhausted(p);
     Term env = make_env(mem, args[0]);
     return pair(mem, args[1], item_value(p, args[0], args[1], env));
+}
+
+// {Module, Name, Arity}: proc_lib names a fun's initial call with it.
+Term fun_info_mfa(Process& p, Term* args) {
+    if (!term::is_fun(args[0])) return badarg(p, 1, "not a fun");
+    Term* mem = alloc(p, tuple_words(3));
+    if (!mem) return heap_exhausted(p);
+    Term t = term::make_tuple(mem, 3);
+    mem[1] = item_value(p, args[0], atom_of(atom::kModule), kNil);
+    mem[2] = item_value(p, args[0], atom_of(atom::kName), kNil);
+    mem[3] = item_value(p, args[0], atom_of(atom::kArity), kNil);
+    return t;
 }
 
 // OTP's order: for a local fun pid, module, new_index, new_uniq, index,

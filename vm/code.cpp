@@ -55,6 +55,13 @@ void point_at_stub(Export* e, interp::Op op) {
 
 }  // namespace
 
+// The code of a BIF the interpreter runs itself: apply/2,3, hibernate/3.
+const Word* interpreted_address(const Export* e) {
+    if (e->arity == 2) return interp::apply2_address();
+    if (e->function == term::make_atom(atom::kHibernate)) return interp::hibernate3_address();
+    return interp::apply3_address();
+}
+
 Export* export_entry(Term module, Term function, uint32_t arity) {
     Guard guard(code_lock());
     auto& slot = table().exports[Key{module, function, arity}];
@@ -68,7 +75,7 @@ Export* export_entry(Term module, Term function, uint32_t arity) {
     if (!e->bif) {
         point_at_stub(e, interp::op_undefined_stub);
     } else if (e->bif->flags & bif::kInterpreted) {
-        e->address = arity == 2 ? interp::apply2_address() : interp::apply3_address();
+        e->address = interpreted_address(e);
     } else {
         point_at_stub(e, interp::op_apply_bif_stub);
     }

@@ -55,6 +55,7 @@ const char* const kOpNames[] = {
 Word g_normal_exit[2];
 Word g_apply2[2];
 Word g_apply3[2];
+Word g_hibernate3[2];
 
 thread_local Term t_xregs[process::kMaxXRegs];
 thread_local std::vector<bitsyntax::Segment> t_segments;  // bs_create_bin scratch
@@ -110,6 +111,12 @@ const Word* apply2_address() {
 
 const Word* apply3_address() {
     static const Word* const address = (g_apply3[0] = handler(op_apply3_stub), g_apply3);
+    return address;
+}
+
+const Word* hibernate3_address() {
+    static const Word* const address =
+        (g_hibernate3[0] = handler(op_hibernate3_stub), g_hibernate3);
     return address;
 }
 
@@ -944,6 +951,27 @@ dispatch:
         goto do_call_fun;
     }
     CASE(apply3_stub) {
+        Term module = x[0], function = x[1];
+        int64_t n = short_list_length(x[2], process::kMaxXRegs - 2);
+        if (n < 0) {
+            exception::set(p, kError, make_atom(atom::kBadarg));
+            RAISE(First::Here, nullptr, 0);
+        }
+        unpack_list(x[2], x);
+        x[n] = module;
+        x[n + 1] = function;
+        nargs = uint32_t(n);
+        goto do_apply;
+    }
+    CASE(hibernate3_stub) {
+        // erlang:hibernate(M, F, Args): the stack goes, with its catches, and
+        // M:F(Args) becomes the process's whole remaining work (returning
+        // from it ends the process). OTP also waits for a message first;
+        // the woken function always starts with a receive (proc_lib:wake_up
+        // -> gen_server:wake_hib -> its loop), so calling it at once
+        // differs only in timing.
+        E = p.heap.end;
+        cp = normal_exit_address();
         Term module = x[0], function = x[1];
         int64_t n = short_list_length(x[2], process::kMaxXRegs - 2);
         if (n < 0) {

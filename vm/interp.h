@@ -70,6 +70,8 @@ const Word* normal_exit_address();
 // Code of erlang:apply/2 and apply/3 (their export entries point here).
 const Word* apply2_address();
 const Word* apply3_address();
+// Code of erlang:hibernate/3 (its export entry points here).
+const Word* hibernate3_address();
 
 // Sets up `p` to call `entry` with `args` when run() is next called.
 void prepare_call(Process& p, const code::Export* entry, const Term* args, uint32_t arity);

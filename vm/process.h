@@ -100,6 +100,9 @@ struct Monitor {
     Term pid;
     bool watching;
     Term name;  // monitor(process, Name): the name (an atom), else nil
+    // The watcher's reference is also an alias (monitor/3's {alias, _}):
+    // it carries the watcher's pid, and so must the 'DOWN' message's copy.
+    bool alias = false;
 };
 
 // A process alias (erlang:alias/0,1, monitor/3's {alias, Mode}): a

@@ -49,6 +49,13 @@ Signal* down_signal(Term from, uint64_t ref, Term object, Term reason) {
     return s;
 }
 
+// A 'DOWN' message for an aliased monitor: its reference must equal the one
+// monitor/3 returned, which carries the watcher's pid.
+void set_down_ref_owner(Signal* s, Term owner) {
+    Term ref = term::tuple_element(s->term, 2);
+    term::boxed_ptr(ref)[2] = owner;
+}
+
 Signal* plain_signal(Kind kind, Term from, uint64_t ref = 0) {
     Signal* s = mailbox::signal_new(kind, from);
     s->ref = ref;
@@ -86,7 +93,7 @@ process::Monitor take_monitor(Process& p, uint64_t ref, bool watching) {
             }
         }
     }
-    return process::Monitor{0, kNil, watching, kNil};
+    return process::Monitor{0, kNil, watching, kNil, false};
 }
 
 // The signal's fragment becomes part of p's heap (its terms are needed
@@ -176,14 +183,16 @@ bool handle_one(Process& p, Signal* s) {
             remove_link(p, s->from);
             break;
         case Kind::Monitor:
-            process::rare(p).monitors.push_back(process::Monitor{s->ref, s->from, false, s->term});
+            process::rare(p).monitors.push_back(
+                process::Monitor{s->ref, s->from, false, s->term, false});
             break;
         case Kind::Demonitor:
             take_monitor(p, s->ref, false);
             break;
         case Kind::Down:
             drop_monitor_alias(p, s->ref);
-            if (take_monitor(p, s->ref, true).ref) {
+            if (process::Monitor m = take_monitor(p, s->ref, true); m.ref) {
+                if (m.alias) set_down_ref_owner(s, p.pid);
                 s->kind = Kind::Message;
                 p.mailbox.inbox_len.fetch_add(1, std::memory_order_relaxed);
                 mailbox::append(p.mailbox, s);
@@ -294,7 +303,7 @@ void unlink(Process& p, Term other) {
     if (remove_link(p, other)) deliver(other, plain_signal(Kind::Unlink, p.pid));
 }
 
-uint64_t monitor(Process& p, Term target) {
+uint64_t monitor(Process& p, Term target, bool alias) {
     uint64_t ref = process::new_ref_id();
     Term name = kNil;
     Term pid = target;
@@ -311,11 +320,12 @@ uint64_t monitor(Process& p, Term target) {
     }
     if (pid == kNone || !process::lookup(pid)) {
         Signal* s = down_signal(pid == kNone ? kNil : pid, ref, object, make_atom(atom::kNoproc));
+        if (alias) set_down_ref_owner(s, p.pid);
         s->kind = Kind::Message;
         deliver(p.pid, s);
         return ref;
     }
-    process::rare(p).monitors.push_back(process::Monitor{ref, pid, true, name});
+    process::rare(p).monitors.push_back(process::Monitor{ref, pid, true, name, alias});
     Signal* s = plain_signal(Kind::Monitor, p.pid, ref);
     s->term = name;  // an atom: no fragment needed
     deliver(pid, s);

@@ -42,8 +42,9 @@ bool link(Process& p, Term other);
 void unlink(Process& p, Term other);
 
 // monitor(process, Target): the new monitor's reference number. `target`
-// is a pid or a registered name (then `name` is that name).
-uint64_t monitor(Process& p, Term target);
+// is a pid or a registered name (then `name` is that name). With `alias`
+// the reference given to the program carries p's pid (an alias's form).
+uint64_t monitor(Process& p, Term target, bool alias = false);
 
 // Removes monitor `ref` held by `p`; with `flush`, also its 'DOWN' message.
 // True when the monitor was active.
