@@ -951,6 +951,7 @@ dispatch:
         goto do_call_fun;
     }
     CASE(apply3_stub) {
+    apply3_from_x:
         Term module = x[0], function = x[1];
         int64_t n = short_list_length(x[2], process::kMaxXRegs - 2);
         if (n < 0) {
@@ -972,17 +973,7 @@ dispatch:
         // differs only in timing.
         E = p.heap.end;
         cp = normal_exit_address();
-        Term module = x[0], function = x[1];
-        int64_t n = short_list_length(x[2], process::kMaxXRegs - 2);
-        if (n < 0) {
-            exception::set(p, kError, make_atom(atom::kBadarg));
-            RAISE(First::Here, nullptr, 0);
-        }
-        unpack_list(x[2], x);
-        x[n] = module;
-        x[n + 1] = function;
-        nargs = uint32_t(n);
-        goto do_apply;
+        goto apply3_from_x;
     }
     CASE(normal_exit) {
         p.saved_inline[0] = x[0];  // process::result()
