@@ -197,6 +197,12 @@ struct Module {
     std::vector<Lambda> lambdas;
     std::vector<Function> functions;
     std::vector<uint64_t> code;
+    // A library image module carries its code encoded instead (varints, read
+    // with image::CodeReader; `code` is then empty), also a view of the
+    // image: decoding it into `code` would touch fresh pages for a copy the
+    // loader reads once.
+    std::string_view encoded_code;
+    uint64_t encoded_code_words = 0;
 };
 
 // How many literals `module` has, as trees or encoded.

@@ -95,6 +95,7 @@ class Reader {
 
     bool failed() const { return failed_; }
     bool at_end() const { return pos_ == in_.size(); }
+    size_t remaining() const { return in_.size() - pos_; }
 
     uint64_t unsigned_number() {
         uint64_t value = 0;
@@ -240,12 +241,45 @@ std::string read_module(std::string_view bytes, bytecode::Module& m) {
         f.entry_label = r.number32();
         f.info_label = r.number32();
     }
-    m.code.resize(r.count());
-    for (uint64_t& word : m.code)
-        word = r.unsigned_number();
+    // The code stays encoded (CodeReader decodes it as the loader reads);
+    // it is the rest of the bytes, each word at least one byte.
+    m.code.clear();
+    m.encoded_code_words = r.count();
+    m.encoded_code = r.raw(r.remaining());
     if (r.failed()) return "truncated or malformed module bytes";
-    if (!r.at_end()) return "trailing bytes after the module";
     return "";
+}
+
+CodeReader::CodeReader(const bytecode::Module& module) {
+    if (!module.code.empty() || module.encoded_code.empty()) {
+        words_ = module.code.data();
+        size_ = module.code.size();
+    } else {
+        bytes_ = module.encoded_code;
+        size_ = module.encoded_code_words;
+    }
+}
+
+uint64_t CodeReader::next_slow() {
+    if (index_ >= size_) {
+        failed_ = true;
+        return 0;
+    }
+    ++index_;
+    if (words_) return words_[index_ - 1];
+    uint64_t value = 0;
+    for (int shift = 0; shift < 64 && pos_ < bytes_.size(); shift += 7) {
+        uint8_t byte = static_cast<uint8_t>(bytes_[pos_++]);
+        value |= static_cast<uint64_t>(byte & 0x7f) << shift;
+        if (!(byte & 0x80)) {
+            // The last word ends the bytes: anything after it is malformed.
+            if (index_ == size_ && pos_ != bytes_.size()) failed_ = true;
+            return value;
+        }
+    }
+    failed_ = true;
+    index_ = size_;
+    return 0;
 }
 
 bool LiteralReader::number(uint64_t& value) {

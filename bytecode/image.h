@@ -73,6 +73,41 @@ class LiteralReader {
     size_t pos_ = 0;
 };
 
+// Reads a module's code words in order, from `code` or, for a module read
+// from an image, from its encoded varints. Malformed bytes end the words
+// early (failed() then says so), never read out of bounds.
+class CodeReader {
+  public:
+    explicit CodeReader(const bytecode::Module& module);
+    // The number of words (what the module declares).
+    uint64_t size() const { return size_; }
+    bool at_end() const { return index_ >= size_; }
+    bool failed() const { return failed_; }
+    // The next word; 0 (and failed()) past the end. Inline for the common
+    // case (the loader reads every word through here): a one-byte varint.
+    uint64_t next() {
+        if (words_ && index_ < size_) return words_[index_++];
+        if (index_ + 1 < size_ && pos_ < bytes_.size()) {
+            uint8_t byte = static_cast<uint8_t>(bytes_[pos_]);
+            if (byte < 0x80) {
+                ++pos_;
+                ++index_;
+                return byte;
+            }
+        }
+        return next_slow();
+    }
+
+  private:
+    uint64_t next_slow();
+    const uint64_t* words_ = nullptr;  // decoded code, or null
+    std::string_view bytes_;           // else the varints
+    size_t pos_ = 0;
+    uint64_t size_ = 0;
+    uint64_t index_ = 0;
+    bool failed_ = false;
+};
+
 // An image of (name, module bytes) pairs, sorted by name.
 std::string write_image(std::vector<std::pair<std::string, std::string>> modules);
 

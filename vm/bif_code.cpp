@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "bytecode/image.h"
 #include "vm/bif.h"
 #include "vm/binary.h"
 #include "vm/code.h"
@@ -82,8 +83,8 @@ void digest(const code::Module& m, uint8_t out[16]) {
         for (uint64_t& x : h)
             x = (x ^ v) * 1099511628211ull;
     };
-    for (uint64_t w : m.generic.code)
-        mix(w);
+    for (image::CodeReader code(m.generic); !code.at_end();)
+        mix(code.next());
     for (const std::string& a : m.generic.atoms)
         for (char c : a)
             mix(static_cast<uint8_t>(c));

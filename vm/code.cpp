@@ -13,6 +13,7 @@
 #include <unordered_map>
 
 #include "bytecode/image.h"
+#include "vm/area.h"
 #include "vm/bif.h"
 #include "vm/interp.h"
 #include "vm/loader.h"
@@ -212,11 +213,27 @@ bool ensure_loaded(Term module) {
     return loaded != nullptr;
 }
 
+namespace {
+area::Area& code_area() {
+    // Address space only until used: 1 GiB, less under a tight `ulimit -v`.
+    static area::Area area(size_t(1) << 30, size_t(16) << 20);
+    return area;
+}
+}  // namespace
+
+Word* code_area_alloc(size_t words) {
+    return static_cast<Word*>(code_area().alloc(words * sizeof(Word)));
+}
+
+void code_area_give_back(Word* end, size_t words) {
+    code_area().give_back(end, words * sizeof(Word));
+}
+
 size_t memory_bytes() {
     Guard guard(code_lock());
     size_t bytes = table().exports.size() * sizeof(Export);
     for (const auto& m : table().modules) {
-        bytes += sizeof(Module) + m->code.capacity() * sizeof(Word);
+        bytes += sizeof(Module) + m->code.size() * sizeof(Word);
         bytes += m->functions.capacity() * sizeof(FunctionEntry);
         bytes += m->lines.capacity() * sizeof(LineEntry);
         bytes += m->num_funs * sizeof(term::FunEntry);

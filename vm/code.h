@@ -23,6 +23,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -64,12 +65,13 @@ struct FunctionEntry {
     uint32_t arity;
 };
 
-// A loaded module. `code` is never resized after loading: code addresses
-// (continuation pointers, export addresses, fun entries) point into it.
+// A loaded module. `code` lies in the code area (area.h) and never moves:
+// code addresses (continuation pointers, export addresses, fun entries)
+// point into it.
 struct Module {
     Term name;
     std::string file;  // as written in stack traces: the base name
-    std::vector<Word> code;
+    std::span<Word> code;
     std::vector<FunctionEntry> functions;  // by offset
     std::vector<LineEntry> lines;          // by offset
     std::unique_ptr<term::FunEntry[]> funs;
@@ -133,6 +135,13 @@ Module* load_file(const std::string& path);
 // module's instructions, function and line tables and fun entries, and
 // the export entries. The generic bytecode kept for `dis` is not counted.
 size_t memory_bytes();
+
+// `words` words of the code area (area.h) for a module's code, or nullptr
+// when it is full. Code is never freed: modules are never purged.
+Word* code_area_alloc(size_t words);
+// Takes back the last `words` words handed out, ending at `end`, if
+// nothing was handed out after them.
+void code_area_give_back(Word* end, size_t words);
 
 // Forgets every module and export (tests only: nothing may be running).
 void reset_for_tests();

@@ -10,6 +10,7 @@
 #include <mutex>
 #include <vector>
 
+#include "vm/area.h"
 #include "vm/free_list.h"
 #include "vm/memory.h"
 
@@ -387,58 +388,30 @@ uintptr_t literal_bytes = 0;
 
 namespace {
 
-// Reserved once, before main: address space only, committed chunk by chunk.
-constexpr size_t kLiteralReserveBytes = size_t(4) << 30;
-constexpr size_t kLiteralCommitBytes = size_t(2) << 20;
-
-std::mutex literal_mutex;
-size_t literal_used = 0;       // bytes handed out
-size_t literal_committed = 0;  // bytes readable and writable
-
-// Reserved address space counts against `ulimit -v`: under a tight limit
-// take half as much, down to kLiteralMinReserveBytes (below that
-// literal_alloc fails cleanly, and loading reports it).
-constexpr size_t kLiteralMinReserveBytes = size_t(32) << 20;
-
-struct LiteralReservation {
-    LiteralReservation() {
-        for (size_t bytes = kLiteralReserveBytes; bytes >= kLiteralMinReserveBytes; bytes /= 2) {
-            void* base =
-                mmap(nullptr, bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-            if (base == MAP_FAILED) continue;
-            detail::literal_base = uintptr_t(base);
-            detail::literal_bytes = bytes;
-            return;
-        }
+// Reserved once, before main (see area.h): address space only, committed
+// 2 MiB at a time. Under a tight `ulimit -v` it takes less, down to 32 MiB
+// (below that literal_alloc fails cleanly, and loading reports it).
+struct LiteralArea {
+    area::Area area{size_t(4) << 30, size_t(32) << 20};
+    LiteralArea() {
+        detail::literal_base = area.base();
+        detail::literal_bytes = area.reserved();
     }
-} literal_reservation;
+} literal_area;
 
 }  // namespace
 
 LiteralMemory literal_memory() {
-    std::lock_guard<std::mutex> lock(literal_mutex);
-    return {literal_committed, literal_used};
+    area::Area::Usage usage = literal_area.area.usage();
+    return {usage.committed, usage.used};
 }
 
 Term* literal_alloc(size_t words) {
-    std::lock_guard<std::mutex> lock(literal_mutex);
-    size_t bytes = words * sizeof(Term);
-    if (!detail::literal_base || bytes > detail::literal_bytes - literal_used) return nullptr;
-    while (literal_used + bytes > literal_committed) {
-        void* chunk = reinterpret_cast<void*>(detail::literal_base + literal_committed);
-        if (mprotect(chunk, kLiteralCommitBytes, PROT_READ | PROT_WRITE) != 0) return nullptr;
-        literal_committed += kLiteralCommitBytes;
-    }
-    Term* p = reinterpret_cast<Term*>(detail::literal_base + literal_used);
-    literal_used += bytes;
-    return p;  // fresh anonymous pages are zero
+    return static_cast<Term*>(literal_area.area.alloc(words * sizeof(Term)));
 }
 
 void literal_give_back(Term* end, size_t words) {
-    std::lock_guard<std::mutex> lock(literal_mutex);
-    size_t bytes = words * sizeof(Term);
-    if (uintptr_t(end) == detail::literal_base + literal_used && bytes <= literal_used)
-        literal_used -= bytes;
+    literal_area.area.give_back(end, words * sizeof(Term));
 }
 
 }  // namespace heap

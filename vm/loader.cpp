@@ -290,6 +290,72 @@ class LiteralBuilder {
 
 // ---- code --------------------------------------------------------------------------
 
+constexpr uint32_t kNoLabel = UINT32_MAX;
+
+// A label operand to patch once every label is placed.
+struct Fixup {
+    uint32_t at;  // code offset (code is at most 2^32 words: labels are uint32)
+    uint32_t label;
+};
+
+// The working tables of one load, kept per thread from load to load: their
+// pages are touched once (by the largest module), not again for each
+// module, and they grow by doubling only the first time.
+struct Scratch {
+    std::vector<Term> atoms;
+    std::vector<Term> literal_terms;
+    std::vector<code::Export*> imports;
+    std::vector<uint32_t> labels;
+    std::vector<Fixup> fixups;
+
+    static Scratch& cleared() {
+        thread_local Scratch scratch;
+        scratch.atoms.clear();
+        scratch.literal_terms.clear();
+        scratch.imports.clear();
+        scratch.labels.clear();
+        scratch.fixups.clear();
+        return scratch;
+    }
+};
+
+// The code being emitted, straight into the code area: room for the
+// generic code's length (each generic word makes at most one loaded word),
+// and the unused tail given back when the load ends. Loads take the code
+// lock, so the tail is the area's last allocation and does go back.
+class Emitted {
+  public:
+    Emitted() = default;
+    Emitted(const Emitted&) = delete;
+    Emitted& operator=(const Emitted&) = delete;
+    ~Emitted() { finish(false); }
+
+    bool reserve(size_t words) {
+        words_ = code::code_area_alloc(words);
+        capacity_ = words_ ? words : 0;
+        return words_ != nullptr;
+    }
+    void push_back(Word word) {
+        if (size_ < capacity_) words_[size_++] = word;
+    }
+    Word& operator[](size_t i) { return words_[i]; }
+    size_t size() const { return size_; }
+    Word* data() const { return words_; }
+
+    // Gives back the unused tail, or everything when `keep` is false.
+    void finish(bool keep) {
+        if (!words_) return;
+        code::code_area_give_back(words_ + capacity_, capacity_ - (keep ? size_ : 0));
+        words_ = nullptr;
+        capacity_ = size_ = 0;
+    }
+
+  private:
+    Word* words_ = nullptr;
+    size_t capacity_ = 0;
+    size_t size_ = 0;
+};
+
 class Loader {
   public:
     Loader(const bytecode::Module& module, std::string& error, atom::Owner owner)
@@ -316,9 +382,19 @@ class Loader {
         make_funs();
         emit_code();
         if (!error_.empty()) return nullptr;
-        resolve_labels();
+        check_labels();
         if (!error_.empty()) return nullptr;
         return std::move(out_);
+    }
+
+    // Hands the emitted code to `module`, giving back the room it did not
+    // use, and points its label operands at their targets.
+    void place(code::Module& module) {
+        Word* words = code_.data();
+        module.code = std::span<Word>(words, code_.size());
+        for (const Fixup& fixup : fixups_)
+            words[fixup.at] = Word(words + labels_[fixup.label]);
+        code_.finish(true);
     }
 
     // After install: point the exports and the funs at the code.
@@ -399,7 +475,7 @@ class Loader {
             case 'd':
                 return destination(word);
             case 'l':
-                if (word != 0) fixups_.push_back({out_->code.size(), uint32_t(word)});
+                if (word != 0) fixups_.push_back({uint32_t(code_.size()), uint32_t(word)});
                 return 0;
             case 'a':
                 return Word(atom(word));
@@ -417,63 +493,62 @@ class Loader {
         }
     }
 
-    // Emits the operands of one instruction starting at in_.code[pc].
-    // Returns the index after them.
-    size_t emit_operands(std::string_view letters, size_t pc) {
-        const std::vector<uint64_t>& code = in_.code;
+    // Emits the operands of one instruction, read from `code`. A truncated
+    // instruction leaves code.failed() set.
+    void emit_operands(std::string_view letters, image::CodeReader& code) {
         for (size_t i = 0; i < letters.size(); ++i) {
-            if (pc >= code.size()) return fail("truncated instruction"), code.size();
             if (letters[i] == '*') {
-                uint64_t count = code[pc++];
-                out_->code.push_back(Word(count));
+                uint64_t count = code.next();
+                code_.push_back(Word(count));
                 std::string_view repeated = letters.substr(i + 1);
-                for (uint64_t r = 0; r < count; ++r) {
-                    for (char letter : repeated) {
-                        if (pc >= code.size()) return fail("truncated instruction"), code.size();
-                        out_->code.push_back(operand(letter, code[pc++]));
-                    }
+                for (uint64_t r = 0; r < count && !code.failed(); ++r) {
+                    for (char letter : repeated)
+                        code_.push_back(operand(letter, code.next()));
                 }
-                return pc;
+                return;
             }
-            out_->code.push_back(operand(letters[i], code[pc++]));
+            code_.push_back(operand(letters[i], code.next()));
         }
-        return pc;
     }
 
     void emit_code() {
-        const std::vector<uint64_t>& code = in_.code;
-        out_->code.reserve(code.size());  // at most one word each, fewer (labels, lines)
-        size_t pc = 0;
-        while (pc < code.size() && error_.empty()) {
-            uint64_t op = code[pc];
+        image::CodeReader code(in_);
+        code_words_ = code.size();
+        if (code_words_ >= UINT32_MAX) return fail("module too large");
+        if (!code_.reserve(code.size())) return fail("the code area is full (system_limit)");
+        while (!code.at_end() && error_.empty()) {
+            uint64_t op = code.next();
             if (op >= kGenericOpcodes) return fail("unknown opcode " + std::to_string(op));
             Opcode opcode = Opcode(op);
-            uint32_t offset = uint32_t(out_->code.size());
+            uint32_t offset = uint32_t(code_.size());
             if (opcode == Opcode::label) {
-                if (pc + 1 >= code.size()) return fail("truncated label");
-                if (!define_label(code[pc + 1], offset)) return fail("bad label");
-                pc += 2;
+                uint64_t label = code.next();
+                if (code.failed()) return fail("truncated label");
+                if (!define_label(label, offset)) return fail("bad label");
                 continue;
             }
             if (opcode == Opcode::line) {
-                if (pc + 1 >= code.size()) return fail("truncated line");
-                out_->lines.push_back({offset, uint32_t(code[pc + 1])});
-                pc += 2;
+                uint64_t line = code.next();
+                if (code.failed()) return fail("truncated line");
+                out_->lines.push_back({offset, uint32_t(line)});
                 continue;
             }
-            if (opcode == Opcode::func_info && pc + 3 < code.size()) {
-                out_->functions.push_back({offset, atom(code[pc + 2]), uint32_t(code[pc + 3])});
+            code_.push_back(interp::handler(interp::op_of(opcode)));
+            emit_operands(kOperandLetters[op], code);
+            if (code.failed()) return fail("truncated instruction");
+            if (opcode == Opcode::func_info) {  // "aau": module, name, arity
+                out_->functions.push_back(
+                    {offset, Term(code_[offset + 2]), uint32_t(code_[offset + 3])});
             }
-            out_->code.push_back(interp::handler(interp::op_of(opcode)));
-            pc = emit_operands(kOperandLetters[op], pc + 1);
             specialise(opcode, offset);
         }
+        if (code.failed()) fail("malformed code");
     }
 
     // Rewrites the instruction just emitted at `at` into a specialised
     // shape of the same size where one applies.
     void specialise(Opcode opcode, size_t at) {
-        std::vector<Word>& code = out_->code;
+        Emitted& code = code_;
         auto is_x = [](Word w) { return (w & 7) == 0; };
         auto is_small = [](Word w) { return term::is_small(Term(w)); };
         auto set_op = [&](Op op) { code[at] = interp::handler(op); };
@@ -519,7 +594,7 @@ class Loader {
     // A move between registers of known kinds, or of a constant to an X
     // register, skips the operand decoding of the generic move.
     void specialise_move(size_t at) {
-        std::vector<Word>& code = out_->code;
+        Emitted& code = code_;
         Word from = code[at + 1], to = code[at + 2];
         auto is_register = [](Word w) { return (w & 3) == 0; };
         auto is_y = [](Word w) { return (w & 7) == 4; };
@@ -540,7 +615,7 @@ class Loader {
 
     // call_ext* of a BIF (not apply) calls the BIF directly.
     void specialise_bif_call(Opcode opcode, size_t at) {
-        std::vector<Word>& code = out_->code;
+        Emitted& code = code_;
         auto* e = reinterpret_cast<code::Export*>(code[at + 2]);
         if (!e || !e->bif || (e->bif->flags & bif::kInterpreted)) return;
         // call_ext u i -> call_bif e _ ; call_ext_last u i n -> call_bif_last e n _;
@@ -556,7 +631,7 @@ class Loader {
     }
 
     void check_bif(Opcode opcode, size_t at) {
-        std::vector<Word>& code = out_->code;
+        Emitted& code = code_;
         size_t import_at = opcode == Opcode::bif0                             ? 1
                            : opcode == Opcode::bif1 || opcode == Opcode::bif2 ? 2
                                                                               : 3;
@@ -570,11 +645,10 @@ class Loader {
         }
     }
 
-    void resolve_labels() {
-        const Word* base = out_->code.data();
-        for (const auto& [at, label] : fixups_) {
-            if (!has_label(label)) return fail("undefined label " + std::to_string(label));
-            out_->code[at] = Word(base + labels_[label]);
+    void check_labels() {
+        for (const Fixup& fixup : fixups_) {
+            if (!has_label(fixup.label))
+                return fail("undefined label " + std::to_string(fixup.label));
         }
         for (const bytecode::Export& e : in_.exports) {
             if (!has_label(e.label)) return fail("export of an undefined label");
@@ -587,7 +661,7 @@ class Loader {
     // Labels are numbered densely from 1 (a number past the code's size is
     // malformed), so their table is a vector.
     bool define_label(uint64_t label, uint32_t offset) {
-        if (label > in_.code.size()) return false;
+        if (label > code_words_) return false;
         if (label >= labels_.size()) labels_.resize(label + 1, kNoLabel);
         labels_[label] = offset;
         return true;
@@ -597,22 +671,19 @@ class Loader {
         return label < labels_.size() && labels_[label] != kNoLabel;
     }
 
-    struct Fixup {
-        size_t at;
-        uint32_t label;
-    };
-
     const bytecode::Module& in_;
     std::string& error_;
     atom::Owner owner_;
     LiteralBuilder literals_;
     std::unique_ptr<code::Module> out_;
-    std::vector<Term> atoms_;
-    std::vector<Term> literal_terms_;
-    std::vector<code::Export*> imports_;
-    static constexpr uint32_t kNoLabel = UINT32_MAX;
-    std::vector<uint32_t> labels_;  // label -> code offset, kNoLabel if undefined
-    std::vector<Fixup> fixups_;
+    Scratch& scratch_ = Scratch::cleared();
+    std::vector<Term>& atoms_ = scratch_.atoms;
+    std::vector<Term>& literal_terms_ = scratch_.literal_terms;
+    std::vector<code::Export*>& imports_ = scratch_.imports;
+    std::vector<uint32_t>& labels_ = scratch_.labels;  // label -> offset, kNoLabel if undefined
+    std::vector<Fixup>& fixups_ = scratch_.fixups;
+    Emitted code_;
+    uint64_t code_words_ = 0;  // the generic code's length
 };
 
 }  // namespace
@@ -632,6 +703,7 @@ code::Module* load(bytecode::Module&& module, std::string& error, atom::Owner ow
     }
     // The generic code stays with the module (dis, module_info md5, fun
     // names); its literals now live in the literal area.
+    loader.place(*loaded);
     module.literals = {};
     loaded->generic = std::move(module);
     code::Module* installed = code::install(std::move(loaded));
