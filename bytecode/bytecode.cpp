@@ -138,21 +138,9 @@ std::string walk(const std::vector<uint64_t>& code, Visit visit) {
     while (pc < code.size()) {
         if (code[pc] >= opcode_count()) return fmt::format("unknown opcode {} at {}", code[pc], pc);
         auto op = static_cast<Opcode>(code[pc]);
-        std::string_view letters = kInfo[code[pc]].operands;
-        size_t n = 1;
-        size_t star = letters.find('*');
-        size_t fixed = star == std::string_view::npos ? letters.size() : star;
-        n += fixed;
-        if (star != std::string_view::npos) {
-            if (pc + n >= code.size())
-                return fmt::format("truncated {} at {}", printed_name(op), pc);
-            uint64_t count = code[pc + n];
-            size_t group = letters.size() - star - 1;
-            if (count > code.size() || pc + n + 1 + count * group > code.size())
-                return fmt::format("bad operand count in {} at {}", printed_name(op), pc);
-            n += 1 + count * group;
-        }
-        if (pc + n > code.size()) return fmt::format("truncated {} at {}", printed_name(op), pc);
+        size_t n = instruction_length(code, pc);
+        if (n == 0)
+            return fmt::format("truncated {} or a bad operand count at {}", printed_name(op), pc);
         if (std::string err = visit(pc, op, n); !err.empty()) return err;
         pc += n;
     }
@@ -184,6 +172,7 @@ class Printer {
                 return fmt::format("{{y,{}}}", word);
             case 's':
             case 'd':
+            case 'k':
                 return source(word);
             case 'l':
                 return fmt::format("{{f,{}}}", word);
@@ -274,6 +263,21 @@ class Printer {
 };
 
 }  // namespace
+
+size_t instruction_length(const std::vector<uint64_t>& code, size_t pc) {
+    if (pc >= code.size() || code[pc] >= opcode_count()) return 0;
+    std::string_view letters = kInfo[code[pc]].operands;
+    size_t star = letters.find('*');
+    size_t n = 1 + (star == std::string_view::npos ? letters.size() : star);
+    if (star != std::string_view::npos) {
+        if (pc + n >= code.size()) return 0;
+        uint64_t count = code[pc + n];
+        size_t group = letters.size() - star - 1;
+        if (count > code.size() || pc + n + 1 + count * group > code.size()) return 0;
+        n += 1 + count * group;
+    }
+    return pc + n > code.size() ? 0 : n;
+}
 
 const OpcodeInfo& info(Opcode op) {
     return kInfo[static_cast<size_t>(op)];
@@ -397,6 +401,10 @@ class Verifier {
             case 's':
             case 'd':
                 return check_source(w, letter == 'd');
+            case 'k':
+                if (operand_kind(w) == OperandKind::X || operand_kind(w) == OperandKind::Y)
+                    return "a register where a constant belongs";
+                return check_source(w, false);
             case 'l':
                 if (w == 0) return label_may_be_zero(op) ? "" : "label 0";
                 return labels_.count(w) ? "" : fmt::format("undefined label {}", w);

@@ -94,6 +94,10 @@ struct OpcodeInfo {
 const OpcodeInfo& info(Opcode op);
 size_t opcode_count();
 
+// The number of words of the instruction at code[pc] (opcode and operands),
+// or 0 when it is malformed (unknown opcode, truncated, a bad count).
+size_t instruction_length(const std::vector<uint64_t>& code, size_t pc);
+
 // Kinds of 's' and 'd' operands in generic code.
 enum class OperandKind : uint8_t {
     X = 0,        // X register, value = index
@@ -198,7 +202,7 @@ struct Module {
     std::vector<Function> functions;
     std::vector<uint64_t> code;
     // A library image module carries its code encoded instead (varints, read
-    // with image::CodeReader; `code` is then empty), also a view of the
+    // with image::VarintReader; `code` is then empty), also a view of the
     // image: decoding it into `code` would touch fresh pages for a copy the
     // loader reads once.
     std::string_view encoded_code;

@@ -241,7 +241,7 @@ std::string read_module(std::string_view bytes, bytecode::Module& m) {
         f.entry_label = r.number32();
         f.info_label = r.number32();
     }
-    // The code stays encoded (CodeReader decodes it as the loader reads);
+    // The code stays encoded (VarintReader decodes it as the loader reads);
     // it is the rest of the bytes, each word at least one byte.
     m.code.clear();
     m.encoded_code_words = r.count();
@@ -250,23 +250,12 @@ std::string read_module(std::string_view bytes, bytecode::Module& m) {
     return "";
 }
 
-CodeReader::CodeReader(const bytecode::Module& module) {
-    if (!module.code.empty() || module.encoded_code.empty()) {
-        words_ = module.code.data();
-        size_ = module.code.size();
-    } else {
-        bytes_ = module.encoded_code;
-        size_ = module.encoded_code_words;
-    }
-}
-
-uint64_t CodeReader::next_slow() {
+uint64_t VarintReader::next_slow() {
     if (index_ >= size_) {
         failed_ = true;
         return 0;
     }
     ++index_;
-    if (words_) return words_[index_ - 1];
     uint64_t value = 0;
     for (int shift = 0; shift < 64 && pos_ < bytes_.size(); shift += 7) {
         uint8_t byte = static_cast<uint8_t>(bytes_[pos_++]);
@@ -280,54 +269,6 @@ uint64_t CodeReader::next_slow() {
     failed_ = true;
     index_ = size_;
     return 0;
-}
-
-bool LiteralReader::number(uint64_t& value) {
-    value = 0;
-    for (int shift = 0; shift < 64 && pos_ < bytes_.size(); shift += 7) {
-        uint8_t byte = static_cast<uint8_t>(bytes_[pos_++]);
-        value |= static_cast<uint64_t>(byte & 0x7f) << shift;
-        if (!(byte & 0x80)) return true;
-    }
-    return false;
-}
-
-bool LiteralReader::next(Node& node) {
-    using Kind = bytecode::Literal::Kind;
-    if (pos_ >= bytes_.size()) return false;
-    uint8_t kind = static_cast<uint8_t>(bytes_[pos_++]);
-    if (kind > static_cast<uint8_t>(Kind::Map)) return false;
-    node.kind = static_cast<Kind>(kind);
-    uint64_t value = 0;
-    switch (node.kind) {
-        case Kind::Integer:
-            if (!number(value)) return false;
-            node.integer = static_cast<int64_t>(value >> 1) ^ -static_cast<int64_t>(value & 1);
-            return true;
-        case Kind::Float:
-            if (remaining() < 8) return false;
-            for (int i = 0; i < 8; ++i)
-                value |= static_cast<uint64_t>(static_cast<uint8_t>(bytes_[pos_++])) << (8 * i);
-            std::memcpy(&node.number, &value, sizeof value);
-            return true;
-        case Kind::BigInteger:
-        case Kind::Atom:
-        case Kind::String:
-        case Kind::Binary:
-            if (!number(value) || value > remaining()) return false;
-            node.text = bytes_.substr(pos_, value);
-            pos_ += value;
-            return true;
-        case Kind::Nil:
-            return true;
-        case Kind::Tuple:
-        case Kind::Map:
-        case Kind::Cons:
-            // Every element takes a byte at least: a larger count is malformed.
-            if (!number(node.count) || node.count > remaining()) return false;
-            return node.kind != Kind::Cons || node.count > 0;
-    }
-    return false;
 }
 
 std::string write_image(std::vector<std::pair<std::string, std::string>> modules) {

@@ -34,6 +34,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <span>
 #include <string>
 #include <string_view>
@@ -56,11 +57,11 @@ std::string read_module(std::string_view bytes, bytecode::Module& out);
 class LiteralReader {
   public:
     struct Node {
-        bytecode::Literal::Kind kind;
-        int64_t integer;        // Integer
-        double number;          // Float
+        bytecode::Literal::Kind kind{};
+        int64_t integer = 0;    // Integer
+        double number = 0;      // Float
         std::string_view text;  // BigInteger, Atom, String, Binary
-        uint64_t count;         // Tuple: arity; Map: pairs; Cons: heads
+        uint64_t count = 0;     // Tuple: arity; Map: pairs; Cons: heads
     };
     explicit LiteralReader(std::string_view bytes) : bytes_(bytes) {}
     bool next(Node& node);
@@ -73,26 +74,101 @@ class LiteralReader {
     size_t pos_ = 0;
 };
 
-// Reads a module's code words in order, from `code` or, for a module read
-// from an image, from its encoded varints. Malformed bytes end the words
-// early (failed() then says so), never read out of bounds.
-class CodeReader {
+// Inline: the loader reads every literal node through these.
+inline bool LiteralReader::number(uint64_t& value) {
+    value = 0;
+    for (int shift = 0; shift < 64 && pos_ < bytes_.size(); shift += 7) {
+        uint8_t byte = static_cast<uint8_t>(bytes_[pos_++]);
+        value |= static_cast<uint64_t>(byte & 0x7f) << shift;
+        if (!(byte & 0x80)) return true;
+    }
+    return false;
+}
+
+inline bool LiteralReader::next(Node& node) {
+    using Kind = bytecode::Literal::Kind;
+    if (pos_ >= bytes_.size()) return false;
+    uint8_t kind = static_cast<uint8_t>(bytes_[pos_++]);
+    if (kind > static_cast<uint8_t>(Kind::Map)) return false;
+    node.kind = static_cast<Kind>(kind);
+    uint64_t value = 0;
+    switch (node.kind) {
+        case Kind::Integer:
+            if (!number(value)) return false;
+            node.integer = static_cast<int64_t>(value >> 1) ^ -static_cast<int64_t>(value & 1);
+            return true;
+        case Kind::Float:
+            if (remaining() < 8) return false;
+            for (int i = 0; i < 8; ++i)
+                value |= static_cast<uint64_t>(static_cast<uint8_t>(bytes_[pos_++])) << (8 * i);
+            std::memcpy(&node.number, &value, sizeof value);
+            return true;
+        case Kind::BigInteger:
+        case Kind::Atom:
+        case Kind::String:
+        case Kind::Binary:
+            if (!number(value) || value > remaining()) return false;
+            node.text = bytes_.substr(pos_, value);
+            pos_ += value;
+            return true;
+        case Kind::Nil:
+            return true;
+        case Kind::Tuple:
+        case Kind::Map:
+        case Kind::Cons:
+            // Every element takes a byte at least: a larger count is malformed.
+            if (!number(node.count) || node.count > remaining()) return false;
+            return node.kind != Kind::Cons || node.count > 0;
+    }
+    return false;
+}
+
+// Read a module's code words in order: WordReader from `code`,
+// VarintReader from an image module's encoded varints. The two have one
+// interface, so the loader is a template over them and reads either with
+// no test per word of which it is. Malformed bytes end the words early
+// (failed() then says so), never read out of bounds.
+class WordReader {
   public:
-    explicit CodeReader(const bytecode::Module& module);
-    // The number of words (what the module declares).
+    explicit WordReader(const std::vector<uint64_t>& words) : words_(words) {}
+    uint64_t size() const { return words_.size(); }
+    bool at_end() const { return index_ >= words_.size(); }
+    bool failed() const { return failed_; }
+    // The next word; 0 (and failed()) past the end.
+    uint64_t next() {
+        if (index_ < words_.size()) return words_[index_++];
+        failed_ = true;
+        return 0;
+    }
+
+  private:
+    const std::vector<uint64_t>& words_;
+    size_t index_ = 0;
+    bool failed_ = false;
+};
+
+class VarintReader {
+  public:
+    VarintReader(std::string_view bytes, uint64_t words) : bytes_(bytes), size_(words) {}
     uint64_t size() const { return size_; }
     bool at_end() const { return index_ >= size_; }
     bool failed() const { return failed_; }
-    // The next word; 0 (and failed()) past the end. Inline for the common
-    // case (the loader reads every word through here): a one-byte varint.
+    // Inline for the common cases (the loader reads every word through
+    // here): a varint of one or two bytes. The last word takes the slow
+    // path, which checks that it ends the bytes.
     uint64_t next() {
-        if (words_ && index_ < size_) return words_[index_++];
-        if (index_ + 1 < size_ && pos_ < bytes_.size()) {
-            uint8_t byte = static_cast<uint8_t>(bytes_[pos_]);
-            if (byte < 0x80) {
+        if (index_ + 1 < size_ && bytes_.size() - pos_ >= 2) {
+            uint8_t first = static_cast<uint8_t>(bytes_[pos_]);
+            if (first < 0x80) {
                 ++pos_;
                 ++index_;
-                return byte;
+                return first;
+            }
+            uint8_t second = static_cast<uint8_t>(bytes_[pos_ + 1]);
+            if (second < 0x80) {
+                pos_ += 2;
+                ++index_;
+                return uint64_t(first & 0x7f) | uint64_t(second) << 7;
             }
         }
         return next_slow();
@@ -100,13 +176,24 @@ class CodeReader {
 
   private:
     uint64_t next_slow();
-    const uint64_t* words_ = nullptr;  // decoded code, or null
-    std::string_view bytes_;           // else the varints
+    std::string_view bytes_;
     size_t pos_ = 0;
     uint64_t size_ = 0;
     uint64_t index_ = 0;
     bool failed_ = false;
 };
+
+// Calls fn(word) for each code word of `module`, decoded or encoded.
+template <class Fn>
+void for_each_code_word(const bytecode::Module& module, Fn fn) {
+    if (!module.code.empty() || module.encoded_code.empty()) {
+        for (uint64_t word : module.code)
+            fn(word);
+        return;
+    }
+    for (VarintReader code(module.encoded_code, module.encoded_code_words); !code.at_end();)
+        fn(code.next());
+}
 
 // An image of (name, module bytes) pairs, sorted by name.
 std::string write_image(std::vector<std::pair<std::string, std::string>> modules);

@@ -13,6 +13,7 @@
 
 #include "bytecode/guard_bifs.h"
 #include "compiler/codegen_internal.h"
+#include "compiler/peephole.h"
 
 namespace codegen {
 
@@ -1030,6 +1031,7 @@ bytecode::Module Compiler::run() {
             h = (h ^ static_cast<uint8_t>(ch)) * 16777619u;
         l.uniq = h & 0x7FFFFFF;
     }
+    peephole::run(out_);
     return std::move(out_);
 }
 

@@ -83,8 +83,7 @@ void digest(const code::Module& m, uint8_t out[16]) {
         for (uint64_t& x : h)
             x = (x ^ v) * 1099511628211ull;
     };
-    for (image::CodeReader code(m.generic); !code.at_end();)
-        mix(code.next());
+    image::for_each_code_word(m.generic, mix);
     for (const std::string& a : m.generic.atoms)
         for (char c : a)
             mix(static_cast<uint8_t>(c));

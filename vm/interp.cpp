@@ -134,6 +134,24 @@ Status run(Process& p, int reductions) {
 
 namespace {
 
+// The pair of `n` pairs (value word, then label or constant), sorted by
+// value word, whose value is `value`, or null: select_*_sorted's binary
+// search. A boxed `value` equals no pair (their values are immediate).
+inline const Word* select_sorted(Term value, const Word* pairs, Word n) {
+    Word low = 0, high = n;
+    while (low < high) {
+        Word middle = low + (high - low) / 2;
+        Word at = pairs[2 * middle];
+        if (at == Word(value)) return pairs + 2 * middle;
+        if (at < Word(value)) {
+            low = middle + 1;
+        } else {
+            high = middle;
+        }
+    }
+    return nullptr;
+}
+
 // Where a BIF that asked to continue in Erlang (bif::continue_as) goes on,
 // with nargs set to that function's arity; clears the request.
 const Word* take_trap_call(Process& p, uint32_t& nargs) {
@@ -699,6 +717,40 @@ dispatch:
         }
     selected:
         ip = target;
+        NEXT();
+    }
+    CASE(select_val_sorted) {
+        const Word* pair = select_sorted(Term(SRC(ip[1])), ip + 4, ip[3]);
+        ip = LABEL(pair ? pair[1] : ip[2]);
+        NEXT();
+    }
+    CASE(select_return) {
+        Term value = SRC(ip[1]);
+        Word n = ip[3];
+        const Word* pairs = ip + 4;
+        for (Word i = 0; i < n; ++i) {
+            if (Term(pairs[2 * i]) == value ||
+                (is_boxed(value) && exact_equal(Term(pairs[2 * i]), value))) {
+                x[0] = Term(pairs[2 * i + 1]);
+                ip = cp;
+                cp = nullptr;
+                CHECK_REDS(1);
+                NEXT();
+            }
+        }
+        ip = LABEL(ip[2]);
+        NEXT();
+    }
+    CASE(select_return_sorted) {
+        const Word* pair = select_sorted(Term(SRC(ip[1])), ip + 4, ip[3]);
+        if (!pair) {
+            ip = LABEL(ip[2]);
+            NEXT();
+        }
+        x[0] = Term(pair[1]);
+        ip = cp;
+        cp = nullptr;
+        CHECK_REDS(1);
         NEXT();
     }
     CASE(select_tuple_arity) {

@@ -3,6 +3,9 @@
 
 #include <gmp.h>
 
+#include <algorithm>
+#include <array>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -67,16 +70,21 @@ class LiteralBuilder {
             case Kind::Binary:
                 return binary(node.text);
             case Kind::Cons: {
-                std::vector<Term> heads(node.count);
-                for (Term& head : heads)
-                    head = build(in, depth + 1);
-                return cons(heads, build(in, depth + 1));
+                size_t base = built_.size();
+                for (uint64_t i = 0; i < node.count; ++i)
+                    built_.push_back(build(in, depth + 1));
+                Term tail = build(in, depth + 1);
+                Term list = cons(std::span<const Term>(built_).subspan(base), tail);
+                built_.resize(base);
+                return list;
             }
             case Kind::Tuple: {
-                std::vector<Term> elements(node.count);
-                for (Term& element : elements)
-                    element = build(in, depth + 1);
-                return tuple(elements);
+                size_t base = built_.size();
+                for (uint64_t i = 0; i < node.count; ++i)
+                    built_.push_back(build(in, depth + 1));
+                Term tuple_term = tuple(std::span<const Term>(built_).subspan(base));
+                built_.resize(base);
+                return tuple_term;
             }
             case Kind::Map: {
                 std::vector<map::Entry> entries(node.count);
@@ -159,6 +167,10 @@ class LiteralBuilder {
         batch_next_ = batch_end_ = nullptr;
     }
 
+    // The elements built so far of the lists and tuples being built, as a
+    // stack shared by every level (no allocation per compound literal).
+    std::vector<Term> built_;
+
     static constexpr size_t kBatchWords = 1024;
     Term* batch_next_ = nullptr;
     Term* batch_end_ = nullptr;
@@ -205,7 +217,7 @@ class LiteralBuilder {
         return cons(heads, build(*at));
     }
 
-    Term cons(const std::vector<Term>& heads, Term tail) {
+    Term cons(std::span<const Term> heads, Term tail) {
         Term* mem = alloc(heads.size() * term::kConsWords);
         if (!mem) return term::kNil;
         Term list = tail;
@@ -221,7 +233,7 @@ class LiteralBuilder {
         return tuple(elements);
     }
 
-    Term tuple(const std::vector<Term>& elements) {
+    Term tuple(std::span<const Term> elements) {
         Term* mem = alloc(term::tuple_words(elements.size()));
         if (!mem) return term::kNil;
         Term t = term::make_tuple(mem, elements.size());
@@ -356,6 +368,18 @@ class Emitted {
     size_t size_ = 0;
 };
 
+// interp::handler for every Op, looked up once (the loader asks for one per
+// instruction).
+const std::array<Word, interp::kOpCount>& handler_table() {
+    static const std::array<Word, interp::kOpCount> table = [] {
+        std::array<Word, interp::kOpCount> words{};
+        for (unsigned i = 0; i < interp::kOpCount; ++i)
+            words[i] = interp::handler(Op(i));
+        return words;
+    }();
+    return table;
+}
+
 class Loader {
   public:
     Loader(const bytecode::Module& module, std::string& error, atom::Owner owner)
@@ -417,6 +441,8 @@ class Loader {
         if (error_.empty()) error_ = in_.name + ": " + message;
     }
 
+    Word handler_word(Op op) const { return handlers_[op]; }
+
     Term atom(uint64_t index) {
         if (index >= atoms_.size()) {
             fail("atom index out of range");
@@ -436,7 +462,7 @@ class Loader {
     }
 
     // A source operand: a constant term, or a register reference.
-    Word source(uint64_t operand) {
+    [[gnu::always_inline]] Word source(uint64_t operand) {
         uint64_t value = bytecode::operand_value(operand);
         switch (bytecode::operand_kind(operand)) {
             case OperandKind::X:
@@ -468,9 +494,14 @@ class Loader {
     }
 
     // One operand word by its letter.
-    Word operand(char letter, uint64_t word) {
+    [[gnu::always_inline]] Word operand(char letter, uint64_t word) {
         switch (letter) {
             case 's':
+                return source(word);
+            case 'k':
+                if (bytecode::operand_kind(word) == OperandKind::X ||
+                    bytecode::operand_kind(word) == OperandKind::Y)
+                    fail("a register where a constant belongs");
                 return source(word);
             case 'd':
                 return destination(word);
@@ -495,7 +526,8 @@ class Loader {
 
     // Emits the operands of one instruction, read from `code`. A truncated
     // instruction leaves code.failed() set.
-    void emit_operands(std::string_view letters, image::CodeReader& code) {
+    template <class Reader>
+    void emit_operands(std::string_view letters, Reader& code) {
         for (size_t i = 0; i < letters.size(); ++i) {
             if (letters[i] == '*') {
                 uint64_t count = code.next();
@@ -512,10 +544,25 @@ class Loader {
     }
 
     void emit_code() {
-        image::CodeReader code(in_);
+        if (!in_.code.empty() || in_.encoded_code.empty()) {
+            image::WordReader words(in_.code);
+            emit_code(words);
+        } else {
+            image::VarintReader varints(in_.encoded_code, in_.encoded_code_words);
+            emit_code(varints);
+        }
+    }
+
+    template <class Reader>
+    void emit_code(Reader& code) {
         code_words_ = code.size();
         if (code_words_ >= UINT32_MAX) return fail("module too large");
         if (!code_.reserve(code.size())) return fail("the code area is full (system_limit)");
+        // Labels and label operands take two generic words at least: room
+        // for that many up front (address space; pages are touched as
+        // written) spares the copies of growing by doubling.
+        fixups_.reserve(code.size() / 2);
+        labels_.reserve(code.size() / 2 + 1);
         while (!code.at_end() && error_.empty()) {
             uint64_t op = code.next();
             if (op >= kGenericOpcodes) return fail("unknown opcode " + std::to_string(op));
@@ -533,7 +580,7 @@ class Loader {
                 out_->lines.push_back({offset, uint32_t(line)});
                 continue;
             }
-            code_.push_back(interp::handler(interp::op_of(opcode)));
+            code_.push_back(handler_word(interp::op_of(opcode)));
             emit_operands(kOperandLetters[op], code);
             if (code.failed()) return fail("truncated instruction");
             if (opcode == Opcode::func_info) {  // "aau": module, name, arity
@@ -551,7 +598,7 @@ class Loader {
         Emitted& code = code_;
         auto is_x = [](Word w) { return (w & 7) == 0; };
         auto is_small = [](Word w) { return term::is_small(Term(w)); };
-        auto set_op = [&](Op op) { code[at] = interp::handler(op); };
+        auto set_op = [&](Op op) { code[at] = handler_word(op); };
         switch (opcode) {
             case Opcode::move:
                 specialise_move(at);
@@ -576,6 +623,12 @@ class Loader {
             case Opcode::gc_bif3:
                 check_bif(opcode, at);
                 break;
+            case Opcode::select_val:
+                sort_select(at, interp::op_select_val_sorted, true);
+                break;
+            case Opcode::select_return:
+                sort_select(at, interp::op_select_return_sorted, false);
+                break;
             case Opcode::is_lt:
             case Opcode::is_ge: {
                 bool lt = opcode == Opcode::is_lt;
@@ -589,6 +642,49 @@ class Loader {
             default:
                 break;
         }
+    }
+
+    // A select_val or select_return on distinct immediate values (atoms,
+    // small integers: =:= is then equality of words) has its pairs sorted
+    // by value word and becomes `sorted_op`, a binary search. `labels`:
+    // the pairs' second words are labels, so their fixups move with them.
+    //   at: op S Fail N V1 W1 ... VN WN
+    void sort_select(size_t at, Op sorted_op, bool labels) {
+        constexpr Word kMinPairs = 8;  // below this a scan is as fast
+        Emitted& code = code_;
+        Word n = code[at + 3];
+        if (n < kMinPairs) return;
+        struct Pair {
+            Word value;
+            Word second;  // the constant, or the label number
+        };
+        std::vector<Pair> pairs(n);
+        for (Word i = 0; i < n; ++i) {
+            pairs[i] = {code[at + 4 + 2 * i], code[at + 5 + 2 * i]};
+            if (!term::is_immediate(Term(pairs[i].value))) return;
+        }
+        // The pairs' label fixups are the last ones recorded (after Fail's).
+        size_t first_pair_fixup = fixups_.size();
+        if (labels) {
+            while (first_pair_fixup > 0 && fixups_[first_pair_fixup - 1].at >= at + 4)
+                --first_pair_fixup;
+            for (size_t f = first_pair_fixup; f < fixups_.size(); ++f)
+                pairs[(fixups_[f].at - at - 5) / 2].second = fixups_[f].label;
+        }
+        std::sort(pairs.begin(), pairs.end(),
+                  [](const Pair& a, const Pair& b) { return a.value < b.value; });
+        for (Word i = 0; i + 1 < n; ++i) {
+            if (pairs[i].value == pairs[i + 1].value)
+                return;  // first match would win: keep the scan
+        }
+        if (labels) fixups_.resize(first_pair_fixup);
+        for (Word i = 0; i < n; ++i) {
+            code[at + 4 + 2 * i] = pairs[i].value;
+            code[at + 5 + 2 * i] = labels ? 0 : pairs[i].second;
+            if (labels && pairs[i].second != 0)
+                fixups_.push_back({uint32_t(at + 5 + 2 * i), uint32_t(pairs[i].second)});
+        }
+        code[at] = handler_word(sorted_op);
     }
 
     // A move between registers of known kinds, or of a constant to an X
@@ -608,7 +704,7 @@ class Loader {
         } else {
             op = is_y(to) ? interp::op_move_xy : interp::op_move_xx;
         }
-        code[at] = interp::handler(op);
+        code[at] = handler_word(op);
         if (is_register(from)) code[at + 1] = from >> 3;
         code[at + 2] = to >> 3;
     }
@@ -623,9 +719,9 @@ class Loader {
         Word frame = opcode == Opcode::call_ext_last ? code[at + 3] : 0;
         code[at + 1] = Word(e);
         code[at + 2] = frame;
-        code[at] = interp::handler(opcode == Opcode::call_ext        ? interp::op_call_bif
-                                   : opcode == Opcode::call_ext_last ? interp::op_call_bif_last
-                                                                     : interp::op_call_bif_only);
+        code[at] = handler_word(opcode == Opcode::call_ext        ? interp::op_call_bif
+                                : opcode == Opcode::call_ext_last ? interp::op_call_bif_last
+                                                                  : interp::op_call_bif_only);
         if (opcode == Opcode::call_ext_last) code[at + 3] = 0;
         (void)frame;
     }
@@ -640,8 +736,8 @@ class Loader {
             return fail("bif instruction for a function that is not a BIF");
         }
         if (opcode == Opcode::gc_bif2 && e->bif->module == "erlang") {
-            if (e->bif->name == "+") code[at] = interp::handler(interp::op_add);
-            if (e->bif->name == "-") code[at] = interp::handler(interp::op_sub);
+            if (e->bif->name == "+") code[at] = handler_word(interp::op_add);
+            if (e->bif->name == "-") code[at] = handler_word(interp::op_sub);
         }
     }
 
@@ -683,6 +779,7 @@ class Loader {
     std::vector<uint32_t>& labels_ = scratch_.labels;  // label -> offset, kNoLabel if undefined
     std::vector<Fixup>& fixups_ = scratch_.fixups;
     Emitted code_;
+    const std::array<Word, interp::kOpCount>& handlers_ = handler_table();
     uint64_t code_words_ = 0;  // the generic code's length
 };
 

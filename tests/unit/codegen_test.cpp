@@ -115,11 +115,32 @@ TEST_CASE("codegen: the conformance programs compile and verify", "[codegen]") {
 TEST_CASE("codegen: clauses on atoms use one select_val", "[codegen]") {
     Compiled c = compile_source(
         "-module(t).\n-export([f/1]).\n"
-        "f(red) -> 1;\nf(green) -> 2;\nf(blue) -> 3;\nf(_) -> 0.\n");
+        "f(red) -> {1, self()};\nf(green) -> {2, self()};\nf(blue) -> 3;\nf(_) -> 0.\n");
     REQUIRE(c.errors.empty());
     std::string f = function_text(c.dis, "f/1");
     CHECK(contains(f, "select_val {x,0} {f,"));
     CHECK(!contains(f, "is_eq_exact"));
+    CHECK(bytecode::verify(c.module).empty());
+}
+
+TEST_CASE("codegen: clauses that only return constants become one select_return", "[codegen]") {
+    Compiled c = compile_source(
+        "-module(t).\n-export([f/1, g/1]).\n"
+        "f(red) -> 1;\nf(green) -> {2, [x]};\nf(blue) -> 1;\nf(_) -> 0.\n"
+        "g(1) -> a;\ng(2) -> self();\ng(_) -> c.\n");
+    REQUIRE(c.errors.empty());
+    std::string f = function_text(c.dis, "f/1");
+    INFO(f);
+    CHECK(contains(f, "select_return {x,0} {f,"));
+    CHECK(contains(f, "green {2,[x]}"));
+    CHECK(!contains(f, "select_val"));
+    // The blocks that only the select named are gone; the default stays.
+    CHECK(!contains(f, "move 1 {x,0}"));
+    CHECK(contains(f, "move 0 {x,0}"));
+    // One target that does more than return a constant keeps the select_val.
+    std::string g = function_text(c.dis, "g/1");
+    CHECK(contains(g, "select_val {x,0}"));
+    CHECK(contains(g, "move a {x,0}"));
     CHECK(bytecode::verify(c.module).empty());
 }
 
