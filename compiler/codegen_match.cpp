@@ -332,6 +332,20 @@ std::optional<Matrix> FnGen::dispatch(std::vector<Row> rows, std::vector<Word> c
     return last;
 }
 
+// Integer values in the order the loader's binary search wants (the
+// order of their words as terms, unsigned: non-negative ascending, then
+// negative ascending), so it need not sort them. The order of a
+// select_val's pairs means nothing else (its values are distinct). Atoms'
+// order is only known at load time; the loader sorts those.
+static void sort_integer_values(std::vector<Word>& values) {
+    for (Word v : values)
+        if (bytecode::operand_kind(v) != bytecode::OperandKind::Integer) return;
+    std::sort(values.begin(), values.end(), [](Word a, Word b) {
+        int64_t x = bytecode::operand_integer(a), y = bytecode::operand_integer(b);
+        return (x < 0) != (y < 0) ? y < 0 : x < y;
+    });
+}
+
 // Atoms and integers: is_eq_exact for one value, else a select_val.
 std::optional<Matrix> FnGen::select_values(std::vector<Row> rows, std::vector<Word> cols,
                                            size_t col, uint32_t next, uint32_t fail, Leaf& leaf) {
@@ -348,6 +362,7 @@ std::optional<Matrix> FnGen::select_values(std::vector<Row> rows, std::vector<Wo
         emit(Opcode::is_eq_exact, {next, occ, values[0]});
         return Matrix{std::move(by_value[values[0]]), std::move(cols), fail};
     }
+    sort_integer_values(values);
     std::vector<Word> args{occ, next, values.size()};
     std::vector<uint32_t> labels;
     for (Word v : values) {

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <mutex>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -125,6 +126,13 @@ class LiteralBuilder {
         return fail("unknown literal kind");
     }
 
+    // An integer: immediate when small, else built in the literal area.
+    Term integer(int64_t value) {
+        if (term::fits_small(value)) return term::make_small(value);
+        Term* mem = alloc(term::integer_words(value));
+        return mem ? term::make_integer(mem, value) : term::kNil;
+    }
+
   private:
     Term fail(const char* message) {
         if (error_.empty()) error_ = message;
@@ -174,12 +182,6 @@ class LiteralBuilder {
     static constexpr size_t kBatchWords = 1024;
     Term* batch_next_ = nullptr;
     Term* batch_end_ = nullptr;
-
-    Term integer(int64_t value) {
-        if (term::fits_small(value)) return term::make_small(value);
-        Term* mem = alloc(term::integer_words(value));
-        return mem ? term::make_integer(mem, value) : term::kNil;
-    }
 
     Term big_integer(std::string_view text) {
         std::string digits(text);
@@ -310,25 +312,50 @@ struct Fixup {
     uint32_t label;
 };
 
-// The working tables of one load, kept per thread from load to load: their
-// pages are touched once (by the largest module), not again for each
-// module, and they grow by doubling only the first time.
+// The working tables of one load, kept from load to load: their pages are
+// touched once (by the largest module), not again for each module, and
+// they grow by doubling only the first time. One set for the process, not
+// one per thread (a module loaded on another scheduler would touch fresh
+// pages again); loads take its lock (they hold the code lock already, so
+// it is never contended).
+// A select's pair while sorting it (Loader::sort_select).
+struct Pair {
+    Word value;
+    Word second;  // the constant, or the label number
+};
+
 struct Scratch {
+    std::vector<Pair> pairs;
     std::vector<Term> atoms;
     std::vector<Term> literal_terms;
     std::vector<code::Export*> imports;
     std::vector<uint32_t> labels;
     std::vector<Fixup> fixups;
+};
 
-    static Scratch& cleared() {
-        thread_local Scratch scratch;
-        scratch.atoms.clear();
-        scratch.literal_terms.clear();
-        scratch.imports.clear();
-        scratch.labels.clear();
-        scratch.fixups.clear();
-        return scratch;
+class ScratchLease {
+  public:
+    ScratchLease() : lock_(mutex()) {
+        Scratch& s = scratch();
+        s.atoms.clear();
+        s.literal_terms.clear();
+        s.imports.clear();
+        s.labels.clear();
+        s.fixups.clear();
+        s.pairs.clear();
     }
+    Scratch& get() { return scratch(); }
+
+  private:
+    static std::mutex& mutex() {
+        static std::mutex m;
+        return m;
+    }
+    static Scratch& scratch() {
+        static Scratch s;
+        return s;
+    }
+    std::lock_guard<std::mutex> lock_;
 };
 
 // The code being emitted, straight into the code area: room for the
@@ -474,12 +501,8 @@ class Loader {
                 return value < literal_terms_.size() ? Word(literal_terms_[value]) : term::kNil;
             case OperandKind::Atom:
                 return Word(atom(value));
-            case OperandKind::Integer: {
-                bytecode::Literal big;
-                big.kind = bytecode::Literal::Kind::Integer;
-                big.integer = bytecode::operand_integer(operand);
-                return Word(literals_.build(big));
-            }
+            case OperandKind::Integer:
+                return Word(literals_.integer(bytecode::operand_integer(operand)));
             case OperandKind::Nil:
                 return Word(term::kNil);
         }
@@ -654,11 +677,8 @@ class Loader {
         Emitted& code = code_;
         Word n = code[at + 3];
         if (n < kMinPairs) return;
-        struct Pair {
-            Word value;
-            Word second;  // the constant, or the label number
-        };
-        std::vector<Pair> pairs(n);
+        std::vector<Pair>& pairs = scratch_.pairs;
+        pairs.resize(n);
         for (Word i = 0; i < n; ++i) {
             pairs[i] = {code[at + 4 + 2 * i], code[at + 5 + 2 * i]};
             if (!term::is_immediate(Term(pairs[i].value))) return;
@@ -671,8 +691,10 @@ class Loader {
             for (size_t f = first_pair_fixup; f < fixups_.size(); ++f)
                 pairs[(fixups_[f].at - at - 5) / 2].second = fixups_[f].label;
         }
-        std::sort(pairs.begin(), pairs.end(),
-                  [](const Pair& a, const Pair& b) { return a.value < b.value; });
+        // The compiler emits integer tables already in this order.
+        auto by_value = [](const Pair& a, const Pair& b) { return a.value < b.value; };
+        if (!std::is_sorted(pairs.begin(), pairs.end(), by_value))
+            std::sort(pairs.begin(), pairs.end(), by_value);
         for (Word i = 0; i + 1 < n; ++i) {
             if (pairs[i].value == pairs[i + 1].value)
                 return;  // first match would win: keep the scan
@@ -772,7 +794,8 @@ class Loader {
     atom::Owner owner_;
     LiteralBuilder literals_;
     std::unique_ptr<code::Module> out_;
-    Scratch& scratch_ = Scratch::cleared();
+    ScratchLease lease_;
+    Scratch& scratch_ = lease_.get();
     std::vector<Term>& atoms_ = scratch_.atoms;
     std::vector<Term>& literal_terms_ = scratch_.literal_terms;
     std::vector<code::Export*>& imports_ = scratch_.imports;

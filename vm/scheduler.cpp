@@ -6,6 +6,7 @@
 #include <mimalloc.h>
 #include <sched.h>
 #include <sys/time.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -16,6 +17,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -89,6 +91,14 @@ struct alignas(64) World {
     std::condition_variable wake_up;
     alignas(64) std::atomic<unsigned> sleeping{0};
     std::atomic<bool> waking{false};  // a wake-up is on its way to a sleeper
+    // Scheduler threads are started when first needed (start_another):
+    // `started` of them run (scheduler 0 is run()'s caller); `start_lock`
+    // orders starting one with the end of the run, which closes starts.
+    std::mutex start_lock;
+    std::atomic<unsigned> started{1};
+    bool starts_closed = false;       // under start_lock
+    bool caller_goes_on = false;      // set by run(): see there
+    std::atomic<unsigned> parked{0};  // threads done with the run, parked
     // The end: set once, by the scheduler that saw main end (or halt).
     std::atomic<bool> halting{false};
     int exit_code = 0;  // written before halting is set
@@ -180,6 +190,28 @@ Process* dequeue(Scheduler& s) {
     return p;
 }
 
+void thread_main(Scheduler& s);
+
+// Starts the next scheduler thread not started yet, if any (it will look
+// for work to steal). A program that never has two processes ready at
+// once never starts a second thread: no thread creation, no second
+// allocator heap, no process moving to a cold core.
+void start_another() {
+    if (g_world.started.load(std::memory_order_acquire) >= g_world.schedulers.size()) return;
+    std::lock_guard<std::mutex> guard(g_world.start_lock);
+    unsigned n = g_world.started.load(std::memory_order_relaxed);
+    if (g_world.starts_closed || n >= g_world.schedulers.size()) return;
+    Scheduler* s = g_world.schedulers[n].get();
+    // Counted before it runs: a new scheduler that finds nothing and sleeps
+    // must not see itself as the last one awake (a false deadlock).
+    g_world.started.store(n + 1, std::memory_order_release);
+    try {
+        s->thread = std::thread([s] { thread_main(*s); });
+    } catch (const std::system_error&) {
+        g_world.started.store(n, std::memory_order_release);  // no thread: fewer cores used
+    }
+}
+
 // Wakes one sleeping scheduler to steal from us.
 void wake_a_sleeper() {
     std::lock_guard<std::mutex> guard(g_world.sleep_lock);
@@ -209,8 +241,10 @@ void push_here(Process* p) {
     unsigned sleepers = t_sched ? g_world.sleeping.load(std::memory_order_relaxed)
                                 : g_world.sleeping.fetch_add(0, std::memory_order_seq_cst);
     // One wake-up at a time: until the woken scheduler is up, pushes do
-    // not signal again (a kernel round trip per spawn otherwise).
-    if (sleepers > 0 && !g_world.waking.exchange(true, std::memory_order_acq_rel)) wake_a_sleeper();
+    // not signal again (a kernel round trip per spawn otherwise). With no
+    // one asleep, every started scheduler is busy: start another.
+    if (sleepers == 0) return start_another();
+    if (!g_world.waking.exchange(true, std::memory_order_acq_rel)) wake_a_sleeper();
 }
 
 // Takes up to half of another scheduler's queued processes (the oldest,
@@ -430,7 +464,8 @@ void sleep(Scheduler& s) {
         g_world.sleeping.fetch_sub(1, std::memory_order_relaxed);
         return;
     }
-    if (sleepers == g_world.schedulers.size() && deadline < 0 &&
+    unsigned started = g_world.started.load(std::memory_order_acquire);
+    if (sleepers == started && deadline < 0 &&
         g_world.timers.load(std::memory_order_relaxed) == 0) {
         g_world.sleeping.fetch_sub(1, std::memory_order_relaxed);
         guard.unlock();
@@ -438,7 +473,7 @@ void sleep(Scheduler& s) {
         halt(1);
         return;
     }
-    if (g_limits.virtual_time && deadline >= 0 && sleepers == g_world.schedulers.size()) {
+    if (g_limits.virtual_time && deadline >= 0 && sleepers == started) {
         // Everyone idle, a timer pending: time jumps to it. The others may
         // sleep until their own (real) deadlines: wake them to look again.
         g_world.sleeping.fetch_sub(1, std::memory_order_relaxed);
@@ -721,6 +756,22 @@ unsigned available_cpus() {
     return std::max(cpus, 1u);
 }
 
+namespace {
+
+// A scheduler thread: its loop, then (unless run()'s caller goes on) it
+// parks until the process exits (see run()).
+void thread_main(Scheduler& s) {
+    loop(s);
+    mailbox::release_thread_cache();
+    if (g_world.caller_goes_on) return;
+    g_world.parked.fetch_add(1, std::memory_order_release);
+    g_world.parked.notify_all();
+    for (;;)
+        pause();
+}
+
+}  // namespace
+
 void set_limits(const Limits& limits) {
     g_limits = limits;
 }
@@ -731,32 +782,61 @@ int run(Process* main, unsigned schedulers, std::span<Process* const> system) {
     g_world.main = main;
     g_world.halting.store(false, std::memory_order_relaxed);
     g_world.reductions.store(0, std::memory_order_relaxed);
+    // No scheduler thread starts for the boot queue (the I/O servers block
+    // at once, and main runs alone until it makes work for two).
+    {
+        std::lock_guard<std::mutex> guard(g_world.start_lock);
+        g_world.started.store(1, std::memory_order_release);
+        g_world.starts_closed = true;
+    }
     t_sched = g_world.schedulers[0].get();
-    if (main->run_state.load(std::memory_order_relaxed) != process::kQueued) enqueue(main);
+    // The system processes first: a scheduler that steals takes the oldest,
+    // so main stays on this thread, whose allocator caches are warm from
+    // compiling the program (main on a fresh thread touched ~50 more pages).
     for (Process* p : system)
         enqueue(p);
+    if (main->run_state.load(std::memory_order_relaxed) != process::kQueued) enqueue(main);
     t_sched = nullptr;
-    for (size_t i = 1; i < g_world.schedulers.size(); ++i) {
-        Scheduler* s = g_world.schedulers[i].get();
-        s->thread = std::thread([s] {
-            loop(*s);
-            mailbox::release_thread_cache();
-        });
-    }
-    loop(*g_world.schedulers[0]);
-    for (size_t i = 1; i < g_world.schedulers.size(); ++i)
-        g_world.schedulers[i]->thread.join();
-    output::flush();
-    // Every process is freed so that the leak checker sees them freed, and
-    // under Limits so that the caller can run the next program. Otherwise
-    // the program ends now (the caller exits): freeing a million processes
-    // one by one would only delay the exit, as it would the BEAM's halt.
+    // Every process is freed at the end so that the leak checker sees them
+    // freed, and under Limits so that the caller can run the next program.
+    // Otherwise the program ends now (the caller exits): freeing a million
+    // processes one by one would only delay the exit, as it would the
+    // BEAM's halt. Nor do the other scheduler threads end then: a thread's
+    // end runs the allocator's per-thread teardown, which touches every
+    // page the thread allocated from once more (for a program that ran a
+    // little on a second scheduler, ~75 page faults: a millisecond). They
+    // say they are done and park until the process exits.
 #if BEAMLITE_SANITIZED
     constexpr bool kLeakChecked = true;
 #else
     constexpr bool kLeakChecked = false;
 #endif
-    if (kLeakChecked || g_limits.reductions || g_limits.virtual_time) {
+    bool caller_goes_on = kLeakChecked || g_limits.reductions || g_limits.virtual_time;
+    g_world.caller_goes_on = caller_goes_on;
+    g_world.parked.store(0, std::memory_order_relaxed);
+    {
+        std::lock_guard<std::mutex> guard(g_world.start_lock);
+        g_world.starts_closed = false;
+    }
+    loop(*g_world.schedulers[0]);
+    unsigned others;
+    {
+        std::lock_guard<std::mutex> guard(g_world.start_lock);
+        g_world.starts_closed = true;
+        others = g_world.started.load(std::memory_order_relaxed) - 1;
+    }
+    for (unsigned n;
+         !caller_goes_on && (n = g_world.parked.load(std::memory_order_acquire)) < others;)
+        g_world.parked.wait(n, std::memory_order_acquire);
+    for (size_t i = 1; i <= others; ++i) {
+        if (caller_goes_on) {
+            g_world.schedulers[i]->thread.join();
+        } else {
+            g_world.schedulers[i]->thread.detach();
+        }
+    }
+    output::flush();
+    if (caller_goes_on) {
         free_all();
         mailbox::release_thread_cache();
     }
