@@ -34,6 +34,8 @@ enum Flags : uint8_t {
     kInterpreted = 4,  // run by the interpreter itself (apply/2,3): fn is unused
     kRaises = 8,       // raises as its caller (error/1,2, exit/1, throw/1): no
                        // stack-trace entry of its own, as in OTP
+    kDirtyIo = 16,     // may block: runs on the dirty I/O pool (dirty.h)
+    kDirtyCpu = 32,    // runs long: runs on the dirty CPU pool
 };
 
 struct Bif {

@@ -6,10 +6,13 @@
 // turn characters into a device's bytes as OTP's servers do (in C++, for
 // speed: every io:format passes here). Also net_kernel's
 // dflag_unicode_io/1, which OTP's io module asks of every I/O server (every
-// local one speaks Unicode).
+// local one speaks Unicode). prim_stdio:read/1 reads standard input on the
+// dirty I/O pool (dirty.h).
 #include <fmt/core.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
+
+#include <cerrno>
 
 #include <string>
 
@@ -17,6 +20,8 @@
 #include "vm/binary.h"
 #include "vm/format.h"
 #include "vm/output.h"
+#include "vm/posix.h"
+#include "vm/reply.h"
 
 namespace bif {
 
@@ -115,6 +120,29 @@ Term prim_stdio_format(Process& p, Term* args) {
     if (format::format(utf8, args[0], args[1]) != format::Status::kOk ||
         !device_bytes(utf8, latin1, bytes))
         return make_atom(atom::kError);
+    return make_bytes(p, bytes);
+}
+
+// prim_stdio:read(Max) -> Bytes | eof | {error, Posix}: what one read(2)
+// of standard input gives, at most Max bytes (1 to 1 MiB). A dirty I/O BIF:
+// it blocks until input comes, on a dirty I/O thread (stdlib/user.bl's
+// reader process calls it).
+Term prim_stdio_read(Process& p, Term* args) {
+    constexpr int64_t kMaxRead = int64_t(1) << 20;
+    if (!is_small(args[0]) || small_value(args[0]) < 1 || small_value(args[0]) > kMaxRead)
+        return badarg(p, 1, "not an integer from 1 to 1048576");
+    std::string bytes(size_t(small_value(args[0])), '\0');
+    ssize_t n;
+    do {
+        n = ::read(0, bytes.data(), bytes.size());
+    } while (n < 0 && errno == EINTR);
+    if (n == 0) return make_atom(atom::kEof);
+    if (n < 0) {
+        uint32_t reason = atom::intern(posix::name(errno));
+        if (reason == atom::kNoAtom) reason = atom::kError;
+        return reply::build(p, reply::tuple({reply::atom(atom::kError), reply::atom(reason)}));
+    }
+    bytes.resize(size_t(n));
     return make_bytes(p, bytes);
 }
 

@@ -53,6 +53,7 @@ const char* const kOpNames[] = {
 
 // The one-instruction programs export stubs and the first call's CP use.
 Word g_normal_exit[2];
+Word g_dirty_return[2];
 Word g_apply2[2];
 Word g_apply3[2];
 Word g_hibernate3[2];
@@ -102,6 +103,32 @@ const char* op_name(Op op) {
 const Word* normal_exit_address() {
     static const Word* const address = (g_normal_exit[0] = handler(op_normal_exit), g_normal_exit);
     return address;
+}
+
+// Where a process goes on after a dirty BIF call (dirty.h).
+const Word* dirty_return_address() {
+    static const Word* const address =
+        (g_dirty_return[0] = handler(op_dirty_return), g_dirty_return);
+    return address;
+}
+
+void run_dirty(Process& p) {
+    process::Rare& rare = process::rare(p);
+    const auto* call = static_cast<const code::Export*>(rare.dirty_call);
+    Term* x = t_xregs;
+    p.xregs = x;  // the arguments are the roots while the BIF runs
+    process::restore_xregs(p, x);
+    p.live = call->arity;
+    bif::take_charge();
+    Term result = call->bif->fn(p, x);
+    bif::take_charge();  // dirty work is not charged to a slice
+    rare.dirty_failed = result == kNone;
+    if (rare.dirty_failed) {
+        process::save_xregs(p, x, call->arity);  // raised with its arguments
+    } else {
+        process::save_xregs(p, &result, 1);
+    }
+    p.xregs = nullptr;
 }
 
 const Word* apply2_address() {
@@ -965,6 +992,13 @@ dispatch:
         SYNC();
         SAVE_CALLER();
         p.live = nargs;
+        if (bif_export->bif->flags & (bif::kDirtyIo | bif::kDirtyCpu)) [[unlikely]] {
+            // Off to a dirty pool (dirty.h); back at dirty_return, which
+            // returns to CP as this stub would.
+            process::rare(p).dirty_call = bif_export;
+            ip = dirty_return_address();
+            goto dirty;
+        }
         result = bif_export->bif->fn(p, x);
         RELOAD();
         if (result == kNone) {
@@ -977,6 +1011,23 @@ dispatch:
         ip = cp;
         cp = nullptr;
         CHECK_REDS_BIF(1);
+        NEXT();
+    }
+    CASE(dirty_return) {
+        // Back from a dirty BIF call: X[0] is its result, or it failed and
+        // X[0..arity-1] are its arguments again.
+        process::Rare& rare = *p.rare;
+        bif_export = static_cast<const code::Export*>(rare.dirty_call);
+        rare.dirty_call = nullptr;
+        if (rare.dirty_failed) {
+            rare.dirty_failed = false;
+            nargs = bif_export->arity;
+            SYNC();
+            goto bif_failed;
+        }
+        ip = cp;
+        cp = nullptr;
+        CHECK_REDS(1);
         NEXT();
     }
     CASE(undefined_stub) {
@@ -1516,6 +1567,16 @@ p.xregs = nullptr;
 p.flags &= uint8_t(~process::kYield);
 p.reds = reds;
 return Status::Runnable;
+
+dirty :
+    // A dirty BIF call: saved as at a yield (ip is dirty_return, X[0..live-1]
+    // the arguments); the scheduler hands the process to a dirty pool.
+    p.ip = ip;
+p.cp = cp;
+process::save_xregs(p, x, p.live);
+p.xregs = nullptr;
+p.reds = reds;
+return Status::Dirty;
 
 suspend :
     // Blocked in a receive: resume at ip when a signal or the timer comes.

@@ -67,6 +67,12 @@ const char* op_name(Op op);
 // Code of the process's first continuation: reaching it means the first
 // call returned (Status::Done, result in p.result).
 const Word* normal_exit_address();
+// Code a process goes on at after a dirty BIF call (dirty.h).
+const Word* dirty_return_address();
+// Calls `p`'s pending dirty BIF (rare->dirty_call) with its saved
+// registers, on a dirty pool thread, and saves the outcome for
+// dirty_return: the result as X[0], or the failure with the arguments.
+void run_dirty(Process& p);
 // Code of erlang:apply/2 and apply/3 (their export entries point here).
 const Word* apply2_address();
 const Word* apply3_address();

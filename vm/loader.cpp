@@ -735,7 +735,10 @@ class Loader {
     void specialise_bif_call(Opcode opcode, size_t at) {
         Emitted& code = code_;
         auto* e = reinterpret_cast<code::Export*>(code[at + 2]);
-        if (!e || !e->bif || (e->bif->flags & bif::kInterpreted)) return;
+        // Interpreted and dirty BIFs keep the call through their export
+        // entry (its stub yields to a dirty pool).
+        constexpr uint8_t kNotDirect = bif::kInterpreted | bif::kDirtyIo | bif::kDirtyCpu;
+        if (!e || !e->bif || (e->bif->flags & kNotDirect)) return;
         // call_ext u i -> call_bif e _ ; call_ext_last u i n -> call_bif_last e n _;
         // call_ext_only u i -> call_bif_only e _ (the tail word is padding).
         Word frame = opcode == Opcode::call_ext_last ? code[at + 3] : 0;

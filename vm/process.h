@@ -152,6 +152,10 @@ struct Rare {
     std::vector<Alias> aliases;      // the active ones
     Term group_leader = term::kNil;  // a pid, or nil: the default (see group_leader())
     uint64_t receive_timer = 0;      // the pending `after` timer, 0 if none
+    // A dirty BIF call (dirty.h): the code::Export called, and whether it
+    // failed (then its arguments are still the live registers).
+    const void* dirty_call = nullptr;
+    bool dirty_failed = false;
     Rare() {
         for (Term& t : terms)
             t = term::kNil;
@@ -169,6 +173,8 @@ enum class Status : uint8_t {
     Halted,    // halt/0,1 was called: rare->halt_code
     Killed,    // exceeded max_heap_size
     Exiting,   // an exit signal or exit/2 ends it: rare->terms[kExitReason]
+    Dirty,     // returned by interp::run only: its next step is the dirty BIF
+               // call rare->dirty_call (dirty.h); status itself stays Runnable
 };
 
 enum Priority : uint8_t { kLow, kNormal, kHigh, kMax, kPriorities };

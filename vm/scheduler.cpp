@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "vm/bif.h"
+#include "vm/dirty.h"
 #include "vm/exception.h"
 #include "vm/format.h"
 #include "vm/interp.h"
@@ -465,7 +466,7 @@ void sleep(Scheduler& s) {
         return;
     }
     unsigned started = g_world.started.load(std::memory_order_acquire);
-    if (sleepers == started && deadline < 0 &&
+    if (sleepers == started && deadline < 0 && dirty::in_flight() == 0 &&
         g_world.timers.load(std::memory_order_relaxed) == 0) {
         g_world.sleeping.fetch_sub(1, std::memory_order_relaxed);
         guard.unlock();
@@ -473,7 +474,7 @@ void sleep(Scheduler& s) {
         halt(1);
         return;
     }
-    if (g_limits.virtual_time && deadline >= 0 && sleepers == started) {
+    if (g_limits.virtual_time && deadline >= 0 && sleepers == started && dirty::in_flight() == 0) {
         // Everyone idle, a timer pending: time jumps to it. The others may
         // sleep until their own (real) deadlines: wake them to look again.
         g_world.sleeping.fetch_sub(1, std::memory_order_relaxed);
@@ -562,6 +563,7 @@ void run_one(Scheduler& s, Process* p) {
         return;
     }
     if (status == Status::Waiting) return park(s, p);
+    if (status == Status::Dirty) return dirty::submit(p);  // still busy and running
     if (p == g_world.main || status == Status::Halted) {
         int code = status == Status::Halted ? p->rare->halt_code : main_ended(p);
         p->busy.clear(std::memory_order_release);
@@ -678,6 +680,29 @@ void wake(Process* p) {
             return;  // queued, or already told
         }
     }
+}
+
+void resume(Process* p) {
+    p->run_state.store(process::kQueued, std::memory_order_relaxed);
+    p->busy.clear(std::memory_order_release);
+    // The started scheduler with the shortest queue. A woken scheduler
+    // steals only from a queue of two or more, so every sleeper is woken:
+    // the one that owns the queue must look.
+    unsigned started = g_world.started.load(std::memory_order_acquire);
+    Scheduler* target = g_world.schedulers[0].get();
+    for (unsigned i = 1; i < started; ++i) {
+        Scheduler* s = g_world.schedulers[i].get();
+        if (s->length.load(std::memory_order_relaxed) <
+            target->length.load(std::memory_order_relaxed))
+            target = s;
+    }
+    {
+        std::lock_guard<spin_lock::SpinLock> guard(target->lock);
+        push(target->queues[p->priority], p);
+        add_length(*target, 1);
+    }
+    std::lock_guard<std::mutex> guard(g_world.sleep_lock);
+    g_world.wake_up.notify_all();
 }
 
 Process* current() {
@@ -836,7 +861,9 @@ int run(Process* main, unsigned schedulers, std::span<Process* const> system) {
         }
     }
     output::flush();
-    if (caller_goes_on) {
+    // A process still in a dirty call (blocked reading, say) is its pool
+    // thread's: it is not freed under it (the leak checker reports it).
+    if (caller_goes_on && dirty::in_flight() == 0) {
         free_all();
         mailbox::release_thread_cache();
     }

@@ -63,6 +63,11 @@ void enqueue(Process* p);
 // A signal arrived for `p`: queue it if it is waiting (see above).
 void wake(Process* p);
 
+// `p` is back from a dirty call (dirty.h), still busy and marked running:
+// queue it on a normal scheduler and wake the sleeping ones. Called by a
+// dirty pool thread.
+void resume(Process* p);
+
 // The process running on this scheduler, or null.
 Process* current();
 

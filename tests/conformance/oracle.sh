@@ -8,6 +8,8 @@ dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 if [ "${1:-}" = "--one" ]; then
     # internal: worker for one program.  --one UPDATE TMP NAME
     update=$2 tmp=$3 name=$4
+    input=/dev/null  # NAME.in, when there is one, is the program's standard input
+    [ -f "$dir/$name.in" ] && input=$dir/$name.in
     w=$tmp/w.$name
     mkdir -p "$w"
     if [ -f "$tmp/ebin/$name.beam" ]; then
@@ -17,7 +19,7 @@ if [ "${1:-}" = "--one" ]; then
         exit 0
     fi
     (cd "$w" && timeout 120 \
-        erl -noshell -eval "$name:main([]), halt()." </dev/null >"$w/raw" 2>"$w/stderr")
+        erl -noshell -eval "$name:main([]), halt()." <"$input" >"$w/raw" 2>"$w/stderr")
     rc=$?
     crashed=0
     if [ "$rc" != 0 ] && grep -q 'init terminating in do_boot' "$w/stderr"; then crashed=1; fi
@@ -29,7 +31,7 @@ if [ "${1:-}" = "--one" ]; then
         # catches the exception and calls halt(1), which flushes.
         (cd "$w" && timeout 120 \
             erl -noshell -eval "try $name:main([]) catch _:_ -> halt(1) end, halt()." \
-            </dev/null >"$w/out" 2>>"$w/stderr")
+            <"$input" >"$w/out" 2>>"$w/stderr")
     else
         cp "$w/raw" "$w/out"
     fi

@@ -4,6 +4,7 @@
 # For each NAME: runs `BEAMLITE run NAME.bl` with cwd = tests/conformance and
 # compares stdout with NAME.out byte for byte and the exit status with
 # NAME.exit (absent = 0, `nonzero` = anything but 0).  stderr is not compared.
+# Standard input is NAME.in when there is one, else empty (/dev/null).
 # Environment: JOBS (parallel runs, default nproc), TIMEOUT (seconds per
 # program, default 120), SCHEDULERS (--schedulers N for every run; unset:
 # the default, one per CPU).
@@ -18,8 +19,10 @@ dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 if [ "${1:-}" = "--one" ]; then
     # internal: worker for one program.  --one BEAMLITE TMP NAME
     bl=$2 tmp=$3 name=$4
+    input=/dev/null
+    [ -f "$dir/$name.in" ] && input=$dir/$name.in
     out=$tmp/out.$name
-    (cd "$dir" && timeout "${TIMEOUT:-120}" "$bl" ${SCHEDULERS:+--schedulers "$SCHEDULERS"} run "$name.bl" </dev/null >"$out" 2>"$tmp/err.$name")
+    (cd "$dir" && timeout "${TIMEOUT:-120}" "$bl" ${SCHEDULERS:+--schedulers "$SCHEDULERS"} run "$name.bl" <"$input" >"$out" 2>"$tmp/err.$name")
     rc=$?
     want=0
     [ -f "$dir/$name.exit" ] && want=$(tr -d ' \n' <"$dir/$name.exit")
