@@ -3,48 +3,15 @@
 // sched::run on one scheduler, twice in one process.
 #include <catch2/catch.hpp>
 
-#include <filesystem>
-#include <fstream>
 #include <string>
 
-#include "compiler/codegen.h"
-#include "compiler/frontend.h"
-#include "vm/atom.h"
-#include "vm/interp.h"
-#include "vm/loader.h"
-#include "vm/process.h"
-#include "vm/scheduler.h"
+#include "tests/unit/program.h"
 #include "vm/timer.h"
 
 namespace {
 
-namespace fs = std::filesystem;
-
-// Compiles and loads module `name` from `source`, runs main([]) under
-// `limits` and returns the exit status.
 int run_program(const std::string& name, const std::string& source, sched::Limits limits) {
-    fs::path dir = fs::temp_directory_path() / "beamlite_limits_test";
-    fs::create_directories(dir);
-    fs::path file = dir / (name + ".bl");
-    std::ofstream(file) << source;
-    diag::Reporter reporter;
-    ast::Module module;
-    REQUIRE(frontend::check_file(file.string(), preproc::Options{}, reporter, &module));
-    bytecode::Module generic = codegen::compile(module, reporter);
-    REQUIRE(!reporter.has_errors());
-    std::string error;
-    const code::Module* loaded = loader::load(generic, error);
-    INFO(error);
-    REQUIRE(loaded != nullptr);
-    process::Process* p = process::create();
-    process::table_insert(p);
-    term::Term args = term::kNil;
-    interp::prepare_call(*p, code::export_entry(loaded->name, term::make_atom(atom::kMain), 1),
-                         &args, 1);
-    sched::set_limits(limits);
-    int status = sched::run(p, 1);
-    sched::set_limits(sched::Limits{});
-    return status;
+    return test_program::run(name, source, limits);
 }
 
 }  // namespace
