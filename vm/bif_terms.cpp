@@ -180,11 +180,27 @@ Term is_builtin(Process& p, Term* args) {
     return find(args[0], args[1], uint32_t(small_value(args[2]))) ? kTrue : kFalse;
 }
 
-// error(Reason, Args, Options): as error/2; the error_info option only
-// matters to stack-trace formatting, which names the BIF's own causes.
+// error(Reason, Args, Options): as error/2, and an {error_info, Map}
+// option ends the first stack-trace entry's location, as in OTP (error
+// reports read the cause from it: erl_stdlib_errors and the like).
 Term error3(Process& p, Term* args) {
-    if (list_length(args[2]) < 0) return badarg(p, 3, "not a list");
-    return impl::error2(p, args);
+    Term result = impl::error2(p, args);
+    // As OTP: every option must be {error_info, Map}, and the last counts;
+    // options that are not a proper list are ignored.
+    Term info = kNil;
+    Term options = list_length(args[2]) < 0 ? kNil : args[2];
+    for (; !is_nil(options); options = cdr(options)) {
+        Term option = car(options);
+        if (!term::is_tuple(option) || tuple_arity(option) != 2 ||
+            tuple_element(option, 1) != make_atom(atom::kErrorInfo) ||
+            !term::is_map(tuple_element(option, 2))) {
+            info = kNil;
+            break;
+        }
+        info = option;
+    }
+    p.rare->terms[process::kExcErrorInfo] = info;
+    return result;
 }
 
 Term nif_error1(Process& p, Term* args) {

@@ -28,6 +28,7 @@ struct Frame {
     uint32_t arity;
     bool with_args;              // the arguments list (kExcArgs) instead of the arity
     bool error_info;             // [{error_info, #{module => erl_erts_errors}}]
+    bool given_info;             // error/3's error_info (kExcErrorInfo) ends its location
     const code::Module* source;  // for the file name, or null
     uint32_t line;
 };
@@ -36,9 +37,14 @@ struct Frame {
 bool frame_at(const Word* address, bool return_address, Frame& frame) {
     code::Location where = code::locate(address, return_address);
     if (!where.module || !where.function) return false;
-    frame = {
-        where.module->name, where.function->name, where.function->arity, false, false, where.module,
-        where.line};
+    frame = {where.module->name,
+             where.function->name,
+             where.function->arity,
+             false,
+             false,
+             false,
+             where.module,
+             where.line};
     return true;
 }
 
@@ -58,12 +64,15 @@ std::vector<Frame> collect_frames(Process& p, const Word* ip, const Word* cp, Fi
     if (first == First::Call && callee && !frameless(callee)) {
         bool erlang = callee->module == make_atom(atom::kErlang);
         frames.push_back({callee->module, callee->function, callee->arity, true,
-                          erlang && callee->bif != nullptr, nullptr, 0});
+                          erlang && callee->bif != nullptr, false, nullptr, 0});
     }
     if (frame_at(ip, false, frame)) {
-        frame.with_args = first == First::FunctionClause ||
-                          (first == First::Here && p.rare && p.rare->info.caller_args);
+        bool raised_here = first == First::Here && p.rare;
+        frame.with_args =
+            first == First::FunctionClause || (raised_here && p.rare->info.caller_args);
+        frame.given_info = raised_here && !is_nil(p.rare->terms[process::kExcErrorInfo]);
         frames.push_back(frame);
+        frame.given_info = false;
     }
     // A return address equal to the one before it (a body-recursive
     // function's frames) is recorded once, as OTP records them.
@@ -97,14 +106,8 @@ size_t file_chars(const std::string& file) {
 // [{file, File}, {line, Line}] with the file name as a string of code points.
 size_t frame_words(const Frame& f) {
     size_t location = f.source && f.line && !f.error_info ? 10 + file_chars(f.source->file) * 2 : 0;
+    if (f.given_info) location += kConsWords;
     return kConsWords + 5 + location;
-}
-
-Term make_list2(Term*& mem, Term a, Term b) {
-    Term tail = make_cons(mem, b, kNil);
-    Term list = make_cons(mem + 2, a, tail);
-    mem += 4;
-    return list;
 }
 
 Term make_tuple2(Term*& mem, Term a, Term b) {
@@ -148,14 +151,21 @@ Term build_trace(Process& p, const std::vector<Frame>& frames, Term*& mem) {
     Term trace = kNil;
     for (size_t i = frames.size(); i-- > 0;) {
         const Frame& f = frames[i];
+        // error/3's {error_info, Map} comes last, after file and line.
         Term location = kNil;
+        if (f.given_info) {
+            location = make_cons(mem, slot(p, process::kExcErrorInfo), kNil);
+            mem += kConsWords;
+        }
         if (f.error_info) {
             location = error_info_literal();
         } else if (f.source && f.line) {
             Term file = make_file_string(mem, f.source->file);
             Term file_pair = make_tuple2(mem, make_atom(atom::kFile), file);
             Term line_pair = make_tuple2(mem, make_atom(atom::kLine), make_small(f.line));
-            location = make_list2(mem, file_pair, line_pair);
+            location = make_cons(mem, line_pair, location);
+            location = make_cons(mem + kConsWords, file_pair, location);
+            mem += 2 * kConsWords;
         }
         Term arity = f.with_args ? slot(p, process::kExcArgs) : make_small(f.arity);
         Term entry = make_tuple(mem, 4);
@@ -178,6 +188,7 @@ void set(Process& p, Term cls, Term reason) {
     r.terms[process::kExcReason] = reason;
     r.terms[process::kExcTrace] = kNil;
     r.terms[process::kExcArgs] = kNil;
+    r.terms[process::kExcErrorInfo] = kNil;
     r.info = {};
     r.trace_given = false;
 }

@@ -85,11 +85,12 @@ struct ExceptionInfo {
 enum RareTerm : uint8_t {
     kExcClass,  // the exception being raised or reported: error|exit|throw
     kExcReason,
-    kExcTrace,    // its stack trace, once built
-    kExcArgs,     // the arguments of the failing call (a list), or nil
-    kLastTrace,   // the last trace handed to a handler, and its class, for
-    kLastClass,   // the `raise` instruction (which gets only the trace)
-    kExitReason,  // why the process is exiting (Status::Exiting, Done...)
+    kExcTrace,      // its stack trace, once built
+    kExcArgs,       // the arguments of the failing call (a list), or nil
+    kExcErrorInfo,  // error/3's {error_info, Map} for the first entry, or nil
+    kLastTrace,     // the last trace handed to a handler, and its class, for
+    kLastClass,     // the `raise` instruction (which gets only the trace)
+    kExitReason,    // why the process is exiting (Status::Exiting, Done...)
     kRareTerms
 };
 

@@ -435,6 +435,17 @@ void charge(uint64_t used) {
 // ---- sleeping
 // ------------------------------------------------------------------------------------
 
+// No process queued anywhere, none in a dirty call: with every scheduler
+// asleep and no timer, nothing will ever run again. (A process a dirty
+// thread handed back may sit in the queue of a scheduler that is woken
+// but still counted asleep: any_work does not look at queues of one.)
+bool nothing_pending() {
+    if (dirty::in_flight() != 0) return false;
+    for (auto& other : g_world.schedulers)
+        if (other->length.load(std::memory_order_acquire) != 0) return false;
+    return true;
+}
+
 bool any_work(const Scheduler& s) {
     if (s.length.load(std::memory_order_relaxed) > 0) return true;
     for (auto& other : g_world.schedulers)
@@ -466,7 +477,7 @@ void sleep(Scheduler& s) {
         return;
     }
     unsigned started = g_world.started.load(std::memory_order_acquire);
-    if (sleepers == started && deadline < 0 && dirty::in_flight() == 0 &&
+    if (sleepers == started && deadline < 0 && nothing_pending() &&
         g_world.timers.load(std::memory_order_relaxed) == 0) {
         g_world.sleeping.fetch_sub(1, std::memory_order_relaxed);
         guard.unlock();
@@ -474,7 +485,7 @@ void sleep(Scheduler& s) {
         halt(1);
         return;
     }
-    if (g_limits.virtual_time && deadline >= 0 && sleepers == started && dirty::in_flight() == 0) {
+    if (g_limits.virtual_time && deadline >= 0 && sleepers == started && nothing_pending()) {
         // Everyone idle, a timer pending: time jumps to it. The others may
         // sleep until their own (real) deadlines: wake them to look again.
         g_world.sleeping.fetch_sub(1, std::memory_order_relaxed);
