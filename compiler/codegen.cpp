@@ -112,6 +112,23 @@ std::vector<const Node*> list_elements(const Node* n) {
 
 }  // namespace
 
+// OTP's numbers for every function's funs and comprehensions (after the
+// record declarations are known: record defaults count where used).
+void Compiler::number_funs() {
+    fun_names::RecordFields records = [this](std::string_view name,
+                                             std::vector<const Node*>& defaults,
+                                             std::vector<std::string_view>& fields) {
+        const RecordInfo* info = record(name);
+        if (info == nullptr) return false;
+        defaults = info->defaults;
+        fields = info->fields;
+        return true;
+    };
+    for (const Node* form : module_.forms)
+        if (form != nullptr && form->kind == Kind::Function)
+            fun_names::number(form, records, fun_numbers_);
+}
+
 void Compiler::collect_forms() {
     for (size_t i = 0; i < module_.forms.size(); ++i) {
         const Node* form = module_.forms[i];
@@ -717,7 +734,9 @@ const FunLowering& Compiler::lower_fun(const Node* fun, const std::vector<std::s
     lowering.free.assign(free.begin(), free.end());
     lowering.lambda = static_cast<uint32_t>(out_.lambdas.size());
     FunctionJob job;
-    job.name = fmt::format("-{}-fun-{}-", parent, lowering.lambda);
+    const fun_names::Number* number = fun_number(fun);
+    job.name = number ? fun_names::fun_name(fun, *number, arity)
+                      : fmt::format("-{}-fun-{}-", parent, lowering.lambda);
     job.arity = arity + static_cast<uint32_t>(free.size());
     job.clauses.assign(fun->children().begin(), fun->children().end());
     job.free = lowering.free;
@@ -809,7 +828,10 @@ class LcLowering {
 
         std::string tail_name = fmt::format("T$lc{}", c_.lc_counter);
         uint32_t arity = static_cast<uint32_t>(args.size() + 1);
-        std::string name = fmt::format("-{}-lc$^{}/{}-0-", parent_, c_.lc_counter++, arity);
+        const fun_names::Number* number = c_.fun_number(gen);
+        std::string name = number ? fun_names::generator_name(*number)
+                                  : fmt::format("-{}-lc$^{}/{}-0-", parent_, c_.lc_counter, arity);
+        ++c_.lc_counter;
         FunctionJob& job = register_helper(name, arity);
 
         auto self_call = [&](const Node* list) {
@@ -998,6 +1020,7 @@ bytecode::Module Compiler::run() {
     out_.file = module_.file;
     atom(module_.name);
     collect_forms();
+    number_funs();
     add_module_info();
     plan_context_reuse();
     // Growing the code vector by doubling touches (and faults in) about

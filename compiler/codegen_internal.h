@@ -38,6 +38,7 @@
 #include "bytecode/bytecode.h"
 #include "compiler/ast.h"
 #include "compiler/diag.h"
+#include "compiler/fun_names.h"
 
 namespace codegen {
 
@@ -236,6 +237,11 @@ class Compiler {
     bool is_context_tail(const Node* var) const { return context_tails_.count(var) != 0; }
     bool is_context_arg(const Node* var) const { return context_args_.count(var) != 0; }
     uint32_t lc_counter = 0;  // names comprehension helpers and their variables
+    // OTP's number for a fun or generator node, or null (a synthesized one).
+    const fun_names::Number* fun_number(const Node* node) const {
+        auto it = fun_numbers_.find(node);
+        return it == fun_numbers_.end() ? nullptr : &it->second;
+    }
 
   private:
     uint32_t add_job(FunctionJob job);
@@ -243,6 +249,7 @@ class Compiler {
     std::optional<bytecode::Literal> constant_list(const Node* n);
     std::optional<bytecode::Literal> record_info(const Node* call);
     void collect_forms();
+    void number_funs();
     void add_module_info();
     void plan_context_reuse();
     bool takes_context(const FunctionJob& job, size_t arg) const;
@@ -264,6 +271,8 @@ class Compiler {
     std::unordered_map<const Node*, const Node*> lowered_;
     std::unordered_set<const Node*> context_tails_, context_args_, context_patterns_;
     std::unordered_map<const Node*, FunLowering> funs_;
+    // OTP's numbers for funs and comprehension generators (fun_names.h).
+    std::unordered_map<const Node*, fun_names::Number> fun_numbers_;
     std::map<std::pair<std::string, uint32_t>, uint32_t> local_fun_lambdas_;
     std::vector<std::pair<size_t, const Node*>> pending_fun_refs_;
     ast::Arena arena_;
