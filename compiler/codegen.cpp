@@ -163,8 +163,10 @@ void Compiler::collect_forms() {
                 break;
             case Kind::Attribute:
                 if (form->text != "compile") break;
-                for (const Node* opt : list_elements(form->kid(0)))
+                for (const Node* opt : list_elements(form->kid(0))) {
                     if (opt->kind == Kind::Atom && opt->text == "export_all") export_all_ = true;
+                    collect_inline(opt);
+                }
                 break;
             default:
                 break;
@@ -1021,6 +1023,7 @@ bytecode::Module Compiler::run() {
     atom(module_.name);
     collect_forms();
     number_funs();
+    inline_calls();
     add_module_info();
     plan_context_reuse();
     // Growing the code vector by doubling touches (and faults in) about

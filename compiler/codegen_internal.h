@@ -27,6 +27,7 @@
 #include <deque>
 #include <map>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <string_view>
@@ -250,6 +251,14 @@ class Compiler {
     std::optional<bytecode::Literal> record_info(const Node* call);
     void collect_forms();
     void number_funs();
+    // -compile({inline, ...}) (codegen_inline.cpp).
+    void collect_inline(const Node* compile_option);
+    void inline_calls();
+    const Node* inlined(const Node* n);
+    const Node* expand(const Node* call);
+    const Node* renamed(const Node* n, const std::string& suffix);
+    static void copy_fields(const Node* from, Node* to);
+    void inherit_number(const Node* original, const Node* copy);
     void add_module_info();
     void plan_context_reuse();
     bool takes_context(const FunctionJob& job, size_t arg) const;
@@ -273,6 +282,9 @@ class Compiler {
     std::unordered_map<const Node*, FunLowering> funs_;
     // OTP's numbers for funs and comprehension generators (fun_names.h).
     std::unordered_map<const Node*, fun_names::Number> fun_numbers_;
+    std::set<std::pair<std::string, uint32_t>> inline_names_;
+    std::map<std::pair<std::string, uint32_t>, const Node*> inline_forms_;
+    uint32_t inline_counter_ = 0;
     std::map<std::pair<std::string, uint32_t>, uint32_t> local_fun_lambdas_;
     std::vector<std::pair<size_t, const Node*>> pending_fun_refs_;
     ast::Arena arena_;
