@@ -872,8 +872,15 @@ int run(Process* main, unsigned schedulers, std::span<Process* const> system) {
         }
     }
     output::flush();
-    // A process still in a dirty call (blocked reading, say) is its pool
-    // thread's: it is not freed under it (the leak checker reports it).
+    // A pool thread stops counting a dirty call just after it hands the
+    // process back: the handoffs under way get a moment to finish. A
+    // process still in a dirty call then (blocked reading, say) is its
+    // pool thread's: nothing is freed under it (the leak checker reports
+    // the processes left).
+    if (caller_goes_on) {
+        for (int waited_ms = 0; dirty::in_flight() != 0 && waited_ms < 1000; ++waited_ms)
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
     if (caller_goes_on && dirty::in_flight() == 0) {
         free_all();
         mailbox::release_thread_cache();
