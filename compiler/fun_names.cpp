@@ -68,24 +68,7 @@ class Numbering {
             case Kind::Clause:
                 clause_of(e);
                 return;
-            case Kind::Case:
-            case Kind::If:
-            case Kind::Try:
-            case Kind::OfClauses:
-            case Kind::CatchClauses:
-            case Kind::Block:
-            case Kind::Body:
-            case Kind::Catch:
-            case Kind::UnaryOp:
-            case Kind::Map:
-            case Kind::MapUpdate:
-            case Kind::MapField:
-            case Kind::RecordUpdate:
-            case Kind::RecordField:
-            case Kind::RecordAccess:
-            case Kind::Remote:
-            case Kind::After:
-            default:
+            default:  // case, if, try, blocks, maps, ...: their children in order
                 for (const Node* kid : e->children())
                     expr(kid);
                 return;

@@ -223,14 +223,15 @@ void wake_a_sleeper() {
 // queue then holds more than the next process to run, a sleeping
 // scheduler is woken to take some: one runnable process alone (a message
 // passed along a ring) stays on this core.
+// Puts `p` in `s`'s queue; returns the queue's length after.
+size_t push_to(Scheduler& s, Process* p) {
+    std::lock_guard<spin_lock::SpinLock> guard(s.lock);
+    push(s.queues[p->priority], p);
+    return add_length(s, 1);
+}
+
 void push_here(Process* p) {
-    Scheduler& s = here();
-    size_t length;
-    {
-        std::lock_guard<spin_lock::SpinLock> guard(s.lock);
-        push(s.queues[p->priority], p);
-        length = add_length(s, 1);
-    }
+    size_t length = push_to(here(), p);
     if (length < 2) return;
     // A scheduler thread runs its own queue: a sleeper it fails to wake
     // costs parallelism, never progress, so it reads `sleeping` without a
@@ -707,11 +708,7 @@ void resume(Process* p) {
             target->length.load(std::memory_order_relaxed))
             target = s;
     }
-    {
-        std::lock_guard<spin_lock::SpinLock> guard(target->lock);
-        push(target->queues[p->priority], p);
-        add_length(*target, 1);
-    }
+    push_to(*target, p);
     std::lock_guard<std::mutex> guard(g_world.sleep_lock);
     g_world.wake_up.notify_all();
 }
