@@ -215,6 +215,24 @@ Term make_unicode_string(Process& p, std::string_view utf8) {
     return list;
 }
 
+bool valid_utf8(std::string_view s) {
+    for (size_t i = 0; i < s.size();) {
+        auto b = uint8_t(s[i]);
+        size_t n = b < 0x80 ? 1 : b < 0xC2 ? 0 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : b < 0xF5 ? 4 : 0;
+        if (n == 0 || i + n > s.size()) return false;
+        uint32_t c = n == 1 ? b : b & (0x7F >> n);
+        for (size_t k = 1; k < n; ++k) {
+            auto cb = uint8_t(s[i + k]);
+            if ((cb & 0xC0) != 0x80) return false;
+            c = c << 6 | (cb & 0x3F);
+        }
+        static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+        if (c < kMin[n] || (c >= 0xD800 && c <= 0xDFFF) || c > 0x10FFFF) return false;
+        i += n;
+    }
+    return true;
+}
+
 int64_t list_length(Term list) {
     int64_t n = 0;
     for (; is_cons(list); list = cdr(list))

@@ -129,6 +129,9 @@ Term heap_exhausted(Process& p);
 Term make_string(Process& p, std::string_view bytes);  // Latin-1 / bytes
 Term make_unicode_string(Process& p, std::string_view utf8);
 
+// Is `s` valid UTF-8 (no surrogates, nothing above 10FFFF)?
+bool valid_utf8(std::string_view s);
+
 // Length of a proper list, or -1 when improper.
 int64_t list_length(Term list);
 

@@ -102,25 +102,6 @@ Term text_to_binary(Process& p, const std::string& text) {
     return t == kNone ? heap_exhausted(p) : t;
 }
 
-// Is `s` valid UTF-8 (no surrogates, nothing above 10FFFF)?
-bool valid_utf8(std::string_view s) {
-    for (size_t i = 0; i < s.size();) {
-        auto b = uint8_t(s[i]);
-        size_t n = b < 0x80 ? 1 : b < 0xC2 ? 0 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : b < 0xF5 ? 4 : 0;
-        if (n == 0 || i + n > s.size()) return false;
-        uint32_t c = n == 1 ? b : b & (0x7F >> n);
-        for (size_t k = 1; k < n; ++k) {
-            auto cb = uint8_t(s[i + k]);
-            if ((cb & 0xC0) != 0x80) return false;
-            c = c << 6 | (cb & 0x3F);
-        }
-        static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
-        if (c < kMin[n] || (c >= 0xD800 && c <= 0xDFFF) || c > 0x10FFFF) return false;
-        i += n;
-    }
-    return true;
-}
-
 Term atom_from_binary(Process& p, Term* args, bool latin1, bool existing) {
     if (!is_binary(args[0])) return badarg(p, 1, "not a binary");
     std::string scratch, name;

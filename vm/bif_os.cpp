@@ -1,6 +1,6 @@
 // bif_os: the os module's BIFs: the environment (getenv/0,1, putenv/2,
-// unsetenv/1), getpid/0 and type/0; and file:native_name_encoding/0 and
-// file:get_cwd/0, which OTP's filename module asks. OTP writes these in C too; its os.erl
+// unsetenv/1), getpid/0 and type/0; and file:native_name_encoding/0, which
+// OTP's filename and file modules ask. OTP writes these in C too; its os.erl
 // adds cmd/1,2 and find_executable on top (issue 13 brings the ports those
 // need). Names and values are Unicode strings (UTF-8 in the environment),
 // as OTP's are in a UTF-8 locale.
@@ -117,25 +117,6 @@ Term os_getpid(Process& p, Term* args) {
 // Filenames are UTF-8 (OTP's default in a UTF-8 locale).
 Term file_native_name_encoding(Process& p, Term* args) {
     return make_atom(atom::kUtf8);
-}
-
-// {ok, Dir}: the process's working directory.
-Term file_get_cwd(Process& p, Term* args) {
-    std::string dir;
-    {
-        char buffer[4096];
-        if (!::getcwd(buffer, sizeof buffer)) return make_atom(atom::kError);
-        dir = buffer;
-    }
-    std::vector<uint32_t> chars = decode(dir);
-    Term* mem = alloc(p, chars.size() * kConsWords + tuple_words(2));
-    if (!mem) return heap_exhausted(p);
-    Term name = build_string(mem, chars);
-    mem += chars.size() * kConsWords;
-    Term t = term::make_tuple(mem, 2);
-    mem[1] = make_atom(atom::kOk);
-    mem[2] = name;
-    return t;
 }
 
 Term os_type(Process& p, Term* args) {

@@ -1,4 +1,5 @@
-// boot: the standard I/O servers every program starts with (see boot.h).
+// boot: the standard I/O servers and the file server every program starts
+// with (see boot.h).
 #include "vm/boot.h"
 
 #include "vm/atom.h"
@@ -34,6 +35,10 @@ std::vector<process::Process*> start_io_servers() {
         started.push_back(p);
     }
     if (process::Process* p = start_registered(standard_error, standard_error))
+        started.push_back(p);
+    // OTP's file module calls file_server_2 for every operation by name.
+    if (process::Process* p = start_registered(term::make_atom(atom::kFileServer),
+                                               term::make_atom(atom::kFileServer2)))
         started.push_back(p);
     return started;
 }

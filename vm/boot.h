@@ -2,7 +2,9 @@
 // I/O servers, as in Erlang/OTP. `user` (stdlib/user.bl) serves standard
 // output and is every process's group leader unless group_leader/2 says
 // otherwise; `standard_error` serves standard error. Both are registered
-// under those names. Their code loads from the library at their first slice.
+// under those names, as is `file_server_2` (stdlib/file_server.bl), which
+// OTP's file module calls. Their code loads from the library at their
+// first slice.
 #pragma once
 
 #include <vector>
@@ -12,7 +14,7 @@
 namespace boot {
 
 // Creates, registers and points the default group leader at the I/O
-// servers (after process::table_init). The caller queues them: pass them
+// servers (and the file server) (after process::table_init). The caller queues them: pass them
 // to sched::run as its `system` processes.
 std::vector<process::Process*> start_io_servers();
 

@@ -102,7 +102,7 @@ void sweep_off_heap(Term* list, Term*& new_list) {
             refc_next(copy) = new_list;
             new_list = copy;
         } else {
-            binary_release(reinterpret_cast<Binary*>(list[2]));
+            off_heap_release(list);
         }
         list = next;
     }
@@ -450,7 +450,12 @@ class Verifier {
                 if (size != 1) fail("float of wrong size", object);
                 break;
             case Kind::kRef:
-                if (size != 2) fail("ref of wrong size", object);
+                if (size == 3 && object[2] && resource_of(self)->refs.load() != 0 &&
+                    resource_of(self)->id == object[1]) {
+                    handles_.insert(object);
+                } else if (size != 2) {
+                    fail("ref of wrong size", object);
+                }
                 break;
             case Kind::kHeapBin:
                 if (object[1] > kMaxHeapBinBytes || size != 1 + (object[1] + 7) / 8) {

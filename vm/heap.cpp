@@ -154,7 +154,7 @@ static_assert(sizeof(Fragment) % sizeof(Term) == 0);
 void release_off_heap(Term* list) {
     while (list) {
         Term* next = term::refc_next(list);
-        term::binary_release(term::refc_binary(term::make_boxed_ptr(list)));
+        term::off_heap_release(list);
         list = next;
     }
 }
@@ -327,8 +327,8 @@ Term copy_shallow(Term t, Term*& free, Term*& off_heap) {
     Term* to = free;
     free += words;
     std::memcpy(to, from, words * sizeof(Term));
-    if (term::header_kind(to[0]) == term::Kind::kRefcBin) {
-        term::binary_retain(reinterpret_cast<term::Binary*>(to[2]));
+    if (term::is_off_heap_handle(to[0])) {
+        term::off_heap_retain(to);
         term::refc_next(to) = off_heap;
         off_heap = to;
     }

@@ -433,6 +433,7 @@ class Loader {
         make_funs();
         emit_code();
         if (!error_.empty()) return nullptr;
+        enter_bifs();
         check_labels();
         if (!error_.empty()) return nullptr;
         return std::move(out_);
@@ -729,6 +730,35 @@ class Loader {
         code[at] = handler_word(op);
         if (is_register(from)) code[at + 1] = from >> 3;
         code[at + 2] = to >> 3;
+    }
+
+    // A function the runtime defines as a BIF (OTP's sources define NIFs
+    // and BIFs as stubs: prim_file:open_nif/2 -> erlang:nif_error(undef))
+    // starts with a tail call of the BIF, so that local calls reach it as
+    // calls through the export do, as when the BEAM loads a NIF over the
+    // function's code. The stub's own code stays behind, unreachable.
+    //
+    //   [func_info m f a][entry: call_ext_only a M:F/A][old body...]
+    void enter_bifs() {
+        constexpr size_t kFuncInfoWords = 4, kCallWords = 3;
+        const std::vector<code::FunctionEntry>& functions = out_->functions;
+        for (size_t i = 0; i < functions.size(); ++i) {
+            const code::FunctionEntry& f = functions[i];
+            const bif::Bif* b = bif::find(out_->name, f.name, f.arity);
+            if (!b || (b->flags & bif::kInterpreted)) continue;
+            size_t entry = f.offset + kFuncInfoWords;
+            size_t end = i + 1 < functions.size() ? functions[i + 1].offset : code_.size();
+            if (entry + kCallWords > end) continue;  // no room: a body this short is no stub
+            code_[entry] = handler_word(interp::op_of(Opcode::call_ext_only));
+            code_[entry + 1] = f.arity;
+            code_[entry + 2] = Word(code::export_entry(out_->name, f.name, f.arity));
+            specialise_bif_call(Opcode::call_ext_only, entry);
+            // A label operand of the old first instruction must not be
+            // written over the call.
+            std::erase_if(fixups_, [&](const Fixup& fixup) {
+                return fixup.at >= entry && fixup.at < entry + kCallWords;
+            });
+        }
     }
 
     // call_ext* of a BIF (not apply) calls the BIF directly.

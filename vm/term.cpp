@@ -377,6 +377,8 @@ bool equal_step(Term a, Term b, WorkStack<Pending>& stack) {
             return compare_bits(a, b) == 0;
         case Kind::kFun:
             return compare_funs(a, b, true, stack) == 0;
+        case Kind::kRef:  // a resource ref's words past its id are not its value
+            return ref_id(a) == ref_id(b) && ref_extra(a) == ref_extra(b);
         default:
             break;
     }

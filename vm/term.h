@@ -46,6 +46,11 @@
 //   neg_big                                             significant first
 //   float      [hdr size=1][IEEE double]
 //   ref        [hdr size=2][id][extra]                  raw 64-bit numbers
+//   resource   [hdr kind=ref size=3][id][Resource*][next handle]
+//              ref                                      a reference that names
+//                                                       an off-heap Resource
+//                                                       (a file, a buffer);
+//                                                       next: as for refc_bin
 //   fun        [hdr size=1+f][FunEntry*][free1]...[free f]
 //   export     [hdr size=3][module][function][arity]    atoms, small: fun M:F/A
 //   flat_map   [hdr size=1+n][keys][v1]...[vn]          keys: boxed tuple of n
@@ -464,8 +469,11 @@ inline bool is_ref(Term t) {
 inline uint64_t ref_id(Term t) {
     return boxed_ptr(t)[1];
 }
+// A plain ref's extra word (an alias's owner pid, or 0); 0 for a resource
+// ref, whose third word is its Resource.
 inline uint64_t ref_extra(Term t) {
-    return boxed_ptr(t)[2];
+    const Term* object = boxed_ptr(t);
+    return object[0] == make_header(Kind::kRef, 2) ? object[2] : 0;
 }
 inline Term make_ref(Term* mem, uint64_t id, uint64_t extra) {
     mem[0] = make_header(Kind::kRef, 2);
@@ -590,6 +598,18 @@ void binary_release(Binary* b);  // frees at zero
 // counts once however many processes and messages refer to it.
 uint64_t binary_bytes();
 
+// An off-heap object a reference names (resource.h): a file, a buffer.
+// Every resource ref handle holds one reference, as refc handles do.
+struct Resource {
+    std::atomic<uint64_t> refs{1};
+    uint64_t id = 0;  // the ref's id, unique among all refs
+    virtual ~Resource() = default;
+};
+inline void resource_retain(Resource* r) {
+    r->refs.fetch_add(1, std::memory_order_relaxed);
+}
+void resource_release(Resource* r);  // deletes at zero
+
 inline size_t heap_bin_words(uint64_t bytes) {
     return 2 + (bytes + 7) / 8;
 }
@@ -618,6 +638,42 @@ inline Term make_refc_bin(Term* mem, Binary* b, Term*& list) {
     refc_next(mem) = list;
     list = mem;
     return make_boxed_ptr(mem);
+}
+
+constexpr size_t kResourceRefWords = 4;
+inline bool is_resource_ref(Term t) {
+    return is_boxed(t) && boxed_header(t) == make_header(Kind::kRef, 3);
+}
+inline Resource* resource_of(Term t) {
+    return reinterpret_cast<Resource*>(boxed_ptr(t)[2]);
+}
+// Makes a resource ref taking over one reference to `r` (the caller's) and
+// links it into the off-heap list `list`, as make_refc_bin does.
+inline Term make_resource_ref(Term* mem, Resource* r, Term*& list) {
+    mem[0] = make_header(Kind::kRef, 3);
+    mem[1] = r->id;
+    mem[2] = reinterpret_cast<Term>(r);
+    refc_next(mem) = list;
+    list = mem;
+    return make_boxed_ptr(mem);
+}
+
+// The handles of an off-heap list are refc binaries and resource refs;
+// these take and drop the reference of either kind.
+inline void off_heap_retain(const Term* handle) {
+    if (header_kind(handle[0]) == Kind::kRefcBin)
+        binary_retain(reinterpret_cast<Binary*>(handle[2]));
+    else
+        resource_retain(reinterpret_cast<Resource*>(handle[2]));
+}
+inline void off_heap_release(const Term* handle) {
+    if (header_kind(handle[0]) == Kind::kRefcBin)
+        binary_release(reinterpret_cast<Binary*>(handle[2]));
+    else
+        resource_release(reinterpret_cast<Resource*>(handle[2]));
+}
+inline bool is_off_heap_handle(Term header) {
+    return header_kind(header) == Kind::kRefcBin || header == make_header(Kind::kRef, 3);
 }
 
 constexpr size_t kSubBinWords = 4;

@@ -238,6 +238,43 @@ TEST_CASE("off-heap binaries: live handles survive, dead ones are released", "[g
     heap::init(p.heap);
 }
 
+// A resource that counts its deletions.
+struct CountedResource final : Resource {
+    int* deleted;
+    CountedResource(uint64_t ref_id, int* counter) : deleted(counter) { id = ref_id; }
+    ~CountedResource() override { ++*deleted; }
+};
+
+TEST_CASE("resource refs: kept while reachable, copied with a reference, deleted at the last", "[gc]") {
+    Process p;
+    int deleted = 0;
+    auto* r = new CountedResource(12345, &deleted);
+    p.x[0] = make_resource_ref(p.alloc(kResourceRefWords), r, p.heap.off_heap);
+    Term* plain = p.alloc(kRefWords);
+    p.x[1] = make_ref(plain, 12345, 0);
+    CHECK(is_ref(p.x[0]));
+    CHECK(is_resource_ref(p.x[0]));
+    CHECK_FALSE(is_resource_ref(p.x[1]));
+    CHECK(ref_extra(p.x[0]) == 0);
+    CHECK(to_string(p.x[0]) == to_string(p.x[1]));  // prints as the ref it is
+
+    // A copy into a fragment (a message) takes a reference of its own.
+    heap::Fragment* f = heap::fragment_new(kResourceRefWords);
+    Term copy = heap::copy_term(p.x[0], heap::fragment_alloc(f, kResourceRefWords), f->off_heap);
+    CHECK(r->refs.load() == 2);
+    CHECK(exact_equal(copy, p.x[0]));
+    CHECK(compare(copy, p.x[0]) == 0);
+
+    REQUIRE(gc::collect(p.heap, 0, p.roots()));
+    CHECK(p.verify() == "");
+    CHECK(r->refs.load() == 2);
+    heap::fragment_free(f);
+    CHECK(r->refs.load() == 1);
+    p.x[0] = kNil;
+    REQUIRE(gc::collect(p.heap, 0, p.roots()));
+    CHECK(deleted == 1);
+}
+
 TEST_CASE("random structures survive many collections with random roots", "[gc]") {
     std::mt19937_64 random(12345);
     static const FunEntry entry{make_atom(atom::kErlang), 3, 99, 1, 2, nullptr};
