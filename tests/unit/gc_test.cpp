@@ -245,7 +245,8 @@ struct CountedResource final : Resource {
     ~CountedResource() override { ++*deleted; }
 };
 
-TEST_CASE("resource refs: kept while reachable, copied with a reference, deleted at the last", "[gc]") {
+TEST_CASE("resource refs: kept while reachable, copied with a reference, deleted at the last",
+          "[gc]") {
     Process p;
     int deleted = 0;
     auto* r = new CountedResource(12345, &deleted);
