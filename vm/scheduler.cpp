@@ -41,6 +41,21 @@ namespace {
 constexpr unsigned kLowEvery = 8;
 constexpr size_t kMaxSteal = 1024;  // processes taken in one steal
 
+// Fairness: a normal-priority process woken from a wait (a message, a
+// timer, the end of its dirty call) goes to a queue of its own, `kWoken`,
+// picked before the normal queue but never twice in a row while normal
+// processes wait. A process that waits for the world runs within a slice
+// or two of its wake-up however many runnable processes share the core
+// (a sleeper among a thousand spinners is on time), and the spinners
+// still get at least every other slice, so two processes passing a
+// message back and forth cannot starve them. Only wake-ups are boosted: a
+// process that used up its slice goes to the back of the normal queue.
+constexpr int kWoken = process::kPriorities;
+constexpr int kQueues = process::kPriorities + 1;
+// The order picks and steals take queues in.
+constexpr int kPickOrder[kQueues] = {process::kMax, process::kHigh, kWoken, process::kNormal,
+                                     process::kLow};
+
 // A run queue of one priority: a ring of PCB pointers that doubles when
 // full. A ring, not a list threaded through the PCBs, so that a thief
 // copies up to kMaxSteal pointers under the lock instead of walking as
@@ -64,10 +79,11 @@ struct Queue {
 // only this thread touches after it, and `epoch` (read by every
 // reclaiming scheduler) apart from both.
 struct alignas(64) Scheduler {
-    spin_lock::SpinLock lock;       // guards queues and normal_picks
+    spin_lock::SpinLock lock;       // guards queues, normal_picks, woken_last
     std::atomic<size_t> length{0};  // processes in the queues (read without the lock)
-    Queue queues[process::kPriorities];
+    Queue queues[kQueues];          // by priority, and kWoken
     unsigned normal_picks = 0;
+    bool woken_last = false;  // the last pick was from kWoken
     alignas(64) unsigned index = 0;
     Process* running = nullptr;  // this thread only
     timer::Timers timers;
@@ -175,12 +191,20 @@ size_t add_length(Scheduler& s, ptrdiff_t change) {
 Process* pop_locked(Scheduler& s) {
     if (Process* p = pop(s.queues[process::kMax])) return p;
     if (Process* p = pop(s.queues[process::kHigh])) return p;
+    if (!s.woken_last) {
+        if (Process* p = pop(s.queues[kWoken])) {
+            s.woken_last = true;
+            return p;
+        }
+    }
+    s.woken_last = false;
     bool low_turn = ++s.normal_picks % kLowEvery == 0;
     if (low_turn) {
         if (Process* p = pop(s.queues[process::kLow])) return p;
     }
     if (Process* p = pop(s.queues[process::kNormal])) return p;
-    return pop(s.queues[process::kLow]);
+    if (Process* p = pop(s.queues[process::kLow])) return p;
+    return pop(s.queues[kWoken]);
 }
 
 Process* dequeue(Scheduler& s) {
@@ -223,15 +247,16 @@ void wake_a_sleeper() {
 // queue then holds more than the next process to run, a sleeping
 // scheduler is woken to take some: one runnable process alone (a message
 // passed along a ring) stays on this core.
-// Puts `p` in `s`'s queue; returns the queue's length after.
-size_t push_to(Scheduler& s, Process* p) {
+// Puts `p` in `s`'s queue (a woken normal one in kWoken); returns the
+// queue's length after.
+size_t push_to(Scheduler& s, Process* p, bool woken = false) {
     std::lock_guard<spin_lock::SpinLock> guard(s.lock);
-    push(s.queues[p->priority], p);
+    push(s.queues[woken && p->priority == process::kNormal ? kWoken : p->priority], p);
     return add_length(s, 1);
 }
 
-void push_here(Process* p) {
-    size_t length = push_to(here(), p);
+void push_here(Process* p, bool woken = false) {
+    size_t length = push_to(here(), p, woken);
     if (length < 2) return;
     // A scheduler thread runs its own queue: a sleeper it fails to wake
     // costs parallelism, never progress, so it reads `sleeping` without a
@@ -255,7 +280,7 @@ void push_here(Process* p) {
 bool steal(Scheduler& thief) {
     size_t n = g_world.schedulers.size();
     Process* taken[kMaxSteal];
-    uint8_t levels[kMaxSteal];  // their priorities (not read from their PCBs)
+    uint8_t levels[kMaxSteal];  // their queues (not read from their PCBs)
     for (size_t k = 1; k < n; ++k) {
         Scheduler& victim = *g_world.schedulers[(thief.index + k) % n];
         if (victim.length.load(std::memory_order_relaxed) < 2) continue;
@@ -263,7 +288,7 @@ bool steal(Scheduler& thief) {
         {
             std::lock_guard<spin_lock::SpinLock> guard(victim.lock);
             size_t want = std::min(victim.length.load(std::memory_order_relaxed) / 2, kMaxSteal);
-            for (int level = process::kMax; level >= process::kLow && count < want; --level) {
+            for (int level : kPickOrder) {
                 while (count < want) {
                     Process* p = pop(victim.queues[level]);
                     if (!p) break;
@@ -324,7 +349,7 @@ void retire(Scheduler& s, Process* p) {
 // Moves due timers' messages to their targets and wakes timed-out receives.
 void fire_timers(Scheduler& s) {
     if (g_world.timers.load(std::memory_order_relaxed) == 0) return;
-    int64_t now = timer::now_ms();
+    int64_t now = timer::now_us();
     timer::Fired fired;
     while (s.timers.take_expired(now, fired)) {
         g_world.timers.fetch_sub(1, std::memory_order_relaxed);
@@ -464,11 +489,11 @@ bool any_work(const Scheduler& s) {
 // millisecond to free them, rather than keeping their memory for as long
 // as it sleeps (erlang:memory would not see it return).
 void sleep(Scheduler& s) {
-    constexpr int64_t kReclaimRetryMs = 1;
-    output::flush();  // an idle program shows what it printed
-    int64_t deadline = s.timers.next_deadline();
+    constexpr int64_t kReclaimRetryUs = 1000;
+    output::flush();                              // an idle program shows what it printed
+    int64_t deadline = s.timers.next_deadline();  // now_us() clock
     if (!s.limbo.empty()) {
-        int64_t soon = timer::now_ms() + kReclaimRetryMs;
+        int64_t soon = timer::now_us() + kReclaimRetryUs;
         if (deadline < 0 || soon < deadline) deadline = soon;
     }
     std::unique_lock<std::mutex> guard(g_world.sleep_lock);
@@ -490,7 +515,7 @@ void sleep(Scheduler& s) {
         // Everyone idle, a timer pending: time jumps to it. The others may
         // sleep until their own (real) deadlines: wake them to look again.
         g_world.sleeping.fetch_sub(1, std::memory_order_relaxed);
-        timer::skip_ahead(deadline - timer::now_ms());
+        timer::skip_ahead((deadline - timer::now_us() + 999) / 1000);
         g_world.wake_up.notify_all();
         return;
     }
@@ -501,8 +526,8 @@ void sleep(Scheduler& s) {
     if (deadline < 0) {
         g_world.wake_up.wait(guard);
     } else {
-        int64_t wait_ms = deadline - timer::now_ms();
-        if (wait_ms > 0) g_world.wake_up.wait_for(guard, std::chrono::milliseconds(wait_ms));
+        int64_t wait_us = deadline - timer::now_us();
+        if (wait_us > 0) g_world.wake_up.wait_for(guard, std::chrono::microseconds(wait_us));
     }
     g_world.sleeping.fetch_sub(1, std::memory_order_relaxed);
     g_world.waking.store(false, std::memory_order_release);
@@ -561,7 +586,7 @@ void park(Scheduler& s, Process* p) {
     }
     p->run_state.store(process::kQueued, std::memory_order_relaxed);
     p->busy.clear(std::memory_order_release);
-    push_here(p);
+    push_here(p, true);  // woken while it ran
 }
 
 void run_one(Scheduler& s, Process* p) {
@@ -684,7 +709,8 @@ void wake(Process* p) {
     uint8_t state = p->run_state.load(std::memory_order_acquire);
     for (;;) {
         if (state == process::kWaiting) {
-            if (p->run_state.compare_exchange_weak(state, process::kQueued)) return push_here(p);
+            if (p->run_state.compare_exchange_weak(state, process::kQueued))
+                return push_here(p, true);
         } else if (state == process::kRunning) {
             if (p->run_state.compare_exchange_weak(state, process::kRunning | process::kNotified))
                 return;
@@ -708,7 +734,7 @@ void resume(Process* p) {
             target->length.load(std::memory_order_relaxed))
             target = s;
     }
-    push_to(*target, p);
+    push_to(*target, p, true);
     std::lock_guard<std::mutex> guard(g_world.sleep_lock);
     g_world.wake_up.notify_all();
 }

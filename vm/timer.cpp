@@ -31,6 +31,10 @@ int64_t now_ms() {
     return now_ns() / 1000000;
 }
 
+int64_t now_us() {
+    return now_ns() / 1000;
+}
+
 void Timers::skip_cancelled() {
     // Drops heap slots whose timer was cancelled, so the top is a live timer.
     while (!heap_.empty() && !entries_.count(heap_.front().id)) {
@@ -39,8 +43,27 @@ void Timers::skip_cancelled() {
     }
 }
 
+namespace {
+
+constexpr int64_t kUsPerMs = 1000;
+
+// The deadline of a timer of `delay_ms` started now, on the now_us()
+// clock: a timer fires at its time, never before (Erlang's guarantee), and
+// to the microsecond, not at the next millisecond tick.
+int64_t deadline_after(int64_t delay_ms) {
+    return now_us() + std::max<int64_t>(delay_ms, 0) * kUsPerMs;
+}
+
+// Whole milliseconds until `deadline`, rounded down (never more than the
+// timer's delay), at least 0.
+int64_t left_until(int64_t deadline) {
+    return std::max<int64_t>(deadline - now_us(), 0) / kUsPerMs;
+}
+
+}  // namespace
+
 void Timers::start(uint64_t id, int64_t delay_ms, Term target, mailbox::Signal* message) {
-    int64_t deadline = now_ms() + std::max<int64_t>(delay_ms, 0);
+    int64_t deadline = deadline_after(delay_ms);
     std::lock_guard<std::mutex> guard(mutex_);
     entries_[id] = Entry{deadline, target, message};
     heap_.push_back(Slot{deadline, id});
@@ -51,7 +74,7 @@ int64_t Timers::remaining(uint64_t id) {
     std::lock_guard<std::mutex> guard(mutex_);
     auto it = entries_.find(id);
     if (it == entries_.end()) return -1;
-    return std::max<int64_t>(it->second.deadline - now_ms(), 0);
+    return left_until(it->second.deadline);
 }
 
 int64_t Timers::cancel(uint64_t id) {
@@ -61,7 +84,7 @@ int64_t Timers::cancel(uint64_t id) {
         std::lock_guard<std::mutex> guard(mutex_);
         auto it = entries_.find(id);
         if (it == entries_.end()) return -1;
-        left = std::max<int64_t>(it->second.deadline - now_ms(), 0);
+        left = left_until(it->second.deadline);
         message = it->second.message;
         entries_.erase(it);
         // Many cancelled timers (receive timeouts that did not fire) would

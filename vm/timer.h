@@ -30,7 +30,8 @@ using term::Term;
 
 // Milliseconds on the monotonic clock (an arbitrary origin).
 int64_t now_ms();
-// Nanoseconds on the monotonic clock.
+// Microseconds and nanoseconds on the same clock.
+int64_t now_us();
 int64_t now_ns();
 // Moves the monotonic clock `ms` ahead of real time (virtual time for the
 // program fuzzer, sched::Limits); the offset stays for the process's life.
@@ -64,10 +65,11 @@ class Timers {
     // The milliseconds timer `id` has left, or -1.
     int64_t remaining(uint64_t id);
 
-    // The earliest deadline (now_ms() clock), or -1 when no timer is pending.
+    // The earliest deadline (now_us() clock), or -1 when no timer is pending.
     int64_t next_deadline();
 
-    // Takes the next timer whose deadline is at or before `now`; false if none.
+    // Takes the next timer whose deadline is at or before `now` (now_us()
+    // clock); false if none.
     bool take_expired(int64_t now, Fired& fired);
 
     // Pending timers.

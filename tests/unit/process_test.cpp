@@ -277,7 +277,12 @@ TEST_CASE("timer: deadlines in order, cancel and read") {
     CHECK(timers.cancel(1) == -1);
     CHECK(timers.remaining(1) == -1);
     timer::Fired fired;
-    int64_t later = timer::now_ms() + 1000;
+    // Nothing is due yet but the 0 ms timer; a second on, all are.
+    CHECK(timers.take_expired(timer::now_us(), fired));
+    CHECK(fired.id == 2);
+    CHECK_FALSE(timers.take_expired(timer::now_us(), fired));
+    timers.start(2, 0, make_small(2), nullptr);
+    int64_t later = timer::now_us() + 1'000'000;
     REQUIRE(timers.take_expired(later, fired));
     CHECK(fired.id == 2);
     REQUIRE(timers.take_expired(later, fired));
