@@ -10,6 +10,7 @@
 #include <mutex>
 #include <string>
 
+#include "vm/dirty.h"
 #include "vm/exception.h"
 
 namespace bif {
@@ -140,6 +141,15 @@ Term trap_again(Process& p, process::Trap&& state) {
 Term trap_again(Process& p) {
     p.flags |= process::kRetry;
     return kNone;
+}
+
+Term go_dirty(Process& p) {
+    p.flags |= process::kGoDirty;
+    return kNone;
+}
+
+bool on_dirty_pool() {
+    return dirty::on_pool();
 }
 
 Term continue_as(Process& p, std::string_view module, std::string_view function, uint32_t arity) {

@@ -95,7 +95,7 @@ inline int take_charge() {
 // arguments, which then finds its state by trap_find. Nothing else runs in
 // the process between (OTP's BIFs trap to themselves the same way).
 constexpr size_t kTrapWork = 4 * 1024;
-constexpr size_t kTrapBytes = 4 * 1024 * 1024;
+constexpr size_t kTrapBytes = 1024 * 1024;  // a fresh page costs ~15 us here: ~4 ms a step
 // The state `owner` saved for these arguments (the first `nargs`, kept in
 // trap.terms), or null when this is a fresh call.
 process::Trap* trap_find(Process& p, const void* owner, const Term* args, size_t nargs);
@@ -106,6 +106,26 @@ Term trap_again(Process& p, process::Trap&& state);
 Term trap_again(Process& p);
 // Frees the process's trap state (the BIF is done).
 void trap_done(Process& p);
+
+// ---- long BIFs: finishing on the dirty CPU pool ----------------------------------------
+
+// A BIF whose work on a big input would hold its scheduler far past a
+// slice, and which cannot work in steps (term_to_binary/1, whose encoder
+// recurses through the term; binary_to_list/1), hands the rest of the call
+// to the dirty CPU pool: it returns go_dirty(p) before doing anything, the
+// process waits off the schedulers (as for a BIF marked kDirtyCpu), and a
+// pool thread calls the BIF again with the same arguments, where
+// on_dirty_pool() is true and it does the work. Only for BIFs called as
+// functions (call_ext, apply, funs), not guard BIFs. kDirtyWork (elements
+// or bytes) is about a millisecond of work.
+constexpr size_t kDirtyWork = 512 * 1024;
+Term go_dirty(Process& p);
+// True on a dirty pool's thread (dirty.h).
+bool on_dirty_pool();
+// The test BIFs of long work use: work past kDirtyWork, on a scheduler.
+inline bool should_go_dirty(size_t work) {
+    return work > kDirtyWork && !on_dirty_pool();
+}
 
 // ---- continuing in Erlang --------------------------------------------------------------
 

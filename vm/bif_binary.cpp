@@ -18,6 +18,7 @@
 #include "vm/bif.h"
 #include "vm/binary.h"
 #include "vm/etf.h"
+#include "vm/heap.h"
 
 namespace bif {
 
@@ -349,6 +350,7 @@ Term split_binary(Process& p, Term* args) {
 
 Term binary_to_list(Process& p, Term* args) {
     if (!term::is_binary(args[0])) return badarg(p, 1, "not a binary");
+    if (should_go_dirty(byte_size_of(args[0]))) return go_dirty(p);
     return bytes_to_list(p, args, 0, byte_size_of(args[0]), false);
 }
 
@@ -358,6 +360,7 @@ Term binary_to_list3(Process& p, Term* args) {
     if (!is_small(args[1]) || !is_small(args[2])) return badarg(p, 2, "out of range");
     int64_t from = small_value(args[1]), to = small_value(args[2]);
     if (from < 1 || to < from || uint64_t(to) > size) return badarg(p, 2, "out of range");
+    if (should_go_dirty(uint64_t(to - from))) return go_dirty(p);
     return bytes_to_list(p, args, uint64_t(from - 1), uint64_t(to - from + 1), false);
 }
 
@@ -367,6 +370,9 @@ Term bitstring_to_list(Process& p, Term* args) {
 }
 
 Term list_to_binary(Process& p, Term* args) {
+    if (term::is_list(args[0]) &&
+        should_go_dirty(size_t(std::max<int64_t>(binary::iolist_size(args[0]), 0))))
+        return go_dirty(p);
     std::string bytes;
     if (!term::is_list(args[0]) || !binary::flatten_iolist(args[0], bytes))
         return badarg(p, 1, "not an iolist term");
@@ -840,6 +846,7 @@ Term binary_replace(Process& p, Term* args) {
 constexpr int kDefaultZlibLevel = 6;
 
 Term term_to_binary2(Process& p, Term* args) {
+    if (should_go_dirty(heap::copy_size(args[0]) * sizeof(Term))) return go_dirty(p);
     etf::EncodeOptions options;
     Term opts = args[1];
     for (; is_cons(opts); opts = cdr(opts)) {
@@ -879,6 +886,7 @@ Term term_to_binary(Process& p, Term* args) {
 Term binary_to_term2(Process& p, Term* args) {
     etf::DecodeOptions options;
     if (!term::is_binary(args[0])) return badarg(p, 1, "not a binary");
+    if (should_go_dirty(byte_size_of(args[0]))) return go_dirty(p);
     Term opts = args[1];
     for (; is_cons(opts); opts = cdr(opts)) {
         std::string_view name = term::is_atom(car(opts)) ? atom::name(atom_index(car(opts))) : "";

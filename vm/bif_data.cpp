@@ -482,6 +482,7 @@ Term lists_uniq(Process& p, Term* args) {
 Term lists_reverse2(Process& p, Term* args) {
     int64_t n = list_length(args[0]);
     if (n < 0) return badarg(p, 1, "not a list");
+    if (should_go_dirty(size_t(n))) return go_dirty(p);
     charge(size_t(n));
     Term* mem = alloc(p, uint64_t(n) * kConsWords);
     if (!mem && n) return heap_exhausted(p);

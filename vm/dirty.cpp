@@ -20,6 +20,8 @@ namespace dirty {
 
 namespace {
 
+thread_local bool t_on_pool = false;
+
 enum class Kind { Cpu, Io };
 
 std::atomic<size_t> g_in_flight{0};
@@ -61,6 +63,7 @@ class Pool {
     }
 
     void loop() {
+        t_on_pool = true;
         for (;;) {
             process::Process* p;
             {
@@ -103,6 +106,10 @@ void submit(process::Process* p) {
     Kind kind = call->bif->flags & bif::kDirtyIo ? Kind::Io : Kind::Cpu;
     g_in_flight.fetch_add(1, std::memory_order_acq_rel);
     pool(kind).submit(p);
+}
+
+bool on_pool() {
+    return t_on_pool;
 }
 
 size_t in_flight() {

@@ -29,9 +29,13 @@
 namespace dirty {
 
 // Queues `p` (saved by the interpreter, rare->dirty_call set) for a thread
-// of the pool its BIF names (kDirtyIo or kDirtyCpu). Called by the
+// of the pool its BIF names (kDirtyIo; kDirtyCpu, or none: a BIF that
+// asked with bif::go_dirty). Called by the
 // scheduler that ran it.
 void submit(process::Process* p);
+
+// True on a pool thread (a BIF there does its work: bif::go_dirty).
+bool on_pool();
 
 // Dirty calls submitted and not yet handed back (the schedulers' deadlock
 // check: a process in a dirty call will wake).

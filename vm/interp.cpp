@@ -947,6 +947,10 @@ dispatch:
         result = bif_export->bif->fn(p, x);
         RELOAD();
         if (result == kNone) {
+            if (p.flags & process::kGoDirty) {
+                cp = ip + 3;  // a call: dirty_return returns here
+                goto go_dirty;
+            }
             if (!(p.flags & process::kTrapCall)) goto bif_failed;
             cp = ip + 3;  // a call: the Erlang function returns here
             ip = take_trap_call(p, nargs);
@@ -967,9 +971,13 @@ dispatch:
         result = bif_export->bif->fn(p, x);
         RELOAD();
         if (result == kNone) {
-            if (!(p.flags & process::kTrapCall)) goto bif_failed;
+            if (!(p.flags & (process::kTrapCall | process::kGoDirty))) goto bif_failed;
             cp = reinterpret_cast<const Word*>(E[ip[2]]);  // as call_ext_last
             E += ip[2] + 1;
+            if (p.flags & process::kGoDirty) {
+                SYNC();
+                goto go_dirty;
+            }
             ip = take_trap_call(p, nargs);
             CHECK_REDS(nargs);
             NEXT();
@@ -1002,6 +1010,7 @@ dispatch:
         result = bif_export->bif->fn(p, x);
         RELOAD();
         if (result == kNone) {
+            if (p.flags & process::kGoDirty) goto go_dirty;  // a tail call: cp stays
             if (!(p.flags & process::kTrapCall)) goto bif_failed;
             ip = take_trap_call(p, nargs);  // a tail call: cp stays
             CHECK_REDS(nargs);
@@ -1567,6 +1576,15 @@ p.xregs = nullptr;
 p.flags &= uint8_t(~process::kYield);
 p.reds = reds;
 return Status::Runnable;
+
+go_dirty :
+    // A BIF asked to finish on the dirty CPU pool (bif::go_dirty): cp is
+    // where its call returns to, X[0..nargs-1] its arguments.
+    p.flags &= uint8_t(~process::kGoDirty);
+process::rare(p).dirty_call = bif_export;
+p.live = nargs;
+ip = dirty_return_address();
+goto dirty;
 
 dirty :
     // A dirty BIF call: saved as at a yield (ip is dirty_return, X[0..live-1]

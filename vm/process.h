@@ -187,6 +187,7 @@ enum Flags : uint8_t {
     kTimedOut = 4,   // the receive timer fired
     kRetry = 8,      // a BIF asks to be called again after a yield (busy target)
     kTrapCall = 16,  // a BIF continues as an Erlang function (rare->trap_call)
+    kGoDirty = 32,   // a BIF finishes its call on the dirty CPU pool (bif::go_dirty)
 };
 
 // Where a process is, as the schedulers see it (Process::run_state; any

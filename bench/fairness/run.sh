@@ -76,7 +76,7 @@ echo "demo 4: a big heap collecting, one scheduler"
 IFS=$'\t' read -r demo4_bl demo4_erl < <(run_pair big_heap)
 echo "demo 5: a million idle processes"
 demo5_bl=$(bl idle_processes)
-demo5_erl=$(erl_run idle_processes)
+demo5_erl=$(erl_run idle_processes +P 2000000)
 echo "  beamlite: $demo5_bl"
 echo "  erlang:   $demo5_erl"
 
