@@ -1,9 +1,10 @@
 // bif_os: the os module's BIFs: the environment (getenv/0,1, putenv/2,
-// unsetenv/1), getpid/0 and type/0; and file:native_name_encoding/0, which
-// OTP's filename and file modules ask. OTP writes these in C too; its os.erl
-// adds cmd/1,2 and find_executable on top (issue 13 brings the ports those
-// need). Names and values are Unicode strings (UTF-8 in the environment),
-// as OTP's are in a UTF-8 locale.
+// unsetenv/1), getpid/0 and type/0; os:cmd_output/2, the dirty I/O BIF
+// beneath os:cmd/1,2 (stdlib/os.bl checks the arguments, vm/command runs
+// the shell); and file:native_name_encoding/0, which
+// OTP's filename and file modules ask. OTP writes these in C too; its os.erl adds
+// find_executable on top. Names and values are Unicode strings (UTF-8 in
+// the environment), as OTP's are in a UTF-8 locale.
 #include <unistd.h>
 
 #include <cstdlib>
@@ -13,6 +14,10 @@
 #include <vector>
 
 #include "vm/bif.h"
+#include "vm/binary.h"
+#include "vm/command.h"
+#include "vm/posix.h"
+#include "vm/reply.h"
 
 extern char** environ;
 
@@ -49,6 +54,26 @@ Term build_string(Term* mem, const std::vector<uint32_t>& chars) {
     for (size_t i = chars.size(); i-- > 0;)
         list = make_cons(mem + i * kConsWords, make_small(chars[i]), list);
     return list;
+}
+
+// The environment as "NAME=VALUE" entries: what a command is started with.
+std::vector<std::string> environment_copy() {
+    std::lock_guard<std::mutex> guard(environment_lock());
+    std::vector<std::string> entries;
+    for (char** e = environ; *e; ++e)
+        entries.emplace_back(*e);
+    return entries;
+}
+
+// os:cmd_output/2's byte limit: a small non-negative integer or infinity.
+bool output_limit(Term t, size_t& max) {
+    if (t == make_atom(atom::kInfinity)) {
+        max = SIZE_MAX;
+        return true;
+    }
+    if (!is_small(t) || small_value(t) < 0) return false;
+    max = size_t(small_value(t));
+    return true;
 }
 
 }  // namespace
@@ -108,6 +133,28 @@ Term os_unsetenv(Process& p, Term* args) {
     std::lock_guard<std::mutex> guard(environment_lock());
     unsetenv(name.c_str());
     return kTrue;
+}
+
+// os:cmd_output(Command, Max) -> Bytes | {error, Posix}: what os:cmd
+// runs Command (bytes: the command's UTF-8) prints, at most Max bytes (or
+// infinity), as vm/command.h says; {error, Posix} when the shell cannot be
+// started. A dirty I/O BIF: it waits for the command on a dirty I/O
+// thread.
+Term os_cmd_output(Process& p, Term* args) {
+    if (!term::is_binary(args[0])) return badarg(p, 1, "not a binary");
+    size_t max;
+    if (!output_limit(args[1], max))
+        return badarg(p, 2, "not a small non-negative integer or infinity");
+    std::string text;
+    binary::append_bytes(text, args[0]);
+    command::Output out = command::run(text, environment_copy(), max);
+    if (out.error) {
+        uint32_t reason = atom::intern(posix::name(out.error));
+        if (reason == atom::kNoAtom) reason = atom::kError;
+        return reply::build(p, reply::tuple({reply::atom(atom::kError), reply::atom(reason)}));
+    }
+    Term bytes = binary::from_bytes(p, out.bytes.data(), out.bytes.size());
+    return bytes == kNone ? heap_exhausted(p) : bytes;
 }
 
 Term os_getpid(Process& p, Term* args) {
