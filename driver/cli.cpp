@@ -302,6 +302,7 @@ int main(int argc, char** argv) {
     Options options;
     int exit_code = 0;
     if (!parse(argc, argv, options, exit_code)) return exit_code;
+    output::ignore_broken_pipes();
     if (options.command == "check") return check(options);
     if (options.command == "run") return run(options);
     if (options.command == "dis") return dis(options);

@@ -8,6 +8,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "vm/bif.h"
 #include "vm/memory.h"
 
 namespace gc {
@@ -304,6 +305,10 @@ bool round_trip(heap::Heap& heap, size_t need, const Roots& roots) {
 bool collect(heap::Heap& heap, size_t need, const Roots& roots) {
     if (stress) verify_or_abort(heap, roots, "before");
     bool ok = (stress && round_trip(heap, need, roots)) || collect_now(heap, need, roots);
+    // The process pays for the copy as for a BIF's work (bif::charge, the
+    // owner of that policy): a collection of a big heap ends its slice
+    // sooner. The interpreter takes the charge after the collection.
+    bif::charge(heap::heap_used(heap) + heap::stack_used(heap));
     if (stress) {
         verify_or_abort(heap, roots, "after");
         size_t live = heap::heap_used(heap) + heap::stack_used(heap);

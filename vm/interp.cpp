@@ -343,6 +343,7 @@ Status execute(Process* process, int reductions) {
             p.live = uint32_t(live_count);                                       \
             if (!gc::ensure(p.heap, (need), process::roots(p))) goto heap_limit; \
             RELOAD();                                                            \
+            reds -= bif::take_charge(); /* the collection's cost */              \
         }                                                                        \
     } while (0)
 #define CHECK_REDS(live_count)             \

@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <mutex>
 #include <string>
@@ -31,11 +33,22 @@ bool terminal(int fd) {
     return fd == kStdout ? kStdoutTerminal : kStderrTerminal;
 }
 
+// Standard output's reader is gone (`beamlite run x.bl | head`). SIGPIPE
+// is ignored (ports and sockets get EPIPE as errors instead), so the write
+// fails here: the program ends as OTP's does when its `user` I/O server
+// dies of the same error, with status 1, saying why on standard error.
+[[noreturn]] void reader_gone() {
+    static const char kWhy[] = "beamlite: standard output is closed (broken pipe)\n";
+    ssize_t ignored = ::write(kStderr, kWhy, sizeof kWhy - 1);
+    (void)ignored;
+    _exit(1);
+}
+
 void flush_locked() {
     if (!g_buffer.empty()) std::fwrite(g_buffer.data(), 1, g_buffer.size(), stdout);
     g_buffer.clear();
     g_oldest.store(0, std::memory_order_relaxed);
-    std::fflush(stdout);
+    if (std::fflush(stdout) != 0 && errno == EPIPE) reader_gone();
 }
 
 }  // namespace
@@ -52,6 +65,10 @@ void write(int fd, std::string_view bytes) {
         g_oldest.store(std::max<int64_t>(timer::now_ms(), 1), std::memory_order_relaxed);
     g_buffer.append(bytes);
     if (g_buffer.size() > kBufferBytes || terminal(kStdout)) flush_locked();
+}
+
+void ignore_broken_pipes() {
+    std::signal(SIGPIPE, SIG_IGN);
 }
 
 void flush() {

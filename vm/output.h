@@ -28,6 +28,12 @@ constexpr int64_t kStaleMs = 10;
 // when several threads write at once.
 void write(int fd, std::string_view bytes);
 
+// Ignores SIGPIPE for the whole VM (at start): a write to a closed pipe
+// (a port's program, a socket, standard output) fails with EPIPE instead
+// of killing the VM. Standard output's reader going away ends the program
+// with status 1, as under OTP.
+void ignore_broken_pipes();
+
 // Writes out standard output's buffer.
 void flush();
 

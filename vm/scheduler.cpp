@@ -346,12 +346,11 @@ void retire(Scheduler& s, Process* p) {
 
 // ---- timers ------------------------------------------------------------------------------------
 
-// Moves due timers' messages to their targets and wakes timed-out receives.
-void fire_timers(Scheduler& s) {
-    if (g_world.timers.load(std::memory_order_relaxed) == 0) return;
-    int64_t now = timer::now_us();
+// Moves the due timers of `timers` to their targets and wakes timed-out
+// receives.
+void fire_due(timer::Timers& timers, int64_t now) {
     timer::Fired fired;
-    while (s.timers.take_expired(now, fired)) {
+    while (timers.take_expired(now, fired)) {
         g_world.timers.fetch_sub(1, std::memory_order_relaxed);
         mailbox::Signal* signal = fired.message;
         term::Term to = fired.target;
@@ -369,6 +368,34 @@ void fire_timers(Scheduler& s) {
             signals::deliver(to, signal);
         }
     }
+}
+
+// Fires this scheduler's due timers, then any other scheduler's that are
+// due: that one may be in a long slice (a BIF, a collection), and a timer
+// must not wait for it. Looking costs one relaxed load per scheduler.
+void fire_timers(Scheduler& s) {
+    if (g_world.timers.load(std::memory_order_relaxed) == 0) return;
+    int64_t now = timer::now_us();
+    fire_due(s.timers, now);
+    for (auto& other : g_world.schedulers)
+        if (other.get() != &s && other->timers.maybe_due(now)) fire_due(other->timers, now);
+}
+
+// The deadline a scheduler going to sleep wakes at: its own next timer,
+// or a little after the next timer of a scheduler that is awake (busy: if
+// it is still busy then, this one fires the timer for it).
+int64_t wake_deadline(Scheduler& s) {
+    constexpr int64_t kCoverAfterUs = 500;
+    int64_t deadline = s.timers.next_deadline();
+    if (g_world.timers.load(std::memory_order_relaxed) == 0) return deadline;
+    for (auto& other : g_world.schedulers) {
+        if (other.get() == &s || other->epoch.load(std::memory_order_relaxed) == 0) continue;
+        int64_t theirs = other->timers.earliest_hint();
+        if (theirs == INT64_MAX) continue;
+        theirs += kCoverAfterUs;
+        if (deadline < 0 || theirs < deadline) deadline = theirs;
+    }
+    return deadline;
 }
 
 // ---- ending ------------------------------------------------------------------------------------
@@ -490,8 +517,8 @@ bool any_work(const Scheduler& s) {
 // as it sleeps (erlang:memory would not see it return).
 void sleep(Scheduler& s) {
     constexpr int64_t kReclaimRetryUs = 1000;
-    output::flush();                              // an idle program shows what it printed
-    int64_t deadline = s.timers.next_deadline();  // now_us() clock
+    output::flush();                      // an idle program shows what it printed
+    int64_t deadline = wake_deadline(s);  // now_us() clock
     if (!s.limbo.empty()) {
         int64_t soon = timer::now_us() + kReclaimRetryUs;
         if (deadline < 0 || soon < deadline) deadline = soon;

@@ -43,6 +43,10 @@ void Timers::skip_cancelled() {
     }
 }
 
+void Timers::note_earliest() {
+    earliest_.store(heap_.empty() ? INT64_MAX : heap_.front().deadline, std::memory_order_relaxed);
+}
+
 namespace {
 
 constexpr int64_t kUsPerMs = 1000;
@@ -68,6 +72,7 @@ void Timers::start(uint64_t id, int64_t delay_ms, Term target, mailbox::Signal* 
     entries_[id] = Entry{deadline, target, message};
     heap_.push_back(Slot{deadline, id});
     std::push_heap(heap_.begin(), heap_.end());
+    note_earliest();
 }
 
 int64_t Timers::remaining(uint64_t id) {
@@ -101,6 +106,7 @@ int64_t Timers::cancel(uint64_t id) {
 int64_t Timers::next_deadline() {
     std::lock_guard<std::mutex> guard(mutex_);
     skip_cancelled();
+    note_earliest();
     return heap_.empty() ? -1 : heap_.front().deadline;
 }
 
@@ -111,6 +117,8 @@ bool Timers::take_expired(int64_t now, Fired& fired) {
     uint64_t id = heap_.front().id;
     std::pop_heap(heap_.begin(), heap_.end());
     heap_.pop_back();
+    skip_cancelled();
+    note_earliest();
     auto it = entries_.find(id);
     fired = Fired{id, it->second.target, it->second.message};
     entries_.erase(it);
@@ -128,6 +136,7 @@ void Timers::clear() {
         if (entry.message) mailbox::signal_free(entry.message);
     entries_.clear();
     heap_.clear();
+    note_earliest();
 }
 
 }  // namespace timer

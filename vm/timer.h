@@ -12,10 +12,14 @@
 //                                                   target, message}
 //
 // There is one Timers per scheduler (scheduler.h routes each timer to the
-// scheduler of the process that starts it), so schedulers never contend on
-// one structure; the scheduler fires its own timers between slices.
+// scheduler of the process that starts it), so schedulers rarely contend on
+// one structure. A scheduler fires its own timers between slices, and
+// another's too when their earliest deadline has passed (`maybe_due`, one
+// relaxed load): a timer due while its scheduler is in a long slice is
+// fired by the next scheduler between slices.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <mutex>
 #include <unordered_map>
@@ -68,6 +72,14 @@ class Timers {
     // The earliest deadline (now_us() clock), or -1 when no timer is pending.
     int64_t next_deadline();
 
+    // False when no timer here is due at `now` (now_us() clock); true
+    // when one may be (take_expired says). Lock-free: for other threads'
+    // quick look.
+    bool maybe_due(int64_t now) const { return earliest_.load(std::memory_order_relaxed) <= now; }
+    // A deadline at or before the earliest pending one (INT64_MAX: none),
+    // without the lock; cancelled timers may leave it early.
+    int64_t earliest_hint() const { return earliest_.load(std::memory_order_relaxed); }
+
     // Takes the next timer whose deadline is at or before `now` (now_us()
     // clock); false if none.
     bool take_expired(int64_t now, Fired& fired);
@@ -92,10 +104,14 @@ class Timers {
         }
     };
     void skip_cancelled();
+    void note_earliest();
 
     std::mutex mutex_;
     std::vector<Slot> heap_;
     std::unordered_map<uint64_t, Entry> entries_;
+    // Invariant (under mutex_ for writers): at or before the top of heap_,
+    // INT64_MAX when heap_ is empty.
+    std::atomic<int64_t> earliest_{INT64_MAX};
 };
 
 }  // namespace timer

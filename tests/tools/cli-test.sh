@@ -165,5 +165,23 @@ BL
     fi
 fi
 
+# Standard output's reader goes away (`| head -1`): the VM is not killed
+# by SIGPIPE; it ends with status 1 and says why, as OTP's ends when its
+# I/O server dies of the broken pipe.
+cat >"$tmp/pipe_reader.bl" <<'BL'
+-module(pipe_reader).
+-export([main/1]).
+main(_) -> [io:format("~p~n", [I]) || I <- lists:seq(1, 300000)], ok.
+BL
+"$bin" run "$tmp/pipe_reader.bl" 2>"$tmp/pipe_reader.err" </dev/null | head -1 >"$tmp/pipe_reader.out"
+got=${PIPESTATUS[0]}
+first=$(cat "$tmp/pipe_reader.out")
+if [ "$got" = 1 ] && [ "$first" = 1 ] && grep -q "standard output is closed" "$tmp/pipe_reader.err"; then
+    pass=$((pass + 1))
+else
+    fail=$((fail + 1)); echo "FAIL: broken standard output -> exit $got, first line '$first'"
+    head -5 "$tmp/pipe_reader.err"
+fi
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
