@@ -45,10 +45,16 @@ bool terminal(int fd) {
 }
 
 void flush_locked() {
-    if (!g_buffer.empty()) std::fwrite(g_buffer.data(), 1, g_buffer.size(), stdout);
+    // A big write goes past stdio's buffer: its failure shows in fwrite's
+    // count, and the fflush after it has nothing left to fail on.
+    bool written = g_buffer.empty() ||
+                   std::fwrite(g_buffer.data(), 1, g_buffer.size(), stdout) == g_buffer.size();
     g_buffer.clear();
     g_oldest.store(0, std::memory_order_relaxed);
-    if (std::fflush(stdout) != 0 && errno == EPIPE) reader_gone();
+    written = std::fflush(stdout) == 0 && written;
+    if (written) return;
+    if (errno == EPIPE) reader_gone();
+    std::clearerr(stdout);  // another error (a full disk): later writes try again
 }
 
 }  // namespace
