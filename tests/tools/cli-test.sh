@@ -51,6 +51,16 @@ main(Args) -> io:format("~p ~p~n", [Args =:= init:get_plain_arguments(), init:ge
 BL
 expect_only 0 'true ["a","b c","-x"]' -- run "$tmp/plain_args.bl" a "b c" -x
 expect_only 0 'true []' -- run "$tmp/plain_args.bl"
+# An existing file as the first word means `run FILE` (what a `#!` line
+# runs); a directory or a missing file is still no command.
+expect_only 0 'true ["a","run"]' -- "$tmp/plain_args.bl" a run
+expect_only 0 'true ["-x"]' -- --schedulers 1 "$tmp/plain_args.bl" -x
+expect 2 'unknown command' -- "$tmp"
+expect 2 'unknown command' -- "$tmp/no_such_file.bl"
+# An escript, with and without `run`: its plain arguments start with it.
+printf '#!/usr/bin/env beamlite\nmain(_) -> io:format("~p~n", [init:get_plain_arguments()]).\n' >"$tmp/s"
+expect_only 0 "[\"$tmp/s\",\"a\"]" -- "$tmp/s" a
+expect_only 0 "[\"$tmp/s\",\"a\"]" -- run "$tmp/s" a
 mkdir -p "$tmp/lib/ebin"
 cat >"$tmp/lib/ebin/cli_app.app" <<'APP'
 {application, cli_app, [{description, "from a file"}, {vsn, "2.0"},
