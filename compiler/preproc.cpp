@@ -436,11 +436,12 @@ bool Preprocessor::enter(const std::string& path, const std::string& name) {
         text = read_file(path, ok);
     }
     if (!ok) return false;
-    if (files_.empty() && !options_.escript_module.empty()) blank_shebang(text);
+    bool escript = files_.empty() && !options_.escript_module.empty();
+    if (escript) blank_shebang(text);
     Source source;
     source.name = name;
     source.dir = path.starts_with(bundled_headers::kPrefix) ? "" : dir_of(name);
-    source.scan.emplace(text, arena_);
+    source.scan.emplace(text, arena_, escript);
     reporter_.add_source(name, std::string(source.scan->text()));
     files_.push_back(std::move(source));
     set_predef("FILE", {make(Kind::String, arena_.string(name))});
