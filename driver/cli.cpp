@@ -284,7 +284,8 @@ node::Config node_config(const Options& options, bool escript) {
     return config;
 }
 
-// What the code path gets from an escript's `%%!` line, after -pa's.
+// Records `path` as the escript being run (compile_file compiles it as
+// one); returns the directories its `%%!` line adds to the code path.
 std::vector<std::string> escript_setup(const std::string& path, const script::Header& header) {
     g_escript.path = path;
     g_escript.module = script::implicit_module(path);
@@ -299,26 +300,40 @@ int load_failed(bool escript) {
     return node::kEscriptFailure;
 }
 
-int run(const Options& options) {
-    const std::string& path = options.files[0];
-    std::optional<script::Header> header = script::read_header(path);
-    std::vector<std::string> code_path = options.code_path;
-    if (header) {
-        std::vector<std::string> extra = escript_setup(path, *header);
-        code_path.insert(code_path.end(), extra.begin(), extra.end());
-    }
-    node::set_config(node_config(options, header.has_value()));
+// The VM's settings from the options and the environment.
+void configure_vm(const Options& options) {
     // BEAMLITE_GC_STRESS=1: collect at every allocation check (debugging).
     const char* stress = std::getenv("BEAMLITE_GC_STRESS");
     gc::stress = stress && *stress && *stress != '0';
     if (options.max_heap_given) process::default_max_heap_words = options.max_heap_words;
     atom::set_limit(options.max_atoms);
+}
+
+// The code server finds modules beside the program, then on `code_path`.
+void configure_code(const std::string& path, const std::vector<std::string>& code_path) {
     g_include_dirs = code_path;
     std::vector<std::string> search{directory_of(path)};
     search.insert(search.end(), code_path.begin(), code_path.end());
     code::set_search_path(search);
     code::set_compiler(compile_file);
     code::set_library(library_image::bytes());
+}
+
+int run(const Options& options) {
+    const std::string& path = options.files[0];
+    std::optional<script::Header> header = script::read_header(path);
+    std::vector<std::string> code_path = options.code_path;
+    if (header && header->premature_end) {
+        fmt::print(stderr, "escript: Premature end of file reached\n");
+        return node::kEscriptFailure;
+    }
+    if (header) {
+        std::vector<std::string> extra = escript_setup(path, *header);
+        code_path.insert(code_path.end(), extra.begin(), extra.end());
+    }
+    node::set_config(node_config(options, header.has_value()));
+    configure_vm(options);
+    configure_code(path, code_path);
     code::Module* module = code::load_file(path);
     if (!module) return load_failed(header.has_value());
     process::table_init(options.max_procs);

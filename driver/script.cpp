@@ -41,6 +41,7 @@ std::optional<Header> read_header(const std::string& path) {
     std::vector<std::string> lines = first_lines(path, 3);
     if (lines.empty() || !lines[0].starts_with("#!")) return std::nullopt;
     Header header;
+    header.premature_end = lines.size() < 2 || (lines[1].starts_with('%') && lines.size() < 3);
     for (size_t i = 1; i < lines.size(); ++i) {
         if (lines[i].starts_with("%%!")) {
             header.emu_args = words(lines[i].substr(3));

@@ -22,6 +22,9 @@ namespace script {
 struct Header {
     // The words of the `%%!` line (escript's emu_args), in order.
     std::vector<std::string> emu_args;
+    // The file ends inside the header (escript reads line 2, and line 3
+    // after a comment on line 2): escript's "Premature end of file reached".
+    bool premature_end = false;
 };
 
 // The header of `path` when it is an escript (its first line starts with
