@@ -2,7 +2,9 @@
 // step mirrors one clause of escript.erl (OTP 25) and says which.
 #include "compiler/escript.h"
 
-#include <algorithm>
+#include <fmt/core.h>
+
+#include <span>
 #include <string>
 
 #include "compiler/lexer.h"
@@ -14,12 +16,29 @@ namespace {
 using ast::Kind;
 using ast::Node;
 
+std::string show_elements(std::span<Node* const> elements);
+std::string show_list(const Node* list);
+
+// A float as ~p writes it: the shortest digits that read back, always with
+// a fraction (1.0, 1.0e20, 2.5e-7).
+std::string show_float(double value) {
+    std::string text = fmt::format("{}", value);
+    size_t e = text.find('e');
+    std::string mantissa = text.substr(0, e);
+    if (mantissa.find('.') == std::string::npos) mantissa += ".0";
+    if (e == std::string::npos) return mantissa;
+    std::string exponent = text.substr(e + 1);
+    if (exponent.starts_with('+')) exponent.erase(0, 1);
+    return mantissa + "e" + exponent;
+}
+
 bool is_mode(const Node* form) {
     return form->kind == Kind::Attribute && form->text == "mode" && form->num_kids == 1;
 }
 
 // How io_lib's ~p writes the mode value in escript's message, for the
-// values a -mode attribute can hold that are worth quoting exactly.
+// constant terms an attribute holds (a list of character codes is written
+// as a list, where ~p would write a string).
 std::string show_value(const Node* value) {
     switch (value->kind) {
         case Kind::Atom:
@@ -27,10 +46,37 @@ std::string show_value(const Node* value) {
         case Kind::String:
             return lexer::write_string(value->text);
         case Kind::Integer:
-            return std::string(value->text);
+            return value->is_big ? std::string(value->text) : std::to_string(value->int_value);
+        case Kind::Char:
+            return std::to_string(value->int_value);
+        case Kind::Float:
+            return show_float(value->float_value);
+        case Kind::UnaryOp:
+            return (value->op == token::Kind::Minus ? "-" : "+") + show_value(value->kid(0));
+        case Kind::Tuple:
+            return "{" + show_elements(value->children()) + "}";
+        case Kind::Nil:
+        case Kind::Cons:
+            return show_list(value);
         default:
-            return "<term>";
+            return "...";
     }
+}
+
+std::string show_elements(std::span<Node* const> elements) {
+    std::string out;
+    for (const Node* e : elements)
+        out += (out.empty() ? "" : ",") + show_value(e);
+    return out;
+}
+
+// A list, proper or not: [a,b] or [a|b].
+std::string show_list(const Node* list) {
+    std::string out;
+    for (; list->kind == Kind::Cons; list = list->kid(1))
+        out += (out.empty() ? "" : ",") + show_value(list->kid(0));
+    if (list->kind != Kind::Nil) out += "|" + show_value(list);
+    return "[" + out + "]";
 }
 
 // epp_parse_file2: -mode(native) is dropped (no longer supported), compile,
