@@ -21,7 +21,8 @@ namespace escript {
 
 // The mode a script asked for with -mode(...) (escript's default:
 // interpret). beamlite compiles every script; the mode decides only how
-// compile diagnostics are printed (see cli).
+// compile diagnostics are printed (frontend's check_escript quotes lines
+// or not, cli's compile_file picks stdout or stderr).
 enum class Mode : uint8_t { Interpret, Compile, Debug };
 
 // Rewrites a parsed script's forms as escript does (see above) and sets
