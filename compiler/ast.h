@@ -242,6 +242,9 @@ struct Module {
     std::vector<Node*> forms;
     std::vector<std::string> form_files;
     std::unique_ptr<Arena> arena = std::make_unique<Arena>();
+    // An escript (compiler/escript.h): no check of the module name against
+    // the file name, as escript compiles its forms with compile:forms.
+    bool escript = false;
 };
 
 }  // namespace ast

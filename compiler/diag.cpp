@@ -108,12 +108,14 @@ void Reporter::print_one(std::FILE* out, const Diagnostic& d) const {
         fmt::print(out, "{}: {}{}\n", d.file, warning, erlc_text(d.message));
         return;
     }
-    if (d.pos.column > 0) {
+    bool line_zero = d.pos.line == kLineZero.line && d.pos.column == kLineZero.column;
+    if (d.pos.column > 0 && !line_zero) {
         fmt::print(out, "{}:{}:{}: {}{}\n", d.file, d.pos.line, d.pos.column, warning,
                    erlc_text(d.message));
     } else {
         fmt::print(out, "{}:{}: {}{}\n", d.file, d.pos.line, warning, erlc_text(d.message));
     }
+    if (!quote_lines_) return;
     // erlc quotes only lines that exist (an error "at" the line after the
     // end of the file gets no quote and no blank line).
     std::optional<std::string_view> line = source_line(d.file, d.pos.line);

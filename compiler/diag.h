@@ -25,6 +25,11 @@
 
 namespace diag {
 
+// The position of a form the compiler made up at line 0 (escript's export
+// of main/1): messages there print as `file:0: ...`, with no quoted line.
+// Pos{0, 0} is a message about the whole file (`file: ...`).
+inline constexpr token::Pos kLineZero{0, UINT32_MAX};
+
 enum class Severity : uint8_t { Error, Warning };
 
 // Which group a message sorts in: erlc prints Syntax before Lint.
@@ -55,6 +60,11 @@ class Reporter {
     // Prints every message in erlc's order and format; then forgets them.
     void print(std::FILE* out);
 
+    // Whether print quotes the source line under each message (erlc does;
+    // escript does not for parse errors nor in its interpret mode).
+    void set_quote_lines(bool quote) { quote_lines_ = quote; }
+    bool quotes_lines() const { return quote_lines_; }
+
   private:
     void print_one(std::FILE* out, const Diagnostic& d) const;
     std::optional<std::string_view> source_line(const std::string& file, uint32_t line) const;
@@ -71,6 +81,7 @@ class Reporter {
     std::map<std::string, Source> sources_;
     uint32_t errors_ = 0;
     uint32_t sequence_ = 0;
+    bool quote_lines_ = true;
 };
 
 }  // namespace diag

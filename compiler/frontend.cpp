@@ -20,6 +20,7 @@
 
 #include "compiler/behaviour.h"
 #include "compiler/bundled_headers.h"
+#include "compiler/escript.h"
 #include "compiler/lint.h"
 #include "compiler/parser.h"
 
@@ -131,6 +132,19 @@ lint::BehaviourLookup behaviour_lookup(const std::string& path, const preproc::O
     return [dirs](std::string_view name) { return behaviour::find(name, dirs); };
 }
 
+// An escript's forms as escript.erl treats them: rewritten (escript::adapt),
+// then checked only when they parsed (escript stops at the first phase
+// with errors). Its messages quote source lines only where escript's do:
+// lint and compiler messages in compile and debug modes (compile:forms
+// with `report`), never parse errors nor interpret mode's erl_lint ones.
+void check_escript(ast::Module& module, std::string_view implicit_name, diag::Reporter& reporter,
+                   const lint::BehaviourLookup& behaviours) {
+    escript::Mode mode = escript::adapt(module, implicit_name, reporter);
+    bool parsed = !reporter.has_errors();
+    if (parsed) lint::check(module, reporter, behaviours);
+    reporter.set_quote_lines(parsed && mode != escript::Mode::Interpret);
+}
+
 }  // namespace
 
 ast::Module parse_file(const std::string& path, const preproc::Options& options,
@@ -173,6 +187,11 @@ bool check_file(const std::string& path, const preproc::Options& options, diag::
     ast::Module module;
     auto work = [&] {
         module = parse_file(path, options, reporter);
+        if (!options.escript_module.empty()) {
+            check_escript(module, options.escript_module, reporter,
+                          behaviour_lookup(path, options));
+            return;
+        }
         lint::check(module, reporter, behaviour_lookup(path, options));
     };
     with_large_stack(work);

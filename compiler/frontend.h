@@ -17,6 +17,8 @@ ast::Module parse_file(const std::string& path, const preproc::Options& options,
                        diag::Reporter& reporter);
 
 // parse_file, then the semantic checks. True when no error was reported.
+// With options.escript_module set, `path` is an escript: its forms are
+// rewritten as escript's (compiler/escript.h) before the checks.
 bool check_file(const std::string& path, const preproc::Options& options, diag::Reporter& reporter,
                 ast::Module* out = nullptr);
 

@@ -10,10 +10,9 @@
 // with erlc.
 //
 // Source encoding: UTF-8 unless a `coding: latin-1` comment on line 1 or 2
-// says otherwise (epp's rule). Latin-1 text is converted to UTF-8 first, so
-// every token text and every registered source line is UTF-8. Invalid UTF-8
-// ends the scan where the io server would fail ("cannot translate from
-// UTF-8", "cannot parse file, giving up").
+// says otherwise (epp's rule; lines 2 or 3 in an escript). Latin-1 text is converted to UTF-8
+// first, so every token text and every registered source line is UTF-8. Invalid UTF-8 ends the scan
+// where the io server would fail ("cannot translate from UTF-8", "cannot parse file, giving up").
 #pragma once
 
 #include <cstdint>
@@ -55,7 +54,9 @@ struct ScanResult {
 // copies (and if need be converts) the text into `arena`.
 class FileScanner {
   public:
-    FileScanner(std::string_view source, ast::Arena& arena);
+    // `escript`: the text is an escript's, whose `coding:` comment may be on
+    // line 2 or 3 (escript's rule) instead of 1 or 2.
+    FileScanner(std::string_view source, ast::Arena& arena, bool escript = false);
     ~FileScanner();
     FileScanner(FileScanner&&) noexcept;
     FileScanner& operator=(FileScanner&&) noexcept;

@@ -13,6 +13,7 @@
 // ordinary white space, as for erl_scan.
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstring>
@@ -787,10 +788,13 @@ struct FileScanner::State {
 #pragma GCC diagnostic pop
 #endif
 
-FileScanner::FileScanner(std::string_view source, ast::Arena& arena)
+FileScanner::FileScanner(std::string_view source, ast::Arena& arena, bool escript)
     : state_(std::make_unique<State>()) {
     ScanResult& buffer = state_->buffer;
-    buffer.latin1 = declares_latin1(source);
+    // escript asks epp for the encoding after its `#!` line: lines 2 and 3.
+    std::string_view coding_lines = source;
+    if (escript) coding_lines.remove_prefix(std::min(source.find('\n'), source.size() - 1) + 1);
+    buffer.latin1 = declares_latin1(coding_lines);
     std::string_view text;
     bool truncated = false;
     size_t scan_size;

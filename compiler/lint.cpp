@@ -634,6 +634,7 @@ void Linter::check_unused_records() {
 // and only when everything else passed.
 void Linter::check_module_file_name() {
     if (module_attr_ == nullptr || errors_ > 0 || reporter_.has_errors()) return;
+    if (module_.escript) return;  // compile:forms, as escript uses it, has no file name
     std::string_view base = module_.file;
     size_t slash = base.rfind('/');
     if (slash != std::string_view::npos) base.remove_prefix(slash + 1);

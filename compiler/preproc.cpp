@@ -116,6 +116,14 @@ std::string read_file(const std::string& path, bool& ok) {
     return text.str();
 }
 
+// An escript's `#!` line becomes an empty line (its newline stays, so the
+// lines after it keep their numbers). The `%%!` line after it is a comment
+// to the scanner already.
+void blank_shebang(std::string& text) {
+    if (!is_escript(text)) return;
+    text.erase(0, std::min(text.find('\n'), text.size()));
+}
+
 bool is_regular_file(const std::string& path) {
     std::error_code ec;
     return std::filesystem::is_regular_file(path, ec);
@@ -399,6 +407,11 @@ class Preprocessor {
 void Preprocessor::run(const std::string& path) {
     main_dir_ = dir_of(path);
     predefine(path);
+    if (!options_.escript_module.empty()) {
+        std::string_view name = arena_.string(options_.escript_module);
+        set_predef("MODULE", {make(Kind::Atom, name)});
+        set_predef("MODULE_STRING", {make(Kind::String, name)});
+    }
     if (!enter(path, path)) {
         reporter_.error(path, {}, diag::Phase::Syntax, "no such file or directory");
         return;
@@ -423,10 +436,12 @@ bool Preprocessor::enter(const std::string& path, const std::string& name) {
         text = read_file(path, ok);
     }
     if (!ok) return false;
+    bool escript = files_.empty() && !options_.escript_module.empty();
+    if (escript) blank_shebang(text);
     Source source;
     source.name = name;
     source.dir = path.starts_with(bundled_headers::kPrefix) ? "" : dir_of(name);
-    source.scan.emplace(text, arena_);
+    source.scan.emplace(text, arena_, escript);
     reporter_.add_source(name, std::string(source.scan->text()));
     files_.push_back(std::move(source));
     set_predef("FILE", {make(Kind::String, arena_.string(name))});
@@ -1618,6 +1633,10 @@ std::variant<bool, Failure> Preprocessor::evaluate_if(const Tokens& toks, const 
 }
 
 }  // namespace
+
+bool is_escript(std::string_view text) {
+    return text.starts_with("#!");
+}
 
 std::vector<std::string> default_lib_roots() {
     std::vector<std::string> roots;

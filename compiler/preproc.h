@@ -11,6 +11,7 @@
 
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "compiler/ast.h"
@@ -25,7 +26,16 @@ struct Options {
     // code:lib_dir(app): a root holds application directories named `app`
     // or `app-VSN` (the highest version wins). See default_lib_roots().
     std::vector<std::string> lib_roots;
+    // Non-empty: the main file is an escript whose module is called this
+    // unless a -module says otherwise (escript's implicit name). Its `#!`
+    // line is read as an empty line, so every later line keeps its number,
+    // and ?MODULE and ?MODULE_STRING are this name from the start, as
+    // escript predefines them.
+    std::string escript_module;
 };
+
+// True when `text` (a file's contents) starts with `#!`: an escript.
+bool is_escript(std::string_view text);
 
 // The library roots a command-line compile uses: each directory in the
 // ERL_LIBS environment variable, then the lib directory of an installed

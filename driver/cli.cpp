@@ -7,13 +7,16 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <string_view>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "compiler/codegen.h"
 #include "compiler/frontend.h"
 #include "driver/library_image.h"
+#include "driver/script.h"
 #include "vm/atom.h"
 #include "vm/bif.h"
 #include "vm/boot.h"
@@ -38,6 +41,7 @@ const char kUsage[] =
     "\n"
     "Commands:\n"
     "  run FILE.bl [ARGS...]   compile FILE.bl and call its main/1 with ARGS as strings\n"
+    "  FILE [ARGS...]          the same as run FILE (an existing file; for `#!` lines)\n"
     "  check FILE.bl...        preprocess, parse and check; diagnostics as erlc prints them\n"
     "  dis FILE.bl             print the module's bytecode\n"
     "  repl                    interactive shell (the default with no command)\n"
@@ -65,6 +69,13 @@ bool parse_number(std::string_view text, uint64_t low, uint64_t high, uint64_t& 
 
 bool is_command(std::string_view word) {
     return word == "run" || word == "check" || word == "dis" || word == "repl";
+}
+
+// `beamlite FILE ARGS...` means `beamlite run FILE ARGS...` when FILE exists
+// (what `#!/usr/bin/env beamlite` runs); any other word is no command.
+bool is_existing_file(const char* path) {
+    struct stat info;
+    return stat(path, &info) == 0 && S_ISREG(info.st_mode);
 }
 
 // Option with a numeric value; returns false and sets exit_code on error.
@@ -131,6 +142,9 @@ bool parse(int argc, char** argv, Options& options, int& exit_code) {
             return false;
         } else if (options.command.empty() && is_command(arg)) {
             options.command = arg;
+        } else if (options.command.empty() && is_existing_file(argv[i])) {
+            options.command = "run";
+            --i;  // the file again, now as run's
         } else if (options.command.empty()) {
             fmt::print(stderr, "beamlite: unknown command '{}' (try --help)\n", arg);
             exit_code = 2;
@@ -164,6 +178,9 @@ int check(const Options& options) {
     bool ok = true;
     for (const std::string& file : options.files) {
         diag::Reporter reporter;
+        // An escript is checked as escript compiles it (its messages then
+        // quote lines only where escript's do).
+        pp.escript_module = script::read_header(file) ? script::implicit_module(file) : "";
         ok = frontend::check_file(file, pp, reporter) && ok;
         reporter.print(stderr);
     }
@@ -173,12 +190,24 @@ int check(const Options& options) {
 // Include directories for every compile of this run (-pa).
 std::vector<std::string> g_include_dirs;
 
+// The escript being run, if any: its path as given and its implicit module
+// name. Only that file is compiled as an escript; the modules it calls are
+// ordinary modules.
+struct {
+    std::string path;
+    std::string module;
+} g_escript;
+
+// The last compile_file reported errors (as opposed to a failed load).
+bool g_compile_failed = false;
+
 // The compiler behind code::load_file: diagnostics go to stderr as
 // `check` prints them (warnings too), after any program output so far.
 bool compile_file(const std::string& path, bytecode::Module& out) {
     preproc::Options pp;
     pp.include_dirs = g_include_dirs;
     pp.lib_roots = preproc::default_lib_roots();
+    if (!g_escript.path.empty() && path == g_escript.path) pp.escript_module = g_escript.module;
     diag::Reporter reporter;
     ast::Module module;
     bool ok = frontend::check_file(path, pp, reporter, &module);
@@ -188,8 +217,12 @@ bool compile_file(const std::string& path, bytecode::Module& out) {
     }
     if (reporter.size()) {
         output::flush();
-        reporter.print(stderr);
+        // An escript's messages in compile mode are compile:forms' `report`,
+        // which prints to standard output; escript's own go to stderr.
+        bool escript = !pp.escript_module.empty();
+        reporter.print(escript && reporter.quotes_lines() ? stdout : stderr);
     }
+    g_compile_failed = !ok;
     return ok;
 }
 
@@ -233,9 +266,13 @@ term::Term argument_list(process::Process& p, const std::vector<std::string>& ar
 // What init:get_arguments/0 and system_info/1 report of this run: the
 // program's arguments, and the flags an erl node would list (its root,
 // here the directory of the executable; its name; the home directory).
-node::Config node_config(const Options& options) {
+node::Config node_config(const Options& options, bool escript) {
     node::Config config;
-    config.plain_arguments = options.program_args;
+    // escript's plain arguments start with the script (escript:script_name/0).
+    if (escript) config.plain_arguments.push_back(options.files[0]);
+    config.plain_arguments.insert(config.plain_arguments.end(), options.program_args.begin(),
+                                  options.program_args.end());
+    config.escript = escript;
     char exe[4096];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
     std::string root = n > 0 ? directory_of(std::string(exe, size_t(n))) : ".";
@@ -247,28 +284,65 @@ node::Config node_config(const Options& options) {
     return config;
 }
 
-int run(const Options& options) {
-    const std::string& path = options.files[0];
-    node::set_config(node_config(options));
+// Records `path` as the escript being run (compile_file compiles it as
+// one); returns the directories its `%%!` line adds to the code path.
+std::vector<std::string> escript_setup(const std::string& path, const script::Header& header) {
+    g_escript.path = path;
+    g_escript.module = script::implicit_module(path);
+    return script::code_path(header);
+}
+
+// The main file failed to compile or load: escript's words and status for
+// an escript, beamlite's 1 otherwise (the messages are out already).
+int load_failed(bool escript) {
+    if (!escript) return 1;
+    if (g_compile_failed) fmt::print(stderr, "escript: There were compilation errors.\n");
+    return node::kEscriptFailure;
+}
+
+// The VM's settings from the options and the environment.
+void configure_vm(const Options& options) {
     // BEAMLITE_GC_STRESS=1: collect at every allocation check (debugging).
     const char* stress = std::getenv("BEAMLITE_GC_STRESS");
     gc::stress = stress && *stress && *stress != '0';
     if (options.max_heap_given) process::default_max_heap_words = options.max_heap_words;
     atom::set_limit(options.max_atoms);
-    g_include_dirs = options.code_path;
+}
+
+// The code server finds modules beside the program, then on `code_path`.
+void configure_code(const std::string& path, const std::vector<std::string>& code_path) {
+    g_include_dirs = code_path;
     std::vector<std::string> search{directory_of(path)};
-    search.insert(search.end(), options.code_path.begin(), options.code_path.end());
+    search.insert(search.end(), code_path.begin(), code_path.end());
     code::set_search_path(search);
     code::set_compiler(compile_file);
     code::set_library(library_image::bytes());
+}
+
+int run(const Options& options) {
+    const std::string& path = options.files[0];
+    std::optional<script::Header> header = script::read_header(path);
+    std::vector<std::string> code_path = options.code_path;
+    if (header && header->premature_end) {
+        fmt::print(stderr, "escript: Premature end of file reached\n");
+        return node::kEscriptFailure;
+    }
+    if (header) {
+        std::vector<std::string> extra = escript_setup(path, *header);
+        code_path.insert(code_path.end(), extra.begin(), extra.end());
+    }
+    node::set_config(node_config(options, header.has_value()));
+    configure_vm(options);
+    configure_code(path, code_path);
     code::Module* module = code::load_file(path);
-    if (!module) return 1;
+    if (!module) return load_failed(header.has_value());
     process::table_init(options.max_procs);
     process::Process* p = process::create();
     process::table_insert(p);  // the first slot of an empty table: <0.0.0>
     // main/1 runs as under `erl -noshell -eval 'M:main(Args)'`, in init's
     // start process, which traps exits: a linked process's end is a message.
-    p->flags |= process::kTrapExit;
+    // escript turns trap_exit off again before it calls main/1.
+    if (!header) p->flags |= process::kTrapExit;
     term::Term args = argument_list(*p, options.program_args);
     if (args == term::kNone) {
         fmt::print(stderr, "beamlite: the program's arguments do not fit in --max-heap-size\n");
@@ -285,6 +359,7 @@ int run(const Options& options) {
 
 int dis(const Options& options) {
     g_include_dirs = options.code_path;
+    if (script::read_header(options.files[0])) escript_setup(options.files[0], {});
     bytecode::Module module;
     if (!compile_file(options.files[0], module)) return 1;
     fmt::print("{}", bytecode::disassemble(module));

@@ -3,10 +3,13 @@
 //   beamlite [OPTIONS] run FILE.bl [ARGS...]   compile FILE and call main/1
 //   beamlite [OPTIONS] check FILE.bl...        preprocess, parse and check
 //   beamlite [OPTIONS] dis FILE.bl             print a module's bytecode
+//   beamlite [OPTIONS] FILE [ARGS...]          run FILE (an existing file)
 //   beamlite [OPTIONS] [repl]                  interactive shell
 //
 // Options may stand before or after the subcommand, but never after the FILE
-// of `run`: everything after it belongs to the program.
+// of `run`: everything after it belongs to the program. A FILE whose first
+// line starts with `#!` is an escript and runs as OTP's escript runs it
+// (driver/script.h).
 #pragma once
 
 #include <cstdint>

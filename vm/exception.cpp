@@ -480,13 +480,13 @@ std::string trace_text(Process& p, Term cls, Term reason, Term trace) {
 
 }  // namespace
 
-std::string report(Process& p) {
+std::string report(Process& p, std::string_view program) {
     Rare& r = process::rare(p);
     Term cls = r.terms[process::kExcClass];
     Term reason = r.terms[process::kExcReason];
     Term trace = r.terms[process::kExcTrace];
     Term first = is_cons(trace) ? car(trace) : kNil;
-    std::string out = "beamlite: exception " + atom_text(cls) + ": ";
+    std::string out = std::string(program) + ": exception " + atom_text(cls) + ": ";
     out += cls == kError ? explain(reason, first) : show(reason);
     out += "\n";
     return out + trace_text(p, cls, reason, trace);

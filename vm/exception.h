@@ -25,6 +25,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "vm/code.h"
 #include "vm/process.h"
@@ -69,8 +70,9 @@ const Word* unwind(Process& p);
 Term catch_value(Process& p, Term* xregs);
 
 // The report for an uncaught exception, in the style of OTP 25's escript
-// (erl_error:format_exception), starting "beamlite: exception ...".
-std::string report(Process& p);
+// (erl_error:format_exception), starting "PROGRAM: exception ...":
+// "beamlite" for a module's main/1, "escript" for an escript's.
+std::string report(Process& p, std::string_view program = "beamlite");
 
 // The report for a process killed at its max_heap_size (the BEAM's
 // "maximum heap size reached"), or when memory ran out (heap.out_of_memory):

@@ -23,7 +23,15 @@ struct Config {
     std::vector<std::pair<std::string, std::vector<std::string>>> flags;
     unsigned dirty_cpu_schedulers = 0;  // 0: as many as schedulers
     unsigned dirty_io_schedulers = 10;
+    // The program is an escript: plain_arguments start with its path (as
+    // escript's), and an exception out of main/1 is reported as escript
+    // reports it, with exit status kEscriptFailure.
+    bool escript = false;
 };
+
+// escript's exit status for a failed script (an uncaught exception in
+// main/1, a compile error).
+inline constexpr int kEscriptFailure = 127;
 
 void set_config(Config config);
 const Config& config();

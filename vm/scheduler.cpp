@@ -27,6 +27,7 @@
 #include "vm/format.h"
 #include "vm/interp.h"
 #include "vm/memory.h"
+#include "vm/node.h"
 #include "vm/output.h"
 #include "vm/signal.h"
 #include "vm/spin_lock.h"
@@ -451,6 +452,10 @@ int main_ended(Process* p) {
             output::write(output::kStderr, exception::killed_report(*p));
             return 1;
         case Status::Failed:
+            if (node::config().escript) {
+                output::write(output::kStderr, exception::report(*p, "escript"));
+                return node::kEscriptFailure;
+            }
             output::write(output::kStderr, exception::report(*p));
             return 1;
         default: {

@@ -51,6 +51,27 @@ main(Args) -> io:format("~p ~p~n", [Args =:= init:get_plain_arguments(), init:ge
 BL
 expect_only 0 'true ["a","b c","-x"]' -- run "$tmp/plain_args.bl" a "b c" -x
 expect_only 0 'true []' -- run "$tmp/plain_args.bl"
+# An existing file as the first word means `run FILE` (what a `#!` line
+# runs); a directory or a missing file is still no command.
+expect_only 0 'true ["a","run"]' -- "$tmp/plain_args.bl" a run
+expect_only 0 'true ["-x"]' -- --schedulers 1 "$tmp/plain_args.bl" -x
+expect 2 'unknown command' -- "$tmp"
+expect 2 'unknown command' -- "$tmp/no_such_file.bl"
+# An escript, with and without `run`: its plain arguments start with it.
+printf '#!/usr/bin/env beamlite\nmain(_) -> io:format("~p~n", [init:get_plain_arguments()]).\n' >"$tmp/s"
+expect_only 0 "[\"$tmp/s\",\"a\"]" -- "$tmp/s" a
+expect_only 0 "[\"$tmp/s\",\"a\"]" -- run "$tmp/s" a
+# An escript's %%! line: -pa and -pz add to the code path (beamlite loads
+# MODULE.bl from there, as escript would MODULE.beam); other flags are
+# ignored.
+mkdir -p "$tmp/pa1" "$tmp/pa2"
+printf -- '-module(pa_one).\n-export([f/0]).\nf() -> one.\n' >"$tmp/pa1/pa_one.bl"
+printf -- '-module(pa_two).\n-export([f/0]).\nf() -> two.\n' >"$tmp/pa2/pa_two.bl"
+printf '#!/usr/bin/env escript\n%%%%! -smp enable -pa %s -sname x +A 4 -pz %s\nmain(_) -> io:format("~p~n", [{pa_one:f(), pa_two:f()}]).\n' \
+    "$tmp/pa1" "$tmp/pa2" >"$tmp/pa.escript"
+expect_only 0 '{one,two}' -- "$tmp/pa.escript"
+sed -i 's/-pa [^ ]*//' "$tmp/pa.escript"
+expect 127 'undefined function pa_one:f/0' -- "$tmp/pa.escript"
 mkdir -p "$tmp/lib/ebin"
 cat >"$tmp/lib/ebin/cli_app.app" <<'APP'
 {application, cli_app, [{description, "from a file"}, {vsn, "2.0"},

@@ -97,6 +97,27 @@ TEST_CASE("preproc: stringifying arguments", "[preproc]") {
     CHECK(run("-define(S(X), ??Y).\nf() -> ?S(1).") == "f ( ) -> Y .|");
 }
 
+TEST_CASE("preproc: an escript's #! line and implicit module", "[preproc]") {
+    preproc::Options escript;
+    escript.escript_module = "t_bl__escript__1__2__3__1";
+    // The #! line is an empty line: the next lines keep their numbers, and
+    // the %%! line is a comment. ?MODULE is the implicit name from the start.
+    CHECK(run("#!/usr/bin/env escript\n%%! -smp enable\nf() -> {?MODULE, ?MODULE_STRING, ?LINE}.",
+              escript) ==
+          "f ( ) -> { t_bl__escript__1__2__3__1 , \"t_bl__escript__1__2__3__1\" , 3 } .|");
+    // A -module(M) redefines them, as epp does.
+    CHECK(run("#!/usr/bin/env escript\n-module(m).\nf() -> ?MODULE.", escript) ==
+          "- module ( m ) .|f ( ) -> m .|");
+    // Errors after the header are at the file's own lines.
+    CHECK(run("#!/usr/bin/env escript\n\nf() -> ?NOPE.", escript) ==
+          "FAILED| 3:9: undefined macro 'NOPE'");
+    // A coding comment on line 3 counts in an escript (lines 2 and 3).
+    CHECK(run("#!/usr/bin/env escript\n%% x\n%% coding: latin-1\nf() -> \"\xe9\".", escript) ==
+          "f ( ) -> \"\xc3\xa9\" .|");
+    // Without the option, the same text is not an escript: `#!` are tokens.
+    CHECK(run("#!/usr/bin/env escript\nf() -> ok.").starts_with("# ! / usr"));
+}
+
 TEST_CASE("preproc: predefined macros", "[preproc]") {
     CHECK(run("-module(m).\nf() -> {?MODULE, ?MODULE_STRING, ?MACHINE, ?OTP_RELEASE, ?LINE}.") ==
           "- module ( m ) .|f ( ) -> { m , \"m\" , BEAM , 25 , 2 } .|");

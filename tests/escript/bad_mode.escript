@@ -1,0 +1,3 @@
+#!/usr/bin/env escript
+-mode(fast).
+main(_) -> io:format("not run~n").

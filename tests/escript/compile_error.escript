@@ -1,0 +1,4 @@
+#!/usr/bin/env escript
+%% -*- erlang -*-
+%%! -pa /nonexistent
+main(_) -> X.

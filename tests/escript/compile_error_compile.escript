@@ -1,0 +1,4 @@
+#!/usr/bin/env escript
+-mode(compile).
+main(_) -> X.
+unused() -> ok.

@@ -1,0 +1,4 @@
+#!/usr/bin/env escript
+main(_) -> ok
+f() -> ).
+g() -> Y.
