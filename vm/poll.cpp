@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <mutex>
 #include <system_error>
 #include <thread>
@@ -29,6 +30,7 @@ constexpr int kBatch = 64;
 // the VM alive.
 std::atomic<size_t> g_queued{0};
 std::atomic<size_t> g_alive{0};
+std::atomic<bool> g_started{false};
 
 // The poller: created with its thread at the first use, never destroyed
 // (its thread runs until the VM exits).
@@ -68,6 +70,7 @@ class Poller {
             return nullptr;
         }
         auto* poller = new Poller(ep, wake);
+        g_started.store(true, std::memory_order_release);
         try {
             std::thread([poller] { poller->loop(); }).detach();
         } catch (const std::system_error&) {
@@ -159,6 +162,20 @@ void post(std::function<void()> task) {
     } else {
         task();  // no poller thread could be had: nothing can be watched either
     }
+}
+
+void stop() {
+    if (!g_started.load(std::memory_order_acquire)) return;
+    auto* parked = new std::atomic<bool>(false);  // the poller holds it forever
+    post([parked] {
+        sched::unpin_foreign();
+        parked->store(true, std::memory_order_release);
+        for (;;)
+            pause();
+    });
+    for (int waited_ms = 0; !parked->load(std::memory_order_acquire) && waited_ms < 1000;
+         ++waited_ms)
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
 }
 
 bool busy() {

@@ -47,6 +47,12 @@ void unwatch(int fd, bool keeps_alive);
 // Runs `task` on the poller thread, after the current batch of callbacks.
 void post(std::function<void()> task);
 
+// The VM is about to exit: the poller finishes the callback or task it is
+// in and then does nothing more, so that nothing it would touch (the
+// schedulers, the port table) is used while static destructors run.
+// Waits for that, at most a second. Nothing is watched after it.
+void stop();
+
 // True while some descriptor that keeps the VM alive is watched or a task
 // waits: the schedulers' deadlock check.
 bool busy();

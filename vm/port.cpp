@@ -76,11 +76,15 @@ struct Port {
 
 // ---- the table -------------------------------------------------------------------------
 
-std::mutex g_table_lock;
-std::map<uint64_t, std::shared_ptr<Port>> g_table;  // open ports by number
+// Never destroyed: the poller thread may still use them while the VM
+// exits (static destructors run then).
+using Table = std::map<uint64_t, std::shared_ptr<Port>>;
+using Closing = std::map<const Port*, std::shared_ptr<Port>>;
+std::mutex& g_table_lock = *new std::mutex;
+Table& g_table = *new Table;  // open ports by number
 // Closed ports whose child has not been reaped yet: their pidfd is still
 // watched, so they must live on (and stay reachable, for leak checkers).
-std::map<const Port*, std::shared_ptr<Port>> g_closing;
+Closing& g_closing = *new Closing;
 uint64_t g_next_number = 1;  // under g_table_lock
 
 std::shared_ptr<Port> find(Term port) {
@@ -422,16 +426,27 @@ std::vector<std::string> child_environment(const Spec& spec) {
     return env;
 }
 
+// SIGPIPE and SIGFPE ignored, as the BEAM's children have them: a shell
+// sets them (posix_spawn can only inherit an ignored signal) and execs.
+constexpr const char* kIgnoreSignals = "trap '' PIPE FPE; exec ";
+
 // The argument vector: spawn runs `exec Command` in /bin/sh, as OTP's
-// erl_child_setup does, with SIGPIPE and SIGFPE ignored as the BEAM's
-// children have them; spawn_executable runs the file itself.
+// erl_child_setup does; spawn_executable runs the file itself, through
+// the same shell's exec unless an arg0 is given (dash's exec cannot set
+// one: that child keeps every signal at its default).
 std::vector<std::string> child_arguments(const Spec& spec, std::string& path) {
-    if (!spec.executable) {
-        path = "/bin/sh";
-        return {"sh", "-c", "trap '' PIPE FPE; exec " + spec.command};
+    path = "/bin/sh";
+    if (!spec.executable) return {"sh", "-c", kIgnoreSignals + spec.command};
+    std::vector<std::string> argv{"sh", "-c", kIgnoreSignals + std::string("\"$0\" \"$@\"")};
+    if (spec.arg0) {
+        path = spec.command;
+        argv = {*spec.arg0};
+    } else {
+        // $0: the program and its argv[0]; with a slash, so that exec does
+        // not search the PATH for it.
+        bool bare = spec.command.find('/') == std::string::npos;
+        argv.push_back(bare ? "./" + spec.command : spec.command);
     }
-    path = spec.command;
-    std::vector<std::string> argv{spec.arg0 ? *spec.arg0 : spec.command};
     if (spec.args) argv.insert(argv.end(), spec.args->begin(), spec.args->end());
     return argv;
 }
