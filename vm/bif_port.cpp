@@ -1,5 +1,6 @@
 // bif_port: the port BIFs (open_port/2, port_command/2,3, port_close/1,
-// port_connect/2, erlang:port_info/1,2, erlang:ports/0): they check their
+// port_connect/2, erlang:port_info/1,2, erlang:ports/0, and
+// port_control/3 and port_call/2,3, which no spawn port answers): they check their
 // arguments as OTP's do and call the port subsystem (vm/port.h). None
 // blocks: spawning is a posix_spawn, writes are queued for the poller.
 #include <string>
@@ -236,6 +237,20 @@ Term port_info2(Process& p, Term* args) {
     Term result = port::info(p, term::is_atom(args[0]) ? kNil : args[0], args[1]);
     if (result == kNil) return badarg(p, 2, "invalid item");
     return result;
+}
+
+// The spawn driver answers no control or call (OTP: badarg): only
+// beamlite's spawn ports exist.
+Term port_control(Process& p, Term*) {
+    return badarg(p, 1, "not a port that answers port_control");
+}
+
+Term port_call2(Process& p, Term*) {
+    return badarg(p, 1, "not a port that answers port_call");
+}
+
+Term port_call3(Process& p, Term*) {
+    return badarg(p, 1, "not a port that answers port_call");
 }
 
 Term ports(Process& p, Term*) {
