@@ -234,8 +234,9 @@ Term port_info1(Process& p, Term* args) {
 
 Term port_info2(Process& p, Term* args) {
     if (!is_local_port(args[0]) && !term::is_atom(args[0])) return badarg(p, 1, "not a port");
-    Term result = port::info(p, term::is_atom(args[0]) ? kNil : args[0], args[1]);
-    if (result == kNil) return badarg(p, 2, "invalid item");
+    bool bad_item = false;
+    Term result = port::info(p, term::is_atom(args[0]) ? kNil : args[0], args[1], bad_item);
+    if (bad_item) return badarg(p, 2, "invalid item");
     return result;
 }
 

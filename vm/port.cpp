@@ -707,6 +707,8 @@ struct Snapshot {
     Term owner;
     uint64_t number, input, output;
     pid_t os_pid;
+    uint64_t queued;  // bytes not yet written to the program
+    uint64_t memory;  // bytes the port holds (beamlite's count)
 };
 
 constexpr uint32_t kItems[] = {atom::kName,  atom::kLinks,  atom::kId,   atom::kConnected,
@@ -737,14 +739,31 @@ Term put_info(Term*& mem, const Snapshot& s, Term item) {
         value = make_small(int64_t(s.input));
     } else if (item == make_atom(atom::kOutput)) {
         value = make_small(int64_t(s.output));
+    } else if (item == make_atom(atom::kMemory)) {
+        value = make_small(int64_t(s.memory));
+    } else if (item == make_atom(atom::kQueueSize)) {
+        value = make_small(int64_t(s.queued));
+    } else if (item == make_atom(atom::kMonitors) || item == make_atom(atom::kMonitoredBy)) {
+        value = kNil;  // ports are not monitored here
+    } else if (item == make_atom(atom::kParallelism)) {
+        value = make_atom(atom::kFalse);
+    } else if (item == make_atom(atom::kLocking)) {
+        value = make_atom(atom::kPortLevel);
     } else {
         value = s.os_pid > 0 ? make_small(s.os_pid) : make_atom(atom::kUndefined);
     }
     return put_tuple2(mem, item, value);
 }
 
+// The items port_info/2 answers beyond port_info/1's.
+constexpr uint32_t kMoreItems[] = {atom::kRegisteredName, atom::kMemory,      atom::kQueueSize,
+                                   atom::kMonitors,       atom::kMonitoredBy, atom::kParallelism,
+                                   atom::kLocking};
+
 bool known_item(Term item) {
     for (uint32_t a : kItems)
+        if (item == make_atom(a)) return true;
+    for (uint32_t a : kMoreItems)
         if (item == make_atom(a)) return true;
     return false;
 }
@@ -755,16 +774,22 @@ bool snapshot(Term port, Snapshot& s) {
     if (!q) return false;
     std::lock_guard<std::mutex> guard(q->lock);
     if (!q->open) return false;
-    s = Snapshot{q->name, q->links, q->owner, q->number, q->input, q->output, q->os_pid};
+    uint64_t queued = q->pending.size() - q->pending_done;
+    uint64_t memory = sizeof(Port) + q->pending.capacity() + q->in_buffer.capacity();
+    s = Snapshot{q->name,   q->links,  q->owner, q->number, q->input,
+                 q->output, q->os_pid, queued,   memory};
     return true;
 }
 
 }  // namespace
 
-Term info(Process& p, Term port, Term item) {
+Term info(Process& p, Term port, Term item, bool& bad_item) {
     Snapshot s;
+    bad_item = false;
     if (!snapshot(port, s)) return make_atom(atom::kUndefined);  // before the item (OTP)
-    if (!known_item(item)) return kNil;
+    bad_item = !known_item(item);
+    if (bad_item) return kNone;
+    if (item == make_atom(atom::kRegisteredName)) return kNil;  // no port has a name: []
     Term* mem = alloc(p, info_words(s, item));
     if (!mem) return bif::heap_exhausted(p);
     return put_info(mem, s, item);

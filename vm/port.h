@@ -94,11 +94,11 @@ void unlink(Term port, Term pid);
 // True while `port` is open.
 bool is_open(Term port);
 
-// erlang:port_info/2's items, as OTP's: {Item, Value} for an open port,
-// built on `p`'s heap, or `undefined` when the port is closed; term::kNil
-// for an item not known (the BIF raises badarg); kNone when the heap is
-// exhausted (recorded in `p`).
-Term info(Process& p, Term port, Term item);
+// erlang:port_info/2's items, as OTP's: {Item, Value} (registered_name:
+// []) for an open port, built on `p`'s heap, or `undefined` when the port
+// is closed. kNone with `bad_item` set for an item not known (the BIF
+// raises badarg), or when the heap is exhausted (recorded in `p`).
+Term info(Process& p, Term port, Term item, bool& bad_item);
 
 // erlang:port_info/1: every item above, in OTP's order, or `undefined`.
 Term info_all(Process& p, Term port);
