@@ -26,6 +26,7 @@
 #include "vm/interp.h"
 #include "vm/node.h"
 #include "vm/output.h"
+#include "vm/poll.h"
 #include "vm/process.h"
 #include "vm/scheduler.h"
 
@@ -353,6 +354,7 @@ int run(const Options& options) {
     std::vector<process::Process*> io_servers = boot::start_io_servers();
     unsigned schedulers = options.schedulers ? options.schedulers : sched::available_cpus();
     int code = sched::run(p, schedulers, io_servers);
+    poll::stop();  // its thread must not run on into the exit's destructors
     std::fflush(stderr);
     return code;
 }

@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "vm/process.h"
 #include "vm/term.h"
@@ -171,6 +172,10 @@ bool float_to_text(double d, Term options, std::string& out);
 // [{Key, Value}] of q's process dictionary, in `asker`'s heap (copied when
 // q is another process, which the caller holds).
 Term dictionary_list(Process& asker, Process& q);
+
+// The environment as "NAME=VALUE" entries, read under the lock that
+// os:putenv/2 takes: what a command or port program is started with.
+std::vector<std::string> environment();
 
 // Every BIF function, declared from the table.
 namespace impl {

@@ -21,6 +21,7 @@
 #include "vm/bif.h"
 #include "vm/gc.h"
 #include "vm/node.h"
+#include "vm/port.h"
 #include "vm/reply.h"
 #include "vm/scheduler.h"
 #include "vm/timer.h"
@@ -194,7 +195,7 @@ bool atom_info(uint32_t key, Value& out) {
             out = reply::integer(int64_t(process::max_procs()));
             return true;
         case atom::kPortCount:
-            out = reply::integer(0);
+            out = reply::integer(int64_t(port::count()));
             return true;
         case atom::kPortLimit:
             out = reply::integer(65536);

@@ -78,6 +78,10 @@ bool output_limit(Term t, size_t& max) {
 
 }  // namespace
 
+std::vector<std::string> environment() {
+    return environment_copy();
+}
+
 namespace impl {
 
 // ["NAME=VALUE", ...] in the environment's order.

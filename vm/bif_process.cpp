@@ -505,6 +505,10 @@ Term unalias1(Process& p, Term* args) {
 
 Term exit2(Process& p, Term* args) {
     Term to = args[0], reason = args[1];
+    if (is_local_port(to)) {
+        signals::send_exit(p, to, reason);
+        return kTrue;
+    }
     if (!is_local_pid(to)) return badarg(p, 1, "not a pid");
     if (to != p.pid) {
         signals::send_exit(p, to, reason);
@@ -527,7 +531,7 @@ Term link(Process& p, Term* args) {
 }
 
 Term unlink(Process& p, Term* args) {
-    if (!is_local_pid(args[0])) return badarg(p, 1, "not a pid");
+    if (!is_local_pid(args[0]) && !is_local_port(args[0])) return badarg(p, 1, "not a pid");
     signals::unlink(p, args[0]);
     return kTrue;
 }

@@ -24,6 +24,7 @@ enum Tag : uint8_t {
     kCompressed = 80,
     kBitBinaryExt = 77,
     kNewPidExt = 88,
+    kNewPortExt = 89,
     kNewerReferenceExt = 90,
     kSmallIntegerExt = 97,
     kIntegerExt = 98,
@@ -43,6 +44,7 @@ enum Tag : uint8_t {
     kSmallAtomExt = 115,
     kMapExt = 116,
     kAtomUtf8Ext = 118,
+    kV4PortExt = 120,
     kSmallAtomUtf8Ext = 119,
     kVersion = 131,
 };
@@ -195,6 +197,14 @@ void put_list(std::string& out, Term list, std::vector<Term>& stack) {
         stack.push_back(elements[i]);
 }
 
+// A local port, as OTP 25 writes one: NEW_PORT_EXT, a 32-bit id.
+void put_port(std::string& out, Term t) {
+    put8(out, kNewPortExt);
+    put_atom_text(out, kLocalNode);
+    put32(out, port_number(t) & 0xFFFFFFFF);
+    put32(out, 0);
+}
+
 void put_pid(std::string& out, Term t) {
     put8(out, kNewPidExt);
     put_atom_text(out, kLocalNode);
@@ -316,6 +326,8 @@ bool encode(Term root, const EncodeOptions& options, std::string& out) {
             put_list(out, t, stack);
         } else if (is_local_pid(t)) {
             put_pid(out, t);
+        } else if (is_local_port(t)) {
+            put_port(out, t);
         } else if (!is_boxed(t) || !put_boxed(out, t, options, stack)) {
             return false;
         }
@@ -418,6 +430,15 @@ bool read_pid_rest(Reader& in, uint64_t tag, uint64_t* number) {
     in.take(tag == kNewPidExt ? 4 : 1);
     *number = id | serial << 32;
     return in.ok() && *number < (uint64_t(1) << 56);
+}
+
+// A port's id and creation (NEW_PORT_EXT: 32-bit id; V4_PORT_EXT: 64).
+bool read_port_rest(Reader& in, uint64_t tag, uint64_t* number) {
+    uint64_t id = in.u32();
+    if (tag == kV4PortExt) id = id << 32 | in.u32();
+    in.take(4);
+    *number = id;
+    return in.ok() && id < (uint64_t(1) << 56);
 }
 
 bool read_ref_rest(Reader& in, uint64_t tag, uint64_t len, uint64_t ids[5]) {
@@ -552,6 +573,12 @@ bool measure(Reader& in, bool safe, size_t* words) {
             case kPidExt: {
                 uint64_t number;
                 if (!read_local_node(in) || !read_pid_rest(in, tag, &number)) return false;
+                break;
+            }
+            case kNewPortExt:
+            case kV4PortExt: {
+                uint64_t number;
+                if (!read_local_node(in) || !read_port_rest(in, tag, &number)) return false;
                 break;
             }
             case kNewerReferenceExt:
@@ -785,6 +812,13 @@ class Builder {
                 in_.u8();
                 uint64_t arity = in_.u8();
                 return make_export(take(kExportWords), module, function, arity);
+            }
+            case kNewPortExt:
+            case kV4PortExt: {
+                uint64_t number = 0;
+                read_local_node(in_);
+                read_port_rest(in_, tag, &number);
+                return make_port(number);
             }
             case kNewPidExt:
             case kPidExt: {

@@ -29,6 +29,7 @@
 #include "vm/memory.h"
 #include "vm/node.h"
 #include "vm/output.h"
+#include "vm/poll.h"
 #include "vm/signal.h"
 #include "vm/spin_lock.h"
 #include "vm/timer.h"
@@ -103,6 +104,9 @@ struct alignas(64) Scheduler {
 struct alignas(64) World {
     std::vector<std::unique_ptr<Scheduler>> schedulers;
     alignas(64) std::atomic<uint64_t> epoch{1};
+    // The epoch the foreign thread (the poller, poll.h) holds while it
+    // delivers signals, 0 when it holds none (pin_foreign).
+    alignas(64) std::atomic<uint64_t> foreign_epoch{0};
     alignas(64) std::atomic<size_t> timers{0};  // pending timers on all schedulers
     // Sleeping: a scheduler with nothing to run or steal waits on `wake_up`.
     std::mutex sleep_lock;
@@ -323,6 +327,8 @@ void reclaim(Scheduler& s) {
         uint64_t e = other->epoch.load(std::memory_order_acquire);
         if (e != 0) oldest = std::min(oldest, e);
     }
+    uint64_t foreign = g_world.foreign_epoch.load(std::memory_order_acquire);
+    if (foreign != 0) oldest = std::min(oldest, foreign);
     size_t freed = 0;
     while (freed < s.limbo.size() && s.limbo[freed].first < oldest)
         free_process(s.limbo[freed++].second);
@@ -498,7 +504,7 @@ void charge(uint64_t used) {
 // thread handed back may sit in the queue of a scheduler that is woken
 // but still counted asleep: any_work does not look at queues of one.)
 bool nothing_pending() {
-    if (dirty::in_flight() != 0) return false;
+    if (dirty::in_flight() != 0 || poll::busy()) return false;
     for (auto& other : g_world.schedulers)
         if (other->length.load(std::memory_order_acquire) != 0) return false;
     return true;
@@ -737,12 +743,16 @@ void enqueue(Process* p) {
     push_here(p);
 }
 
+void push_from_outside(Process* p);
+
 void wake(Process* p) {
     uint8_t state = p->run_state.load(std::memory_order_acquire);
     for (;;) {
         if (state == process::kWaiting) {
-            if (p->run_state.compare_exchange_weak(state, process::kQueued))
-                return push_here(p, true);
+            if (!p->run_state.compare_exchange_weak(state, process::kQueued)) continue;
+            // Off the schedulers (the poller, poll.h) there is no queue of
+            // our own, and the scheduler whose queue gets it may sleep.
+            return t_sched ? push_here(p, true) : push_from_outside(p);
         } else if (state == process::kRunning) {
             if (p->run_state.compare_exchange_weak(state, process::kRunning | process::kNotified))
                 return;
@@ -752,9 +762,9 @@ void wake(Process* p) {
     }
 }
 
-void resume(Process* p) {
-    p->run_state.store(process::kQueued, std::memory_order_relaxed);
-    p->busy.clear(std::memory_order_release);
+// Queues `p` (run_state kQueued) from a thread that is no scheduler (a
+// dirty pool's, the poller's).
+void push_from_outside(Process* p) {
     // The started scheduler with the shortest queue. A woken scheduler
     // steals only from a queue of two or more, so every sleeper is woken:
     // the one that owns the queue must look.
@@ -769,6 +779,22 @@ void resume(Process* p) {
     push_to(*target, p, true);
     std::lock_guard<std::mutex> guard(g_world.sleep_lock);
     g_world.wake_up.notify_all();
+}
+
+void resume(Process* p) {
+    p->run_state.store(process::kQueued, std::memory_order_relaxed);
+    p->busy.clear(std::memory_order_release);
+    push_from_outside(p);
+}
+
+void pin_foreign() {
+    // As a scheduler waking up: announced before any lookup (seq_cst).
+    g_world.foreign_epoch.store(g_world.epoch.load(std::memory_order_acquire),
+                                std::memory_order_seq_cst);
+}
+
+void unpin_foreign() {
+    g_world.foreign_epoch.store(0, std::memory_order_release);
 }
 
 Process* current() {

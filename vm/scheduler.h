@@ -68,6 +68,12 @@ void wake(Process* p);
 // dirty pool thread.
 void resume(Process* p);
 
+// The one thread besides the schedulers that delivers signals (the poller,
+// poll.h) holds an epoch while it may hold PCBs found by process::lookup:
+// from pin_foreign to unpin_foreign no PCB it can find is freed.
+void pin_foreign();
+void unpin_foreign();
+
 // The process running on this scheduler, or null.
 Process* current();
 

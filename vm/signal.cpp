@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <initializer_list>
 
+#include "vm/port.h"
 #include "vm/scheduler.h"
 
 namespace signals {
@@ -220,6 +221,18 @@ bool handle_one(Process& p, Signal* s) {
     return false;
 }
 
+// link/1 of a port: both ends at once (port.h); a port that is not open
+// answers noproc, as a dead process does.
+bool link_port(Process& p, Term port) {
+    if (has_link(p, port)) return true;
+    if (!port::link(port, p.pid)) {
+        deliver(p.pid, exit_signal(Kind::ExitBif, port, make_atom(atom::kNoproc)));
+        return true;
+    }
+    add_link(p, port);
+    return true;
+}
+
 }  // namespace
 
 namespace {
@@ -250,6 +263,7 @@ void bounce(Term to, Signal* s) {
 }  // namespace
 
 void deliver(Term to, Signal* s) {
+    if (is_local_port(to)) return port::signal(to, s);
     // The PCB stays readable while this scheduler holds it (scheduler.h:
     // ended processes are freed only after every scheduler has moved on).
     Process* target = process::lookup(to);
@@ -269,6 +283,9 @@ bool send(Process& from, Term dest, Term msg, size_t* copied) {
         alias = ref_id(dest);
         dest = Term(ref_extra(dest));
         if (!is_local_pid(dest)) return true;
+    } else if (is_local_port(dest)) {
+        port::send(dest, msg);  // a closed port drops it
+        return true;
     } else if (!is_local_pid(dest)) {
         return false;
     }
@@ -281,12 +298,13 @@ bool send(Process& from, Term dest, Term msg, size_t* copied) {
 }
 
 bool send_exit(Process& from, Term to, Term reason) {
-    if (!is_local_pid(to)) return false;
+    if (!is_local_pid(to) && !is_local_port(to)) return false;
     deliver(to, exit_signal(Kind::ExitBif, from.pid, reason));
     return true;
 }
 
 bool link(Process& p, Term other) {
+    if (is_local_port(other)) return link_port(p, other);
     if (!is_local_pid(other)) return false;
     if (other == p.pid || has_link(p, other)) return true;
     if (!process::lookup(other)) {
@@ -300,7 +318,17 @@ bool link(Process& p, Term other) {
 }
 
 void unlink(Process& p, Term other) {
-    if (remove_link(p, other)) deliver(other, plain_signal(Kind::Unlink, p.pid));
+    if (!remove_link(p, other)) return;
+    if (is_local_port(other)) return port::unlink(other, p.pid);
+    deliver(other, plain_signal(Kind::Unlink, p.pid));
+}
+
+void send_link_exit(Term to, Term from, Term reason) {
+    deliver(to, exit_signal(Kind::Exit, from, reason));
+}
+
+void link_from_port(Term pid, Term port) {
+    deliver(pid, plain_signal(Kind::Link, port));
 }
 
 uint64_t monitor(Process& p, Term target, bool alias) {

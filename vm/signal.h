@@ -55,8 +55,14 @@ bool demonitor(Process& p, uint64_t ref, bool flush);
 void add_alias(Process& p, uint64_t ref, process::AliasMode mode);
 bool unalias(Process& p, uint64_t ref);
 
+// Ports (port.h): the exit signal of a link from `from` (a port) to `to`
+// ending with `reason`; and the process end of a link port_connect/2 made.
+void send_link_exit(Term to, Term from, Term reason);
+void link_from_port(Term pid, Term port);
+
 // Puts a ready signal in `to`'s mailbox and wakes `to` if it waits (or
-// frees the signal when `to` is dead).
+// frees the signal when `to` is dead). A signal to a port goes to
+// port::signal. Any scheduler thread, or the poller (poll.h).
 void deliver(Term to, mailbox::Signal* s);
 
 // ---- the receiver ------------------------------------------------------------------------
