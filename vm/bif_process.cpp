@@ -536,11 +536,22 @@ Term unlink(Process& p, Term* args) {
     return kTrue;
 }
 
+// monitor(process | port, Target)'s checks: the type is port (true),
+// process (false) or wrong (args[0] set to kNone, the error recorded).
+Term check_monitor_target(Process& p, Term* args, bool& port) {
+    port = args[0] == atom_of(atom::kPort);
+    if (!port && args[0] != atom_of(atom::kProcess)) return badarg(p, 1, "invalid monitor type");
+    if (port ? !is_local_port(args[1]) && !term::is_atom(args[1])
+             : !is_local_pid(args[1]) && !term::is_atom(args[1]))
+        return badarg(p, 2,
+                      port ? "not a port or a registered name" : "not a pid or a registered name");
+    return kTrue;
+}
+
 Term monitor2(Process& p, Term* args) {
-    if (args[0] != atom_of(atom::kProcess)) return badarg(p, 1, "invalid monitor type");
-    if (!is_local_pid(args[1]) && !term::is_atom(args[1]))
-        return badarg(p, 2, "not a pid or a registered name");
-    uint64_t ref = signals::monitor(p, args[1]);
+    bool port = false;
+    if (check_monitor_target(p, args, port) == kNone) return kNone;
+    uint64_t ref = signals::monitor(p, args[1], false, port);
     return make_ref_term(p, ref);
 }
 
@@ -548,9 +559,8 @@ Term monitor2(Process& p, Term* args) {
 // (explicit_unalias, demonitor or reply_demonitor): the monitor's
 // reference is then also an alias of the caller.
 Term monitor3(Process& p, Term* args) {
-    if (args[0] != atom_of(atom::kProcess)) return badarg(p, 1, "invalid monitor type");
-    if (!is_local_pid(args[1]) && !term::is_atom(args[1]))
-        return badarg(p, 2, "not a pid or a registered name");
+    bool port = false;
+    if (check_monitor_target(p, args, port) == kNone) return kNone;
     bool alias = false;
     process::AliasMode mode = process::AliasMode::kDemonitor;
     if (list_length(args[2]) < 0) return badarg(p, 3, "not a list");
@@ -573,7 +583,7 @@ Term monitor3(Process& p, Term* args) {
     }
     Term* mem = alloc(p, kRefWords);
     if (!mem) return heap_exhausted(p);
-    uint64_t ref = signals::monitor(p, args[1], alias);
+    uint64_t ref = signals::monitor(p, args[1], alias, port);
     if (alias) signals::add_alias(p, ref, mode);
     return term::make_ref(mem, ref, alias ? p.pid : 0);
 }

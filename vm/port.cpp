@@ -56,6 +56,8 @@ struct Port {
     std::string name;
     Term owner = kNil;        // the connected process
     std::vector<Term> links;  // linked pids
+    // monitor(port, _)s on this port: (reference number, watcher pid).
+    std::vector<std::pair<uint64_t, Term>> monitors;
     pid_t os_pid = -1;
     int in_fd = -1;   // the child's standard output (we read), -1 once closed
     int out_fd = -1;  // the child's standard input (we write)
@@ -220,6 +222,11 @@ void terminate(Port& port, Term reason) {
     for (Term pid : port.links)
         signals::send_link_exit(pid, port.id, reason);
     port.links.clear();
+    // After every message the port sent (delivered under this lock):
+    // OTP's os:cmd relies on 'DOWN' coming last.
+    for (auto [ref, pid] : port.monitors)
+        signals::deliver(pid, signals::port_down(port.id, ref, reason));
+    port.monitors.clear();
     if (!self) return;
     poll::post([self] {
         std::lock_guard<std::mutex> guard(self->lock);
@@ -657,8 +664,27 @@ void send(Term port, Term msg) {
     port_message(*p, tuple_element(msg, 1), tuple_element(msg, 2));
 }
 
+// monitor(port, _) and demonitor: the port's end of a monitor. A
+// monitor that reaches a port already closed gets 'DOWN' noproc.
+void monitor_signal(Port* p, Term port, Signal* s) {
+    if (s->kind == Kind::Demonitor) {
+        if (p) std::erase_if(p->monitors, [s](const auto& m) { return m.first == s->ref; });
+    } else if (p && p->open) {
+        p->monitors.emplace_back(s->ref, s->from);
+    } else {
+        signals::deliver(s->from, signals::port_down(port, s->ref, make_atom(atom::kNoproc)));
+    }
+}
+
 void signal(Term port, Signal* s) {
     std::shared_ptr<Port> p = find(port);
+    if (s->kind == Kind::Monitor || s->kind == Kind::Demonitor) {
+        std::unique_lock<std::mutex> guard;
+        if (p) guard = std::unique_lock<std::mutex>(p->lock);
+        monitor_signal(p.get(), port, s);
+        mailbox::signal_free(s);
+        return;
+    }
     if (p) {
         std::lock_guard<std::mutex> guard(p->lock);
         auto link = std::find(p->links.begin(), p->links.end(), s->from);
@@ -704,6 +730,7 @@ namespace {
 struct Snapshot {
     std::string name;
     std::vector<Term> links;
+    std::vector<Term> monitored_by;  // watcher pids
     Term owner;
     uint64_t number, input, output;
     pid_t os_pid;
@@ -717,6 +744,7 @@ constexpr uint32_t kItems[] = {atom::kName,  atom::kLinks,  atom::kId,   atom::k
 size_t info_words(const Snapshot& s, Term item) {
     if (item == make_atom(atom::kName)) return 3 + s.name.size() * kConsWords;
     if (item == make_atom(atom::kLinks)) return 3 + s.links.size() * kConsWords;
+    if (item == make_atom(atom::kMonitoredBy)) return 3 + s.monitored_by.size() * kConsWords;
     return 3;
 }
 
@@ -726,11 +754,12 @@ Term put_info(Term*& mem, const Snapshot& s, Term item) {
     if (item == make_atom(atom::kName)) {
         Term* no_off_heap = nullptr;  // a list: no binary handles
         value = put_bytes(mem, no_off_heap, s.name, false);
-    } else if (item == make_atom(atom::kLinks)) {
+    } else if (item == make_atom(atom::kLinks) || item == make_atom(atom::kMonitoredBy)) {
+        const std::vector<Term>& pids = item == make_atom(atom::kLinks) ? s.links : s.monitored_by;
         value = kNil;
-        for (size_t i = s.links.size(); i-- > 0;)
-            value = make_cons(mem + i * kConsWords, s.links[i], value);
-        mem += s.links.size() * kConsWords;
+        for (size_t i = pids.size(); i-- > 0;)
+            value = make_cons(mem + i * kConsWords, pids[i], value);
+        mem += pids.size() * kConsWords;
     } else if (item == make_atom(atom::kId)) {
         value = make_small(int64_t(s.number));
     } else if (item == make_atom(atom::kConnected)) {
@@ -743,8 +772,8 @@ Term put_info(Term*& mem, const Snapshot& s, Term item) {
         value = make_small(int64_t(s.memory));
     } else if (item == make_atom(atom::kQueueSize)) {
         value = make_small(int64_t(s.queued));
-    } else if (item == make_atom(atom::kMonitors) || item == make_atom(atom::kMonitoredBy)) {
-        value = kNil;  // ports are not monitored here
+    } else if (item == make_atom(atom::kMonitors)) {
+        value = kNil;  // a port monitors nothing
     } else if (item == make_atom(atom::kParallelism)) {
         value = make_atom(atom::kFalse);
     } else if (item == make_atom(atom::kLocking)) {
@@ -776,8 +805,11 @@ bool snapshot(Term port, Snapshot& s) {
     if (!q->open) return false;
     uint64_t queued = q->pending.size() - q->pending_done;
     uint64_t memory = sizeof(Port) + q->pending.capacity() + q->in_buffer.capacity();
-    s = Snapshot{q->name,   q->links,  q->owner, q->number, q->input,
-                 q->output, q->os_pid, queued,   memory};
+    std::vector<Term> watchers;
+    for (const auto& monitor : q->monitors)
+        watchers.push_back(monitor.second);
+    s = Snapshot{q->name,  q->links,  std::move(watchers), q->owner, q->number,
+                 q->input, q->output, q->os_pid,           queued,   memory};
     return true;
 }
 

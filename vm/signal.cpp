@@ -41,11 +41,13 @@ Signal* exit_signal(Kind kind, Term from, Term reason) {
     return tuple_signal(kind, from, {make_atom(atom::kExitSignal), from, reason});
 }
 
-Signal* down_signal(Term from, uint64_t ref, Term object, Term reason) {
+// {'DOWN', Ref, Type, Object, Reason}: Type is `process` or `port`.
+Signal* down_signal(Term from, uint64_t ref, Term object, Term reason,
+                    Term type = make_atom(atom::kProcess)) {
     Term ref_words[kRefWords];
-    Signal* s = tuple_signal(Kind::Down, from,
-                             {make_atom(atom::kDown), term::make_ref(ref_words, ref, 0),
-                              make_atom(atom::kProcess), object, reason});
+    Signal* s = tuple_signal(
+        Kind::Down, from,
+        {make_atom(atom::kDown), term::make_ref(ref_words, ref, 0), type, object, reason});
     s->ref = ref;
     return s;
 }
@@ -331,13 +333,15 @@ void link_from_port(Term pid, Term port) {
     deliver(pid, plain_signal(Kind::Link, port));
 }
 
-uint64_t monitor(Process& p, Term target, bool alias) {
+uint64_t monitor(Process& p, Term target, bool alias, bool port) {
     uint64_t ref = process::new_ref_id();
+    Term type = make_atom(port ? atom::kPort : atom::kProcess);
     Term name = kNil;
     Term pid = target;
     if (is_atom(target)) {
         name = target;
         pid = process::whereis(target);
+        if (port) pid = kNone;  // ports are never registered
     }
     Term object = name != kNil ? kNil : target;
     Term name_node[3];
@@ -346,8 +350,10 @@ uint64_t monitor(Process& p, Term target, bool alias) {
         name_node[1] = name;
         name_node[2] = make_atom(atom::kNonode);
     }
-    if (pid == kNone || !process::lookup(pid)) {
-        Signal* s = down_signal(pid == kNone ? kNil : pid, ref, object, make_atom(atom::kNoproc));
+    bool alive = pid != kNone && (port ? port::is_open(pid) : process::lookup(pid) != nullptr);
+    if (!alive) {
+        Signal* s =
+            down_signal(pid == kNone ? kNil : pid, ref, object, make_atom(atom::kNoproc), type);
         if (alias) set_down_ref_owner(s, p.pid);
         s->kind = Kind::Message;
         deliver(p.pid, s);
@@ -485,6 +491,10 @@ void terminate(Process& p, Term reason) {
         deliver(m.pid, down_signal(p.pid, m.ref, object, reason));
     }
     r.monitors.clear();
+}
+
+Signal* port_down(Term port, uint64_t ref, Term reason) {
+    return down_signal(port, ref, port, reason, make_atom(atom::kPort));
 }
 
 }  // namespace signals

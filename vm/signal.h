@@ -41,10 +41,12 @@ bool send_exit(Process& from, Term to, Term reason);
 bool link(Process& p, Term other);
 void unlink(Process& p, Term other);
 
-// monitor(process, Target): the new monitor's reference number. `target`
-// is a pid or a registered name (then `name` is that name). With `alias`
-// the reference given to the program carries p's pid (an alias's form).
-uint64_t monitor(Process& p, Term target, bool alias = false);
+// monitor(process | port, Target): the new monitor's reference number.
+// `target` is a pid (a port, with `port`) or a registered name (then
+// `name` is that name; no port is registered, so monitor(port, Name)
+// gives 'DOWN' noproc at once). With `alias` the reference given to the
+// program carries p's pid (an alias's form).
+uint64_t monitor(Process& p, Term target, bool alias = false, bool port = false);
 
 // Removes monitor `ref` held by `p`; with `flush`, also its 'DOWN' message.
 // True when the monitor was active.
@@ -58,6 +60,8 @@ bool unalias(Process& p, uint64_t ref);
 // Ports (port.h): the exit signal of a link from `from` (a port) to `to`
 // ending with `reason`; and the process end of a link port_connect/2 made.
 void send_link_exit(Term to, Term from, Term reason);
+// The 'DOWN' message of monitor `ref` on `port`, which ended with `reason`.
+mailbox::Signal* port_down(Term port, uint64_t ref, Term reason);
 void link_from_port(Term pid, Term port);
 
 // Puts a ready signal in `to`'s mailbox and wakes `to` if it waits (or
