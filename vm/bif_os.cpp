@@ -7,6 +7,7 @@
 // the environment), as OTP's are in a UTF-8 locale.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <mutex>
 #include <string>
@@ -15,9 +16,9 @@
 
 #include "vm/bif.h"
 #include "vm/binary.h"
-#include "vm/command.h"
 #include "vm/posix.h"
 #include "vm/reply.h"
+#include "vm/timer.h"
 
 extern char** environ;
 
@@ -65,17 +66,6 @@ std::vector<std::string> environment_copy() {
     return entries;
 }
 
-// os:cmd_output/2's byte limit: a small non-negative integer or infinity.
-bool output_limit(Term t, size_t& max) {
-    if (t == make_atom(atom::kInfinity)) {
-        max = SIZE_MAX;
-        return true;
-    }
-    if (!is_small(t) || small_value(t) < 0) return false;
-    max = size_t(small_value(t));
-    return true;
-}
-
 }  // namespace
 
 std::vector<std::string> environment() {
@@ -103,6 +93,47 @@ Term os_getenv0(Process& p, Term* args) {
         mem += (entries[i].size() + 1) * kConsWords;
     }
     return list;
+}
+
+// os:env/0: [{Name, Value}] in the environment's order, each entry split
+// at its first '='.
+Term os_env(Process& p, Term* args) {
+    std::vector<std::vector<uint32_t>> entries;
+    size_t words = 0;
+    {
+        std::lock_guard<std::mutex> guard(environment_lock());
+        for (char** e = environ; *e; ++e) {
+            entries.push_back(decode(*e));
+            words += kConsWords + tuple_words(2) + entries.back().size() * kConsWords;
+        }
+    }
+    Term* mem = alloc(p, words);
+    if (!mem && words) return heap_exhausted(p);
+    Term list = kNil;
+    for (size_t i = entries.size(); i-- > 0;) {
+        const std::vector<uint32_t>& entry = entries[i];
+        size_t equals = std::find(entry.begin(), entry.end(), uint32_t('=')) - entry.begin();
+        std::vector<uint32_t> name(entry.begin(), entry.begin() + equals);
+        std::vector<uint32_t> value(entry.begin() + std::min(equals + 1, entry.size()),
+                                    entry.end());
+        Term name_list = build_string(mem, name);
+        mem += name.size() * kConsWords;
+        Term value_list = build_string(mem, value);
+        mem += value.size() * kConsWords;
+        Term pair = term::make_tuple(mem, 2);
+        mem[1] = name_list;
+        mem[2] = value_list;
+        mem += tuple_words(2);
+        list = make_cons(mem, pair, list);
+        mem += kConsWords;
+    }
+    return list;
+}
+
+// os:perf_counter/0: the monotonic clock in its native unit, nanoseconds
+// (OTP's perf_counter unit on Linux).
+Term os_perf_counter(Process& p, Term* args) {
+    return make_small(timer::now_ns());  // 2^59 ns: 18 years of uptime
 }
 
 Term os_getenv1(Process& p, Term* args) {
@@ -137,28 +168,6 @@ Term os_unsetenv(Process& p, Term* args) {
     std::lock_guard<std::mutex> guard(environment_lock());
     unsetenv(name.c_str());
     return kTrue;
-}
-
-// os:cmd_output(Command, Max) -> Bytes | {error, Posix}: what os:cmd
-// runs Command (bytes: the command's UTF-8) prints, at most Max bytes (or
-// infinity), as vm/command.h says; {error, Posix} when the shell cannot be
-// started. A dirty I/O BIF: it waits for the command on a dirty I/O
-// thread.
-Term os_cmd_output(Process& p, Term* args) {
-    if (!term::is_binary(args[0])) return badarg(p, 1, "not a binary");
-    size_t max;
-    if (!output_limit(args[1], max))
-        return badarg(p, 2, "not a small non-negative integer or infinity");
-    std::string text;
-    binary::append_bytes(text, args[0]);
-    command::Output out = command::run(text, environment_copy(), max);
-    if (out.error) {
-        uint32_t reason = atom::intern(posix::name(out.error));
-        if (reason == atom::kNoAtom) reason = atom::kError;
-        return reply::build(p, reply::tuple({reply::atom(atom::kError), reply::atom(reason)}));
-    }
-    Term bytes = binary::from_bytes(p, out.bytes.data(), out.bytes.size());
-    return bytes == kNone ? heap_exhausted(p) : bytes;
 }
 
 Term os_getpid(Process& p, Term* args) {

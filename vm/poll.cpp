@@ -26,7 +26,8 @@ namespace {
 
 constexpr int kBatch = 64;
 
-// Tasks posted and not yet done (busy), and descriptors watched that keep
+// Tasks posted and not yet done, or a batch of events being handled
+// (busy); and descriptors watched that keep
 // the VM alive.
 std::atomic<size_t> g_queued{0};
 std::atomic<size_t> g_alive{0};
@@ -94,10 +95,16 @@ class Poller {
             int n = epoll_wait(epoll_, events, kBatch, -1);
             if (n < 0) continue;  // EINTR
             sched::pin_foreign();
+            // Busy while handlers run: one may unwatch its last descriptor
+            // (g_alive drops) before it delivers the messages that end
+            // (a port's exit_status and 'DOWN'), and the schedulers'
+            // deadlock check must not see nothing pending in between.
+            g_queued.fetch_add(1, std::memory_order_acq_rel);
             for (int i = 0; i < n; ++i) {
                 auto* handler = static_cast<Handler*>(events[i].data.ptr);
                 if (handler) handler->ready(events[i].events);
             }
+            g_queued.fetch_sub(1, std::memory_order_release);
             run_tasks();
             sched::unpin_foreign();
         }
