@@ -460,7 +460,13 @@ Term send3(Process& p, Term* args) {
     for (Term l = args[2]; is_cons(l); l = cdr(l))
         if (car(l) != atom_of(atom::kNoconnect) && car(l) != atom_of(atom::kNosuspend))
             return badarg(p, 3, "invalid option");
+    bool noconnect = false;
+    for (Term l = args[2]; is_cons(l); l = cdr(l))
+        noconnect |= car(l) == atom_of(atom::kNoconnect);
     if (!signals::send(p, args[0], args[1])) return badarg(p, 1, "invalid destination");
+    // Another node is never connected: with noconnect, OTP says so.
+    if (noconnect && signals::is_name_at_node(args[0]) && !local_node(tuple_element(args[0], 2)))
+        return atom_of(atom::kNoconnect);
     return atom_of(atom::kOk);
 }
 

@@ -257,6 +257,11 @@ void deliver(Term to, Signal* s) {
     sched::wake(target);
 }
 
+bool is_name_at_node(Term dest) {
+    return is_tuple(dest) && tuple_arity(dest) == 2 && is_atom(tuple_element(dest, 1)) &&
+           is_atom(tuple_element(dest, 2));
+}
+
 bool send(Process& from, Term dest, Term msg, size_t* copied) {
     Kind kind = Kind::Message;
     uint64_t alias = 0;
@@ -269,6 +274,12 @@ bool send(Process& from, Term dest, Term msg, size_t* copied) {
         alias = ref_id(dest);
         dest = Term(ref_extra(dest));
         if (!is_local_pid(dest)) return true;
+    } else if (is_name_at_node(dest)) {
+        // {Name, Node}: Name registered here, or nothing (never badarg);
+        // another node cannot be reached without distribution: dropped.
+        if (tuple_element(dest, 2) != make_atom(atom::kNonode)) return true;
+        dest = process::whereis(tuple_element(dest, 1));
+        if (dest == kNone) return true;
     } else if (!is_local_pid(dest)) {
         return false;
     }
