@@ -423,7 +423,7 @@ class FnGen {
     Value case_expr(const Node* e, bool is_tail);
     Value if_expr(const Node* e, bool is_tail);
     Value receive_expr(const Node* e, bool is_tail);
-    Value try_expr(const Node* e, bool is_tail);
+    Value try_expr(const Node* e);
     Value catch_expr(const Node* e);
     Value match_expr(const Node* e);
     Value andalso_expr(const Node* e, bool is_tail);

@@ -232,15 +232,11 @@ class Scanner {
         s_.spans[e] = {start, pos_++};
     }
 
-    // Without an after block, the of and catch clauses of a try in tail
-    // position are in tail position too (the try has ended when they run),
-    // as in OTP: FnGen::try_expr compiles them so.
-    void try_(const Node* e, bool tail) {
+    void try_(const Node* e) {
         uint32_t start = pos_++;
         s_.needs_frame = true;
-        bool clause_tail = tail && e->kid(3) == nullptr;
         body(e->kid(0), false);
-        if (e->kid(1) != nullptr) clauses(e->kid(1)->children(), clause_tail);
+        if (e->kid(1) != nullptr) clauses(e->kid(1)->children(), false);
         clobber();  // the handler's entry
         if (e->kid(2) != nullptr) {
             for (const Node* cl : e->kid(2)->children()) {
@@ -249,7 +245,7 @@ class Scanner {
                 if (ps->kid(0) != nullptr) pattern(ps->kid(0));
                 pattern(ps->kid(1));
                 guard(ast::clause_guard(cl));
-                body(ast::clause_body(cl), clause_tail);
+                body(ast::clause_body(cl), false);
             }
         }
         // The join of the try's clauses is before its after block.
@@ -375,7 +371,7 @@ class Scanner {
                 receive(e, tail);
                 return;
             case Kind::Try:
-                try_(e, tail);
+                try_(e);
                 return;
             case Kind::Catch:
                 s_.needs_frame = true;
