@@ -20,5 +20,5 @@ normalise() {
     sed -E -e 's/^=([A-Z]+ REPORT)==== .* ===$/=\1==== DATE ===/' \
         -e 's/<[0-9]+\.[0-9]+\.[0-9]+>/<PID>/g' \
         -e 's/#Ref<[0-9.]+>/#Ref<REF>/g' \
-        -e 's/^(    (heap_size|stack_size|reductions)): [0-9]+$/\1: N/'
+        -e 's/^( +(heap_size|stack_size|reductions)): [0-9]+$/\1: N/'
 }
