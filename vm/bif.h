@@ -55,6 +55,9 @@ const Bif* find(Term module, Term function, uint32_t arity);
 const Bif* table();
 size_t table_size();
 
+// persistent_term:get(Key, kNone) for the VM's own use (no process).
+Term persistent_term_lookup(Term key);
+
 // ---- raising from a BIF ------------------------------------------------------------
 
 // Records error:Reason and returns kNone (the BIF returns it).

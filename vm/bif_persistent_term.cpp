@@ -70,6 +70,10 @@ Term lookup(Term key) {
 
 }  // namespace
 
+Term persistent_term_lookup(Term key) {
+    return lookup(key);
+}
+
 namespace impl {
 
 Term persistent_term_put(Process& p, Term* args) {

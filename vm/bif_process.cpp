@@ -135,6 +135,16 @@ bool parse_spawn_options(Term list, SpawnOptions& o) {
     return true;
 }
 
+// What process_info(P, initial_call) names for a process started calling
+// `entry`: M:F/length(Args) for erlang:apply(M, F, Args), else `entry`.
+const code::Export* initial_call_of(const code::Export* entry, Term* args, uint32_t nargs) {
+    if (nargs == 3 && entry->module == atom_of(atom::kErlang) &&
+        entry->function == atom_of(atom::kApply) && term::is_atom(args[0]) &&
+        term::is_atom(args[1]))
+        return code::export_entry(args[0], args[1], uint32_t(list_length(args[2])));
+    return entry;
+}
+
 // Starts a process calling `entry` with `nargs` arguments (copied from
 // `args`). Returns its pid, {Pid, Ref} with the monitor option, or kNone
 // (system_limit, or the caller's heap limit).
@@ -159,6 +169,7 @@ Term spawn_process(Process& p, const code::Export* entry, Term* args, uint32_t n
     child->priority = o.priority;
     if (p.rare) process::rare(*child).group_leader = p.rare->group_leader;
     interp::prepare_call(*child, entry, copies, nargs);
+    child->initial_call = initial_call_of(entry, args, nargs);
     Term result = child->pid;
     if (o.link) {
         process::rare(p).links.push_back(child->pid);
@@ -460,7 +471,13 @@ Term send3(Process& p, Term* args) {
     for (Term l = args[2]; is_cons(l); l = cdr(l))
         if (car(l) != atom_of(atom::kNoconnect) && car(l) != atom_of(atom::kNosuspend))
             return badarg(p, 3, "invalid option");
+    bool noconnect = false;
+    for (Term l = args[2]; is_cons(l); l = cdr(l))
+        noconnect |= car(l) == atom_of(atom::kNoconnect);
     if (!signals::send(p, args[0], args[1])) return badarg(p, 1, "invalid destination");
+    // Another node is never connected: with noconnect, OTP says so.
+    if (noconnect && signals::is_name_at_node(args[0]) && !local_node(tuple_element(args[0], 2)))
+        return atom_of(atom::kNoconnect);
     return atom_of(atom::kOk);
 }
 
@@ -808,6 +825,19 @@ Term current_function(Process& asker, Process& q) {
     return mfa;
 }
 
+// {M, F, Arity} of the function q was spawned to call; {erlang, apply, 2}
+// for the processes the VM starts (main: OTP's runs it from a fun too).
+Term initial_call(Process& asker, const Process& q) {
+    const auto* e = static_cast<const code::Export*>(q.initial_call);
+    Term* mem = alloc(asker, 4);
+    if (!mem) return heap_exhausted(asker);
+    Term mfa = term::make_tuple(mem, 3);
+    mem[1] = e ? e->module : atom_of(atom::kErlang);
+    mem[2] = e ? e->function : atom_of(atom::kApply);
+    mem[3] = make_small(e ? int64_t(e->arity) : 2);
+    return mfa;
+}
+
 size_t memory_bytes(const Process& q) {
     size_t bytes = sizeof(Process) + heap::block_words(q.heap) * sizeof(Term);
     bytes += heap::fragment_words(q.heap) * sizeof(Term);
@@ -823,7 +853,8 @@ bool is_item(Term item) {
         atom::kHeapSize,        atom::kTotalHeapSize,  atom::kStackSize,
         atom::kMemory,          atom::kRegisteredName, atom::kDictionary,
         atom::kCurrentFunction, atom::kTrapExit,       atom::kPriority,
-        atom::kGroupLeader,     atom::kMonitoredBy,    atom::kCurrentStacktrace};
+        atom::kGroupLeader,     atom::kMonitoredBy,    atom::kCurrentStacktrace,
+        atom::kInitialCall};
     if (!term::is_atom(item)) return false;
     for (atom::Index name : kItems)
         if (item == atom_of(name)) return true;
@@ -853,6 +884,7 @@ Term item_value(Process& asker, Process& q, Term item, bool* registered_none) {
     }
     if (item == atom_of(atom::kDictionary)) return dictionary_list(asker, q);
     if (item == atom_of(atom::kCurrentFunction)) return current_function(asker, q);
+    if (item == atom_of(atom::kInitialCall)) return initial_call(asker, q);
     if (item == atom_of(atom::kCurrentStacktrace)) {
         Term trace = exception::current_stacktrace(asker, q);
         return trace == kNone ? heap_exhausted(asker) : trace;
@@ -939,9 +971,9 @@ Term process_info2(Process& p, Term* args) {
 
 Term process_info1(Process& p, Term* args) {
     static const atom::Index kItems[] = {
-        atom::kCurrentFunction, atom::kStatus,    atom::kMessageQueueLen, atom::kLinks,
-        atom::kDictionary,      atom::kTrapExit,  atom::kPriority,        atom::kGroupLeader,
-        atom::kHeapSize,        atom::kStackSize, atom::kReductions};
+        atom::kCurrentFunction, atom::kInitialCall, atom::kStatus,    atom::kMessageQueueLen,
+        atom::kLinks,           atom::kDictionary,  atom::kTrapExit,  atom::kPriority,
+        atom::kGroupLeader,     atom::kHeapSize,    atom::kStackSize, atom::kReductions};
     if (!is_local_pid(args[0])) return badarg(p, 1, "not a pid");
     if (!target(p, args[0])) return atom_of(atom::kUndefined);
     size_t n = sizeof kItems / sizeof kItems[0];

@@ -131,6 +131,11 @@ void run_dirty(Process& p) {
     p.xregs = nullptr;
 }
 
+// erlang:apply/2,3, named first in the stack trace of a bad argument list.
+static const code::Export* apply_export(uint32_t arity) {
+    return code::export_entry(make_atom(atom::kErlang), make_atom(atom::kApply), arity);
+}
+
 const Word* apply2_address() {
     static const Word* const address = (g_apply2[0] = handler(op_apply2_stub), g_apply2);
     return address;
@@ -1055,8 +1060,9 @@ dispatch:
         Term fun = x[0];
         int64_t n = short_list_length(x[1], process::kMaxXRegs - 2);
         if (n < 0) {
+            // {erlang, apply, [Fun, Args], Info} heads the trace, as in OTP
             exception::set(p, kError, make_atom(atom::kBadarg));
-            RAISE(First::Here, nullptr, 0);
+            RAISE(First::Call, apply_export(2), 2);
         }
         unpack_list(x[1], x);
         x[n] = fun;
@@ -1069,7 +1075,7 @@ dispatch:
         int64_t n = short_list_length(x[2], process::kMaxXRegs - 2);
         if (n < 0) {
             exception::set(p, kError, make_atom(atom::kBadarg));
-            RAISE(First::Here, nullptr, 0);
+            RAISE(First::Call, apply_export(3), 3);
         }
         unpack_list(x[2], x);
         x[n] = module;

@@ -219,10 +219,15 @@ struct Process {
     // While running: the scheduler's X registers and how many of them are
     // live at the current allocation point (GC roots). A BIF's arguments are
     // always among them: the interpreter copies constant and Y arguments
-    // into the X registers above the live ones first.
-    Term* xregs = nullptr;
+    // into the X registers above the live ones first. (`live` sits beside
+    // `status` so that the two share a word.)
     uint32_t live = 0;
+    Term* xregs = nullptr;
     Rare* rare = nullptr;
+    // What it was spawned to call, a code::Export (process_info's
+    // initial_call): M:F/length(Args) for spawn(M, F, Args), erlang:apply/2
+    // for a fun; null for the processes the VM starts itself.
+    const void* initial_call = nullptr;
     mailbox::Mailbox mailbox;
     uint64_t reductions = 0;  // done so far (process_info)
     Priority priority = kNormal;

@@ -407,8 +407,26 @@ int64_t wake_deadline(Scheduler& s) {
 
 // ---- ending ------------------------------------------------------------------------------------
 
-// OTP's logger line for a process that crashed.
+// Whether logger's primary level lets an error through: stdlib/logger.bl
+// keeps it in the persistent term {logger, primary_level} (unset: notice).
+bool logger_allows_errors() {
+    term::Term key_mem[3];
+    term::Term key = term::make_tuple(key_mem, 2);
+    key_mem[1] = term::make_atom(atom::kLogger);
+    key_mem[2] = term::make_atom(atom::kPrimaryLevel);
+    term::Term level = bif::persistent_term_lookup(key);
+    for (uint32_t quiet : {atom::kNoneAccess, atom::kEmergency, atom::kAlert, atom::kCritical})
+        if (level == term::make_atom(quiet)) return false;
+    return true;
+}
+
+// OTP's logger report for a process that crashed, unless the logger's
+// level is above error. It goes to standard error, where OTP's default
+// handler prints it on standard output: OTP prints it a moment later, from
+// its logger's processes, so a program that ends soon after the crash
+// (most of the conformance corpus) shows it under beamlite only.
 void print_error_report(Process& p, term::Term reason) {
+    if (!logger_allows_errors()) return;
     struct timeval tv;
     gettimeofday(&tv, nullptr);
     struct tm local;

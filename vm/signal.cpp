@@ -273,6 +273,11 @@ void deliver(Term to, Signal* s) {
     sched::wake(target);
 }
 
+bool is_name_at_node(Term dest) {
+    return is_tuple(dest) && tuple_arity(dest) == 2 && is_atom(tuple_element(dest, 1)) &&
+           is_atom(tuple_element(dest, 2));
+}
+
 bool send(Process& from, Term dest, Term msg, size_t* copied) {
     Kind kind = Kind::Message;
     uint64_t alias = 0;
@@ -288,6 +293,12 @@ bool send(Process& from, Term dest, Term msg, size_t* copied) {
     } else if (is_local_port(dest)) {
         port::send(dest, msg);  // a closed port drops it
         return true;
+    } else if (is_name_at_node(dest)) {
+        // {Name, Node}: Name registered here, or nothing (never badarg);
+        // another node cannot be reached without distribution: dropped.
+        if (tuple_element(dest, 2) != make_atom(atom::kNonode)) return true;
+        dest = process::whereis(tuple_element(dest, 1));
+        if (dest == kNone) return true;
     } else if (!is_local_pid(dest)) {
         return false;
     }

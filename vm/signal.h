@@ -27,12 +27,16 @@ using term::Term;
 
 // ---- senders ---------------------------------------------------------------------------
 
-// Sends `msg` to `dest` (a pid, a registered name or a reference: an
-// alias). False when `dest` is none of those (the caller raises badarg); a
-// message to a dead pid, or to a reference that is not an active alias,
-// is dropped. `*copied` gets the words copied (the
+// Sends `msg` to `dest` (a pid, a registered name, {Name, Node} or a
+// reference: an alias). False when `dest` is none of those (the caller
+// raises badarg); a message to a dead pid, to {Name, node()} with no such
+// name, to another node (no distribution yet) or to a reference that is
+// not an active alias, is dropped. `*copied` gets the words copied (the
 // sender pays reductions for them).
 bool send(Process& from, Term dest, Term msg, size_t* copied = nullptr);
+
+// True when `dest` is {Name, Node}, both atoms.
+bool is_name_at_node(Term dest);
 
 // exit(Pid, Reason). False when `to` is not a pid.
 bool send_exit(Process& from, Term to, Term reason);

@@ -12,6 +12,11 @@ if [ "${1:-}" = "--one" ]; then
     [ -f "$dir/$name.in" ] && input=$dir/$name.in
     w=$tmp/w.$name
     mkdir -p "$w"
+    # application resource files beside the program (NAME.app, NAME_*.app)
+    # are on erl's code path (its cwd), as beside the program for beamlite
+    for app in "$dir/$name.app" "$dir/${name}_"*.app; do
+        [ -f "$app" ] && cp "$app" "$w/"
+    done
     if [ -f "$tmp/ebin/$name.beam" ]; then
         ln -s "$tmp/ebin/$name.beam" "$w/$name.beam"
     elif ! (cd "$tmp/src" && erlc -o "$w" "$name.erl") >"$w/erlc.log" 2>&1; then
