@@ -436,14 +436,30 @@ Term prim_file_truncate_nif(Process& p, Term* args) {
     return ok_or_errno(p, ::ftruncate(file->fd, position) < 0);
 }
 
+namespace {
+
+// allocate_nif's and advise_nif's Offset and Length (args[1], args[2]):
+// false with `result` set (badarg, or {error, einval} when negative).
+bool range_args(Process& p, const Term* args, int64_t& offset, int64_t& length, Term& result) {
+    if (!int64_arg(args[1], offset) || !int64_arg(args[2], length)) {
+        result = badarg(p, 2, "not an integer");
+        return false;
+    }
+    if (offset < 0 || length < 0) {
+        result = posix_error(p, EINVAL);
+        return false;
+    }
+    return true;
+}
+
+}  // namespace
+
 Term prim_file_allocate_nif(Process& p, Term* args) {
     Term result;
     File* file = open_file_arg(p, args[0], result);
     if (!file) return result;
     int64_t offset, length;
-    if (!int64_arg(args[1], offset) || !int64_arg(args[2], length))
-        return badarg(p, 2, "not an integer");
-    if (offset < 0 || length < 0) return posix_error(p, EINVAL);
+    if (!range_args(p, args, offset, length, result)) return result;
     int error = ::posix_fallocate(file->fd, off_t(offset), off_t(length));
     if (error) return posix_error(p, error);
     return ok_atom();
@@ -454,9 +470,7 @@ Term prim_file_advise_nif(Process& p, Term* args) {
     File* file = open_file_arg(p, args[0], result);
     if (!file) return result;
     int64_t offset, length;
-    if (!int64_arg(args[1], offset) || !int64_arg(args[2], length))
-        return badarg(p, 2, "not an integer");
-    if (offset < 0 || length < 0) return posix_error(p, EINVAL);
+    if (!range_args(p, args, offset, length, result)) return result;
     static constexpr struct {
         uint32_t name;
         int advice;

@@ -1,10 +1,9 @@
-// bif_os: the os module's BIFs: the environment (getenv/0,1, putenv/2,
-// unsetenv/1), getpid/0 and type/0; os:cmd_output/2, the dirty I/O BIF
-// beneath os:cmd/1,2 (stdlib/os.bl checks the arguments, vm/command runs
-// the shell); and file:native_name_encoding/0, which
-// OTP's filename and file modules ask. OTP writes these in C too; its os.erl adds
-// find_executable on top. Names and values are Unicode strings (UTF-8 in
-// the environment), as OTP's are in a UTF-8 locale.
+// bif_os: the os module's BIFs, which OTP writes in C too: the environment
+// (env/0, getenv/1, putenv/2, unsetenv/1), getpid/0, type/0 and
+// perf_counter/0; and file:native_name_encoding/0, which OTP's filename
+// and file modules ask. The rest of os (cmd/1,2 on a port, getenv/0,
+// find_executable) is OTP's os.erl. Names and values are Unicode strings
+// (UTF-8 in the environment), as OTP's are in a UTF-8 locale.
 #include <unistd.h>
 
 #include <algorithm>
@@ -74,38 +73,15 @@ std::vector<std::string> environment() {
 
 namespace impl {
 
-// ["NAME=VALUE", ...] in the environment's order.
-Term os_getenv0(Process& p, Term* args) {
-    std::vector<std::vector<uint32_t>> entries;
-    size_t words = 0;
-    {
-        std::lock_guard<std::mutex> guard(environment_lock());
-        for (char** e = environ; *e; ++e) {
-            entries.push_back(decode(*e));
-            words += (entries.back().size() + 1) * kConsWords;
-        }
-    }
-    Term* mem = alloc(p, words);
-    if (!mem && words) return heap_exhausted(p);
-    Term list = kNil;
-    for (size_t i = entries.size(); i-- > 0;) {
-        list = make_cons(mem, build_string(mem + kConsWords, entries[i]), list);
-        mem += (entries[i].size() + 1) * kConsWords;
-    }
-    return list;
-}
-
 // os:env/0: [{Name, Value}] in the environment's order, each entry split
 // at its first '='.
+// (OTP's os:getenv/0 makes its "NAME=VALUE" strings from this.)
 Term os_env(Process& p, Term* args) {
     std::vector<std::vector<uint32_t>> entries;
     size_t words = 0;
-    {
-        std::lock_guard<std::mutex> guard(environment_lock());
-        for (char** e = environ; *e; ++e) {
-            entries.push_back(decode(*e));
-            words += kConsWords + tuple_words(2) + entries.back().size() * kConsWords;
-        }
+    for (const std::string& entry : environment_copy()) {
+        entries.push_back(decode(entry));
+        words += kConsWords + tuple_words(2) + entries.back().size() * kConsWords;
     }
     Term* mem = alloc(p, words);
     if (!mem && words) return heap_exhausted(p);
@@ -120,10 +96,7 @@ Term os_env(Process& p, Term* args) {
         mem += name.size() * kConsWords;
         Term value_list = build_string(mem, value);
         mem += value.size() * kConsWords;
-        Term pair = term::make_tuple(mem, 2);
-        mem[1] = name_list;
-        mem[2] = value_list;
-        mem += tuple_words(2);
+        Term pair = put_tuple2(mem, name_list, value_list);
         list = make_cons(mem, pair, list);
         mem += kConsWords;
     }

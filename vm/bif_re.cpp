@@ -537,14 +537,6 @@ bool text_source(Term pattern, const Options& options, Source& source) {
 
 // ---- building terms ------------------------------------------------------------------------
 
-Term tuple2(Term*& mem, Term a, Term b) {
-    Term t = make_tuple(mem, 2);
-    mem += tuple_words(2);
-    tuple_elements(t)[0] = a;
-    tuple_elements(t)[1] = b;
-    return t;
-}
-
 // The code points of UTF-8 `bytes`, leniently (a capture may cut a
 // character with \C): a bad or cut sequence gives its bytes one by one.
 std::vector<uint32_t> code_points(std::string_view bytes) {
@@ -599,7 +591,7 @@ class ValueBuilder {
     Term build(Term*& mem, const Span& span, std::string_view subject, Term*& off_heap) const {
         switch (type_) {
             case ValueType::kIndex:
-                return tuple2(mem, make_small(span.start), make_small(span.length));
+                return put_tuple2(mem, make_small(span.start), make_small(span.length));
             case ValueType::kBinary: {
                 uint8_t* bytes = nullptr;
                 Term bin = binary::make(mem, uint64_t(span.length) * 8, &bytes, off_heap);
@@ -797,7 +789,7 @@ bool returns_match_only(const Code& code, const Options& options) {
 Term error_tuple(Process& p, Term reason) {  // reason: an immediate
     Term* mem = alloc(p, tuple_words(2));
     if (!mem) return heap_exhausted(p);
-    return tuple2(mem, kError, reason);
+    return put_tuple2(mem, kError, reason);
 }
 
 // {match, Values}: the values read from the subject (args[subject_arg],
@@ -826,7 +818,7 @@ Term match_result(Process& p, Term* args, unsigned subject_arg, const Bytes& sub
     }
     for (size_t k = values.size(); k-- > 0;)
         list = make_cons(cells + kConsWords * k, values[k], list);
-    Term result = tuple2(mem, make_atom(atom::kMatch), list);
+    Term result = put_tuple2(mem, make_atom(atom::kMatch), list);
     return p.heap.out_of_memory ? heap_exhausted(p) : result;
 }
 
@@ -846,9 +838,9 @@ Term compile_error(Process& p, const CompileResult& compiled, bool in_run) {
     // Every word allocated is written: the heap must stay well formed.
     Term* mem = alloc(p, kConsWords * text.size() + (in_run ? 3 : 2) * tuple_words(2));
     if (!mem) return heap_exhausted(p);
-    Term error = tuple2(mem, string_in(mem, text), make_small(int64_t(compiled.error_offset)));
-    if (in_run) error = tuple2(mem, make_atom(atom::kCompile), error);
-    return tuple2(mem, kError, error);
+    Term error = put_tuple2(mem, string_in(mem, text), make_small(int64_t(compiled.error_offset)));
+    if (in_run) error = put_tuple2(mem, make_atom(atom::kCompile), error);
+    return put_tuple2(mem, kError, error);
 }
 
 // {re_pattern, Groups, Unicode, UseCRLF, Bin} in `mem`
@@ -900,7 +892,7 @@ Term compile(Process& p, Term* args, Term option_list) {
     if (!mem) return heap_exhausted(p);
     Term pattern = pattern_tuple(p, mem, source, *compiled.code);
     if (pattern == kNone) return heap_exhausted(p);
-    return tuple2(mem, kOk, pattern);
+    return put_tuple2(mem, kOk, pattern);
 }
 
 // What a run is about: the code and its source, and the options.
@@ -991,7 +983,7 @@ Term continue_global(Process& p, Term* args, const RunSetup& setup) {
     Term* mem = alloc(p, words);
     if (!mem) return heap_exhausted(p);
     if (setup.compiled_pattern) {
-        args[2] = tuple2(mem, args[2], kFalse);
+        args[2] = put_tuple2(mem, args[2], kFalse);
     } else {
         Term pattern = pattern_tuple(p, mem, setup.source, *setup.compiled.code);
         if (pattern == kNone) return heap_exhausted(p);
@@ -1074,7 +1066,7 @@ Term re_inspect(Process& p, Term* args) {
         std::memcpy(bytes, names[k].data(), names[k].size());
         list = make_cons(cells + kConsWords * k, bin, list);
     }
-    return tuple2(mem, make_atom(atom::kNamelist), list);
+    return put_tuple2(mem, make_atom(atom::kNamelist), list);
 }
 
 }  // namespace impl

@@ -110,14 +110,6 @@ size_t frame_words(const Frame& f) {
     return kConsWords + 5 + location;
 }
 
-Term make_tuple2(Term*& mem, Term a, Term b) {
-    Term t = make_tuple(mem, 2);
-    mem[1] = a;
-    mem[2] = b;
-    mem += 3;
-    return t;
-}
-
 Term make_file_string(Term*& mem, const std::string& file) {
     std::vector<uint32_t> chars;  // a file name is UTF-8, its string code points
     for (size_t i = 0; i < file.size();)
@@ -137,7 +129,7 @@ Term make_error_info_literal() {
     Term* mem = heap::literal_alloc(flat_map_words(1) + 3 + 2);
     Term map = make_flat_map(mem, &key, &value, 1);
     mem += flat_map_words(1);
-    Term pair = make_tuple2(mem, make_atom(atom::kErrorInfo), map);
+    Term pair = put_tuple2(mem, make_atom(atom::kErrorInfo), map);
     return make_cons(mem, pair, kNil);
 }
 
@@ -161,8 +153,8 @@ Term build_trace(Process& p, const std::vector<Frame>& frames, Term*& mem) {
             location = error_info_literal();
         } else if (f.source && f.line) {
             Term file = make_file_string(mem, f.source->file);
-            Term file_pair = make_tuple2(mem, make_atom(atom::kFile), file);
-            Term line_pair = make_tuple2(mem, make_atom(atom::kLine), make_small(f.line));
+            Term file_pair = put_tuple2(mem, make_atom(atom::kFile), file);
+            Term line_pair = put_tuple2(mem, make_atom(atom::kLine), make_small(f.line));
             location = make_cons(mem, line_pair, location);
             location = make_cons(mem + kConsWords, file_pair, location);
             mem += 2 * kConsWords;
@@ -198,7 +190,7 @@ bool set_error_tuple(Process& p, Term tag, Term value) {
     Term* mem = process::alloc(p, 3);
     if (!mem) return false;
     Term& reason = slot(p, process::kExcReason);
-    reason = make_tuple2(mem, tag, reason);
+    reason = put_tuple2(mem, tag, reason);
     return true;
 }
 
@@ -268,8 +260,8 @@ Term catch_value(Process& p, Term* xregs) {
     Term* mem = process::alloc(p, words);
     if (!mem) return kNone;
     Term reason = xregs[2];
-    if (cls == kError) reason = make_tuple2(mem, reason, xregs[3]);
-    return make_tuple2(mem, make_atom(atom::kExitSignal), reason);
+    if (cls == kError) reason = put_tuple2(mem, reason, xregs[3]);
+    return put_tuple2(mem, make_atom(atom::kExitSignal), reason);
 }
 
 bool set_badarity(Process& p, Term* xregs, uint32_t arity) {
@@ -281,8 +273,8 @@ bool set_badarity(Process& p, Term* xregs, uint32_t arity) {
     p.live = arity + 2;
     Term* mem = process::alloc(p, 6);
     if (!mem) return false;
-    Term inner = make_tuple2(mem, xregs[arity], xregs[arity + 1]);
-    set(p, kError, make_tuple2(mem, make_atom(atom::kBadarity), inner));
+    Term inner = put_tuple2(mem, xregs[arity], xregs[arity + 1]);
+    set(p, kError, put_tuple2(mem, make_atom(atom::kBadarity), inner));
     return true;
 }
 

@@ -128,14 +128,6 @@ Term put_bytes(Term*& mem, Term*& off_heap, std::string_view bytes, bool binary)
     return list;
 }
 
-Term put_tuple2(Term*& mem, Term a, Term b) {
-    Term t = make_tuple(mem, 2);
-    mem[1] = a;
-    mem[2] = b;
-    mem += 3;
-    return t;
-}
-
 // A message {Port, Inner} from the port; Inner is an immediate.
 Signal* simple_message(const Port& port, Term inner) {
     Signal* s = mailbox::signal_new(Kind::Message, port.id);

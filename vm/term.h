@@ -395,6 +395,14 @@ inline Term make_tuple(Term* mem, uint64_t arity) {
     mem[0] = make_header(Kind::kTuple, arity);
     return make_boxed_ptr(mem);
 }
+// {A, B} at `mem`, which it moves past the tuple.
+inline Term put_tuple2(Term*& mem, Term a, Term b) {
+    Term t = make_tuple(mem, 2);
+    mem[1] = a;
+    mem[2] = b;
+    mem += 3;
+    return t;
+}
 
 // ---- floats -----------------------------------------------------------------------
 
