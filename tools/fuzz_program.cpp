@@ -10,7 +10,10 @@
 //     then the run ends as a halt would;
 //   - virtual time (sched::Limits): `receive after`, timer:sleep and
 //     send_after never wait in real time, the clock jumps to the next timer;
-//   - kMaxHeapWords per process (max_heap_size) and kMaxProcs processes.
+//   - kMaxHeapWords per process (max_heap_size) and kMaxProcs processes;
+//   - no external programs: open_port (and so os:cmd) fails with eacces, so
+//     a mutant neither runs arbitrary commands nor waits for one in real
+//     time (a port's events are real, not virtual).
 //
 // A compile error, an uncaught exception, a deadlock or a limit reached is
 // the program's business; a crash, a sanitizer report, a leak, an abort
@@ -46,6 +49,7 @@
 #include "vm/boot.h"
 #include "vm/code.h"
 #include "vm/interp.h"
+#include "vm/port.h"
 #include "vm/process.h"
 #include "vm/scheduler.h"
 
@@ -144,6 +148,7 @@ extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv) {
     limits.virtual_time = true;
     sched::set_limits(limits);
     process::default_max_heap_words = kMaxHeapWords;
+    port::set_programs_allowed(false);
     code::set_compiler(compile);
     code::set_library(library_image::bytes());
     return 0;

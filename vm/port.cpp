@@ -594,7 +594,19 @@ void port_message(Port& port, Term from, Term what) {
 
 // ---- the interface --------------------------------------------------------------------
 
+namespace {
+bool g_programs_allowed = true;  // set_programs_allowed; read-only while schedulers run
+}  // namespace
+
+void set_programs_allowed(bool allowed) {
+    g_programs_allowed = allowed;
+}
+
 Term open(Process& owner, const Spec& spec, int& error) {
+    if (!g_programs_allowed) {
+        error = EACCES;
+        return kNone;
+    }
     std::shared_ptr<Port> port = new_port(owner.pid, spec);
     std::lock_guard<std::mutex> guard(port->lock);
     error = start_child(*port);

@@ -66,6 +66,11 @@ struct Spec {
 // the port, or kNone with `error` an errno value (enoent, eacces, ...).
 Term open(Process& owner, const Spec& spec, int& error);
 
+// Whether open() may start programs (default true). The program fuzzer
+// turns it off: a mutant must not run arbitrary commands, nor wait in real
+// time for one under virtual time. Set before schedulers run.
+void set_programs_allowed(bool allowed);
+
 // What a port operation on a port that is not open gives: badarg.
 enum class Result : uint8_t { kOk, kClosed };
 
