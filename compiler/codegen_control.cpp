@@ -201,11 +201,24 @@ void FnGen::end_branch(Join& j, Value result) {
     }
     parallel_move(std::move(moves));
     emit(Opcode::jump, {j.label});
+    if (j.arrived) {
+        j.arrived_valid.intersect(st_.valid);
+    } else {
+        j.arrived_valid = st_.valid;
+        j.arrived = true;
+    }
 }
 
+// The state after the join: the one make_join planned, less the registers
+// that not every branch left valid. Those can hold nothing the code after
+// the join reads (a branch's call clobbered them), yet a GC point there
+// would keep them if they stayed `used`: a stale term is a wild pointer.
 void FnGen::enter_join(Join& j) {
     place(j.label);
     st_ = j.state;
+    if (!j.arrived) return;
+    st_.valid.intersect(j.arrived_valid);
+    st_.used.intersect(j.arrived_valid);
 }
 
 // ---- case, if, receive ---------------------------------------------------------------------

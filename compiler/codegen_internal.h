@@ -344,6 +344,11 @@ struct Join {
     Word result = kNone;
     std::vector<std::pair<uint32_t, Word>> exported;  // variable id, home
     State state;
+    // The X registers valid at the end of every branch that has reached
+    // the join so far (end_branch): a register of `state` that some branch
+    // clobbered (a call in it) is neither valid nor used after the join.
+    RegSet arrived_valid;
+    bool arrived = false;
 };
 
 class FnGen {
