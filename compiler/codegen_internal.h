@@ -428,7 +428,7 @@ class FnGen {
     Value case_expr(const Node* e, bool is_tail);
     Value if_expr(const Node* e, bool is_tail);
     Value receive_expr(const Node* e, bool is_tail);
-    Value try_expr(const Node* e);
+    Value try_expr(const Node* e, bool is_tail);
     Value catch_expr(const Node* e);
     Value match_expr(const Node* e);
     Value andalso_expr(const Node* e, bool is_tail);
