@@ -111,6 +111,12 @@ Term badarg(Process& p, unsigned argument, const char* why) {
     return kNone;
 }
 
+Term badarg_cause(Process& p, unsigned argument, const char* why, Term cause) {
+    badarg(p, argument, why);
+    p.rare->info.cause = cause;
+    return kNone;
+}
+
 // ---- long BIFs -----------------------------------------------------------------------
 
 namespace detail {

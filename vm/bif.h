@@ -58,6 +58,9 @@ size_t table_size();
 // persistent_term:get(Key, kNone) for the VM's own use (no process).
 Term persistent_term_lookup(Term key);
 
+// The ending process `p` owned ETS tables: they go to their heirs or away.
+void ets_owner_exited(Process& p);
+
 // ---- raising from a BIF ------------------------------------------------------------
 
 // Records error:Reason and returns kNone (the BIF returns it).
@@ -65,6 +68,9 @@ Term fail(Process& p, Term reason);
 // error:badarg, noting which argument (1-based) was wrong and why, in the
 // words of OTP's error report (EEP 54), e.g. "not an atom", "out of range".
 Term badarg(Process& p, unsigned argument, const char* why);
+// As badarg, with the error_info `cause` (an atom) of OTP's report for
+// the BIFs erl_stdlib_errors explains (ets: id, access, badkey...).
+Term badarg_cause(Process& p, unsigned argument, const char* why, Term cause);
 // Records a raise of any class (error, exit, throw).
 Term raise(Process& p, Term cls, Term reason);
 

@@ -31,6 +31,10 @@ struct Frame {
     bool given_info;             // error/3's error_info (kExcErrorInfo) ends its location
     const code::Module* source;  // for the file name, or null
     uint32_t line;
+    // ets's BIFs: [{error_info, #{cause => Cause, module => erl_stdlib_errors}}]
+    // (cause: an atom, or nil when there is none)
+    bool stdlib_info = false;
+    Term cause = kNil;
 };
 
 // A code address as a frame; false when it is not in a loaded function.
@@ -63,8 +67,19 @@ std::vector<Frame> collect_frames(Process& p, const Word* ip, const Word* cp, Fi
     Frame frame{};
     if (first == First::Call && callee && !frameless(callee)) {
         bool erlang = callee->module == make_atom(atom::kErlang);
-        frames.push_back({callee->module, callee->function, callee->arity, true,
-                          erlang && callee->bif != nullptr, false, nullptr, 0});
+        Frame bif{callee->module,
+                  callee->function,
+                  callee->arity,
+                  true,
+                  erlang && callee->bif != nullptr,
+                  false,
+                  nullptr,
+                  0};
+        if (callee->module == make_atom(atom::kEts) && callee->bif != nullptr) {
+            bif.stdlib_info = true;
+            bif.cause = p.rare ? p.rare->info.cause : kNil;
+        }
+        frames.push_back(bif);
     }
     if (frame_at(ip, false, frame)) {
         bool raised_here = first == First::Here && p.rare;
@@ -105,8 +120,10 @@ size_t file_chars(const std::string& file) {
 // Words one entry takes: its cons cell and 4-tuple, and the location
 // [{file, File}, {line, Line}] with the file name as a string of code points.
 size_t frame_words(const Frame& f) {
-    size_t location = f.source && f.line && !f.error_info ? 10 + file_chars(f.source->file) * 2 : 0;
+    bool no_location = f.error_info || f.stdlib_info;
+    size_t location = f.source && f.line && !no_location ? 10 + file_chars(f.source->file) * 2 : 0;
     if (f.given_info) location += kConsWords;
+    if (f.stdlib_info) location += flat_map_words(f.cause == kNil ? 1 : 2) + 3 + kConsWords;
     return kConsWords + 5 + location;
 }
 
@@ -138,6 +155,20 @@ Term error_info_literal() {
     return info;
 }
 
+// [{error_info, #{cause => Cause, module => erl_stdlib_errors}}] at `mem`
+// (without the cause when it is nil), which it moves past.
+Term stdlib_error_info(Term*& mem, Term cause) {
+    Term keys[2] = {make_atom(atom::kCause), make_atom(atom::kModule)};
+    Term values[2] = {cause, make_atom(atom::kErlStdlibErrors)};
+    size_t n = cause == kNil ? 1 : 2;
+    Term map = make_flat_map(mem, keys + (2 - n), values + (2 - n), n);
+    mem += flat_map_words(n);
+    Term pair = put_tuple2(mem, make_atom(atom::kErrorInfo), map);
+    Term list = make_cons(mem, pair, kNil);
+    mem += kConsWords;
+    return list;
+}
+
 // The terms of `frames`; allocation already ensured.
 Term build_trace(Process& p, const std::vector<Frame>& frames, Term*& mem) {
     Term trace = kNil;
@@ -151,6 +182,8 @@ Term build_trace(Process& p, const std::vector<Frame>& frames, Term*& mem) {
         }
         if (f.error_info) {
             location = error_info_literal();
+        } else if (f.stdlib_info) {
+            location = stdlib_error_info(mem, f.cause);
         } else if (f.source && f.line) {
             Term file = make_file_string(mem, f.source->file);
             Term file_pair = put_tuple2(mem, make_atom(atom::kFile), file);

@@ -76,8 +76,11 @@ struct ExceptionInfo {
     const code::Export* bif = nullptr;  // a failing BIF (module, name, arity)
     unsigned bad_argument = 0;          // 1-based; 0 = not known
     const char* why = nullptr;          // e.g. "out of range"
-    bool caller_args = false;           // error/2: the first stack-trace entry is the
-                                        // raising function with kExcArgs as arguments
+    // For BIFs whose errors OTP explains in erl_stdlib_errors (ets): the
+    // `cause` of the error_info map (an atom, or nil for none).
+    term::Term cause = term::kNil;
+    bool caller_args = false;  // error/2: the first stack-trace entry is the
+                               // raising function with kExcArgs as arguments
 };
 
 // The terms of the rare block, one array so that the GC takes them as roots

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <initializer_list>
 
+#include "vm/bif.h"
+#include "vm/ets.h"
 #include "vm/port.h"
 #include "vm/scheduler.h"
 
@@ -482,6 +484,7 @@ void terminate(Process& p, Term reason) {
         }
     } while (!mailbox::close(p.mailbox));
     process::unregister_pid(p.pid);
+    if (ets::owns_tables(p.pid)) bif::ets_owner_exited(p);
     if (!p.rare) return;
     process::Rare& r = *p.rare;
     for (Term link : r.links)

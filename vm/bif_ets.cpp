@@ -1,0 +1,923 @@
+// bif_ets: the ets module's BIFs. They check arguments and access, take
+// the table's lock (shared to read, alone to write) and copy objects in
+// (ets::object_new, before the lock where they can) and out (onto the
+// caller's heap, sized first, under the lock). The tables and their
+// policies are ets.*; OTP's ets.erl does the rest (foldl, tab2list, i/0,
+// fun2ms) on top of these.
+#include <gmp.h>
+
+#include <algorithm>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <vector>
+
+#include "vm/bif.h"
+#include "vm/ets.h"
+#include "vm/ets_match.h"
+#include "vm/heap.h"
+#include "vm/process.h"
+#include "vm/scheduler.h"
+#include "vm/signal.h"
+
+namespace bif {
+
+using namespace term;
+using ets::Object;
+using ets::Table;
+using ets::TablePtr;
+
+namespace {
+
+// ---- tables and access -------------------------------------------------------------
+
+enum class Need : uint8_t { kRead, kWrite };
+
+// badarg for a tid naming no table: cause `type` when it is not even an
+// atom or a ref, else `id` (OTP's erl_stdlib_errors words them).
+Term no_table(Process& p, Term tid) {
+    if (!term::is_atom(tid) && !is_ref(tid))
+        return badarg_cause(p, 1, "not an atom or a table identifier", make_atom(atom::kType));
+    return badarg_cause(p, 1, "the table identifier does not refer to an existing ETS table",
+                        make_atom(atom::kId));
+}
+
+// badarg for a change only the owner may make: `access` when the caller
+// may not even write to the table, else `not_owner`.
+Term not_owner(Process& p, const Table& t) {
+    if (t.access != ets::Access::kPublic)
+        return badarg_cause(
+            p, 1, "the table identifier refers to an ETS table with insufficient access rights",
+            make_atom(atom::kAccess));
+    return badarg_cause(p, 1, "the process does not own the table", make_atom(atom::kNotOwner));
+}
+
+// badarg for an operation the table's type does not support.
+Term wrong_type(Process& p) {
+    return badarg_cause(p, 1, "the table type is not supported by this operation",
+                        make_atom(atom::kTableType));
+}
+
+// The table `tid` names, if `p` may read it (public, protected) or write
+// it (public) or owns it; else null, with badarg raised.
+TablePtr table_for(Process& p, Term tid, Need need) {
+    TablePtr t = ets::find(tid);
+    if (!t || t->deleted) {
+        no_table(p, tid);
+        return nullptr;
+    }
+    bool owner = t->owner == p.pid;
+    bool allowed = owner || t->access == ets::Access::kPublic ||
+                   (need == Need::kRead && t->access == ets::Access::kProtected);
+    if (!allowed) {
+        badarg_cause(p, 1,
+                     "the table identifier refers to an ETS table with insufficient access rights",
+                     make_atom(atom::kAccess));
+        return nullptr;
+    }
+    return t;
+}
+
+// The tid term of a table: its name when named, else its ref.
+Term tid_term(Process& p, uint64_t id, Term name, bool named) {
+    if (named) return name;
+    Term* mem = alloc(p, kRefWords);
+    if (!mem) return heap_exhausted(p);
+    return term::make_ref(mem, id, 0);
+}
+
+// ---- copying out -----------------------------------------------------------------------
+
+// Copies `terms` (in table objects, which stay put: the lock is held) onto
+// p's heap as a list, each element made by `shape` (identity: the terms).
+Term list_out(Process& p, const std::vector<Term>& terms) {
+    size_t words = terms.size() * kConsWords;
+    for (Term t : terms)
+        words += heap::copy_size(t);
+    Term* mem = alloc(p, words);
+    if (!mem && words) return heap_exhausted(p);
+    Term* cells = mem;
+    Term* data = mem + terms.size() * kConsWords;
+    Term list = kNil;
+    for (size_t i = terms.size(); i-- > 0;) {
+        Term copy = heap::copy_term(terms[i], data, p.heap.off_heap);
+        data += heap::copy_size(terms[i]);
+        list = make_cons(cells + 2 * i, copy, list);
+    }
+    return list;
+}
+
+Term term_out(Process& p, Term t) {
+    size_t words = heap::copy_size(t);
+    if (words == 0) return t;
+    Term* mem = alloc(p, words);
+    if (!mem) return heap_exhausted(p);
+    return heap::copy_term(t, mem, p.heap.off_heap);
+}
+
+// ---- copying in -------------------------------------------------------------------------
+
+// A tuple that a table with key position `keypos` can hold.
+bool storable(Term t, uint32_t keypos) {
+    return term::is_tuple(t) && tuple_arity(t) >= keypos;
+}
+
+// insert/2's second argument as objects (copied, not yet in the table);
+// false when it is neither a storable tuple nor a proper list of them.
+bool objects_of(const Table& t, Term arg, std::vector<Object*>& out) {
+    auto add = [&](Term tuple) {
+        if (!storable(tuple, t.keypos)) return false;
+        Object* o = ets::object_new(tuple, ets::key_hash(tuple_element(tuple, t.keypos)));
+        if (!o) return false;
+        out.push_back(o);
+        return true;
+    };
+    bool ok = true;
+    if (term::is_tuple(arg)) {
+        ok = add(arg);
+    } else {
+        Term l = arg;
+        for (; ok && is_cons(l); l = cdr(l))
+            ok = add(car(l));
+        ok = ok && l == kNil;
+    }
+    if (!ok) {
+        for (Object* o : out)
+            ets::object_free(o);
+        out.clear();
+    }
+    return ok;
+}
+
+// ---- options of new/2 ----------------------------------------------------------------
+
+bool boolean_option(Term value, bool& field) {
+    if (value != kTrue && value != kFalse) return false;
+    field = value == kTrue;
+    return true;
+}
+
+bool tuple_option(Term o, Table& t) {
+    uint64_t arity = tuple_arity(o);
+    Term what = tuple_element(o, 1);
+    Term value = arity >= 2 ? tuple_element(o, 2) : kNone;
+    if (arity == 2 && what == make_atom(atom::kKeypos)) {
+        if (!is_small(value) || small_value(value) < 1 || small_value(value) > 0xFFFFFF)
+            return false;
+        t.keypos = uint32_t(small_value(value));
+        return true;
+    }
+    if (arity == 2 && what == make_atom(atom::kHeir) && value == make_atom(atom::kNoneAccess)) {
+        t.heir = value;
+        return true;
+    }
+    if (arity == 3 && what == make_atom(atom::kHeir) && is_local_pid(value)) {
+        Term holder[2];
+        Term data = term::make_tuple(holder, 1);
+        holder[1] = tuple_element(o, 3);
+        if (t.heir_data) ets::object_free(t.heir_data);
+        t.heir_data = ets::object_new(data, 0);
+        t.heir = value;
+        return t.heir_data != nullptr;
+    }
+    if (arity != 2) return false;
+    if (what == make_atom(atom::kReadConcurrency)) return boolean_option(value, t.read_concurrency);
+    if (what == make_atom(atom::kWriteConcurrency)) {
+        if (value == make_atom(atom::kAuto)) return t.write_concurrency = true;
+        return boolean_option(value, t.write_concurrency);
+    }
+    if (what == make_atom(atom::kDecentralizedCounters))
+        return boolean_option(value, t.decentralized_counters);
+    return false;
+}
+
+bool option(Term o, Table& t) {
+    if (term::is_tuple(o) && tuple_arity(o) >= 2) return tuple_option(o, t);
+    if (!term::is_atom(o)) return false;
+    switch (atom_index(o)) {
+        case atom::kSet:
+            t.kind = ets::Kind::kSet;
+            break;
+        case atom::kOrderedSet:
+            t.kind = ets::Kind::kOrderedSet;
+            break;
+        case atom::kBag:
+            t.kind = ets::Kind::kBag;
+            break;
+        case atom::kDuplicateBag:
+            t.kind = ets::Kind::kDuplicateBag;
+            break;
+        case atom::kPublic:
+            t.access = ets::Access::kPublic;
+            break;
+        case atom::kProtected:
+            t.access = ets::Access::kProtected;
+            break;
+        case atom::kPrivate:
+            t.access = ets::Access::kPrivate;
+            break;
+        case atom::kNamedTable:
+            t.named = true;
+            break;
+        case atom::kCompressed:
+            t.compressed = true;
+            break;
+        default:
+            return false;
+    }
+    return true;
+}
+
+// ---- update_counter and update_element ---------------------------------------------
+
+// Scratch words for terms built while a table is locked (bignums and the
+// new tuple of an update): not a process heap, so no collection moves
+// them; ets::object_new copies them into the table.
+struct Scratch {
+    std::vector<std::unique_ptr<Term[]>> blocks;
+    Term* take(size_t words) {
+        blocks.push_back(std::make_unique<Term[]>(words));
+        return blocks.back().get();
+    }
+};
+
+void to_mpz(mpz_t z, Term t) {
+    if (is_small(t)) {
+        mpz_set_si(z, small_value(t));
+        return;
+    }
+    mpz_import(z, bignum_limb_count(t), -1, sizeof(Limb), 0, 0, bignum_limbs(t));
+    if (bignum_negative(t)) mpz_neg(z, z);
+}
+
+Term from_mpz(mpz_srcptr z, Scratch& scratch) {
+    size_t n = mpz_size(z);
+    if (n == 0) return make_small(0);
+    if (n == 1 && mpz_fits_slong_p(z) && fits_small(mpz_get_si(z)))
+        return make_small(mpz_get_si(z));
+    Term* mem = scratch.take(bignum_words(n));
+    return make_bignum(mem, mpz_sgn(z) < 0, reinterpret_cast<const Limb*>(mpz_limbs_read(z)), n);
+}
+
+// One {Pos, Incr[, Threshold, SetValue]} applied to `elements` (1-based
+// positions in elements[pos - 1]); false when it is not a valid op, with
+// `cause` keypos or position where OTP names one (else left nil).
+bool counter_op(Term op, uint32_t keypos, std::vector<Term>& elements, Scratch& scratch,
+                Term& result, Term& cause) {
+    Term pos_term, incr, threshold = kNone, set_value = kNone;
+    if (is_integer(op)) {
+        pos_term = make_small(int64_t(keypos) + 1);  // Incr alone: {KeyPos + 1, Incr}
+        incr = op;
+    } else if (term::is_tuple(op) && (tuple_arity(op) == 2 || tuple_arity(op) == 4)) {
+        pos_term = tuple_element(op, 1);
+        incr = tuple_element(op, 2);
+        if (tuple_arity(op) == 4) {
+            threshold = tuple_element(op, 3);
+            set_value = tuple_element(op, 4);
+            if (!is_integer(threshold) || !is_integer(set_value)) return false;
+        }
+    } else {
+        return false;
+    }
+    if (!is_small(pos_term) || !is_integer(incr)) return false;
+    int64_t pos = small_value(pos_term);
+    if (uint64_t(pos) == keypos) cause = make_atom(atom::kKeypos);
+    if (pos < 1 || uint64_t(pos) > elements.size()) cause = make_atom(atom::kPosition);
+    if (cause != kNil) return false;
+    Term current = elements[size_t(pos - 1)];
+    if (!is_integer(current)) return false;
+    mpz_t a, b;
+    mpz_init(a);
+    mpz_init(b);
+    to_mpz(a, current);
+    to_mpz(b, incr);
+    mpz_add(a, a, b);
+    if (threshold != kNone) {
+        to_mpz(b, threshold);
+        bool up = !(is_small(incr) ? small_value(incr) < 0 : bignum_negative(incr));
+        if ((up && mpz_cmp(a, b) > 0) || (!up && mpz_cmp(a, b) < 0)) to_mpz(a, set_value);
+    }
+    result = from_mpz(a, scratch);
+    mpz_clear(a);
+    mpz_clear(b);
+    elements[size_t(pos - 1)] = result;
+    return true;
+}
+
+// Replaces the object `old` of a set with a tuple of `elements`.
+bool replace_object(Table& t, Object* old, const std::vector<Term>& elements, Scratch& scratch,
+                    Object*& now) {
+    Term* mem = scratch.take(tuple_words(elements.size()));
+    Term tuple = term::make_tuple(mem, elements.size());
+    std::copy(elements.begin(), elements.end(), mem + 1);
+    now = ets::object_new(tuple, old->hash);
+    if (!now) return false;
+    ets::insert(t, now);  // a set's insert replaces (and frees) old
+    return true;
+}
+
+// The object of `key` in a set or ordered_set, or null.
+Object* only_object(const Table& t, Term key) {
+    Object* found = nullptr;
+    ets::for_key(t, key, [&](const Object* o) { found = const_cast<Object*>(o); });
+    return found;
+}
+
+// ---- match --------------------------------------------------------------------------
+
+// The objects matching `pattern`: by direct lookup when its key is
+// ground, else by a walk in table order (lock held).
+template <typename F>
+void matching(const Table& t, Term pattern, F f) {
+    ets_match::Bindings b;
+    if (term::is_tuple(pattern) && tuple_arity(pattern) >= t.keypos &&
+        ets_match::is_ground(tuple_element(pattern, t.keypos))) {
+        ets::for_key(t, tuple_element(pattern, t.keypos), [&](const Object* o) {
+            if (ets_match::match(pattern, o->tuple, b)) f(o, b);
+        });
+        return;
+    }
+    if (!term::is_tuple(pattern) && pattern != make_atom(atom::kUnderscore) &&
+        ets_match::variable_number(pattern) < 0)
+        return;
+    ets::for_each(t, [&](const Object* o) {
+        if (ets_match::match(pattern, o->tuple, b)) f(o, b);
+    });
+}
+
+// Builds [[V1, V2, ...], ...] of match/2 (lists of bindings) on the heap.
+Term bindings_out(Process& p, const std::vector<std::vector<Term>>& rows) {
+    size_t words = rows.size() * kConsWords;
+    for (const auto& row : rows) {
+        words += row.size() * kConsWords;
+        for (Term v : row)
+            words += heap::copy_size(v);
+    }
+    Term* mem = alloc(p, words);
+    if (!mem && words) return heap_exhausted(p);
+    Term list = kNil;
+    for (size_t r = rows.size(); r-- > 0;) {
+        Term inner = kNil;
+        for (size_t i = rows[r].size(); i-- > 0;) {
+            Term copy = heap::copy_term(rows[r][i], mem, p.heap.off_heap);
+            mem += heap::copy_size(rows[r][i]);
+            inner = make_cons(mem, copy, inner);
+            mem += kConsWords;
+        }
+        list = make_cons(mem, inner, list);
+        mem += kConsWords;
+    }
+    return list;
+}
+
+// The process whose end ets_owner_exited handles (the transfers' sender).
+thread_local Process* t_exiting = nullptr;
+
+// {'ETS-TRANSFER', Tab, From, Data} to the heir of a table whose owner
+// ended (ets::owner_exited's sender).
+void send_transfer(Term heir, const Table& t, Term from) {
+    Term ref_words[kRefWords];
+    Term tab = t.named ? t.name : term::make_ref(ref_words, t.id, 0);
+    Term data = t.heir_data ? tuple_element(t.heir_data->tuple, 1) : kNil;
+    Term mem[5];
+    Term msg = term::make_tuple(mem, 4);
+    mem[1] = make_atom(atom::kEtsTransfer);
+    mem[2] = tab;
+    mem[3] = from;
+    mem[4] = data;
+    signals::send(*t_exiting, heir, msg);
+}
+
+// ---- info ----------------------------------------------------------------------------
+
+// Words OTP counts for a table besides its objects (an empty set: 305).
+constexpr size_t kTableWords = 305;
+constexpr size_t kObjectHeaderWords = sizeof(Object) / sizeof(Term);
+
+Term kind_atom(ets::Kind k) {
+    switch (k) {
+        case ets::Kind::kSet:
+            return make_atom(atom::kSet);
+        case ets::Kind::kOrderedSet:
+            return make_atom(atom::kOrderedSet);
+        case ets::Kind::kBag:
+            return make_atom(atom::kBag);
+        case ets::Kind::kDuplicateBag:
+            return make_atom(atom::kDuplicateBag);
+    }
+    return kNil;
+}
+
+Term access_atom(ets::Access a) {
+    switch (a) {
+        case ets::Access::kPublic:
+            return make_atom(atom::kPublic);
+        case ets::Access::kProtected:
+            return make_atom(atom::kProtected);
+        case ets::Access::kPrivate:
+            return make_atom(atom::kPrivate);
+    }
+    return kNil;
+}
+
+// The value of info item `item` as a term with no heap part but the
+// table's ref (at `ref_mem`, kRefWords), or kNone for an unknown item.
+Term info_item(const Table& t, Term item, Term* ref_mem) {
+    if (!term::is_atom(item)) return kNone;
+    switch (atom_index(item)) {
+        case atom::kId:
+            return term::make_ref(ref_mem, t.id, 0);
+        case atom::kDecentralizedCounters:
+            return make_bool(t.decentralized_counters);
+        case atom::kReadConcurrency:
+            return make_bool(t.read_concurrency);
+        case atom::kWriteConcurrency:
+            return make_bool(t.write_concurrency);
+        case atom::kCompressed:
+            return make_bool(t.compressed);
+        case atom::kMemory:
+            return make_small(
+                int64_t(kTableWords + t.buckets.size() + t.words + t.size * kObjectHeaderWords));
+        case atom::kOwner:
+            return t.owner;
+        case atom::kHeir:
+            return t.heir;
+        case atom::kName:
+            return t.name;
+        case atom::kSize:
+            return make_small(int64_t(t.size));
+        case atom::kNode:
+            return make_atom(atom::kNonode);
+        case atom::kNamedTable:
+            return make_bool(t.named);
+        case atom::kType:
+            return kind_atom(t.kind);
+        case atom::kKeypos:
+            return make_small(t.keypos);
+        case atom::kProtection:
+            return access_atom(t.access);
+        case atom::kFixed:
+            return make_bool(t.fixations > 0);
+        default:
+            return kNone;
+    }
+}
+
+constexpr uint32_t kInfoItems[] = {atom::kId,
+                                   atom::kDecentralizedCounters,
+                                   atom::kReadConcurrency,
+                                   atom::kWriteConcurrency,
+                                   atom::kCompressed,
+                                   atom::kMemory,
+                                   atom::kOwner,
+                                   atom::kHeir,
+                                   atom::kName,
+                                   atom::kSize,
+                                   atom::kNode,
+                                   atom::kNamedTable,
+                                   atom::kType,
+                                   atom::kKeypos,
+                                   atom::kProtection};
+
+}  // namespace
+
+Term ets_info1_impl(Process& p, Term tid) {
+    if (!term::is_atom(tid) && !is_ref(tid)) return badarg(p, 1, "not a table identifier");
+    TablePtr t = ets::find(tid);
+    if (!t || t->deleted) return make_atom(atom::kUndefined);
+    constexpr size_t n = std::size(kInfoItems);
+    Term* mem = alloc(p, n * (kConsWords + 3) + kRefWords);
+    if (!mem) return heap_exhausted(p);
+    Term* ref_mem = mem;
+    mem += kRefWords;
+    std::shared_lock<std::shared_mutex> guard(t->lock);
+    Term list = kNil;
+    for (size_t i = n; i-- > 0;) {
+        Term item = make_atom(kInfoItems[i]);
+        Term pair = put_tuple2(mem, item, info_item(*t, item, ref_mem));
+        list = make_cons(mem, pair, list);
+        mem += kConsWords;
+    }
+    return list;
+}
+
+Term ets_info2_impl(Process& p, Term tid, Term item) {
+    if (!term::is_atom(tid) && !is_ref(tid)) return badarg(p, 1, "not a table identifier");
+    TablePtr t = ets::find(tid);
+    if (!t || t->deleted) return make_atom(atom::kUndefined);
+    // Heap words only for the ref of `id`: an allocated word left unwritten
+    // would break the heap's walk.
+    Term* mem = nullptr;
+    if (item == make_atom(atom::kId) && !(mem = alloc(p, kRefWords))) return heap_exhausted(p);
+    std::shared_lock<std::shared_mutex> guard(t->lock);
+    Term value = info_item(*t, item, mem);
+    if (value == kNone) return badarg(p, 2, "not a valid info item");
+    return value;
+}
+
+namespace {}  // namespace
+
+void ets_owner_exited(Process& p) {
+    t_exiting = &p;
+    ets::owner_exited(p.pid, send_transfer);
+    t_exiting = nullptr;
+}
+
+namespace impl {
+
+Term ets_new(Process& p, Term* args) {
+    if (!term::is_atom(args[0])) return badarg(p, 1, "not an atom");
+    auto t = std::make_shared<Table>();
+    t->heir = make_atom(atom::kNoneAccess);
+    Term l = args[1];
+    for (; is_cons(l); l = cdr(l))
+        if (!option(car(l), *t)) return badarg(p, 2, "invalid creation option");
+    if (l != kNil) return badarg(p, 2, "not a list");
+    t->tree = std::set<Object*, ets::KeyLess>(ets::KeyLess{t->keypos});
+    t->name = args[0];
+    t->owner = p.pid;
+    t->id = process::new_ref_id();
+    if (!ets::add(t))
+        return badarg_cause(p, 1, "table name already exists", make_atom(atom::kAlreadyExists));
+    return tid_term(p, t->id, t->name, t->named);
+}
+
+Term ets_delete1(Process& p, Term* args) {
+    TablePtr t = table_for(p, args[0], Need::kWrite);
+    if (!t) return kNone;
+    ets::remove(t);
+    return kTrue;
+}
+
+Term ets_insert(Process& p, Term* args) {
+    TablePtr t = table_for(p, args[0], Need::kWrite);
+    if (!t) return kNone;
+    std::vector<Object*> objects;
+    if (!objects_of(*t, args[1], objects)) return badarg(p, 2, "not a tuple");
+    std::unique_lock<std::shared_mutex> guard(t->lock);
+    for (Object* o : objects)
+        ets::insert(*t, o);
+    charge(objects.size());
+    return kTrue;
+}
+
+Term ets_insert_new(Process& p, Term* args) {
+    TablePtr t = table_for(p, args[0], Need::kWrite);
+    if (!t) return kNone;
+    std::vector<Object*> objects;
+    if (!objects_of(*t, args[1], objects)) return badarg(p, 2, "not a tuple");
+    std::unique_lock<std::shared_mutex> guard(t->lock);
+    bool any = std::any_of(objects.begin(), objects.end(), [&](const Object* o) {
+        return ets::has_key(*t, ets::object_key(o, t->keypos));
+    });
+    if (any) {
+        for (Object* o : objects)
+            ets::object_free(o);
+        return kFalse;
+    }
+    for (Object* o : objects)
+        ets::insert(*t, o);
+    return kTrue;
+}
+
+Term ets_lookup(Process& p, Term* args) {
+    TablePtr t = table_for(p, args[0], Need::kRead);
+    if (!t) return kNone;
+    std::shared_lock<std::shared_mutex> guard(t->lock);
+    std::vector<Term> found;
+    ets::for_key(*t, args[1], [&](const Object* o) { found.push_back(o->tuple); });
+    return list_out(p, found);
+}
+
+Term ets_lookup_element(Process& p, Term* args) {
+    TablePtr t = table_for(p, args[0], Need::kRead);
+    if (!t) return kNone;
+    if (!is_small(args[2]) || small_value(args[2]) < 1) return badarg(p, 3, "not a valid position");
+    uint64_t pos = uint64_t(small_value(args[2]));
+    std::shared_lock<std::shared_mutex> guard(t->lock);
+    std::vector<Term> found;
+    bool in_range = true;
+    ets::for_key(*t, args[1], [&](const Object* o) {
+        if (pos > tuple_arity(o->tuple))
+            in_range = false;
+        else
+            found.push_back(tuple_element(o->tuple, pos));
+    });
+    if (found.empty() && in_range)
+        return badarg_cause(p, 2, "the key does not exist in the table", make_atom(atom::kBadkey));
+    if (!in_range) return badarg(p, 3, "the position is greater than the size of the object");
+    bool is_bag = t->kind == ets::Kind::kBag || t->kind == ets::Kind::kDuplicateBag;
+    return is_bag ? list_out(p, found) : term_out(p, found.front());
+}
+
+Term ets_member(Process& p, Term* args) {
+    TablePtr t = table_for(p, args[0], Need::kRead);
+    if (!t) return kNone;
+    std::shared_lock<std::shared_mutex> guard(t->lock);
+    return make_bool(ets::has_key(*t, args[1]));
+}
+
+Term ets_delete2(Process& p, Term* args) {
+    TablePtr t = table_for(p, args[0], Need::kWrite);
+    if (!t) return kNone;
+    std::unique_lock<std::shared_mutex> guard(t->lock);
+    for (Object* o : ets::remove_key(*t, args[1]))
+        ets::object_free(o);
+    return kTrue;
+}
+
+Term ets_delete_object(Process& p, Term* args) {
+    TablePtr t = table_for(p, args[0], Need::kWrite);
+    if (!t) return kNone;
+    if (!storable(args[1], t->keypos)) return badarg(p, 2, "not a tuple");
+    std::unique_lock<std::shared_mutex> guard(t->lock);
+    ets::remove_object(*t, args[1]);
+    return kTrue;
+}
+
+Term ets_take(Process& p, Term* args) {
+    TablePtr t = table_for(p, args[0], Need::kWrite);
+    if (!t) return kNone;
+    std::unique_lock<std::shared_mutex> guard(t->lock);
+    std::vector<Object*> taken = ets::remove_key(*t, args[1]);
+    std::vector<Term> tuples;
+    for (const Object* o : taken)
+        tuples.push_back(o->tuple);
+    Term result = list_out(p, tuples);
+    for (Object* o : taken)
+        ets::object_free(o);
+    return result;
+}
+
+Term ets_internal_delete_all(Process& p, Term* args) {
+    TablePtr t = table_for(p, args[0], Need::kWrite);
+    if (!t) return kNone;
+    std::unique_lock<std::shared_mutex> guard(t->lock);
+    return make_small(int64_t(ets::clear(*t)));
+}
+
+// update_counter(Tab, Key, UpdateOp[, Default]).
+Term update_counter(Process& p, Term* args, Term default_object) {
+    TablePtr t = table_for(p, args[0], Need::kWrite);
+    if (!t) return kNone;
+    if (t->kind == ets::Kind::kBag || t->kind == ets::Kind::kDuplicateBag) return wrong_type(p);
+    if (default_object != kNone && !storable(default_object, t->keypos))
+        return badarg(p, 4, "not a valid default object");
+    std::unique_lock<std::shared_mutex> guard(t->lock);
+    Object* o = only_object(*t, args[1]);
+    Scratch scratch;
+    if (!o && default_object != kNone) {
+        // The default, with the key in its key position.
+        uint64_t arity = tuple_arity(default_object);
+        Term* mem = scratch.take(tuple_words(arity));
+        Term tuple = term::make_tuple(mem, arity);
+        std::copy_n(tuple_elements(default_object), arity, mem + 1);
+        mem[t->keypos] = args[1];
+        o = ets::object_new(tuple, ets::key_hash(args[1]));
+        if (!o) return fail(p, make_atom(atom::kSystemLimit));
+        ets::insert(*t, o);
+    }
+    if (!o)
+        return badarg_cause(p, 2, "the key does not exist in the table", make_atom(atom::kBadkey));
+    std::vector<Term> elements(tuple_elements(o->tuple),
+                               tuple_elements(o->tuple) + tuple_arity(o->tuple));
+    std::vector<Term> results;
+    Term cause = kNil;
+    Term ops = args[2];
+    bool many = is_cons(ops) || ops == kNil;
+    if (!many) ops = kNone;
+    for (Term l = many ? args[2] : kNil; is_cons(l); l = cdr(l)) {
+        Term r;
+        if (!counter_op(car(l), t->keypos, elements, scratch, r, cause))
+            return badarg_cause(p, 3, "invalid update operation", cause);
+        results.push_back(r);
+    }
+    if (!many) {
+        Term r;
+        if (!counter_op(args[2], t->keypos, elements, scratch, r, cause))
+            return badarg_cause(p, 3, "invalid update operation", cause);
+        results.push_back(r);
+    }
+    if (std::all_of(results.begin(), results.end(), [](Term e) { return is_small(e); })) {
+        // Every new value is a small: written in place.
+        std::copy(elements.begin(), elements.end(), tuple_elements(o->tuple));
+    } else {
+        Object* now = nullptr;
+        if (!replace_object(*t, o, elements, scratch, now))
+            return fail(p, make_atom(atom::kSystemLimit));
+    }
+    if (!many) return term_out(p, results.front());
+    return list_out(p, results);
+}
+
+Term ets_update_counter3(Process& p, Term* args) {
+    return update_counter(p, args, kNone);
+}
+
+Term ets_update_counter4(Process& p, Term* args) {
+    return update_counter(p, args, args[3]);
+}
+
+Term ets_update_element(Process& p, Term* args) {
+    TablePtr t = table_for(p, args[0], Need::kWrite);
+    if (!t) return kNone;
+    if (t->kind == ets::Kind::kBag || t->kind == ets::Kind::kDuplicateBag) return wrong_type(p);
+    std::unique_lock<std::shared_mutex> guard(t->lock);
+    Object* o = only_object(*t, args[1]);
+    if (!o) return kFalse;
+    Term cause = kNil;
+    std::vector<Term> elements(tuple_elements(o->tuple),
+                               tuple_elements(o->tuple) + tuple_arity(o->tuple));
+    auto apply = [&](Term pair) {
+        if (!term::is_tuple(pair) || tuple_arity(pair) != 2 || !is_small(tuple_element(pair, 1)))
+            return false;
+        int64_t pos = small_value(tuple_element(pair, 1));
+        if (uint64_t(pos) == t->keypos) cause = make_atom(atom::kKeypos);
+        if (cause != kNil || pos < 1 || uint64_t(pos) > elements.size()) return false;
+        elements[size_t(pos - 1)] = tuple_element(pair, 2);
+        return true;
+    };
+    bool ok = true;
+    if (term::is_tuple(args[2])) {
+        ok = apply(args[2]);
+    } else {
+        Term l = args[2];
+        for (; ok && is_cons(l); l = cdr(l))
+            ok = apply(car(l));
+        ok = ok && l == kNil;
+    }
+    if (!ok) return badarg_cause(p, 3, "invalid update operation", cause);
+    Scratch scratch;
+    Object* now = nullptr;
+    if (!replace_object(*t, o, elements, scratch, now))
+        return fail(p, make_atom(atom::kSystemLimit));
+    return kTrue;
+}
+
+// first/1, next/2, last/1, prev/2: a key, or '$end_of_table'.
+Term key_out(Process& p, const Table& t, const Object* o) {
+    if (!o) return make_atom(atom::kEndOfTable);
+    return term_out(p, ets::object_key(o, t.keypos));
+}
+
+Term ets_first(Process& p, Term* args) {
+    TablePtr t = table_for(p, args[0], Need::kRead);
+    if (!t) return kNone;
+    std::shared_lock<std::shared_mutex> guard(t->lock);
+    return key_out(p, *t, ets::first(*t));
+}
+
+Term ets_last(Process& p, Term* args) {
+    TablePtr t = table_for(p, args[0], Need::kRead);
+    if (!t) return kNone;
+    std::shared_lock<std::shared_mutex> guard(t->lock);
+    return key_out(p, *t, ets::last(*t));
+}
+
+Term step(Process& p, Term* args, bool forward) {
+    TablePtr t = table_for(p, args[0], Need::kRead);
+    if (!t) return kNone;
+    std::shared_lock<std::shared_mutex> guard(t->lock);
+    bool found = false;
+    const Object* o = forward ? ets::next(*t, args[1], found) : ets::prev(*t, args[1], found);
+    if (!found && t->fixations == 0) return badarg(p, 2, "the key does not exist in the table");
+    return key_out(p, *t, o);
+}
+
+Term ets_next(Process& p, Term* args) {
+    return step(p, args, true);
+}
+
+Term ets_prev(Process& p, Term* args) {
+    return step(p, args, false);
+}
+
+Term ets_safe_fixtable(Process& p, Term* args) {
+    TablePtr t = table_for(p, args[0], Need::kRead);
+    if (!t) return kNone;
+    if (args[1] != kTrue && args[1] != kFalse) return badarg(p, 2, "not a boolean");
+    std::unique_lock<std::shared_mutex> guard(t->lock);
+    if (args[1] == kTrue) {
+        ++t->fixations;
+    } else if (t->fixations > 0) {
+        --t->fixations;
+    }
+    return kTrue;
+}
+
+Term ets_match2(Process& p, Term* args) {
+    TablePtr t = table_for(p, args[0], Need::kRead);
+    if (!t) return kNone;
+    std::shared_lock<std::shared_mutex> guard(t->lock);
+    std::vector<std::vector<Term>> rows;
+    matching(*t, args[1],
+             [&](const Object*, const ets_match::Bindings& b) { rows.push_back(b.in_order()); });
+    charge(t->size);
+    return bindings_out(p, rows);
+}
+
+Term ets_match_object2(Process& p, Term* args) {
+    TablePtr t = table_for(p, args[0], Need::kRead);
+    if (!t) return kNone;
+    std::shared_lock<std::shared_mutex> guard(t->lock);
+    std::vector<Term> found;
+    matching(*t, args[1],
+             [&](const Object* o, const ets_match::Bindings&) { found.push_back(o->tuple); });
+    charge(t->size);
+    return list_out(p, found);
+}
+
+Term ets_info1(Process& p, Term* args) {
+    return ets_info1_impl(p, args[0]);
+}
+
+Term ets_info2(Process& p, Term* args) {
+    return ets_info2_impl(p, args[0], args[1]);
+}
+
+Term ets_whereis(Process& p, Term* args) {
+    if (!term::is_atom(args[0])) return badarg(p, 1, "not an atom");
+    TablePtr t = ets::find(args[0]);
+    if (!t) return make_atom(atom::kUndefined);
+    return tid_term(p, t->id, t->name, false);
+}
+
+Term ets_rename(Process& p, Term* args) {
+    TablePtr t = table_for(p, args[0], Need::kWrite);
+    if (!t) return kNone;
+    if (!term::is_atom(args[1])) return badarg(p, 2, "not an atom");
+    if (!ets::rename(t, args[1])) return badarg(p, 2, "table name already exists");
+    return args[1];
+}
+
+Term ets_give_away(Process& p, Term* args) {
+    TablePtr t = ets::find(args[0]);
+    if (!t || t->deleted) return no_table(p, args[0]);
+    if (t->owner != p.pid) return not_owner(p, *t);
+    if (args[1] == p.pid)
+        return badarg_cause(p, 2, "the process already owns the table", make_atom(atom::kOwner));
+    if (!is_local_pid(args[1]) || !process::lookup(args[1]))
+        return badarg(p, 2, "not a living process other than the owner");
+    {
+        std::unique_lock<std::shared_mutex> guard(t->lock);
+        t->owner = args[1];
+    }
+    ets::note_owner(args[1]);
+    ets::forget_owner(p.pid);
+    Term mem[5];
+    Term msg = term::make_tuple(mem, 4);
+    mem[1] = make_atom(atom::kEtsTransfer);
+    mem[2] = args[0];
+    mem[3] = p.pid;
+    mem[4] = args[2];
+    signals::send(p, args[1], msg);
+    return kTrue;
+}
+
+Term ets_setopts(Process& p, Term* args) {
+    TablePtr t = ets::find(args[0]);
+    if (!t || t->deleted) return no_table(p, args[0]);
+    if (t->owner != p.pid) return not_owner(p, *t);
+    Table staged;
+    staged.heir = t->heir;
+    Term l = term::is_tuple(args[1]) ? kNil : args[1];
+    bool ok = term::is_tuple(args[1]) ? tuple_option(args[1], staged) : true;
+    for (; ok && is_cons(l); l = cdr(l))
+        ok = term::is_tuple(car(l)) && tuple_arity(car(l)) >= 2 && tuple_option(car(l), staged);
+    if (!ok || l != kNil) return badarg(p, 2, "invalid option");
+    std::unique_lock<std::shared_mutex> guard(t->lock);
+    t->heir = staged.heir;
+    std::swap(t->heir_data, staged.heir_data);
+    return kTrue;
+}
+
+Term ets_internal_request_all(Process& p, Term* args) {
+    std::vector<ets::Listed> tables = ets::all();
+    Term* mem = alloc(p, kRefWords);
+    if (!mem) return heap_exhausted(p);
+    Term ref = term::make_ref(mem, process::new_ref_id(), 0);
+    size_t words = tables.size() * (kConsWords + kRefWords) + kRefWords + 3;
+    std::vector<Term> buffer(words);
+    Term* at = buffer.data();
+    Term list = kNil;
+    for (const ets::Listed& l : tables) {
+        Term tid = l.named ? l.name : term::make_ref(at, l.id, 0);
+        if (!l.named) at += kRefWords;
+        list = make_cons(at, tid, list);
+        at += kConsWords;
+    }
+    // ets:all/0 waits for one reply per scheduler: the first has them all.
+    unsigned schedulers = sched::count();
+    for (unsigned i = 0; i < schedulers; ++i) {
+        Term reply[3];
+        Term msg = term::make_tuple(reply, 2);
+        reply[1] = ref;
+        reply[2] = i == 0 ? list : kNil;
+        signals::send(p, p.pid, msg);
+    }
+    return ref;
+}
+
+}  // namespace impl
+
+}  // namespace bif

@@ -1,0 +1,444 @@
+// ets: the tables, their objects and the registry (see ets.h).
+#include "vm/ets.h"
+
+#include <cstdlib>
+#include <mutex>
+#include <unordered_map>
+
+#include "vm/heap.h"
+#include "vm/map.h"
+
+namespace ets {
+
+using namespace term;
+
+// ---- objects ------------------------------------------------------------------------
+
+Object* object_new(Term tuple, uint32_t hash) {
+    size_t words = heap::copy_size(tuple);
+    auto* o = static_cast<Object*>(std::malloc(sizeof(Object) + words * sizeof(Term)));
+    if (!o) return nullptr;
+    o->next = nullptr;
+    o->hash = hash;
+    o->words = uint32_t(words);
+    o->off_heap = nullptr;
+    o->tuple = heap::copy_term(tuple, o->data, o->off_heap);
+    return o;
+}
+
+void object_free(Object* o) {
+    for (Term* handle = o->off_heap; handle;) {
+        Term* next = refc_next(handle);
+        off_heap_release(handle);
+        handle = next;
+    }
+    std::free(o);
+}
+
+bool KeyLess::operator()(const Object* a, const Object* b) const {
+    return compare(object_key(a, keypos), object_key(b, keypos)) < 0;
+}
+bool KeyLess::operator()(const Object* a, Term key) const {
+    return compare(object_key(a, keypos), key) < 0;
+}
+bool KeyLess::operator()(Term key, const Object* b) const {
+    return compare(key, object_key(b, keypos)) < 0;
+}
+
+Table::~Table() {
+    clear(*this);
+    if (heir_data) object_free(heir_data);
+}
+
+// ---- the registry -------------------------------------------------------------------
+//
+// Tables by ref number and by name, under one reader-writer lock: every
+// ets call takes it shared for the moment of its lookup. Owners are
+// counted so that the exit of a process that owns no table costs one
+// lookup in a small map.
+
+namespace {
+
+struct Registry {
+    std::shared_mutex lock;
+    std::unordered_map<uint64_t, TablePtr> by_id;
+    std::unordered_map<Term, TablePtr> by_name;
+    std::unordered_map<Term, size_t> owners;  // pid -> tables owned
+};
+
+Registry& registry() {
+    static Registry r;
+    return r;
+}
+
+}  // namespace
+
+bool add(const TablePtr& t) {
+    Registry& r = registry();
+    std::unique_lock<std::shared_mutex> guard(r.lock);
+    if (t->named && !r.by_name.emplace(t->name, t).second) return false;
+    r.by_id.emplace(t->id, t);
+    ++r.owners[t->owner];
+    return true;
+}
+
+TablePtr find(Term tid) {
+    Registry& r = registry();
+    std::shared_lock<std::shared_mutex> guard(r.lock);
+    if (is_atom(tid)) {
+        auto it = r.by_name.find(tid);
+        return it == r.by_name.end() ? nullptr : it->second;
+    }
+    if (!is_local_ref(tid) || ref_extra(tid) != 0) return nullptr;
+    auto it = r.by_id.find(ref_id(tid));
+    return it == r.by_id.end() ? nullptr : it->second;
+}
+
+namespace {
+
+// Drops one table of `pid`'s count (the registry lock held).
+void forget_owner(Registry& r, Term pid) {
+    auto it = r.owners.find(pid);
+    if (it != r.owners.end() && --it->second == 0) r.owners.erase(it);
+}
+
+}  // namespace
+
+void forget_owner(Term pid) {
+    Registry& r = registry();
+    std::unique_lock<std::shared_mutex> guard(r.lock);
+    forget_owner(r, pid);
+}
+
+void remove(const TablePtr& t) {
+    Registry& r = registry();
+    std::unique_lock<std::shared_mutex> guard(r.lock);
+    if (t->deleted) return;
+    t->deleted = true;
+    r.by_id.erase(t->id);
+    if (t->named) r.by_name.erase(t->name);
+    forget_owner(r, t->owner);
+}
+
+bool rename(const TablePtr& t, Term name) {
+    Registry& r = registry();
+    std::unique_lock<std::shared_mutex> guard(r.lock);
+    if (t->deleted) return false;
+    if (t->named) {
+        if (name != t->name && r.by_name.count(name)) return false;
+        r.by_name.erase(t->name);
+        r.by_name.emplace(name, t);
+    }
+    t->name = name;
+    return true;
+}
+
+std::vector<Listed> all() {
+    Registry& r = registry();
+    std::shared_lock<std::shared_mutex> guard(r.lock);
+    std::vector<Listed> out;
+    out.reserve(r.by_id.size());
+    for (const auto& [id, t] : r.by_id)
+        out.push_back({id, t->name, t->named});
+    return out;
+}
+
+bool owns_tables(Term pid) {
+    Registry& r = registry();
+    std::shared_lock<std::shared_mutex> guard(r.lock);
+    return r.owners.count(pid) != 0;
+}
+
+void note_owner(Term pid) {
+    Registry& r = registry();
+    std::unique_lock<std::shared_mutex> guard(r.lock);
+    ++r.owners[pid];
+}
+
+void owner_exited(Term pid, Transfer send) {
+    std::vector<TablePtr> owned;
+    {
+        Registry& r = registry();
+        std::unique_lock<std::shared_mutex> guard(r.lock);
+        if (!r.owners.erase(pid)) return;
+        for (const auto& [id, t] : r.by_id)
+            if (t->owner == pid) owned.push_back(t);
+    }
+    for (const TablePtr& t : owned) {
+        Term heir = t->heir;
+        if (is_local_pid(heir) && heir != pid) {
+            note_owner(heir);
+            std::unique_lock<std::shared_mutex> table(t->lock);
+            t->owner = heir;
+            t->heir = make_atom(atom::kNoneAccess);
+            send(heir, *t, pid);
+            if (t->heir_data) {
+                object_free(t->heir_data);
+                t->heir_data = nullptr;
+            }
+            continue;
+        }
+        // No heir: the table goes. (A heir that is dead by now gets the
+        // transfer message it will never read; OTP checks liveness first.)
+        Registry& r = registry();
+        std::unique_lock<std::shared_mutex> guard(r.lock);
+        t->deleted = true;
+        r.by_id.erase(t->id);
+        if (t->named) r.by_name.erase(t->name);
+    }
+}
+
+// ---- hash buckets ---------------------------------------------------------------------
+
+uint32_t key_hash(Term key) {
+    return map::internal_hash(key);
+}
+
+namespace detail {
+size_t bucket_of(const Table& t, uint32_t hash) {
+    return hash & (t.buckets.size() - 1);
+}
+}  // namespace detail
+
+namespace {
+
+constexpr size_t kFirstBuckets = 16;
+
+// Doubles the buckets when there are more objects than buckets, keeping
+// the objects of a key together and in order. Not while the table is
+// fixed: a fixed table's iteration follows bucket positions.
+void maybe_grow(Table& t) {
+    if (t.buckets.empty()) {
+        t.buckets.assign(kFirstBuckets, nullptr);
+        return;
+    }
+    if (t.size < t.buckets.size() || t.fixations > 0) return;
+    std::vector<Object*> bigger(t.buckets.size() * 2, nullptr);
+    std::vector<Object**> tails(bigger.size());
+    for (size_t i = 0; i < bigger.size(); ++i)
+        tails[i] = &bigger[i];
+    for (Object* head : t.buckets) {
+        for (Object* o = head; o;) {
+            Object* next = o->next;
+            size_t b = o->hash & (bigger.size() - 1);
+            o->next = nullptr;
+            *tails[b] = o;
+            tails[b] = &o->next;
+            o = next;
+        }
+    }
+    t.buckets.swap(bigger);
+}
+
+bool same_key(const Table& t, const Object* o, uint32_t hash, Term key) {
+    return o->hash == hash && exact_equal(object_key(o, t.keypos), key);
+}
+
+void count_in(Table& t, const Object* o) {
+    ++t.size;
+    t.words += o->words;
+}
+
+void count_out(Table& t, const Object* o) {
+    --t.size;
+    t.words -= o->words;
+}
+
+void insert_ordered(Table& t, Object* o) {
+    auto [it, added] = t.tree.insert(o);
+    if (added) {
+        count_in(t, o);
+        return;
+    }
+    count_out(t, *it);
+    object_free(*it);
+    t.tree.erase(it);
+    t.tree.insert(o);
+    count_in(t, o);
+}
+
+// A set replaces the object of the key; a bag adds unless an equal object
+// is there; a duplicate_bag always adds, after the key's other objects.
+void insert_hashed(Table& t, Object* o) {
+    maybe_grow(t);
+    Term key = object_key(o, t.keypos);
+    Object** link = &t.buckets[detail::bucket_of(t, o->hash)];
+    Object** after_key = nullptr;
+    for (; *link; link = &(*link)->next) {
+        Object* there = *link;
+        if (!same_key(t, there, o->hash, key)) {
+            if (after_key) break;
+            continue;
+        }
+        if (t.kind == Kind::kSet) {
+            o->next = there->next;
+            *link = o;
+            count_out(t, there);
+            object_free(there);
+            count_in(t, o);
+            return;
+        }
+        if (t.kind == Kind::kBag && exact_equal(there->tuple, o->tuple)) {
+            object_free(o);
+            return;
+        }
+        after_key = &there->next;
+    }
+    if (after_key) link = after_key;
+    o->next = *link;
+    *link = o;
+    count_in(t, o);
+}
+
+}  // namespace
+
+void insert(Table& t, Object* o) {
+    if (t.kind == Kind::kOrderedSet) {
+        insert_ordered(t, o);
+    } else {
+        insert_hashed(t, o);
+    }
+}
+
+bool has_key(const Table& t, Term key) {
+    bool found = false;
+    for_key(t, key, [&](const Object*) { found = true; });
+    return found;
+}
+
+std::vector<Object*> remove_key(Table& t, Term key) {
+    std::vector<Object*> out;
+    if (t.kind == Kind::kOrderedSet) {
+        auto it = t.tree.find(key);
+        if (it == t.tree.end()) return out;
+        out.push_back(*it);
+        count_out(t, *it);
+        t.tree.erase(it);
+        return out;
+    }
+    if (t.buckets.empty()) return out;
+    uint32_t hash = key_hash(key);
+    for (Object** link = &t.buckets[detail::bucket_of(t, hash)]; *link;) {
+        Object* o = *link;
+        if (!same_key(t, o, hash, key)) {
+            link = &o->next;
+            continue;
+        }
+        *link = o->next;
+        count_out(t, o);
+        out.push_back(o);
+    }
+    return out;
+}
+
+size_t remove_object(Table& t, Term object) {
+    Term key = tuple_element(object, t.keypos);
+    if (t.kind == Kind::kOrderedSet) {
+        auto it = t.tree.find(key);
+        if (it == t.tree.end() || !exact_equal((*it)->tuple, object)) return 0;
+        Object* o = *it;
+        t.tree.erase(it);
+        count_out(t, o);
+        object_free(o);
+        return 1;
+    }
+    if (t.buckets.empty()) return 0;
+    uint32_t hash = key_hash(key);
+    size_t removed = 0;
+    for (Object** link = &t.buckets[detail::bucket_of(t, hash)]; *link;) {
+        Object* o = *link;
+        if (!same_key(t, o, hash, key) || !exact_equal(o->tuple, object)) {
+            link = &o->next;
+            continue;
+        }
+        *link = o->next;
+        count_out(t, o);
+        object_free(o);
+        ++removed;
+    }
+    return removed;
+}
+
+size_t clear(Table& t) {
+    size_t removed = t.size;
+    for (Object* o : t.tree)
+        object_free(o);
+    t.tree.clear();
+    for (Object*& head : t.buckets) {
+        for (Object* o = head; o;) {
+            Object* next = o->next;
+            object_free(o);
+            o = next;
+        }
+        head = nullptr;
+    }
+    t.size = 0;
+    t.words = 0;
+    return removed;
+}
+
+void erase(Table& t, Object* target) {
+    if (t.kind == Kind::kOrderedSet) {
+        t.tree.erase(target);
+    } else {
+        Object** link = &t.buckets[detail::bucket_of(t, target->hash)];
+        while (*link != target)
+            link = &(*link)->next;
+        *link = target->next;
+    }
+    count_out(t, target);
+    object_free(target);
+}
+
+// ---- iteration -----------------------------------------------------------------------
+
+namespace {
+
+// The first object in bucket `b` or after it.
+const Object* from_bucket(const Table& t, size_t b) {
+    for (; b < t.buckets.size(); ++b)
+        if (t.buckets[b]) return t.buckets[b];
+    return nullptr;
+}
+
+}  // namespace
+
+const Object* first(const Table& t) {
+    if (t.kind == Kind::kOrderedSet) return t.tree.empty() ? nullptr : *t.tree.begin();
+    return from_bucket(t, 0);
+}
+
+const Object* last(const Table& t) {
+    if (t.kind == Kind::kOrderedSet) return t.tree.empty() ? nullptr : *t.tree.rbegin();
+    return first(t);  // a hash table has no order: last is first, as in OTP
+}
+
+const Object* next(const Table& t, Term key, bool& found) {
+    if (t.kind == Kind::kOrderedSet) {
+        auto it = t.tree.upper_bound(key);
+        found = true;  // an ordered_set goes on from any term
+        return it == t.tree.end() ? nullptr : *it;
+    }
+    found = false;
+    if (t.buckets.empty()) return nullptr;
+    uint32_t hash = key_hash(key);
+    size_t b = detail::bucket_of(t, hash);
+    const Object* o = t.buckets[b];
+    for (; o; o = o->next)
+        if (same_key(t, o, hash, key)) break;
+    if (!o) return from_bucket(t, b + 1);
+    found = true;
+    while (o && same_key(t, o, hash, key))
+        o = o->next;
+    return o ? o : from_bucket(t, b + 1);
+}
+
+const Object* prev(const Table& t, Term key, bool& found) {
+    if (t.kind != Kind::kOrderedSet) return next(t, key, found);
+    found = true;
+    auto it = t.tree.lower_bound(key);
+    if (it == t.tree.begin()) return nullptr;
+    return *--it;
+}
+
+}  // namespace ets
