@@ -26,6 +26,7 @@ namespace bytecode {
 namespace {
 
 enum Frame : uint8_t { kAny, kNeed, kNoFrame, kAlloc, kDealloc, kTrim };
+enum Heap : int { kReserve = -1, kTakeGap = -2 };
 enum Flag : uint8_t {
     kEnd = 1,
     kCall = 2,
@@ -41,11 +42,12 @@ struct Semantics {
     int live_op, live_add, args_op, args_add;
     Frame frame;
     unsigned flags;
+    int heap;
 };
 
 constexpr Semantics kSemantics[] = {
-#define SEMANTICS(name, live_op, live_add, args_op, args_add, frame, flags) \
-    {Opcode::name, live_op, live_add, args_op, args_add, frame, flags},
+#define SEMANTICS(name, live_op, live_add, args_op, args_add, frame, flags, heap) \
+    {Opcode::name, live_op, live_add, args_op, args_add, frame, flags, heap},
 #include "bytecode/semantics.def"
 #undef SEMANTICS
 };
@@ -80,6 +82,7 @@ constexpr int kNoFrameSize = -1;
 struct State {
     std::bitset<kMaxX> x;  // valid X registers
     int frame = kNoFrameSize;
+    uint64_t heap = 0;  // words reserved by test_heap and not yet taken
 };
 
 // One decoded instruction: its operand words with their letters ('#' for
@@ -216,6 +219,7 @@ class Validator {
             below >>= kMaxX - size_t(std::min<int64_t>(live, kMaxX));
             cur_.x &= below;
         }
+        if (live >= 0) cur_.heap = in.op == Opcode::test_heap ? in.words[0] : 0;
         if (s.flags & kReadAfterGc) reads(in);
         branches(in, (s.flags & kFailAfterGc) ? cur_ : before);
         if (s.flags & kCall) {
@@ -223,6 +227,7 @@ class Validator {
             cur_.x.set(0);
         }
         if (s.flags & kWait) cur_.x.reset();
+        heap_use(in);
         writes(in);
         if (s.flags & kEnd) reached_ = false;
     }
@@ -266,6 +271,20 @@ class Validator {
                 cur_.x.set(operand_value(w));
             if (operand_kind(w) == OperandKind::Y) slot(in, operand_value(w));
         }
+    }
+
+    // Building on the heap takes reserved words; calls, waits and what
+    // may use the free gap leave none reserved.
+    void heap_use(const Insn& in) {
+        const Semantics& s = *in.sem;
+        if ((s.flags & (kCall | kWait)) || s.heap == kTakeGap) cur_.heap = 0;
+        if (s.heap <= 0) return;
+        uint64_t need = uint64_t(s.heap);
+        size_t count = in.letters.find('#');
+        if (count != std::string::npos) need += in.words[count];
+        if (need > cur_.heap)
+            error(in, fmt::format("builds {} heap words, {} reserved", need, cur_.heap));
+        cur_.heap -= std::min(need, cur_.heap);
     }
 
     void swap(const Insn& in) {
@@ -345,6 +364,7 @@ class Validator {
             } else if (flags & kWait) {
                 State waited = at;
                 waited.x.reset();
+                waited.heap = 0;
                 merge(in, in.words[i], waited);
             } else {
                 merge(in, in.words[i], at);
@@ -363,8 +383,9 @@ class Validator {
             error(in, fmt::format("reaches label {} with frame {}, elsewhere {}", label,
                                   frame_text(s.frame), frame_text(old.frame)));
         std::bitset<kMaxX> both = old.x & s.x;
-        if (both != old.x) {
+        if (both != old.x || s.heap < old.heap) {
             old.x = both;
+            old.heap = std::min(old.heap, s.heap);
             changed_ = true;
         }
     }

@@ -76,12 +76,19 @@ TEST_CASE("validate: registers above live are dead after a GC point", "[validate
 TEST_CASE("validate: a gc_bif's registers above live are dead after it", "[validate]") {
     // x2 = bif(x0, x1) with live 1: x1 is a root no more (the arguments go
     // to X[live..] as scratch), so reading it afterwards is wrong.
-    std::vector<uint64_t> body = {
-        op(Opcode::gc_bif2),  0,        1,        0,        x_reg(0),           x_reg(1), x_reg(2),
-        op(Opcode::put_list), x_reg(1), x_reg(2), x_reg(0), op(Opcode::return_)};
-    CHECK(contains(checked(module_of(2, body)), "(put_list): reads x1, which is not valid"));
+    std::vector<uint64_t> body = {op(Opcode::gc_bif2),
+                                  0,
+                                  1,
+                                  0,
+                                  x_reg(0),
+                                  x_reg(1),
+                                  x_reg(2),
+                                  op(Opcode::move),
+                                  x_reg(1),
+                                  x_reg(0),
+                                  op(Opcode::return_)};
+    CHECK(contains(checked(module_of(2, body)), "(move): reads x1, which is not valid"));
     body[2] = 2;
-    // put_list allocates nothing itself (test_heap reserved it): sound.
     CHECK(checked(module_of(2, body)) == "");
 }
 
@@ -101,6 +108,29 @@ TEST_CASE("validate: bs_create_bin reads its sources after collecting", "[valida
     CHECK(contains(checked(module_of(2, body)), "(bs_create_bin): reads x1, which is not valid"));
     body[2] = 2;
     CHECK(checked(module_of(2, body)) == "");
+}
+
+TEST_CASE("validate: building takes heap words test_heap reserved", "[validate]") {
+    // {A, A, A} needs 4 words; [A | A] then 2 more.
+    std::vector<uint64_t> body = {op(Opcode::test_heap),
+                                  4,
+                                  1,
+                                  op(Opcode::put_tuple2),
+                                  x_reg(0),
+                                  3,
+                                  x_reg(0),
+                                  x_reg(0),
+                                  x_reg(0),
+                                  op(Opcode::put_list),
+                                  x_reg(0),
+                                  x_reg(0),
+                                  x_reg(0),
+                                  op(Opcode::return_)};
+    CHECK(contains(checked(module_of(1, body)), "(put_list): builds 2 heap words, 0 reserved"));
+    body[1] = 6;
+    CHECK(checked(module_of(1, body)) == "");
+    body[1] = 3;
+    CHECK(contains(checked(module_of(1, body)), "(put_tuple2): builds 4 heap words, 3 reserved"));
 }
 
 TEST_CASE("validate: only X0 survives a call", "[validate]") {
