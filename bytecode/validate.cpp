@@ -1,14 +1,16 @@
 // validate: a forward dataflow analysis of generic code, per function, as
 // OTP's beam_validator does for BEAM code (the structural checks are
 // verify()'s). The state at each point is the set of X registers that hold
-// values and the frame (none, or its number of Y slots). A label's state is
+// values, the frame (none, or its number of Y slots) and the heap words
+// test_heap reserved that are not taken yet. A label's state is
 // the intersection of the states of every path to it (fall-through, jumps,
 // fail labels, jump tables, exception handlers), iterated to a fixpoint;
 // then every instruction is checked against it: an X register read must be
 // valid, at a GC point X[0..live-1] must be valid (a collection takes them
 // as roots: a stale one is a wild pointer), Y slots need a frame that holds
-// them, calls need a frame, returns none. What each opcode does beyond its
-// operand letters is semantics.def's table, nowhere else.
+// them, calls need a frame, returns none, and put_list, put_tuple2 and
+// make_fun (which allocate without a check) stay within the reservation. What each opcode does
+// beyond its operand letters is semantics.def's table, nowhere else.
 //
 // Y slots are not tracked: allocate sets every slot to nil (vm/interp.cpp),
 // so a slot always holds a term.
