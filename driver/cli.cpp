@@ -378,6 +378,9 @@ int dis(const Options& options) {
     bytecode::Module module;
     if (!compile_file(options.files[0], module)) return 1;
     fmt::print("{}", bytecode::disassemble(module));
+    // Unsound code (a code generator bug) is shown with the problems.
+    std::string problem = bytecode::validate(module);
+    if (!problem.empty()) fmt::print("\nvalidate:\n{}\n", problem);
     return 0;
 }
 
