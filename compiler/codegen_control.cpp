@@ -201,11 +201,24 @@ void FnGen::end_branch(Join& j, Value result) {
     }
     parallel_move(std::move(moves));
     emit(Opcode::jump, {j.label});
+    if (j.arrived) {
+        j.arrived_valid.intersect(st_.valid);
+    } else {
+        j.arrived_valid = st_.valid;
+        j.arrived = true;
+    }
 }
 
+// The state after the join: the one make_join planned, less the registers
+// that not every branch left valid. Those can hold nothing the code after
+// the join reads (a branch's call clobbered them), yet a GC point there
+// would keep them if they stayed `used`: a stale term is a wild pointer.
 void FnGen::enter_join(Join& j) {
     place(j.label);
     st_ = j.state;
+    if (!j.arrived) return;
+    st_.valid.intersect(j.arrived_valid);
+    st_.used.intersect(j.arrived_valid);
 }
 
 // ---- case, if, receive ---------------------------------------------------------------------
@@ -477,7 +490,9 @@ Row catch_row(Compiler& c, const Node* clause, const Scope* scope) {
 
 }  // namespace
 
-Value FnGen::try_expr(const Node* e) {
+// A try in tail position (`is_tail`, never with an after block) returns
+// from its of and catch clauses: they end the function as a case's do.
+Value FnGen::try_expr(const Node* e, bool is_tail) {
     const Node* of = e->kid(1);
     const Node* catches = e->kid(2);
     const Node* after = e->kid(3);
@@ -499,16 +514,25 @@ Value FnGen::try_expr(const Node* e) {
     Value v = body(e->kid(0), false);
     if (has_catch) emit_marker(Opcode::try_end, slot, {});
     State at_handler = st_;
-    Join j = make_join(e, v);
-    RegSet outer = j.state.used;
-    outer.remove(reg_index(j.result));
+    std::optional<Join> join;
+    RegSet outer = st_.used;
+    if (is_tail) {
+        if (v.temp && is_x(v.op)) outer.remove(reg_index(v.op));
+    } else {
+        join.emplace(make_join(e, v));
+        outer = join->state.used;
+        outer.remove(reg_index(join->result));
+    }
+    Join* j = join ? &*join : nullptr;
     if (of != nullptr && of->num_kids > 0) {
         std::vector<Row> rows = clause_rows(of->children(), scope_);
         std::vector<Word> cols{v.op};
-        CaseLeaf leaf(*this, &j, false, outer);
+        CaseLeaf leaf(*this, j, false, outer);
         match(std::move(rows), std::move(cols), fail_block(Opcode::try_case_end, v.op, e), leaf);
+    } else if (j != nullptr) {
+        end_branch(*j, v);
     } else {
-        end_branch(j, v);
+        ret(v);
     }
     if (has_catch) {
         place(handler);
@@ -526,14 +550,15 @@ Value FnGen::try_expr(const Node* e) {
         for (const Node* cl : catches->children())
             rows.push_back(catch_row(c_, cl, scope_));
         uint32_t reraise = new_label();
-        CaseLeaf leaf(*this, &j, false, RegSet{});
+        CaseLeaf leaf(*this, j, false, RegSet{});
         match(std::move(rows), {bytecode::x_reg(0), bytecode::x_reg(1)}, reraise, leaf);
         place(reraise);
         emit(Opcode::raise, {bytecode::x_reg(2), bytecode::x_reg(1)});
     }
     if (has_catch) free_marker();
-    enter_join(j);
-    Value result{j.result, true};
+    if (j == nullptr) return {};
+    enter_join(*j);
+    Value result{j->result, true};
     if (after == nullptr) return result;
 
     emit_marker(Opcode::try_end, after_slot, {});

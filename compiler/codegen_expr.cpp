@@ -81,7 +81,7 @@ Value FnGen::expr(const Node* e) {
         case Kind::Receive:
             return receive_expr(e, false);
         case Kind::Try:
-            return try_expr(e);
+            return try_expr(e, false);
         case Kind::Catch:
             return catch_expr(e);
         case Kind::Block:
@@ -133,6 +133,12 @@ void FnGen::tail(const Node* e) {
             case Kind::Block:
                 body(e, true);
                 return;
+            case Kind::Try:
+                if (e->kid(3) == nullptr) {  // as the scan decided (try_)
+                    try_expr(e, true);
+                    return;
+                }
+                break;
             case Kind::ListComp:
                 tail(c_.lower_comprehension(e, {}, ""));
                 return;

@@ -344,6 +344,11 @@ struct Join {
     Word result = kNone;
     std::vector<std::pair<uint32_t, Word>> exported;  // variable id, home
     State state;
+    // The X registers valid at the end of every branch that has reached
+    // the join so far (end_branch): a register of `state` that some branch
+    // clobbered (a call in it) is neither valid nor used after the join.
+    RegSet arrived_valid;
+    bool arrived = false;
 };
 
 class FnGen {
@@ -423,7 +428,7 @@ class FnGen {
     Value case_expr(const Node* e, bool is_tail);
     Value if_expr(const Node* e, bool is_tail);
     Value receive_expr(const Node* e, bool is_tail);
-    Value try_expr(const Node* e);
+    Value try_expr(const Node* e, bool is_tail);
     Value catch_expr(const Node* e);
     Value match_expr(const Node* e);
     Value andalso_expr(const Node* e, bool is_tail);

@@ -232,11 +232,15 @@ class Scanner {
         s_.spans[e] = {start, pos_++};
     }
 
-    void try_(const Node* e) {
+    // Without an after block, the of and catch clauses of a try in tail
+    // position are in tail position too (the try has ended when they run),
+    // as in OTP: FnGen::try_expr compiles them so.
+    void try_(const Node* e, bool tail) {
         uint32_t start = pos_++;
         s_.needs_frame = true;
+        bool clause_tail = tail && e->kid(3) == nullptr;
         body(e->kid(0), false);
-        if (e->kid(1) != nullptr) clauses(e->kid(1)->children(), false);
+        if (e->kid(1) != nullptr) clauses(e->kid(1)->children(), clause_tail);
         clobber();  // the handler's entry
         if (e->kid(2) != nullptr) {
             for (const Node* cl : e->kid(2)->children()) {
@@ -245,7 +249,7 @@ class Scanner {
                 if (ps->kid(0) != nullptr) pattern(ps->kid(0));
                 pattern(ps->kid(1));
                 guard(ast::clause_guard(cl));
-                body(ast::clause_body(cl), false);
+                body(ast::clause_body(cl), clause_tail);
             }
         }
         // The join of the try's clauses is before its after block.
@@ -371,7 +375,7 @@ class Scanner {
                 receive(e, tail);
                 return;
             case Kind::Try:
-                try_(e);
+                try_(e, tail);
                 return;
             case Kind::Catch:
                 s_.needs_frame = true;
