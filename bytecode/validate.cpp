@@ -12,8 +12,11 @@
 // make_fun (which allocate without a check) stay within the reservation. What each opcode does
 // beyond its operand letters is semantics.def's table, nowhere else.
 //
-// Y slots are not tracked: allocate sets every slot to nil (vm/interp.cpp),
-// so a slot always holds a term.
+// Y slots: allocate sets every slot to nil (vm/interp.cpp), so a slot always
+// holds a term and a collection is safe; still, a slot read on a path that
+// never wrote it reads that nil instead of a value, a code generator bug, so
+// the written slots are tracked too (trim shifts them; a handler has those
+// written before its try).
 #include <fmt/core.h>
 
 #include <algorithm>
@@ -83,6 +86,7 @@ constexpr int kNoFrameSize = -1;
 
 struct State {
     std::bitset<kMaxX> x;  // valid X registers
+    std::bitset<kMaxX> y;  // Y slots written since allocate
     int frame = kNoFrameSize;
     uint64_t heap = 0;  // words reserved by test_heap and not yet taken
 };
@@ -241,7 +245,7 @@ class Validator {
             uint64_t w = in.words[i];
             if (c == 's') source(in, w);
             if (c == 'x') read_x(in, w);
-            if (c == 'y') slot(in, w);
+            if (c == 'y') write_y(in, w);  // a catch marker or nil
         }
         int64_t args = count_of(in, in.sem->args_op, in.sem->args_add);
         for (int64_t i = 0; i < args && i < int64_t(kMaxX); ++i)
@@ -250,7 +254,15 @@ class Validator {
 
     void source(const Insn& in, uint64_t w) {
         if (operand_kind(w) == OperandKind::X) read_x(in, operand_value(w));
-        if (operand_kind(w) == OperandKind::Y) slot(in, operand_value(w));
+        if (operand_kind(w) != OperandKind::Y) return;
+        slot(in, operand_value(w));
+        if (operand_value(w) < kMaxX && !cur_.y.test(operand_value(w)))
+            error(in, fmt::format("reads y{}, which no path wrote", operand_value(w)));
+    }
+
+    void write_y(const Insn& in, uint64_t y) {
+        slot(in, y);
+        if (y < kMaxX) cur_.y.set(y);
     }
 
     void read_x(const Insn& in, uint64_t r) {
@@ -271,7 +283,7 @@ class Validator {
             uint64_t w = in.words[i];
             if (operand_kind(w) == OperandKind::X && operand_value(w) < kMaxX)
                 cur_.x.set(operand_value(w));
-            if (operand_kind(w) == OperandKind::Y) slot(in, operand_value(w));
+            if (operand_kind(w) == OperandKind::Y) write_y(in, operand_value(w));
         }
     }
 
@@ -316,6 +328,7 @@ class Validator {
                 if (cur_.frame != kNoFrameSize)
                     error(in, fmt::format("allocates over a frame of {}", cur_.frame));
                 cur_.frame = int(in.words[0]);
+                cur_.y.reset();
                 return;
             case kDealloc: {
                 uint64_t n = in.words[in.count - 1];
@@ -323,6 +336,7 @@ class Validator {
                     error(in, fmt::format("drops a frame of {} but the frame is {}", n,
                                           frame_text(cur_.frame)));
                 cur_.frame = kNoFrameSize;
+                cur_.y.reset();
                 return;
             }
             case kTrim:
@@ -330,6 +344,7 @@ class Validator {
                     error(in, fmt::format("trims {} + {} but the frame is {}", in.words[0],
                                           in.words[1], frame_text(cur_.frame)));
                 cur_.frame = int(in.words[1]);
+                cur_.y >>= std::min<uint64_t>(in.words[0], kMaxX);
                 return;
         }
     }
@@ -360,6 +375,7 @@ class Validator {
             if (flags & kHandler) {
                 State handler;
                 handler.frame = cur_.frame;
+                handler.y = cur_.y;
                 for (size_t r = 0; r < 4; ++r)
                     handler.x.set(r);
                 merge(in, in.words[i], handler);
@@ -384,9 +400,10 @@ class Validator {
         if (old.frame != s.frame)
             error(in, fmt::format("reaches label {} with frame {}, elsewhere {}", label,
                                   frame_text(s.frame), frame_text(old.frame)));
-        std::bitset<kMaxX> both = old.x & s.x;
-        if (both != old.x || s.heap < old.heap) {
+        std::bitset<kMaxX> both = old.x & s.x, written = old.y & s.y;
+        if (both != old.x || written != old.y || s.heap < old.heap) {
             old.x = both;
+            old.y = written;
             old.heap = std::min(old.heap, s.heap);
             changed_ = true;
         }

@@ -243,6 +243,18 @@ TEST_CASE("validate: frames", "[validate]") {
     CHECK(contains(checked(m), "reaches label 10 with frame 0, elsewhere none"));
 }
 
+TEST_CASE("validate: a Y slot is read only after a write on every path", "[validate]") {
+    // allocate 2; y1 = x0; trim 1 1 (old y1 is y0 now); x0 = y0.
+    std::vector<uint64_t> body = {op(Opcode::allocate),   2,        1,
+                                  op(Opcode::move),       x_reg(0), y_reg(1),
+                                  op(Opcode::trim),       1,        1,
+                                  op(Opcode::move),       y_reg(0), x_reg(0),
+                                  op(Opcode::deallocate), 1,        op(Opcode::return_)};
+    CHECK(checked(module_of(1, body)) == "");
+    body[5] = y_reg(0);  // the write goes to the slot trim drops
+    CHECK(contains(checked(module_of(1, body)), "(move): reads y0, which no path wrote"));
+}
+
 TEST_CASE("validate: an exception handler has X0..X2 and the frame", "[validate]") {
     // try self() of _ -> x0 catch C:R -> R end (X1 after try_case is the reason).
     std::vector<uint64_t> body = {op(Opcode::allocate),
