@@ -121,6 +121,18 @@ TEST_CASE("codegen: the conformance programs compile and pass verify and validat
     }
 }
 
+// The join after a case whose branches both end in calls: the registers
+// in use before the case are not valid after it (a call clobbered them),
+// so a GC point there must not keep them (it kept x1 and x3 of ld/4).
+TEST_CASE("codegen: a join after calls keeps no clobbered X register", "[codegen]") {
+    fs::path file = fs::path(BEAMLITE_SOURCE_DIR) / "tests" / "conformance" / "gc_join_stale.bl";
+    Compiled c = compile_file(file.string());
+    REQUIRE(c.errors.empty());
+    std::string problem = sound(c.module);
+    INFO(function_text(c.dis, "ld/4"));
+    CHECK(problem == "");
+}
+
 TEST_CASE("codegen: clauses on atoms use one select_val", "[codegen]") {
     Compiled c = compile_source(
         "-module(t).\n-export([f/1]).\n"
