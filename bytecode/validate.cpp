@@ -85,10 +85,11 @@ constexpr size_t kMaxX = 1024;
 constexpr int kNoFrameSize = -1;
 
 struct State {
-    std::bitset<kMaxX> x;  // valid X registers
-    std::bitset<kMaxX> y;  // Y slots written since allocate
-    int frame = kNoFrameSize;
-    uint64_t heap = 0;  // words reserved by test_heap and not yet taken
+    std::bitset<kMaxX> x;      // valid X registers
+    std::bitset<kMaxX> y;      // Y slots written since allocate
+    int frame = kNoFrameSize;  // with `mixed`: the smallest of the paths'
+    bool mixed = false;        // paths here have frames of different sizes
+    uint64_t heap = 0;         // words reserved by test_heap and not yet taken
 };
 
 // One decoded instruction: its operand words with their letters ('#' for
@@ -312,8 +313,15 @@ class Validator {
         if (xb) cur_.x.set(operand_value(b) % kMaxX, va);
     }
 
+    // Paths with different frames may share code that only raises (the
+    // compiler shares fail blocks such as `badmatch {y,2}`: a raise unwinds
+    // any frame), so the mismatch is a problem only where the size matters.
     void frame_use(const Insn& in) {
         const Semantics& s = *in.sem;
+        if (cur_.mixed && (s.frame == kDealloc || s.frame == kTrim || s.frame == kAlloc ||
+                           (s.frame == kNoFrame && !raises(in))))
+            error(in, fmt::format("the paths to here have frames of different sizes ({} or more)",
+                                  frame_text(cur_.frame)));
         switch (s.frame) {
             case kAny:
                 return;
@@ -321,29 +329,33 @@ class Validator {
                 if (cur_.frame == kNoFrameSize) error(in, "needs a frame and has none");
                 return;
             case kNoFrame:
-                if (cur_.frame != kNoFrameSize && !raises(in))
+                if (cur_.frame != kNoFrameSize && !cur_.mixed && !raises(in))
                     error(in, fmt::format("leaves a frame of {} allocated", cur_.frame));
                 return;
             case kAlloc:
-                if (cur_.frame != kNoFrameSize)
+                if (cur_.frame != kNoFrameSize && !cur_.mixed)
                     error(in, fmt::format("allocates over a frame of {}", cur_.frame));
                 cur_.frame = int(in.words[0]);
+                cur_.mixed = false;
                 cur_.y.reset();
                 return;
             case kDealloc: {
                 uint64_t n = in.words[in.count - 1];
-                if (cur_.frame == kNoFrameSize || uint64_t(cur_.frame) != n)
+                if (!cur_.mixed && (cur_.frame == kNoFrameSize || uint64_t(cur_.frame) != n))
                     error(in, fmt::format("drops a frame of {} but the frame is {}", n,
                                           frame_text(cur_.frame)));
                 cur_.frame = kNoFrameSize;
+                cur_.mixed = false;
                 cur_.y.reset();
                 return;
             }
             case kTrim:
-                if (cur_.frame == kNoFrameSize || uint64_t(cur_.frame) != in.words[0] + in.words[1])
+                if (!cur_.mixed && (cur_.frame == kNoFrameSize ||
+                                    uint64_t(cur_.frame) != in.words[0] + in.words[1]))
                     error(in, fmt::format("trims {} + {} but the frame is {}", in.words[0],
                                           in.words[1], frame_text(cur_.frame)));
                 cur_.frame = int(in.words[1]);
+                cur_.mixed = false;
                 cur_.y >>= std::min<uint64_t>(in.words[0], kMaxX);
                 return;
         }
@@ -375,6 +387,7 @@ class Validator {
             if (flags & kHandler) {
                 State handler;
                 handler.frame = cur_.frame;
+                handler.mixed = cur_.mixed;
                 handler.y = cur_.y;
                 for (size_t r = 0; r < 4; ++r)
                     handler.x.set(r);
@@ -397,9 +410,11 @@ class Validator {
             return;
         }
         State& old = it->second;
-        if (old.frame != s.frame)
-            error(in, fmt::format("reaches label {} with frame {}, elsewhere {}", label,
-                                  frame_text(s.frame), frame_text(old.frame)));
+        if ((old.frame != s.frame || s.mixed) && !(old.mixed && old.frame <= s.frame)) {
+            old.frame = std::min(old.frame, s.frame);
+            old.mixed = true;
+            changed_ = true;
+        }
         std::bitset<kMaxX> both = old.x & s.x, written = old.y & s.y;
         if (both != old.x || written != old.y || s.heap < old.heap) {
             old.x = both;

@@ -237,10 +237,40 @@ TEST_CASE("validate: frames", "[validate]") {
     auto m = module_of(1, {op(Opcode::allocate), 1, 1, op(Opcode::move), x_reg(0), y_reg(0),
                            op(Opcode::deallocate), 2, op(Opcode::return_)});
     CHECK(contains(checked(m), "(deallocate): drops a frame of 2 but the frame is 1"));
-    // Two paths to a label with different frames.
+    // Two paths to a label with different frames: a return there is wrong...
     m = module_of(1, {op(Opcode::is_atom), 10, x_reg(0), op(Opcode::allocate), 0, 1,
                       op(Opcode::label), 10, op(Opcode::return_)});
-    CHECK(contains(checked(m), "reaches label 10 with frame 0, elsewhere none"));
+    CHECK(contains(checked(m), "(return): the paths to here have frames of different sizes"));
+    // ... a shared fail block that only raises is not (the raise unwinds any
+    // frame), though it may only read the slots every path has.
+    std::vector<uint64_t> body = {op(Opcode::allocate),
+                                  2,
+                                  1,
+                                  op(Opcode::move),
+                                  x_reg(0),
+                                  y_reg(1),
+                                  op(Opcode::move),
+                                  x_reg(0),
+                                  y_reg(0),
+                                  op(Opcode::is_atom),
+                                  10,
+                                  x_reg(0),
+                                  op(Opcode::trim),
+                                  1,
+                                  1,
+                                  op(Opcode::is_list),
+                                  10,
+                                  y_reg(0),
+                                  op(Opcode::deallocate),
+                                  1,
+                                  op(Opcode::return_),
+                                  op(Opcode::label),
+                                  10,
+                                  op(Opcode::badmatch),
+                                  y_reg(0)};
+    CHECK(checked(module_of(1, body)) == "");
+    body[24] = y_reg(1);
+    CHECK(contains(checked(module_of(1, body)), "(badmatch): uses y1 outside the frame of 1"));
 }
 
 TEST_CASE("validate: a Y slot is read only after a write on every path", "[validate]") {
