@@ -223,4 +223,13 @@ std::string disassemble(const Module& module);
 // "" when sound, else the first problem. Run on every module in Debug builds.
 std::string verify(const Module& module);
 
+// Checks the dataflow of code that verify() accepts, per function, as OTP's
+// beam_validator does (validate.cpp, with each opcode's register effects in
+// semantics.def): every X register read or kept live at a GC point holds a
+// value on every path to it (only X0 survives a call; a label has the
+// intersection of its paths), Y slots lie in an allocated frame, calls have
+// a frame and returns none. Returns "" when sound, else one line per
+// problem: module:function/arity at offset (instruction): what is wrong.
+std::string validate(const Module& module);
+
 }  // namespace bytecode

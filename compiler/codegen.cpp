@@ -806,6 +806,7 @@ class LcLowering {
                           const std::set<std::string_view>& avail) {
         const Node* gen = quals_[k];
         const Node* pat = gen->kid(0);
+        bool reads_outer = false;
         size_t next = k + 1;
         while (next < quals_.size() && quals_[next]->kind != Kind::Generate &&
                quals_[next]->kind != Kind::BinGenerate)
@@ -822,7 +823,14 @@ class LcLowering {
                 collect_vars(el->kid(1), used);
             }
         } else {
-            pat_vars = vars_of(pat);
+            // Map keys and binary sizes in the pattern read variables bound
+            // outside: the helper takes them as arguments, and matches the
+            // element in its body, where they are bound (in its head they
+            // would be read before the argument that binds them).
+            std::set<std::string_view> reads;
+            pattern_vars(pat, pat_vars, reads);
+            used.insert(reads.begin(), reads.end());
+            reads_outer = !reads.empty();
         }
         std::vector<std::string_view> args;
         for (std::string_view v : used)
@@ -890,10 +898,25 @@ class LcLowering {
                                          error_call("bad_generator", c_.synth_var(bad, gen), gen)));
             return self_call(gen->kid(1));
         }
-        job.clauses.push_back(
-            clause(head(c_.synth(Kind::Cons, gen, {pat, tail_var})), guard, inner));
-        bool pattern_can_fail = !(pat->kind == Kind::Var);
-        if (pattern_can_fail || !guard_tests.empty()) {
+        if (reads_outer) {
+            // [E | T] -> case E of Pat when Guard -> Inner; _ -> Skip end
+            const Node* element = c_.synth_var(fmt::format("E$lc{}", c_.lc_counter++), gen);
+            auto case_clause = [&](const Node* p, const Node* g, const Node* body) {
+                return c_.synth(
+                    Kind::Clause, gen,
+                    {c_.synth(Kind::Patterns, gen, {p}), g, c_.synth(Kind::Body, gen, {body})});
+            };
+            const Node* match = c_.synth(Kind::Case, gen,
+                                         {element, case_clause(pat, guard, inner),
+                                          case_clause(c_.synth_var("_", gen), no_guard, skip)});
+            job.clauses.push_back(
+                clause(head(c_.synth(Kind::Cons, gen, {element, tail_var})), no_guard, match));
+        } else {
+            job.clauses.push_back(
+                clause(head(c_.synth(Kind::Cons, gen, {pat, tail_var})), guard, inner));
+        }
+        bool pattern_can_fail = !(pat->kind == Kind::Var) && !reads_outer;
+        if (pattern_can_fail || (!guard_tests.empty() && !reads_outer)) {
             const Node* any =
                 c_.synth(Kind::Cons, gen, {c_.synth_var("_", gen), c_.synth_var(tail_name, gen)});
             job.clauses.push_back(clause(head(any), no_guard, skip));

@@ -216,6 +216,19 @@ bool compile_file(const std::string& path, bytecode::Module& out) {
         frontend::on_large_stack([&] { out = codegen::compile(module, reporter); });
         ok = !reporter.has_errors();
     }
+#if BEAMLITE_DEBUG || BEAMLITE_SANITIZED
+    // Debug and sanitizer builds check the code generator's output (the
+    // structure, then the dataflow: bytecode.h) before running it.
+    if (ok) {
+        std::string problem = bytecode::verify(out);
+        if (problem.empty()) problem = bytecode::validate(out);
+        if (!problem.empty()) {
+            fmt::print(stderr, "beamlite: internal error: unsound bytecode for {}:\n{}\n", path,
+                       problem);
+            std::abort();
+        }
+    }
+#endif
     if (reporter.size()) {
         output::flush();
         // An escript's messages in compile mode are compile:forms' `report`,
@@ -365,6 +378,9 @@ int dis(const Options& options) {
     bytecode::Module module;
     if (!compile_file(options.files[0], module)) return 1;
     fmt::print("{}", bytecode::disassemble(module));
+    // Unsound code (a code generator bug) is shown with the problems.
+    std::string problem = bytecode::validate(module);
+    if (!problem.empty()) fmt::print("\nvalidate:\n{}\n", problem);
     return 0;
 }
 

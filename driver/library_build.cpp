@@ -70,6 +70,13 @@ bool compile_one(const std::string& path, const preproc::Options& pp, std::strin
         fmt::print(stderr, "beamlite-library: {}: bad bytecode: {}\n", path, problem);
         return false;
     }
+    // The dataflow check (bytecode::validate): the library is most of the
+    // code the compiler makes, so a register bug shows here first.
+    problem = bytecode::validate(generic);
+    if (!problem.empty()) {
+        fmt::print(stderr, "beamlite-library: {}: unsound bytecode:\n{}\n", path, problem);
+        return false;
+    }
     bytes = image::write_module(generic);
     return true;
 }

@@ -2,7 +2,7 @@
 // generator, the loader, the interpreter, the BIFs and the scheduler are
 // fuzzed, not only the parser. Each input is the source of one module
 // (seeds: tests/conformance/*.bl); it is compiled as `beamlite run`
-// compiles (its generic code checked by bytecode::verify), loaded, and its
+// compiles (its generic code checked by bytecode::verify and ::validate), loaded, and its
 // main/1 called with [] on one scheduler, under bounds that make every run
 // short and small whatever the program does:
 //
@@ -88,6 +88,7 @@ bool compile(const std::string& path, bytecode::Module& out) {
     frontend::on_large_stack([&] { out = codegen::compile(module, reporter); });
     if (reporter.has_errors()) return false;
     std::string problem = bytecode::verify(out);
+    if (problem.empty()) problem = bytecode::validate(out);
     if (!problem.empty()) {
         std::fprintf(stderr, "fuzz_program: unsound code for %s: %s\n", path.c_str(),
                      problem.c_str());
