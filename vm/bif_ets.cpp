@@ -90,12 +90,16 @@ Term tid_term(Process& p, uint64_t id, Term name, bool named) {
 
 // Copies `terms` (in table objects, which stay put: the lock is held) onto
 // p's heap as a list, each element made by `shape` (identity: the terms).
-Term list_out(Process& p, const std::vector<Term>& terms) {
+size_t list_words(const std::vector<Term>& terms) {
     size_t words = terms.size() * kConsWords;
     for (Term t : terms)
         words += heap::copy_size(t);
-    Term* mem = alloc(p, words);
-    if (!mem && words) return heap_exhausted(p);
+    return words;
+}
+
+// The list of copies of `terms` at `mem` (list_words of them), which it
+// moves past.
+Term list_into(Process& p, Term*& mem, const std::vector<Term>& terms) {
     Term* cells = mem;
     Term* data = mem + terms.size() * kConsWords;
     Term list = kNil;
@@ -104,7 +108,15 @@ Term list_out(Process& p, const std::vector<Term>& terms) {
         data += heap::copy_size(terms[i]);
         list = make_cons(cells + 2 * i, copy, list);
     }
+    mem = data;
     return list;
+}
+
+Term list_out(Process& p, const std::vector<Term>& terms) {
+    size_t words = list_words(terms);
+    Term* mem = alloc(p, words);
+    if (!mem && words) return heap_exhausted(p);
+    return list_into(p, mem, terms);
 }
 
 Term term_out(Process& p, Term t) {
@@ -230,16 +242,10 @@ bool option(Term o, Table& t) {
 
 // ---- update_counter and update_element ---------------------------------------------
 
-// Scratch words for terms built while a table is locked (bignums and the
-// new tuple of an update): not a process heap, so no collection moves
-// them; ets::object_new copies them into the table.
-struct Scratch {
-    std::vector<std::unique_ptr<Term[]>> blocks;
-    Term* take(size_t words) {
-        blocks.push_back(std::make_unique<Term[]>(words));
-        return blocks.back().get();
-    }
-};
+// Terms built while a table is locked (bignums and the new tuple of an
+// update) go in a Scratch: no collection moves them; ets::object_new
+// copies them into the table.
+using ets_match::Scratch;
 
 void to_mpz(mpz_t z, Term t) {
     if (is_small(t)) {
@@ -372,6 +378,168 @@ Term bindings_out(Process& p, const std::vector<std::vector<Term>>& rows) {
 
 // The process whose end ets_owner_exited handles (the transfers' sender).
 thread_local Process* t_exiting = nullptr;
+
+// ---- select and its kin ----------------------------------------------------------------
+
+// What a walk under a match specification does with each object the
+// specification gives a value for.
+enum class Keep : uint8_t {
+    kValues,   // select: collect the values
+    kCount,    // select_count: count the objects whose value is true
+    kDelete,   // select_delete: remove the objects whose value is true
+    kReplace,  // select_replace: replace each object by its value
+};
+
+struct Walk {
+    Walk(const ets_match::Spec& s, Keep k, size_t l = 0, bool r = false)
+        : spec(s), keep(k), limit(l), reverse(r) {}
+    const ets_match::Spec& spec;
+    Keep keep;
+    size_t limit;  // 0: none
+    bool reverse;
+    std::vector<Term> values;
+    std::vector<Object*> chosen;  // kDelete, kReplace: (object, value) pairs
+    size_t count = 0;
+    Term last_key = kNone;  // of the last object taken, when stopped by the limit
+    bool more = false;      // stopped by the limit with objects left
+};
+
+// Runs the walk's specification over the objects from `start`.
+void walk_objects(Process& p, const Table& t, const Object* start, Walk& w, Scratch& scratch) {
+    ets_match::Context cx{p, scratch};
+    size_t seen = 0;
+    ets::walk_from(t, start, w.reverse, [&](const Object* o) {
+        ++seen;
+        if (w.limit && w.values.size() == w.limit) {
+            // One more match means another chunk.
+            if (ets_match::run(w.spec, o->tuple, cx) == kNone) return true;
+            w.more = true;
+            return false;
+        }
+        Term v = ets_match::run(w.spec, o->tuple, cx);
+        if (v == kNone) return true;
+        switch (w.keep) {
+            case Keep::kValues:
+                w.values.push_back(v);
+                w.last_key = ets::object_key(o, t.keypos);
+                break;
+            case Keep::kCount:
+                w.count += v == kTrue;
+                break;
+            case Keep::kDelete:
+                if (v == kTrue) w.chosen.push_back(const_cast<Object*>(o));
+                break;
+            case Keep::kReplace:
+                w.chosen.push_back(const_cast<Object*>(o));
+                w.values.push_back(v);
+                break;
+        }
+        return true;
+    });
+    charge(seen);
+}
+
+// The whole table, or only the objects of the one key every clause's head
+// names.
+void walk_table(Process& p, const Table& t, Walk& w, Scratch& scratch) {
+    Term key = ets_match::bound_key(w.spec, t.keypos);
+    if (key == kNone || w.limit) {
+        walk_objects(p, t, w.reverse ? ets::last(t) : ets::first(t), w, scratch);
+        return;
+    }
+    std::vector<const Object*> objects;
+    ets::for_key(t, key, [&](const Object* o) { objects.push_back(o); });
+    for (const Object* o : objects) {
+        ets_match::Context cx{p, scratch};
+        Term v = ets_match::run(w.spec, o->tuple, cx);
+        if (v == kNone) continue;
+        if (w.keep == Keep::kValues) w.values.push_back(v);
+        if (w.keep == Keep::kCount) w.count += v == kTrue;
+        if (w.keep == Keep::kDelete && v == kTrue) w.chosen.push_back(const_cast<Object*>(o));
+        if (w.keep == Keep::kReplace) {
+            w.chosen.push_back(const_cast<Object*>(o));
+            w.values.push_back(v);
+        }
+    }
+}
+
+bool compile_spec(Term ms, ets_match::Spec& spec) {
+    return ets_match::compile(ms, spec);
+}
+
+// A continuation of select/3 and friends: {'$beamlite_select', Tid,
+// LastKey, Limit, MatchSpec, Reverse}.
+constexpr size_t kContinuationArity = 6;
+
+bool is_continuation(Term c) {
+    return term::is_tuple(c) && tuple_arity(c) == kContinuationArity &&
+           tuple_element(c, 1) == make_atom(atom::kBeamliteSelect) &&
+           is_small(tuple_element(c, 4)) && small_value(tuple_element(c, 4)) > 0;
+}
+
+// select/3, select_reverse/3, match/3, match_object/3 (from the start) and
+// select/1 and friends (from a continuation). The tid and the
+// specification are args[0] and args[1], or, `resuming`, elements of the
+// continuation args[0]: read through the registers (roots) after every
+// allocation.
+Term select_chunk(Process& p, Term* args, size_t limit, bool reverse, bool resuming) {
+    auto tid = [&] { return resuming ? tuple_element(args[0], 2) : args[0]; };
+    auto ms = [&] { return resuming ? tuple_element(args[0], 5) : args[1]; };
+    TablePtr t = table_for(p, tid(), Need::kRead);
+    if (!t) return kNone;
+    ets_match::Spec spec;
+    if (!compile_spec(ms(), spec)) return badarg(p, 2, "not a valid match specification");
+    Scratch scratch;
+    Walk w{spec, Keep::kValues, limit, reverse && t->kind == ets::Kind::kOrderedSet};
+    std::shared_lock<std::shared_mutex> guard(t->lock);
+    const Object* start;
+    if (!resuming) {
+        start = w.reverse ? ets::last(*t) : ets::first(*t);
+    } else {
+        bool found = false;
+        Term key = tuple_element(args[0], 3);
+        start = w.reverse ? ets::prev(*t, key, found) : ets::next(*t, key, found);
+    }
+    walk_objects(p, *t, start, w, scratch);
+    if (w.values.empty()) return make_atom(atom::kEndOfTable);
+    // {Values, Continuation} in one allocation: nothing built here is a
+    // root while another allocation could collect.
+    size_t key_words = w.more ? heap::copy_size(w.last_key) : 0;
+    size_t cont_words = w.more ? tuple_words(kContinuationArity) + key_words : 0;
+    Term* mem = alloc(p, list_words(w.values) + tuple_words(2) + cont_words);
+    if (!mem) return heap_exhausted(p);
+    Term values = list_into(p, mem, w.values);
+    Term cont = make_atom(atom::kEndOfTable);
+    if (w.more) {
+        Term key = heap::copy_term(w.last_key, mem, p.heap.off_heap);
+        mem += key_words;
+        cont = term::make_tuple(mem, kContinuationArity);
+        mem[1] = make_atom(atom::kBeamliteSelect);
+        mem[2] = tid();
+        mem[3] = key;
+        mem[4] = make_small(int64_t(limit));
+        mem[5] = ms();
+        mem[6] = make_bool(w.reverse);
+        mem += tuple_words(kContinuationArity);
+    }
+    return put_tuple2(mem, values, cont);
+}
+
+// match/3 and match_object/3's specification: [{Pattern, [], [Body]}].
+Term pattern_spec(Process& p, Term pattern, Term body) {
+    Term* mem = alloc(p, kConsWords + tuple_words(3) + kConsWords);
+    if (!mem) return heap_exhausted(p);
+    Term body_list = make_cons(mem, body, kNil);
+    Term clause = term::make_tuple(mem + 2, 3);
+    mem[3] = pattern;
+    mem[4] = kNil;
+    mem[5] = body_list;
+    return make_cons(mem + 6, clause, kNil);
+}
+
+bool valid_limit(Term limit) {
+    return is_small(limit) && small_value(limit) > 0;
+}
 
 // {'ETS-TRANSFER', Tab, From, Data} to the heir of a table whose owner
 // ended (ets::owner_exited's sender).
@@ -833,6 +1001,218 @@ Term ets_info1(Process& p, Term* args) {
 
 Term ets_info2(Process& p, Term* args) {
     return ets_info2_impl(p, args[0], args[1]);
+}
+
+Term ets_select2(Process& p, Term* args) {
+    TablePtr t = table_for(p, args[0], Need::kRead);
+    if (!t) return kNone;
+    ets_match::Spec spec;
+    if (!compile_spec(args[1], spec)) return badarg(p, 2, "not a valid match specification");
+    Scratch scratch;
+    Walk w{spec, Keep::kValues};
+    std::shared_lock<std::shared_mutex> guard(t->lock);
+    walk_table(p, *t, w, scratch);
+    return list_out(p, w.values);
+}
+
+Term ets_select_reverse2(Process& p, Term* args) {
+    TablePtr t = table_for(p, args[0], Need::kRead);
+    if (!t) return kNone;
+    ets_match::Spec spec;
+    if (!compile_spec(args[1], spec)) return badarg(p, 2, "not a valid match specification");
+    Scratch scratch;
+    Walk w{spec, Keep::kValues, 0, t->kind == ets::Kind::kOrderedSet};
+    std::shared_lock<std::shared_mutex> guard(t->lock);
+    walk_objects(p, *t, w.reverse ? ets::last(*t) : ets::first(*t), w, scratch);
+    return list_out(p, w.values);
+}
+
+Term ets_select3(Process& p, Term* args) {
+    if (!valid_limit(args[2])) return badarg(p, 3, "not a positive integer");
+    return select_chunk(p, args, size_t(small_value(args[2])), false, false);
+}
+
+Term ets_select_reverse3(Process& p, Term* args) {
+    if (!valid_limit(args[2])) return badarg(p, 3, "not a positive integer");
+    return select_chunk(p, args, size_t(small_value(args[2])), true, false);
+}
+
+// select/1 and friends: args[0] is the continuation. Its tid and
+// specification go to the registers select_chunk reads (roots).
+Term ets_select1(Process& p, Term* args) {
+    Term c = args[0];
+    if (c == make_atom(atom::kEndOfTable)) return c;
+    if (!is_continuation(c)) return badarg(p, 1, "not a valid continuation");
+    size_t limit = size_t(small_value(tuple_element(c, 4)));
+    bool reverse = tuple_element(c, 6) == kTrue;
+    return select_chunk(p, args, limit, reverse, true);
+}
+
+Term ets_select_count(Process& p, Term* args) {
+    TablePtr t = table_for(p, args[0], Need::kRead);
+    if (!t) return kNone;
+    ets_match::Spec spec;
+    if (!compile_spec(args[1], spec)) return badarg(p, 2, "not a valid match specification");
+    Scratch scratch;
+    Walk w{spec, Keep::kCount};
+    std::shared_lock<std::shared_mutex> guard(t->lock);
+    walk_table(p, *t, w, scratch);
+    return make_small(int64_t(w.count));
+}
+
+Term ets_internal_select_delete(Process& p, Term* args) {
+    TablePtr t = table_for(p, args[0], Need::kWrite);
+    if (!t) return kNone;
+    ets_match::Spec spec;
+    if (!compile_spec(args[1], spec)) return badarg(p, 2, "not a valid match specification");
+    Scratch scratch;
+    Walk w{spec, Keep::kDelete};
+    std::unique_lock<std::shared_mutex> guard(t->lock);
+    walk_table(p, *t, w, scratch);
+    for (Object* o : w.chosen)
+        ets::erase(*t, o);
+    return make_small(int64_t(w.chosen.size()));
+}
+
+// Each object the specification gives a value for is replaced by that
+// value, which must be a tuple with the same key (=:=), else badarg and
+// nothing is replaced (OTP checks the whole run first too).
+Term ets_select_replace(Process& p, Term* args) {
+    TablePtr t = table_for(p, args[0], Need::kWrite);
+    if (!t) return kNone;
+    if (t->kind == ets::Kind::kBag || t->kind == ets::Kind::kDuplicateBag) return wrong_type(p);
+    ets_match::Spec spec;
+    if (!compile_spec(args[1], spec)) return badarg(p, 2, "not a valid match specification");
+    Scratch scratch;
+    Walk w{spec, Keep::kReplace};
+    std::unique_lock<std::shared_mutex> guard(t->lock);
+    walk_table(p, *t, w, scratch);
+    for (size_t i = 0; i < w.chosen.size(); ++i) {
+        Term v = w.values[i];
+        Term key = ets::object_key(w.chosen[i], t->keypos);
+        if (!storable(v, t->keypos) || !exact_equal(tuple_element(v, t->keypos), key))
+            return badarg(p, 2, "the match specification changes the key");
+    }
+    std::vector<Object*> fresh;
+    for (size_t i = 0; i < w.chosen.size(); ++i) {
+        Object* o = ets::object_new(w.values[i], w.chosen[i]->hash);
+        if (!o) {
+            for (Object* f : fresh)
+                ets::object_free(f);
+            return fail(p, make_atom(atom::kSystemLimit));
+        }
+        fresh.push_back(o);
+    }
+    for (Object* o : fresh)
+        ets::insert(*t, o);  // a set's insert replaces the old object
+    return make_small(int64_t(fresh.size()));
+}
+
+Term ets_match3(Process& p, Term* args) {
+    if (!valid_limit(args[2])) return badarg(p, 3, "not a positive integer");
+    Term ms = pattern_spec(p, args[1], make_atom(atom::kDollarDollar));
+    if (ms == kNone) return kNone;
+    args[1] = ms;
+    return select_chunk(p, args, size_t(small_value(args[2])), false, false);
+}
+
+Term ets_match_object3(Process& p, Term* args) {
+    if (!valid_limit(args[2])) return badarg(p, 3, "not a positive integer");
+    Term ms = pattern_spec(p, args[1], make_atom(atom::kDollarUnderscore));
+    if (ms == kNone) return kNone;
+    args[1] = ms;
+    return select_chunk(p, args, size_t(small_value(args[2])), false, false);
+}
+
+// A compiled specification is {'$beamlite_compiled_ms', MatchSpec} (OTP's
+// is a magic reference; see README).
+Term ets_match_spec_compile(Process& p, Term* args) {
+    ets_match::Spec spec;
+    if (!compile_spec(args[0], spec)) return badarg(p, 1, "not a valid match specification");
+    Term* mem = alloc(p, tuple_words(2));
+    if (!mem) return heap_exhausted(p);
+    return put_tuple2(mem, make_atom(atom::kBeamliteCompiledMs), args[0]);
+}
+
+bool is_compiled(Term c) {
+    return term::is_tuple(c) && tuple_arity(c) == 2 &&
+           tuple_element(c, 1) == make_atom(atom::kBeamliteCompiledMs);
+}
+
+Term ets_is_compiled_ms(Process& p, Term* args) {
+    ets_match::Spec spec;
+    return make_bool(is_compiled(args[0]) && compile_spec(tuple_element(args[0], 2), spec));
+}
+
+// match_spec_run_r(List, Compiled, Acc): the values, newest first, on Acc.
+Term ets_match_spec_run_r(Process& p, Term* args) {
+    if (!is_compiled(args[1])) return badarg(p, 2, "not a compiled match specification");
+    ets_match::Spec spec;
+    if (!compile_spec(tuple_element(args[1], 2), spec))
+        return badarg(p, 2, "not a compiled match specification");
+    std::vector<Term> items;
+    Term l = args[0];
+    for (; is_cons(l); l = cdr(l))
+        items.push_back(car(l));
+    if (l != kNil) return badarg(p, 1, "not a list");
+    // The items are copied off the heap first: guard BIFs may collect.
+    Scratch scratch;
+    for (Term& item : items)
+        item = scratch.copy(item);
+    ets_match::Context cx{p, scratch};
+    std::vector<Term> values;
+    for (Term item : items) {
+        Term v = ets_match::run(spec, item, cx);
+        if (v != kNone) values.push_back(v);
+    }
+    charge(items.size());
+    size_t words = values.size() * kConsWords;
+    for (Term v : values)
+        words += heap::copy_size(v);
+    Term* mem = alloc(p, words);
+    if (!mem && words) return heap_exhausted(p);
+    Term acc = args[2];
+    for (Term v : values) {
+        Term copy = heap::copy_term(v, mem, p.heap.off_heap);
+        mem += heap::copy_size(v);
+        acc = make_cons(mem, copy, acc);
+        mem += kConsWords;
+    }
+    return acc;
+}
+
+// erlang:match_spec_test(Term, MatchSpec, table): {ok, Result, [], []}
+// (Result false when no clause matches) or {error, [{error, Text}]}.
+Term match_spec_test(Process& p, Term* args) {
+    if (args[2] != make_atom(atom::kTable))
+        return badarg(p, 3, "only table specifications are supported");
+    ets_match::Spec spec;
+    if (!compile_spec(args[1], spec)) {
+        Term text = make_string(p, "invalid match specification");
+        if (text == kNone) return kNone;
+        Term* at = alloc(p, 3 + 2 + 3);
+        if (!at) return heap_exhausted(p);
+        Term error = put_tuple2(at, make_atom(atom::kError), text);
+        Term list = make_cons(at, error, kNil);
+        at += kConsWords;
+        return put_tuple2(at, make_atom(atom::kError), list);
+    }
+    Scratch scratch;
+    Term item = scratch.copy(args[0]);
+    ets_match::Context cx{p, scratch};
+    Term v = ets_match::run(spec, item, cx);
+    if (v == kNone) v = kFalse;
+    size_t words = heap::copy_size(v);
+    Term* mem = alloc(p, words + tuple_words(4));
+    if (!mem) return heap_exhausted(p);
+    Term result = heap::copy_term(v, mem, p.heap.off_heap);
+    mem += words;
+    Term out = term::make_tuple(mem, 4);
+    mem[1] = make_atom(atom::kOk);
+    mem[2] = result;
+    mem[3] = kNil;
+    mem[4] = kNil;
+    return out;
 }
 
 Term ets_whereis(Process& p, Term* args) {

@@ -24,6 +24,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <iterator>
 #include <memory>
 #include <set>
 #include <shared_mutex>
@@ -158,6 +159,10 @@ const Object* prev(const Table& t, Term key, bool& found);
 // Every object in table order (any lock).
 template <typename F>
 void for_each(const Table& t, F f);
+// The objects from `start` (included) on in table order, or backwards
+// (`reverse`, ordered_set only), while f(const Object*) returns true.
+template <typename F>
+void walk_from(const Table& t, const Object* start, bool reverse, F f);
 
 // ---- inline definitions ----------------------------------------------------------------
 
@@ -188,6 +193,30 @@ void for_each(const Table& t, F f) {
     for (Object* head : t.buckets)
         for (Object* o = head; o; o = o->next)
             f(o);
+}
+
+template <typename F>
+void walk_from(const Table& t, const Object* start, bool reverse, F f) {
+    if (!start) return;
+    if (t.kind == Kind::kOrderedSet) {
+        auto it = t.tree.find(const_cast<Object*>(start));
+        if (reverse) {
+            for (auto r = std::make_reverse_iterator(std::next(it)); r != t.tree.rend(); ++r)
+                if (!f(*r)) return;
+        } else {
+            for (; it != t.tree.end(); ++it)
+                if (!f(*it)) return;
+        }
+        return;
+    }
+    size_t b = detail::bucket_of(t, start->hash);
+    for (const Object* o = start;;) {
+        if (!f(o)) return;
+        o = o->next;
+        while (!o && ++b < t.buckets.size())
+            o = t.buckets[b];
+        if (!o) return;
+    }
 }
 
 }  // namespace ets

@@ -2,9 +2,12 @@
 #include "vm/ets_match.h"
 
 #include <algorithm>
+#include <memory>
 #include <string_view>
 
 #include "vm/atom.h"
+#include "vm/bif.h"
+#include "vm/heap.h"
 #include "vm/map.h"
 
 namespace ets_match {
@@ -113,6 +116,325 @@ std::vector<Term> Bindings::in_order() const {
 bool match(Term pattern, Term object, Bindings& b) {
     b.clear();
     return match_term(pattern, object, b);
+}
+
+// ---- scratch --------------------------------------------------------------------------
+
+Scratch::~Scratch() {
+    for (Term* handle = off_heap_; handle;) {
+        Term* next = refc_next(handle);
+        off_heap_release(handle);
+        handle = next;
+    }
+}
+
+Term* Scratch::take(size_t words) {
+    blocks_.push_back(std::make_unique<Term[]>(words));
+    return blocks_.back().get();
+}
+
+Term Scratch::copy(Term t) {
+    size_t words = heap::copy_size(t);
+    if (words == 0) return t;
+    return heap::copy_term(t, take(words), off_heap_);
+}
+
+// ---- the functions a specification may call ------------------------------------------
+//
+// Guards and bodies call OTP's guard BIFs (erlang:Name/Arity), as OTP's
+// match specification compiler allows them; andalso and orelse are the
+// run's own (they do not evaluate their second argument when the first
+// decides).
+
+namespace {
+
+struct Allowed {
+    std::string_view name;
+    uint32_t arity;
+};
+
+constexpr Allowed kFunctions[] = {
+    {"is_atom", 1},
+    {"is_float", 1},
+    {"is_integer", 1},
+    {"is_list", 1},
+    {"is_number", 1},
+    {"is_pid", 1},
+    {"is_port", 1},
+    {"is_reference", 1},
+    {"is_tuple", 1},
+    {"is_map", 1},
+    {"is_binary", 1},
+    {"is_function", 1},
+    {"is_function", 2},
+    {"is_record", 2},
+    {"is_record", 3},
+    {"is_map_key", 2},
+    {"is_bitstring", 1},
+    {"is_boolean", 1},
+    {"and", 2},
+    {"or", 2},
+    {"xor", 2},
+    {"not", 1},
+    {"abs", 1},
+    {"element", 2},
+    {"hd", 1},
+    {"tl", 1},
+    {"length", 1},
+    {"map_get", 2},
+    {"map_size", 1},
+    {"node", 0},
+    {"node", 1},
+    {"round", 1},
+    {"size", 1},
+    {"bit_size", 1},
+    {"byte_size", 1},
+    {"tuple_size", 1},
+    {"trunc", 1},
+    {"float", 1},
+    {"binary_part", 2},
+    {"binary_part", 3},
+    {"+", 1},
+    {"-", 1},
+    {"+", 2},
+    {"-", 2},
+    {"*", 2},
+    {"/", 2},
+    {"div", 2},
+    {"rem", 2},
+    {"band", 2},
+    {"bor", 2},
+    {"bxor", 2},
+    {"bnot", 1},
+    {"bsl", 2},
+    {"bsr", 2},
+    {">", 2},
+    {">=", 2},
+    {"<", 2},
+    {"=<", 2},
+    {"=:=", 2},
+    {"==", 2},
+    {"=/=", 2},
+    {"/=", 2},
+    {"self", 0},
+    {"min", 2},
+    {"max", 2},
+};
+
+// The BIF that `name`/`arity` calls in a specification, or null.
+const bif::Bif* allowed(Term name, uint32_t arity) {
+    std::string_view text = atom::name(atom_index(name));
+    for (const Allowed& a : kFunctions)
+        if (a.name == text && a.arity == arity) return bif::find("erlang", a.name, arity);
+    return nullptr;
+}
+
+bool is_named(Term t, std::string_view name) {
+    return is_atom(t) && atom::name(atom_index(t)) == name;
+}
+
+// ---- checking ------------------------------------------------------------------------
+
+void head_variables(Term t, std::vector<int64_t>& out) {
+    if (int64_t n = variable_number(t); n >= 0) {
+        out.push_back(n);
+    } else if (is_cons(t)) {
+        for (; is_cons(t); t = cdr(t))
+            head_variables(car(t), out);
+        head_variables(t, out);
+    } else if (is_tuple(t)) {
+        for (uint64_t i = 1; i <= tuple_arity(t); ++i)
+            head_variables(tuple_element(t, i), out);
+    } else if (is_map(t)) {
+        std::vector<map::Entry> entries;
+        map::entries(t, entries);
+        for (const map::Entry& e : entries)
+            head_variables(e.value, out);
+    }
+}
+
+// Is `e` an expression of guards or bodies, its variables among `bound`?
+bool valid_expression(Term e, const std::vector<int64_t>& bound) {
+    if (int64_t n = variable_number(e); n >= 0)
+        return std::find(bound.begin(), bound.end(), n) != bound.end();
+    if (is_cons(e)) {
+        for (; is_cons(e); e = cdr(e))
+            if (!valid_expression(car(e), bound)) return false;
+        return valid_expression(e, bound);
+    }
+    if (!is_tuple(e)) return true;  // '$_', '$$', atoms, numbers...
+    uint64_t arity = tuple_arity(e);
+    if (arity == 0) return false;
+    Term first = tuple_element(e, 1);
+    if (arity == 1 && is_tuple(first)) {  // {{...}}: a tuple of expressions
+        for (uint64_t i = 1; i <= tuple_arity(first); ++i)
+            if (!valid_expression(tuple_element(first, i), bound)) return false;
+        return true;
+    }
+    if (arity == 2 && is_named(first, "const")) return true;
+    if (!is_atom(first)) return false;
+    bool logic = (is_named(first, "andalso") || is_named(first, "orelse")) && arity == 3;
+    if (!logic && !allowed(first, uint32_t(arity - 1))) return false;
+    for (uint64_t i = 2; i <= arity; ++i)
+        if (!valid_expression(tuple_element(e, i), bound)) return false;
+    return true;
+}
+
+bool proper_list(Term l, std::vector<Term>& out) {
+    for (; is_cons(l); l = cdr(l))
+        out.push_back(car(l));
+    return l == kNil;
+}
+
+bool compile_clause(Term c, Spec& out) {
+    if (!is_tuple(c) || tuple_arity(c) != 3) return false;
+    Clause clause;
+    clause.head = out.store.copy(tuple_element(c, 1));
+    Term guards = out.store.copy(tuple_element(c, 2));
+    Term body = out.store.copy(tuple_element(c, 3));
+    if (!proper_list(guards, clause.guards) || !proper_list(body, clause.body)) return false;
+    if (clause.body.empty()) return false;
+    std::vector<int64_t> bound;
+    head_variables(clause.head, bound);
+    for (Term g : clause.guards)
+        if (!valid_expression(g, bound)) return false;
+    for (Term b : clause.body)
+        if (!valid_expression(b, bound)) return false;
+    out.clauses.push_back(std::move(clause));
+    return true;
+}
+
+// ---- running ---------------------------------------------------------------------------
+
+Term eval(Term e, const Bindings& b, Term object, Context& cx);
+
+Term eval_list(Term l, const Bindings& b, Term object, Context& cx) {
+    std::vector<Term> items;
+    for (; is_cons(l); l = cdr(l)) {
+        Term v = eval(car(l), b, object, cx);
+        if (v == kNone) return kNone;
+        items.push_back(v);
+    }
+    Term tail = l == kNil ? kNil : eval(l, b, object, cx);
+    if (tail == kNone) return kNone;
+    Term* mem = cx.scratch.take(items.size() * kConsWords);
+    for (size_t i = items.size(); i-- > 0;)
+        tail = make_cons(mem + 2 * i, items[i], tail);
+    return tail;
+}
+
+Term eval_tuple(Term inner, const Bindings& b, Term object, Context& cx) {
+    uint64_t arity = tuple_arity(inner);
+    std::vector<Term> items;
+    for (uint64_t i = 1; i <= arity; ++i) {
+        Term v = eval(tuple_element(inner, i), b, object, cx);
+        if (v == kNone) return kNone;
+        items.push_back(v);
+    }
+    Term* mem = cx.scratch.take(tuple_words(arity));
+    Term t = make_tuple(mem, arity);
+    std::copy(items.begin(), items.end(), mem + 1);
+    return t;
+}
+
+Term all_bindings(const Bindings& b, Context& cx) {
+    std::vector<Term> values = b.in_order();
+    Term* mem = cx.scratch.take(values.size() * kConsWords);
+    Term list = kNil;
+    for (size_t i = values.size(); i-- > 0;)
+        list = make_cons(mem + 2 * i, values[i], list);
+    return list;
+}
+
+// A guard BIF on values that are all off the heap; its result is copied
+// off the heap at once (a later call may collect). kNone when it raises.
+Term call(const bif::Bif* f, std::vector<Term>& args, Context& cx) {
+    Term result = f->fn(cx.p, args.data());
+    if (result == kNone) return kNone;
+    return cx.scratch.copy(result);
+}
+
+Term eval_call(Term e, const Bindings& b, Term object, Context& cx) {
+    Term name = tuple_element(e, 1);
+    uint64_t arity = tuple_arity(e) - 1;
+    if (arity == 2 && (is_named(name, "andalso") || is_named(name, "orelse"))) {
+        bool is_and = is_named(name, "andalso");
+        Term left = eval(tuple_element(e, 2), b, object, cx);
+        if (left != kTrue && left != kFalse) return kNone;
+        if ((left == kTrue) != is_and) return left;
+        Term right = eval(tuple_element(e, 3), b, object, cx);
+        return right == kTrue || right == kFalse ? right : kNone;
+    }
+    std::vector<Term> args;
+    for (uint64_t i = 2; i <= arity + 1; ++i) {
+        Term v = eval(tuple_element(e, i), b, object, cx);
+        if (v == kNone) return kNone;
+        args.push_back(v);
+    }
+    args.push_back(kNil);  // data() of an empty vector may be null
+    return call(allowed(name, uint32_t(arity)), args, cx);
+}
+
+Term eval(Term e, const Bindings& b, Term object, Context& cx) {
+    if (is_atom(e)) {
+        if (e == make_atom(atom::kDollarUnderscore)) return object;
+        if (e == make_atom(atom::kDollarDollar)) return all_bindings(b, cx);
+        if (int64_t n = variable_number(e); n >= 0) {
+            for (const auto& [var, value] : b.vars)
+                if (var == n) return value;
+            return kNone;
+        }
+        return e;
+    }
+    if (is_cons(e)) return eval_list(e, b, object, cx);
+    if (!is_tuple(e)) return e;
+    Term first = tuple_element(e, 1);
+    if (tuple_arity(e) == 1 && is_tuple(first)) return eval_tuple(first, b, object, cx);
+    if (tuple_arity(e) == 2 && is_named(first, "const")) return tuple_element(e, 2);
+    return eval_call(e, b, object, cx);
+}
+
+}  // namespace
+
+bool compile(Term ms, Spec& out) {
+    Term l = ms;
+    for (; is_cons(l); l = cdr(l))
+        if (!compile_clause(car(l), out)) return false;
+    if (l != kNil) return false;
+    out.returns_objects = std::all_of(out.clauses.begin(), out.clauses.end(), [](const Clause& c) {
+        return c.body.size() == 1 && c.body[0] == make_atom(atom::kDollarUnderscore);
+    });
+    return true;
+}
+
+Term run(const Spec& spec, Term object, Context& cx) {
+    Bindings b;
+    for (const Clause& c : spec.clauses) {
+        if (!match(c.head, object, b)) continue;
+        bool pass = std::all_of(c.guards.begin(), c.guards.end(),
+                                [&](Term g) { return eval(g, b, object, cx) == kTrue; });
+        if (!pass) continue;
+        Term value = kNone;
+        for (Term e : c.body) {
+            value = eval(e, b, object, cx);
+            if (value == kNone) return make_atom(atom::kExitSignal);  // as OTP: 'EXIT'
+        }
+        return value;
+    }
+    return kNone;
+}
+
+Term bound_key(const Spec& spec, uint32_t keypos) {
+    Term key = kNone;
+    for (const Clause& c : spec.clauses) {
+        Term h = c.head;
+        if (!is_tuple(h) || tuple_arity(h) < keypos || !is_ground(tuple_element(h, keypos)))
+            return kNone;
+        Term k = tuple_element(h, keypos);
+        if (key != kNone && !exact_equal(key, k)) return kNone;
+        key = k;
+    }
+    return key;
 }
 
 }  // namespace ets_match
