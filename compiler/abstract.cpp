@@ -101,6 +101,15 @@ class Writer {
         }
         out += ']';
     }
+    // The shortest text that reads back as `value`, in Erlang's syntax
+    // (which wants a digit after the point: 1.0e20, not 1e+20).
+    void float_text(double value) {
+        std::string text = fmt::format("{}", value);
+        size_t e = text.find('e');
+        if (text.find('.') == std::string::npos)
+            text.insert(e == std::string::npos ? text.size() : e, ".0");
+        out += text;
+    }
     void integer(const Node* n) {
         if (n->is_big)
             out += n->text;
@@ -239,10 +248,11 @@ void Writer::clause(const Node* c, bool catch_clause) {
     out += ',';
     const Node* ps = ast::clause_patterns(c);
     if (catch_clause) {
-        // [{tuple,A,[Class,Reason,Stack]}], with throw and '_' filled in
+        // [{tuple,A,[Class,Reason,Stack]}] at the clause, with throw and
+        // '_' filled in at Reason
         Pos at = ast::first_pos(ps->kids[1]);
         out += "[{tuple,";
-        anno(at);
+        anno(c->pos);
         out += ",[";
         if (ps->kids[0] != nullptr) {
             expr(ps->kids[0]);
@@ -338,7 +348,9 @@ void Writer::expr(const Node* n) {
             return;
         case Kind::Float:
             open("float", n->pos);
-            out += fmt::format(",{:.17e}}}", n->float_value);
+            out += ',';
+            float_text(n->float_value);
+            out += '}';
             return;
         case Kind::Atom:
         case Kind::Var:
@@ -472,8 +484,7 @@ void Writer::literal(const Node* n, Pos pos) {
             out += fmt::format("{}", n->int_value);
             return;
         case Kind::Float:
-            out += fmt::format("{:.17e}", n->float_value);
-            return;
+            return float_text(n->float_value);
         case Kind::Atom:
             return atom(n->text);
         case Kind::String:
@@ -490,14 +501,16 @@ void Writer::literal(const Node* n, Pos pos) {
             out += '}';
             return;
         case Kind::Cons: {
-            size_t depth = 0;
-            for (; n->kind == Kind::Cons; n = n->kids[1], ++depth) {
-                out += '[';
+            out += '[';
+            for (bool first = true; n->kind == Kind::Cons; n = n->kids[1], first = false) {
+                if (!first) out += ',';
                 literal(n->kids[0], pos);
-                out += '|';
             }
-            literal(n, pos);
-            out.append(depth, ']');
+            if (n->kind != Kind::Nil) {
+                out += '|';
+                literal(n, pos);
+            }
+            out += ']';
             return;
         }
         case Kind::UnaryOp:
@@ -793,7 +806,7 @@ Node* Reader::bin_element(const Node* t) {
 Node* Reader::record_field(const Node* t) {
     std::span<Node* const> e = tuple(t, 4);
     std::span<Node* const> name = tuple(e[2], 3);
-    Node* f = named(Kind::RecordField, anno(e[2]), atom(name[2]), {expr(e[3])});
+    Node* f = named(Kind::RecordField, anno(name[1]), atom(name[2]), {expr(e[3])});
     if (atom(name[0]) == "var") f->op = token::Kind::Var;
     return f;
 }
@@ -1033,6 +1046,8 @@ std::vector<std::string> parse_transforms(const ast::Module& module) {
     return out;
 }
 
+namespace {
+
 std::string compile_options(const ast::Module& module) {
     Writer w;
     w.out += '[';
@@ -1054,6 +1069,8 @@ std::string compile_options(const ast::Module& module) {
     w.out += ']';
     return w.out;
 }
+
+}  // namespace
 
 std::string to_text(const ast::Module& module) {
     Writer w;
@@ -1102,6 +1119,20 @@ bool from_text(std::string_view text, ast::Module& out, diag::Reporter& reporter
         return false;
     }
     return true;
+}
+
+std::string transform_request(const ast::Module& module) {
+    Writer w;
+    w.out += '{';
+    w.chars(module.file);
+    w.out += ',' + to_text(module) + ',' + compile_options(module) + ",[";
+    std::vector<std::string> transforms = parse_transforms(module);
+    for (size_t i = 0; i < transforms.size(); ++i) {
+        if (i) w.out += ',';
+        w.atom(transforms[i]);
+    }
+    w.out += "]}";
+    return w.out;
 }
 
 }  // namespace abstract

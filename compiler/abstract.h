@@ -52,13 +52,16 @@ namespace abstract {
 // -compile({parse_transform, M}) (also inside a -compile list).
 std::vector<std::string> parse_transforms(const ast::Module& module);
 
-// The options of the module's -compile attributes, as the text of a list
-// (the Options a transform gets).
-std::string compile_options(const ast::Module& module);
-
 // The module's forms as the text of an Erlang list of abstract forms,
-// starting with epp's {attribute,1,file,{File,1}} and ending with {eof,A}.
+// starting with epp's {attribute,{1,1},file,{File,1}} and ending with
+// {eof,A}.
 std::string to_text(const ast::Module& module);
+
+// What the transforms need, as the text of one term: {File, Forms,
+// Options, Transforms}, where Forms is to_text's list, Options the options
+// of the module's -compile attributes (what a transform gets), and
+// Transforms the list of parse_transforms(module).
+std::string transform_request(const ast::Module& module);
 
 // Reads `text`, a list of abstract forms written by ~w, into `out` (whose
 // `file` names the module's file). False, with errors reported, when the

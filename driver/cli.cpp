@@ -237,8 +237,7 @@ code::Compiled compile_file(const std::string& path, bytecode::Module& out,
     bool ok = frontend::check_file(path, pp, reporter, &module, &transforms);
     if (ok && !transforms.empty()) {
         print_messages(reporter, !pp.escript_module.empty());
-        deferred = {path, std::string(module.name), abstract::to_text(module),
-                    abstract::compile_options(module), transforms};
+        deferred = {path, std::string(module.name), abstract::transform_request(module)};
         return code::Compiled::Deferred;
     }
     if (ok) {

@@ -11,46 +11,17 @@ namespace bif {
 
 using namespace term;
 
-namespace {
-
-Term utf8_binary(Process& p, const std::string& text) {
-    return binary::from_bytes(p, text.data(), text.size());
-}
-
-// [M1, M2, ...] of the transforms' names; kNone when an atom cannot be made.
-Term transform_list(Process& p, const std::vector<std::string>& names) {
-    Term* mem = alloc(p, names.size() * kConsWords);
-    if (!mem && !names.empty()) return kNone;
-    Term list = kNil;
-    for (size_t i = names.size(); i-- > 0; mem += kConsWords) {
-        uint32_t a = atom::intern(names[i]);
-        if (a == atom::kNoAtom) return kNone;
-        list = make_cons(mem, make_atom(a), list);
-    }
-    return list;
-}
-
-}  // namespace
-
 namespace impl {
 
-// {Path, Forms, Options, Transforms} for a deferred module (Path, Forms and
-// Options as UTF-8 binaries: Forms and Options are the text of terms), or
-// false when `Module` is not waiting for its transforms (any more).
+// The text of {File, Forms, Options, Transforms} for a deferred module, as
+// a UTF-8 binary (abstract::transform_request; one allocation, so no
+// collection can come between the parts), or false when `Module` is not
+// waiting for its transforms (any more).
 Term beamlite_transform_pending(Process& p, Term* args) {
     if (!term::is_atom(args[0])) return badarg(p, 1, "not an atom");
     code::Deferred d;
     if (!code::find_deferred(args[0], d)) return kFalse;
-    Term parts[4] = {utf8_binary(p, d.path), utf8_binary(p, d.forms), utf8_binary(p, d.options),
-                     transform_list(p, d.transforms)};
-    Term* mem = alloc(p, tuple_words(4));
-    if (!mem) return heap_exhausted(p);
-    for (Term part : parts)
-        if (part == kNone) return heap_exhausted(p);
-    Term t = term::make_tuple(mem, 4);
-    for (int i = 0; i < 4; ++i)
-        mem[i + 1] = parts[i];
-    return t;
+    return binary::from_bytes(p, d.request.data(), d.request.size());
 }
 
 // Compiles and loads `Module` from Forms (the text of the transformed

@@ -121,9 +121,9 @@ Location locate(const Word* address, bool return_address);
 struct Deferred {
     std::string path;
     std::string module;
-    std::string forms;    // abstract forms, as the text of an Erlang list
-    std::string options;  // the module's -compile options, as text
-    std::vector<std::string> transforms;
+    // {File, Forms, Options, Transforms} as the text of a term (see
+    // abstract::transform_request): one binary for the process to parse.
+    std::string request;
 };
 
 enum class Compiled { Ok, Failed, Deferred };
