@@ -140,8 +140,7 @@ static const code::Export* apply_export(uint32_t arity) {
 // to a module deferred for its parse transforms becomes.
 static const code::Export* transform_loader() {
     static const code::Export* const e =
-        code::export_entry(make_atom(atom::intern("beamlite_transform", atom::Owner::kLibrary)),
-                           make_atom(atom::intern("load", atom::Owner::kLibrary)), 3);
+        code::export_entry(make_atom(atom::kBeamliteTransform), make_atom(atom::kLoad), 3);
     return e;
 }
 
