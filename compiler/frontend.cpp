@@ -18,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "compiler/abstract.h"
 #include "compiler/behaviour.h"
 #include "compiler/bundled_headers.h"
 #include "compiler/escript.h"
@@ -179,7 +180,7 @@ void on_large_stack(const std::function<void()>& work) {
 }
 
 bool check_file(const std::string& path, const preproc::Options& options, diag::Reporter& reporter,
-                ast::Module* out) {
+                ast::Module* out, std::vector<std::string>* transforms) {
     if (const char* why = unreadable(path)) {
         reporter.error(path, {}, diag::Phase::Syntax, why);
         return false;
@@ -192,12 +193,20 @@ bool check_file(const std::string& path, const preproc::Options& options, diag::
                           behaviour_lookup(path, options));
             return;
         }
+        if (transforms != nullptr) *transforms = abstract::parse_transforms(module);
+        if (transforms != nullptr && !transforms->empty()) return;
         lint::check(module, reporter, behaviour_lookup(path, options));
     };
     with_large_stack(work);
     bool ok = !reporter.has_errors();
     if (out != nullptr) *out = std::move(module);
     return ok;
+}
+
+bool check_forms(ast::Module& module, const preproc::Options& options, diag::Reporter& reporter) {
+    auto work = [&] { lint::check(module, reporter, behaviour_lookup(module.file, options)); };
+    with_large_stack(work);
+    return !reporter.has_errors();
 }
 
 }  // namespace frontend

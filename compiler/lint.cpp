@@ -197,6 +197,15 @@ static std::vector<FA> term_fa_list(const Node* t) {
     return out;
 }
 
+// The record names of {nowarn_unused_record, Names}, in nested lists too
+// (erl_lint flattens them; ms_transform writes [[r1, r2]]).
+void Linter::nowarn_records(const Node* names) {
+    for (const Node* r : term_list(names)) {
+        if (r != nullptr && r->kind == NK::Atom) nowarn_records_.insert(r->text);
+        if (r != nullptr && (r->kind == NK::Cons || r->kind == NK::Nil)) nowarn_records(r);
+    }
+}
+
 // One option of a -compile attribute.
 void Linter::compile_option(const Node* opt) {
     if (opt == nullptr) return;
@@ -233,9 +242,7 @@ void Linter::compile_option(const Node* opt) {
         for (FA fa : term_fa_list(value))
             nowarn_unused_.insert(fa);
     } else if (tag == "nowarn_unused_record") {
-        for (const Node* r : term_list(value)) {
-            if (r != nullptr && r->kind == NK::Atom) nowarn_records_.insert(r->text);
-        }
+        nowarn_records(value);
     }
 }
 

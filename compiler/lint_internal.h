@@ -132,6 +132,7 @@ class Linter {
     void form(const Node* form);
     void attribute_form(const Node* form);
     void function_state_form(const Node* form);
+    void nowarn_records(const Node* names);
     void compile_option(const Node* opt);
     void on_load_attr(const Node* attr);
     void check_on_load();

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "compiler/abstract.h"
 #include "compiler/codegen.h"
 #include "compiler/frontend.h"
 #include "driver/library_image.h"
@@ -45,6 +46,8 @@ const char kUsage[] =
     "  FILE [ARGS...]          the same as run FILE (an existing file; for `#!` lines)\n"
     "  check FILE.bl...        preprocess, parse and check; diagnostics as erlc prints them\n"
     "  dis FILE.bl             print the module's bytecode\n"
+    "  test FILE.bl            run the module's eunit tests (eunit:test/2); exit 1 if\n"
+    "                          one fails\n"
     "  repl                    interactive shell (the default with no command)\n"
     "\n"
     "Options:\n"
@@ -56,6 +59,7 @@ const char kUsage[] =
     "  --max-heap-size WORDS   kill a process whose heap and stack pass WORDS 8-byte\n"
     "                          words (default 268435456, 2 GiB; 0: none)\n"
     "  --max-atoms N           atom table size, 8192..1048576 (default 1048576)\n"
+    "  -v, --verbose           test: eunit's verbose report\n"
     "  -h, --help              this text\n"
     "  --version               print the version\n";
 
@@ -69,7 +73,7 @@ bool parse_number(std::string_view text, uint64_t low, uint64_t high, uint64_t& 
 }
 
 bool is_command(std::string_view word) {
-    return word == "run" || word == "check" || word == "dis" || word == "repl";
+    return word == "run" || word == "check" || word == "dis" || word == "test" || word == "repl";
 }
 
 // `beamlite FILE ARGS...` means `beamlite run FILE ARGS...` when FILE exists
@@ -108,6 +112,8 @@ bool parse(int argc, char** argv, Options& options, int& exit_code) {
         } else if (arg == "--version") {
             fmt::print("beamlite {}\n", BEAMLITE_VERSION);
             return false;
+        } else if (arg == "-v" || arg == "--verbose") {
+            options.verbose = true;
         } else if (arg == "-pa") {
             if (value == nullptr) {
                 fmt::print(stderr, "beamlite: option -pa needs a directory\n");
@@ -160,8 +166,8 @@ bool parse(int argc, char** argv, Options& options, int& exit_code) {
         }
     }
     if (options.command.empty()) options.command = "repl";
-    bool needs_file =
-        options.command == "run" || options.command == "check" || options.command == "dis";
+    bool needs_file = options.command == "run" || options.command == "check" ||
+                      options.command == "dis" || options.command == "test";
     if (needs_file && options.files.empty()) {
         fmt::print(stderr, "beamlite: '{}' needs a file (try --help)\n", options.command);
         exit_code = 2;
@@ -202,41 +208,79 @@ struct {
 // The last compile_file reported errors (as opposed to a failed load).
 bool g_compile_failed = false;
 
-// The compiler behind code::load_file: diagnostics go to stderr as
-// `check` prints them (warnings too), after any program output so far.
-bool compile_file(const std::string& path, bytecode::Module& out) {
+#if BEAMLITE_DEBUG || BEAMLITE_SANITIZED
+// Debug and sanitizer builds check the code generator's output (the
+// structure, then the dataflow: bytecode.h) before running it.
+void check_generated(const std::string& path, const bytecode::Module& out) {
+    std::string problem = bytecode::verify(out);
+    if (problem.empty()) problem = bytecode::validate(out);
+    if (problem.empty()) return;
+    fmt::print(stderr, "beamlite: internal error: unsound bytecode for {}:\n{}\n", path, problem);
+    std::abort();
+}
+#endif
+
+// Prints a compile's messages: to stderr as `check` prints them (warnings
+// too), after any program output so far.
+void print_messages(diag::Reporter& reporter, bool escript) {
+    if (!reporter.size()) return;
+    output::flush();
+    // An escript's messages in compile mode are compile:forms' `report`,
+    // which prints to standard output; escript's own go to stderr.
+    reporter.print(escript && reporter.quotes_lines() ? stdout : stderr);
+}
+
+preproc::Options compile_options(const std::string& path) {
     preproc::Options pp;
     pp.include_dirs = g_include_dirs;
     pp.lib_roots = preproc::default_lib_roots();
     if (!g_escript.path.empty() && path == g_escript.path) pp.escript_module = g_escript.module;
+    return pp;
+}
+
+// The compiler behind code::load_file. A module with parse transforms is
+// only parsed, and handed back as the forms they will transform.
+code::Compiled compile_file(const std::string& path, bytecode::Module& out,
+                            code::Deferred& deferred) {
+    preproc::Options pp = compile_options(path);
     diag::Reporter reporter;
     ast::Module module;
-    bool ok = frontend::check_file(path, pp, reporter, &module);
+    std::vector<std::string> transforms;
+    bool ok = frontend::check_file(path, pp, reporter, &module, &transforms);
+    if (ok && !transforms.empty()) {
+        print_messages(reporter, !pp.escript_module.empty());
+        deferred = {path, std::string(module.name), abstract::transform_request(module)};
+        return code::Compiled::Deferred;
+    }
     if (ok) {
         frontend::on_large_stack([&] { out = codegen::compile(module, reporter); });
         ok = !reporter.has_errors();
     }
 #if BEAMLITE_DEBUG || BEAMLITE_SANITIZED
-    // Debug and sanitizer builds check the code generator's output (the
-    // structure, then the dataflow: bytecode.h) before running it.
-    if (ok) {
-        std::string problem = bytecode::verify(out);
-        if (problem.empty()) problem = bytecode::validate(out);
-        if (!problem.empty()) {
-            fmt::print(stderr, "beamlite: internal error: unsound bytecode for {}:\n{}\n", path,
-                       problem);
-            std::abort();
-        }
-    }
+    if (ok) check_generated(path, out);
 #endif
-    if (reporter.size()) {
-        output::flush();
-        // An escript's messages in compile mode are compile:forms' `report`,
-        // which prints to standard output; escript's own go to stderr.
-        bool escript = !pp.escript_module.empty();
-        reporter.print(escript && reporter.quotes_lines() ? stdout : stderr);
-    }
+    print_messages(reporter, !pp.escript_module.empty());
     g_compile_failed = !ok;
+    return ok ? code::Compiled::Ok : code::Compiled::Failed;
+}
+
+// The compiler behind code::load_forms: the forms parse transforms
+// returned for the module in `path`, checked and compiled as if parsed.
+bool compile_forms(const std::string& path, std::string_view forms, bytecode::Module& out) {
+    preproc::Options pp = compile_options(path);
+    diag::Reporter reporter;
+    ast::Module module;
+    module.file = path;
+    bool ok =
+        abstract::from_text(forms, module, reporter) && frontend::check_forms(module, pp, reporter);
+    if (ok) {
+        frontend::on_large_stack([&] { out = codegen::compile(module, reporter); });
+        ok = !reporter.has_errors();
+    }
+#if BEAMLITE_DEBUG || BEAMLITE_SANITIZED
+    if (ok) check_generated(path, out);
+#endif
+    print_messages(reporter, false);
     return ok;
 }
 
@@ -330,7 +374,31 @@ void configure_code(const std::string& path, const std::vector<std::string>& cod
     search.insert(search.end(), code_path.begin(), code_path.end());
     code::set_search_path(search);
     code::set_compiler(compile_file);
+    code::set_forms_compiler(compile_forms);
     code::set_library(library_image::bytes());
+}
+
+// Starts the VM with `p` as its first process (its call prepared) and
+// runs until the program ends; returns the exit status.
+int run_vm(const Options& options, process::Process* p) {
+    std::vector<process::Process*> io_servers = boot::start_io_servers();
+    unsigned schedulers = options.schedulers ? options.schedulers : sched::available_cpus();
+    int code = sched::run(p, schedulers, io_servers);
+    poll::stop();  // its thread must not run on into the exit's destructors
+    std::fflush(stderr);
+    return code;
+}
+
+// The first process, in the first slot of an empty table: <0.0.0>.
+process::Process* first_process(const Options& options) {
+    process::table_init(options.max_procs);
+    process::Process* p = process::create();
+    process::table_insert(p);
+    return p;
+}
+
+term::Term atom_term(std::string_view name) {
+    return term::make_atom(atom::intern(name));
 }
 
 int run(const Options& options) {
@@ -348,11 +416,10 @@ int run(const Options& options) {
     node::set_config(node_config(options, header.has_value()));
     configure_vm(options);
     configure_code(path, code_path);
-    code::Module* module = code::load_file(path);
-    if (!module) return load_failed(header.has_value());
-    process::table_init(options.max_procs);
-    process::Process* p = process::create();
-    process::table_insert(p);  // the first slot of an empty table: <0.0.0>
+    code::Deferred deferred;
+    code::Module* module = code::load_file(path, &deferred);
+    if (!module && deferred.module.empty()) return load_failed(header.has_value());
+    process::Process* p = first_process(options);
     // main/1 runs as under `erl -noshell -eval 'M:main(Args)'`, in init's
     // start process, which traps exits: a linked process's end is a message.
     // escript turns trap_exit off again before it calls main/1.
@@ -362,21 +429,49 @@ int run(const Options& options) {
         fmt::print(stderr, "beamlite: the program's arguments do not fit in --max-heap-size\n");
         return 1;
     }
-    code::Export* main = code::export_entry(module->name, term::make_atom(atom::kMain), 1);
-    interp::prepare_call(*p, main, &args, 1);
-    std::vector<process::Process*> io_servers = boot::start_io_servers();
-    unsigned schedulers = options.schedulers ? options.schedulers : sched::available_cpus();
-    int code = sched::run(p, schedulers, io_servers);
-    poll::stop();  // its thread must not run on into the exit's destructors
-    std::fflush(stderr);
-    return code;
+    if (module) {
+        code::Export* main = code::export_entry(module->name, term::make_atom(atom::kMain), 1);
+        interp::prepare_call(*p, main, &args, 1);
+    } else {
+        // The main module waits for its parse transforms, which run in this
+        // first process: beamlite_transform:main(Module, Args).
+        term::Term call[2] = {atom_term(deferred.module), args};
+        code::Export* main =
+            code::export_entry(atom_term("beamlite_transform"), term::make_atom(atom::kMain), 2);
+        interp::prepare_call(*p, main, call, 2);
+    }
+    return run_vm(options, p);
+}
+
+// `test FILE`: beamlite_transform:test(Module, Options) runs the module's
+// eunit tests (after its parse transforms, eunit.hrl's among them) and
+// halts with 1 when one fails.
+int test(const Options& options) {
+    const std::string& path = options.files[0];
+    node::set_config(node_config(options, false));
+    configure_vm(options);
+    configure_code(path, options.code_path);
+    code::Deferred deferred;
+    code::Module* module = code::load_file(path, &deferred);
+    if (!module && deferred.module.empty()) return 1;
+    process::Process* p = first_process(options);
+    p->flags |= process::kTrapExit;
+    term::Term name = module ? module->name : atom_term(deferred.module);
+    term::Term* cell = process::alloc(*p, term::kConsWords);
+    term::Term eunit_options =
+        options.verbose ? term::make_cons(cell, atom_term("verbose"), term::kNil) : term::kNil;
+    term::Term call[2] = {name, eunit_options};
+    code::Export* entry = code::export_entry(atom_term("beamlite_transform"), atom_term("test"), 2);
+    interp::prepare_call(*p, entry, call, 2);
+    return run_vm(options, p);
 }
 
 int dis(const Options& options) {
     g_include_dirs = options.code_path;
     if (script::read_header(options.files[0])) escript_setup(options.files[0], {});
     bytecode::Module module;
-    if (!compile_file(options.files[0], module)) return 1;
+    code::Deferred deferred;
+    if (compile_file(options.files[0], module, deferred) != code::Compiled::Ok) return 1;
     fmt::print("{}", bytecode::disassemble(module));
     // Unsound code (a code generator bug) is shown with the problems.
     std::string problem = bytecode::validate(module);
@@ -399,6 +494,7 @@ int main(int argc, char** argv) {
     if (options.command == "check") return check(options);
     if (options.command == "run") return run(options);
     if (options.command == "dis") return dis(options);
+    if (options.command == "test") return test(options);
     return not_built(options);
 }
 

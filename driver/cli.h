@@ -3,6 +3,7 @@
 //   beamlite [OPTIONS] run FILE.bl [ARGS...]   compile FILE and call main/1
 //   beamlite [OPTIONS] check FILE.bl...        preprocess, parse and check
 //   beamlite [OPTIONS] dis FILE.bl             print a module's bytecode
+//   beamlite [OPTIONS] test FILE.bl            run the module's eunit tests
 //   beamlite [OPTIONS] FILE [ARGS...]          run FILE (an existing file)
 //   beamlite [OPTIONS] [repl]                  interactive shell
 //
@@ -19,7 +20,7 @@
 namespace cli {
 
 struct Options {
-    std::string command;  // "run", "check", "dis", "repl"
+    std::string command;  // "run", "check", "dis", "test", "repl"
     std::vector<std::string> files;
     std::vector<std::string> program_args;  // for run: the strings main/1 gets
     std::vector<std::string> code_path;     // -pa DIR, in order
@@ -30,6 +31,7 @@ struct Options {
     uint64_t max_heap_words = 0;  // --max-heap-size; 0: the default
     bool max_heap_given = false;
     uint32_t max_atoms = 1u << 20;  // --max-atoms (the BEAM's +t)
+    bool verbose = false;           // -v, --verbose: eunit's verbose mode for `test`
 };
 
 // Parses argv. On a usage error prints it to stderr and returns false with

@@ -68,7 +68,7 @@ std::string input_dir() {
     return dir;
 }
 
-// code::Compiler: the front end and code generator, diagnostics dropped.
+// The front end and code generator, diagnostics dropped.
 // Embedded stdlib modules are compiled on first use only.
 bool compile(const std::string& path, bytecode::Module& out) {
     static std::map<std::string, bytecode::Module> stdlib;
@@ -96,6 +96,12 @@ bool compile(const std::string& path, bytecode::Module& out) {
     }
     if (embedded) stdlib[path] = out;
     return true;
+}
+
+// code::Compiler: parse transforms are not run (their -compile attributes
+// are ignored), so no module is ever deferred.
+code::Compiled compile_module(const std::string& path, bytecode::Module& out, code::Deferred&) {
+    return compile(path, out) ? code::Compiled::Ok : code::Compiled::Failed;
 }
 
 // Calls main([]) in a fresh process table; returns when the run ends.
@@ -150,7 +156,7 @@ extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv) {
     sched::set_limits(limits);
     process::default_max_heap_words = kMaxHeapWords;
     port::set_programs_allowed(false);
-    code::set_compiler(compile);
+    code::set_compiler(compile_module);
     code::set_library(library_image::bytes());
     return 0;
 }

@@ -16,6 +16,8 @@ packages=(
     libpcre2-dev                         # the re module (PCRE2)
     erlang-base                          # the oracle: expected outputs come from Erlang/OTP
     erlang-src                           # OTP's library sources: compiled into beamlite at build time
+    erlang-eunit                         # the oracle runs eunit tests (eunit.erl is in erlang-src)
+    erlang-dev                           # eunit.hrl: embedded at build time
     clang libclang-rt-14-dev             # libFuzzer targets in tools/
     clang-format                         # the format test
 )

@@ -40,12 +40,14 @@ bool functions_of(const code::Module& m, bool exported, std::vector<FunArity>& o
         Term fa = make_atom(index);
         if (ok && seen.insert({fa, arity}).second) out.push_back({fa, arity});
     };
-    if (exported) {
-        for (const bytecode::Export& e : g.exports)
-            add(g.atoms[e.function], e.arity);
-    } else {
-        for (const code::FunctionEntry& f : m.functions)
-            add(atom::name(atom_index(f.name)), f.arity);
+    // In the order the functions are defined, exported or not, as OTP
+    // lists them (eunit runs a module's tests in this order).
+    std::set<std::pair<std::string_view, uint32_t>> exports;
+    for (const bytecode::Export& e : g.exports)
+        exports.insert({g.atoms[e.function], e.arity});
+    for (const code::FunctionEntry& f : m.functions) {
+        std::string_view fname = atom::name(atom_index(f.name));
+        if (!exported || exports.count({fname, f.arity})) add(fname, f.arity);
     }
     std::string_view name = atom::name(atom_index(m.name));
     for (size_t i = 0; i < table_size(); ++i) {

@@ -316,7 +316,17 @@ namespace impl {
 
 // OTP's deep list (format_deep.h); the flat one if the format cannot be
 // split.
+// A format that is a list with an element that is no character (a chunk
+// of text, as eunit_tty writes one): OTP's io_lib_format passes such an
+// element on as it is.
+bool has_chunks(Term format) {
+    for (; term::is_cons(format); format = cdr(format))
+        if (!term::is_small(car(format))) return true;
+    return false;
+}
+
 Term io_lib_format(Process& p, Term* args) {
+    if (has_chunks(args[0])) return continue_as(p, "io_lib_format", "fwrite", 2);
     std::string out;
     if (!format_text(out, args[0], args[1])) return badarg(p, 1, "bad format or arguments");
     format::DeepList deep;

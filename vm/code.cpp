@@ -30,6 +30,8 @@ struct Table {
     std::set<Term> missing;  // modules looked for and not found
     std::vector<std::string> search_path;
     Compiler compiler = nullptr;
+    FormsCompiler forms_compiler = nullptr;
+    std::map<Term, Deferred> deferred;  // waiting for their parse transforms
     image::Image library;
 };
 
@@ -139,15 +141,54 @@ std::vector<std::string> search_path() {
     return table().search_path;
 }
 
-Module* load_file(const std::string& path) {
+Module* load_file(const std::string& path, Deferred* deferred) {
     Guard guard(code_lock());
     Compiler compile = table().compiler;
     if (!compile) return nullptr;
     bytecode::Module generic;
-    if (!compile(path, generic)) return nullptr;
+    Deferred pending;
+    Compiled result = compile(path, generic, pending);
+    if (result == Compiled::Deferred) {
+        uint32_t name = atom::intern(pending.module);
+        if (name != atom::kNoAtom) table().deferred[term::make_atom(name)] = pending;
+        if (deferred) *deferred = std::move(pending);
+    }
+    if (result != Compiled::Ok) return nullptr;
     std::string error;
     Module* m = loader::load(std::move(generic), error);
     if (!m) fmt::print(stderr, "beamlite: cannot load {}: {}\n", path, error);
+    return m;
+}
+
+void set_forms_compiler(FormsCompiler compiler) {
+    Guard guard(code_lock());
+    table().forms_compiler = compiler;
+}
+
+bool is_deferred(Term module) {
+    Guard guard(code_lock());
+    return table().deferred.count(module) != 0;
+}
+
+bool find_deferred(Term module, Deferred& out) {
+    Guard guard(code_lock());
+    auto it = table().deferred.find(module);
+    if (it == table().deferred.end()) return false;
+    out = it->second;
+    return true;
+}
+
+Module* load_forms(Term module, std::string_view forms) {
+    Guard guard(code_lock());
+    if (Module* m = find_module(module)) return m;
+    auto it = table().deferred.find(module);
+    if (it == table().deferred.end() || !table().forms_compiler) return nullptr;
+    bytecode::Module generic;
+    if (!table().forms_compiler(it->second.path, forms, generic)) return nullptr;
+    std::string error;
+    Module* m = loader::load(std::move(generic), error);
+    if (!m) fmt::print(stderr, "beamlite: cannot load {}: {}\n", it->second.path, error);
+    if (m && m->name == module) table().deferred.erase(it);
     return m;
 }
 
@@ -193,7 +234,7 @@ std::string find_source(const std::string& name) {
 bool ensure_loaded(Term module) {
     Guard guard(code_lock());
     if (find_module(module)) return true;
-    if (table().missing.count(module)) return false;
+    if (table().missing.count(module) || table().deferred.count(module)) return false;
     std::string name(atom::name(term::atom_index(module)));
     std::string source = find_source(name);
     std::string_view library = table().library.find(name);
@@ -209,7 +250,7 @@ bool ensure_loaded(Term module) {
         loaded = load_file(source);
     }
     if (loaded && loaded->name != module) loaded = nullptr;  // -module() differs
-    if (!loaded) table().missing.insert(module);
+    if (!loaded && !table().deferred.count(module)) table().missing.insert(module);
     return loaded != nullptr;
 }
 
@@ -246,6 +287,7 @@ void reset_for_tests() {
     table().modules.clear();
     table().exports.clear();
     table().missing.clear();
+    table().deferred.clear();
 }
 
 }  // namespace code

@@ -104,11 +104,50 @@ Location locate(const Word* address, bool return_address);
 
 // ---- finding and compiling modules --------------------------------------------
 
+// A module whose source asks for parse transforms: the compiler has parsed
+// it, but M:parse_transform(Forms, Options) is Erlang and must run in a
+// process before the module can be compiled. No scheduler blocks on it:
+//
+//   call m:f(...) ─► undefined stub ─► ensure_loaded: m is deferred
+//        │
+//        ▼  (the calling process itself, its arguments packed in a list)
+//   beamlite_transform:load(m, f, Args)         stdlib/beamlite_transform.bl
+//        │  forms = pending text, parsed; each M:parse_transform/2 runs
+//        ▼
+//   beamlite_transform:compile_forms/2 (BIF) ─► load_forms: the compiler
+//        │  reads the forms back into its AST (compiler/abstract.h), checks,
+//        ▼  generates code, loads
+//   apply(m, f, Args)
+struct Deferred {
+    std::string path;
+    std::string module;
+    // {File, Forms, Options, Transforms} as the text of a term (see
+    // abstract::transform_request): one binary for the process to parse.
+    std::string request;
+};
+
+enum class Compiled { Ok, Failed, Deferred };
+
 // Compiles the file at `path` into `out`. On failure prints the diagnostics
-// (as `check` does) to stderr and returns false. Set by the command line
+// (as `check` does) to stderr and returns Failed; a module that needs parse
+// transforms fills `deferred` and returns Deferred. Set by the command line
 // (the compiler lives above the VM).
-using Compiler = bool (*)(const std::string& path, bytecode::Module& out);
+using Compiler = Compiled (*)(const std::string& path, bytecode::Module& out, Deferred& deferred);
 void set_compiler(Compiler compiler);
+
+// Compiles the forms that the parse transforms of the module in `path`
+// returned (text written by ~w) into `out`; false with the diagnostics
+// printed.
+using FormsCompiler = bool (*)(const std::string& path, std::string_view forms,
+                               bytecode::Module& out);
+void set_forms_compiler(FormsCompiler compiler);
+
+// The deferred module named `module`, copied (false when it is not one).
+bool find_deferred(Term module, Deferred& out);
+
+// Compiles and loads deferred `module` from its transformed `forms`; the
+// module (already loaded, when another process got there first) or null.
+Module* load_forms(Term module, std::string_view forms);
 
 // Directories searched for MODULE.bl, in order (the main file's directory
 // first, then -pa dirs).
@@ -126,10 +165,13 @@ std::vector<std::string_view> library_modules();  // sorted
 // library module (a MODULE.bl of the same name is ignored, with a warning:
 // library modules are sticky), else MODULE.bl on the search path. False if
 // it cannot be found, compiled or loaded.
+// False for a deferred module too (see Deferred; is_deferred tells).
 bool ensure_loaded(Term module);
+bool is_deferred(Term module);
 
-// Compiles and loads one file; returns the module or null (errors printed).
-Module* load_file(const std::string& path);
+// Compiles and loads one file; returns the module or null (errors printed,
+// or the module is deferred: then `deferred`, if given, gets it).
+Module* load_file(const std::string& path, Deferred* deferred = nullptr);
 
 // Bytes of loaded code (erlang:memory(code) adds the literal area): each
 // module's instructions, function and line tables and fun entries, and

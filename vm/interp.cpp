@@ -136,6 +136,14 @@ static const code::Export* apply_export(uint32_t arity) {
     return code::export_entry(make_atom(atom::kErlang), make_atom(atom::kApply), arity);
 }
 
+// beamlite_transform:load/3 (stdlib/beamlite_transform.bl), which a call
+// to a module deferred for its parse transforms becomes.
+static const code::Export* transform_loader() {
+    static const code::Export* const e =
+        code::export_entry(make_atom(atom::kBeamliteTransform), make_atom(atom::kLoad), 3);
+    return e;
+}
+
 const Word* apply2_address() {
     static const Word* const address = (g_apply2[0] = handler(op_apply2_stub), g_apply2);
     return address;
@@ -1050,6 +1058,20 @@ dispatch:
         SYNC();
         if (code::ensure_loaded(e->module) && code::is_defined(e)) {
             ip = e->address;
+            NEXT();
+        }
+        if (code::is_deferred(e->module)) {
+            // The module waits for its parse transforms: this process runs
+            // them, as beamlite_transform:load(M, F, Args) (see code.h).
+            uint32_t n = e->arity;
+            ENSURE(n * kConsWords, n);
+            Term list = kNil;
+            for (uint32_t i = n; i-- > 0; p.heap.top += kConsWords)
+                list = make_cons(p.heap.top, x[i], list);
+            x[0] = e->module;
+            x[1] = e->function;
+            x[2] = list;
+            ip = transform_loader()->address;
             NEXT();
         }
         exception::set(p, kError, make_atom(atom::kUndef));

@@ -19,12 +19,12 @@ if [ "${1:-}" = "--one" ]; then
     done
     if [ -f "$tmp/ebin/$name.beam" ]; then
         ln -s "$tmp/ebin/$name.beam" "$w/$name.beam"
-    elif ! (cd "$tmp/src" && erlc -o "$w" "$name.erl") >"$w/erlc.log" 2>&1; then
+    elif ! (cd "$tmp/src" && erlc -pa "$tmp/ebin" -o "$w" "$name.erl") >"$w/erlc.log" 2>&1; then
         { echo "FAIL $name (erlc failed)"; sed 's/^/    /' "$w/erlc.log" | head -15; } >"$tmp/res.$name"
         exit 0
     fi
     (cd "$w" && timeout 120 \
-        erl -noshell -eval "$name:main([]), halt()." <"$input" >"$w/raw" 2>"$w/stderr")
+        erl -noshell -pa "$tmp/ebin" -eval "$name:main([]), halt()." <"$input" >"$w/raw" 2>"$w/stderr")
     rc=$?
     crashed=0
     if [ "$rc" != 0 ] && grep -q 'init terminating in do_boot' "$w/stderr"; then crashed=1; fi
@@ -98,7 +98,13 @@ mkdir -p "$tmp/src" "$tmp/ebin"
 for n in "${names[@]}"; do
     [ -f "$dir/$n.bl" ] && cp "$dir/$n.bl" "$tmp/src/$n.erl"
 done
-(cd "$tmp/src" && ls | xargs -r -n 8 -P "$(nproc)" erlc -o "$tmp/ebin" >/dev/null 2>&1)
+# parse transforms (NAME_pt.bl) first, whatever is asked for: the programs
+# that use them need them on erlc's code path
+for f in "$dir"/*_pt.bl; do
+    [ -e "$f" ] && cp "$f" "$tmp/src/$(basename "$f" .bl).erl"
+done
+(cd "$tmp/src" && ls | grep '_pt\.erl$' | xargs -r erlc -o "$tmp/ebin" >/dev/null 2>&1)
+(cd "$tmp/src" && ls | xargs -r -n 8 -P "$(nproc)" erlc -pa "$tmp/ebin" -o "$tmp/ebin" >/dev/null 2>&1)
 
 for n in "${names[@]}"; do [ -f "$dir/$n.bl" ] && echo "$n"; done | xargs -r -P "$(nproc)" -I{} "$dir/oracle.sh" --one "$update" "$tmp" {}
 

@@ -204,5 +204,42 @@ else
     head -5 "$tmp/pipe_reader.err"
 fi
 
+# `beamlite test FILE`: eunit's report and status 0 when every test
+# passes, 1 when one fails or the module does not compile (issue 14).
+conformance=$(cd "$(dirname "$0")/../conformance" && pwd)
+expect 0 '^  All 6 tests passed\.$' -- test "$conformance/eunit_pass.bl"
+expect 1 'Failed: 4\.  Skipped: 0\.  Passed: 2\.' -- test "$conformance/eunit_fail.bl"
+expect 0 "module 'eunit_pass'" -- test --verbose "$conformance/eunit_pass.bl"
+expect 0 'There were no tests to run' -- test "$tmp/plain_args.bl"
+expect 2 'needs a file' -- test
+cat >"$tmp/broken_test.bl" <<'BL'
+-module(broken_test).
+-include_lib("eunit/include/eunit.hrl").
+f_test() -> X.
+BL
+expect 1 "broken_test.bl:3:13: variable 'X' is unbound" -- test "$tmp/broken_test.bl"
+
+# Parse transforms that fail, as erlc reports them: a crash (with the
+# trace down to the transform), {error, Es, Ws}, a missing transform.
+cat >"$tmp/crash_pt.bl" <<'BL'
+-module(crash_pt).
+-export([parse_transform/2]).
+parse_transform(Forms, _Options) -> length(Forms) + foo.
+BL
+cat >"$tmp/error_pt.bl" <<'BL'
+-module(error_pt).
+-export([parse_transform/2, format_error/1]).
+parse_transform(_Forms, _Options) -> {error, [{"where.bl", [{{3, 5}, error_pt, bad}]}], []}.
+format_error(bad) -> "a bad thing happened".
+BL
+for t in crash_pt error_pt no_such_pt; do
+    printf -- '-module(uses_%s).\n-compile({parse_transform, %s}).\n-export([main/1]).\nmain(_) -> ok.\n' \
+        "$t" "$t" >"$tmp/uses_$t.bl"
+done
+expect 1 "uses_crash_pt.bl: error in parse transform 'crash_pt':" -- run "$tmp/uses_crash_pt.bl"
+expect 1 'crash_pt:parse_transform/2 \(.*crash_pt.bl, line 3\)' -- run "$tmp/uses_crash_pt.bl"
+expect_only 1 'where.bl:3:5: a bad thing happened' -- run "$tmp/uses_error_pt.bl"
+expect_only 1 "$tmp/uses_no_such_pt.bl: undefined parse transform 'no_such_pt'" -- run "$tmp/uses_no_such_pt.bl"
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
