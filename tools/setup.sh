@@ -18,6 +18,7 @@ packages=(
     erlang-src                           # OTP's library sources: compiled into beamlite at build time
     clang libclang-rt-14-dev             # libFuzzer targets in tools/
     clang-format                         # the format test
+    python3                              # the shell's terminal test (tests/shell/pty_test.py)
 )
 
 missing=()
