@@ -331,6 +331,17 @@ void configure_code(const std::string& path, const std::vector<std::string>& cod
     code::set_library(library_image::bytes());
 }
 
+// Starts the I/O servers and the schedulers with `p` (its call prepared)
+// as the main process; returns the exit status when the VM stops.
+int run_main(process::Process* p, const Options& options) {
+    std::vector<process::Process*> io_servers = boot::start_io_servers();
+    unsigned schedulers = options.schedulers ? options.schedulers : sched::available_cpus();
+    int code = sched::run(p, schedulers, io_servers);
+    poll::stop();  // its thread must not run on into the exit's destructors
+    std::fflush(stderr);
+    return code;
+}
+
 int run(const Options& options) {
     const std::string& path = options.files[0];
     std::optional<script::Header> header = script::read_header(path);
@@ -362,12 +373,7 @@ int run(const Options& options) {
     }
     code::Export* main = code::export_entry(module->name, term::make_atom(atom::kMain), 1);
     interp::prepare_call(*p, main, &args, 1);
-    std::vector<process::Process*> io_servers = boot::start_io_servers();
-    unsigned schedulers = options.schedulers ? options.schedulers : sched::available_cpus();
-    int code = sched::run(p, schedulers, io_servers);
-    poll::stop();  // its thread must not run on into the exit's destructors
-    std::fflush(stderr);
-    return code;
+    return run_main(p, options);
 }
 
 int dis(const Options& options) {
@@ -398,12 +404,7 @@ int shell(const Options& options) {
     code::Export* entry =
         code::export_entry(term::make_atom(atom::intern("shell")), term::make_atom(function), 1);
     interp::prepare_call(*p, entry, &args, 1);
-    std::vector<process::Process*> io_servers = boot::start_io_servers();
-    unsigned schedulers = options.schedulers ? options.schedulers : sched::available_cpus();
-    int code = sched::run(p, schedulers, io_servers);
-    poll::stop();
-    std::fflush(stderr);
-    return code;
+    return run_main(p, options);
 }
 
 }  // namespace
