@@ -232,7 +232,8 @@ Term full_entries(Process& p, Term* args) {
 Term raise3(Process& p, Term* args) {
     Term cls = args[0];
     bool valid = cls == kError || cls == make_atom(atom::kExit) || cls == make_atom(atom::kThrow);
-    if (!valid || list_length(args[2]) < 0) return badarg(p, 1, "not a valid class");
+    // Not a class or not a list: raise/3 returns badarg instead (OTP's).
+    if (!valid || list_length(args[2]) < 0) return make_atom(atom::kBadarg);
     Term trace = full_entries(p, args);
     if (trace == kNone) return heap_exhausted(p);
     exception::set_with_trace(p, cls, args[1], trace);
