@@ -158,7 +158,7 @@ Term prim_stdio_line_editing(Process&, Term*) {
 
 // prim_stdio:read_line(Prompt) -> Bytes | eof: one line (with its newline)
 // edited on the terminal after the prompt (bytes); eof at Ctrl-D on an
-// empty line. A dirty I/O BIF.
+// empty line; <<>> when Ctrl-C dropped the line. A dirty I/O BIF.
 Term prim_stdio_read_line(Process& p, Term* args) {
     if (!line_editor::enabled()) return badarg(p, 1, "the line editor is off");
     std::string prompt;

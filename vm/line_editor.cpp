@@ -266,7 +266,12 @@ std::optional<std::string> read_line(const std::string& prompt) {
     g_reading = true;
     const char* line = el_gets(g_editor.el, &count);
     g_reading = false;
-    if (g_editor.cancelled) return std::string("\n");
+    if (g_editor.cancelled) {
+        // The unfinished expression is dropped: its lines are no history.
+        std::lock_guard<std::mutex> history_guard(g_editor.history_lock);
+        g_editor.pending.clear();
+        return std::string();
+    }
     if (line == nullptr || count <= 0) return std::nullopt;
     std::string text(line, size_t(count));
     if (text.back() != '\n') text += '\n';

@@ -30,8 +30,8 @@ void enable();
 bool enabled();
 
 // One line, edited at `prompt`, with its '\n'; nullopt at the end of input
-// (Ctrl-D on an empty line). A Ctrl-C while editing gives an empty line.
-// Blocks: a dirty I/O call.
+// (Ctrl-D on an empty line); "" (no newline) after a Ctrl-C, which drops
+// the line. Blocks: a dirty I/O call.
 std::optional<std::string> read_line(const std::string& prompt);
 
 // The lines read since the last call become one history entry (a

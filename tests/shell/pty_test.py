@@ -93,10 +93,16 @@ def first_session(beamlite, home):
     sh.expect("** exception exit: killed")
     sh.expect("14> ")
     sh.command("{Y, S =:= self()}.", "{7,false}", "15> ")
+    # Ctrl-C while typing drops the unfinished expression.
+    sh.send("100 +\r")
+    sh.expect("15> ")
+    sh.send("\x03")
+    sh.expect("15> ")
+    sh.command("5.", "\n5\n", "16> ")
     # Tab completes a module:function name.
     sh.send("lists:rev\t")
     sh.expect("reverse(")
-    sh.command("[1, 2]).", "[2,1]", "16> ")
+    sh.command("[1, 2]).", "[2,1]", "17> ")
     # Ctrl-D on an empty line ends the shell.
     sh.send("\x04")
     status = sh.wait_exit()
@@ -112,7 +118,7 @@ def second_session(beamlite, home):
     sh.expect("[2,1]")
     sh.expect("2> ")
     # A multi-line expression was saved as one entry.
-    sh.send("\x1b[A" * 16)
+    sh.send("\x1b[A" * 40)  # past the oldest entry: it stays there
     sh.send("\r")
     sh.expect("3")
     sh.expect("3> ")
