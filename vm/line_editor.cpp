@@ -260,6 +260,9 @@ bool enabled() {
 
 std::optional<std::string> read_line(const std::string& prompt) {
     std::lock_guard<std::mutex> guard(g_editor.lock);
+    // A byte there now is a Ctrl-C that came as the last line ended (after
+    // el_gets, before g_reading fell): it was for no line.
+    drain(g_line_pipe[0]);
     g_editor.prompt = prompt;
     g_editor.cancelled = false;
     int count = 0;
