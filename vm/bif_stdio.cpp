@@ -169,9 +169,12 @@ Term prim_stdio_read_line(Process& p, Term* args) {
 }
 
 // prim_stdio:commit_history() -> ok: the lines read since the last call
-// become one history entry (the shell calls it for each command).
-Term prim_stdio_commit_history(Process&, Term*) {
-    if (line_editor::enabled()) line_editor::commit_history();
+// become one history entry (the shell calls it for each command). Writing
+// the history file may block, so that happens on a dirty pool.
+Term prim_stdio_commit_history(Process& p, Term*) {
+    if (!line_editor::enabled()) return make_atom(atom::kOk);
+    if (!on_dirty_pool()) return go_dirty(p);
+    line_editor::commit_history();
     return make_atom(atom::kOk);
 }
 
