@@ -230,6 +230,8 @@ Term code_load_abs(Process& p, Term* args) {
         return badarg(p, 1, "not a file name");
     }
     if (access(path.c_str(), R_OK) != 0) return tagged(p, atom::kError, make_atom(atom::kNofile));
+    // Compiling takes long: off the normal schedulers.
+    if (!on_dirty_pool()) return go_dirty(p);
     code::Module* m = code::load_file(path);
     if (!m) return tagged(p, atom::kError, make_atom(atom::kError));
     return tagged(p, atom::kModule, m->name);
