@@ -178,12 +178,13 @@ Term prim_stdio_commit_history(Process& p, Term*) {
     return make_atom(atom::kOk);
 }
 
-// prim_stdio:wait_interrupt() -> ok at the next Ctrl-C (a dirty I/O BIF;
-// the shell's interrupt watcher calls it in a loop).
+// prim_stdio:wait_interrupt() -> ok | timeout: ok at a Ctrl-C, timeout
+// after a tenth of a second without one (a dirty I/O BIF; the shell's
+// interrupt watcher calls it in a loop, so that at a halt it is not in a
+// dirty call for long).
 Term prim_stdio_wait_interrupt(Process& p, Term*) {
     if (!line_editor::enabled()) return fail(p, make_atom(atom::kBadarg));
-    line_editor::wait_interrupt();
-    return make_atom(atom::kOk);
+    return make_atom(line_editor::wait_interrupt() ? atom::kOk : atom::kTimeout);
 }
 
 // net_kernel:dflag_unicode_io(Pid): whether the I/O server Pid speaks the

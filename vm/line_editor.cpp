@@ -29,6 +29,10 @@ namespace line_editor {
 namespace {
 
 constexpr int kHistorySize = 1000;
+// wait_interrupt's longest wait. The VM frees its processes at a halt only
+// when no dirty call is under way (scheduler.cpp gives them a second), so
+// the watcher must come back from its wait well within that.
+constexpr int kWatchMs = 100;
 
 struct Editor {
     EditLine* el = nullptr;
@@ -297,13 +301,11 @@ void commit_history() {
     g_editor.pending.clear();
 }
 
-void wait_interrupt() {
-    for (;;) {
-        pollfd fd = {g_watch_pipe[0], POLLIN, 0};
-        if (poll(&fd, 1, -1) < 0 && errno != EINTR) return;
-        char byte;
-        if (read(g_watch_pipe[0], &byte, 1) == 1) return;
-    }
+bool wait_interrupt() {
+    pollfd fd = {g_watch_pipe[0], POLLIN, 0};
+    if (poll(&fd, 1, kWatchMs) <= 0) return false;
+    char byte;
+    return read(g_watch_pipe[0], &byte, 1) == 1;
 }
 
 }  // namespace line_editor

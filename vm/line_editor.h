@@ -39,7 +39,8 @@ std::optional<std::string> read_line(const std::string& prompt);
 // written.
 void commit_history();
 
-// Blocks until the next Ctrl-C (a dirty I/O call).
-void wait_interrupt();
+// Waits for the next Ctrl-C (a dirty I/O call): true when one came, false
+// after a tenth of a second without (the caller asks again).
+bool wait_interrupt();
 
 }  // namespace line_editor
