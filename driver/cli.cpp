@@ -25,6 +25,7 @@
 #include "vm/exception.h"
 #include "vm/gc.h"
 #include "vm/interp.h"
+#include "vm/line_editor.h"
 #include "vm/node.h"
 #include "vm/output.h"
 #include "vm/poll.h"
@@ -48,9 +49,10 @@ const char kUsage[] =
     "  dis FILE.bl             print the module's bytecode\n"
     "  test FILE.bl            run the module's eunit tests (eunit:test/2); exit 1 if\n"
     "                          one fails\n"
-    "  repl                    interactive shell (the default with no command)\n"
+    "  shell                   the interactive shell (the default; `repl` too)\n"
     "\n"
     "Options:\n"
+    "  -e EXPR                 evaluate the expression EXPR, print its value and exit\n"
     "  -pa DIR                 add DIR to the code path (modules and include files)\n"
     "  --schedulers N          scheduler threads (default: CPUs available)\n"
     "  --max-procs N           process table size, 1024..134217727 (default 1048576)\n"
@@ -73,7 +75,8 @@ bool parse_number(std::string_view text, uint64_t low, uint64_t high, uint64_t& 
 }
 
 bool is_command(std::string_view word) {
-    return word == "run" || word == "check" || word == "dis" || word == "test" || word == "repl";
+    return word == "run" || word == "check" || word == "dis" || word == "test" ||
+           word == "repl" || word == "shell";
 }
 
 // `beamlite FILE ARGS...` means `beamlite run FILE ARGS...` when FILE exists
@@ -143,6 +146,15 @@ bool parse(int argc, char** argv, Options& options, int& exit_code) {
                 return false;
             options.max_atoms = static_cast<uint32_t>(number);
             ++i;
+        } else if (arg == "-e") {
+            if (value == nullptr) {
+                fmt::print(stderr, "beamlite: option -e needs an expression\n");
+                exit_code = 2;
+                return false;
+            }
+            options.command = "eval";
+            options.expression = value;
+            ++i;
         } else if (arg.size() > 1 && arg[0] == '-') {
             fmt::print(stderr, "beamlite: unknown option '{}' (try --help)\n", arg);
             exit_code = 2;
@@ -165,7 +177,7 @@ bool parse(int argc, char** argv, Options& options, int& exit_code) {
             }
         }
     }
-    if (options.command.empty()) options.command = "repl";
+    if (options.command.empty() || options.command == "repl") options.command = "shell";
     bool needs_file = options.command == "run" || options.command == "check" ||
                       options.command == "dis" || options.command == "test";
     if (needs_file && options.files.empty()) {
@@ -378,9 +390,9 @@ void configure_code(const std::string& path, const std::vector<std::string>& cod
     code::set_library(library_image::bytes());
 }
 
-// Starts the VM with `p` as its first process (its call prepared) and
-// runs until the program ends; returns the exit status.
-int run_vm(const Options& options, process::Process* p) {
+// Starts the I/O servers and the schedulers with `p` (its call prepared)
+// as the main process; returns the exit status when the VM stops.
+int run_main(process::Process* p, const Options& options) {
     std::vector<process::Process*> io_servers = boot::start_io_servers();
     unsigned schedulers = options.schedulers ? options.schedulers : sched::available_cpus();
     int code = sched::run(p, schedulers, io_servers);
@@ -440,7 +452,7 @@ int run(const Options& options) {
             code::export_entry(atom_term("beamlite_transform"), term::make_atom(atom::kMain), 2);
         interp::prepare_call(*p, main, call, 2);
     }
-    return run_vm(options, p);
+    return run_main(p, options);
 }
 
 // `test FILE`: beamlite_transform:test(Module, Options) runs the module's
@@ -463,7 +475,7 @@ int test(const Options& options) {
     term::Term call[2] = {name, eunit_options};
     code::Export* entry = code::export_entry(atom_term("beamlite_transform"), atom_term("test"), 2);
     interp::prepare_call(*p, entry, call, 2);
-    return run_vm(options, p);
+    return run_main(p, options);
 }
 
 int dis(const Options& options) {
@@ -479,9 +491,24 @@ int dis(const Options& options) {
     return 0;
 }
 
-int not_built(const Options& options) {
-    fmt::print(stderr, "beamlite: '{}' is not built yet (run and check are)\n", options.command);
-    return 2;
+// The shell (shell:start/1) or -e's evaluation (shell:eval/1) as the main
+// process, with modules found in the current directory and on -pa.
+int shell(const Options& options) {
+    bool eval = options.command == "eval";
+    bool tty = !eval && isatty(0) && isatty(1);
+    node::set_config(node_config(options, false));
+    configure_vm(options);
+    configure_code("./shell", options.code_path);
+    if (tty) line_editor::enable();
+    process::Process* p = first_process(options);
+    std::vector<std::string> strings{options.expression};
+    if (!eval) strings = {tty ? "tty" : "pipe", BEAMLITE_VERSION};
+    term::Term args = argument_list(*p, strings);
+    uint32_t function = atom::intern(eval ? "eval" : "start");
+    code::Export* entry =
+        code::export_entry(term::make_atom(atom::intern("shell")), term::make_atom(function), 1);
+    interp::prepare_call(*p, entry, &args, 1);
+    return run_main(p, options);
 }
 
 }  // namespace
@@ -495,7 +522,7 @@ int main(int argc, char** argv) {
     if (options.command == "run") return run(options);
     if (options.command == "dis") return dis(options);
     if (options.command == "test") return test(options);
-    return not_built(options);
+    return shell(options);
 }
 
 }  // namespace cli

@@ -5,7 +5,8 @@
 //   beamlite [OPTIONS] dis FILE.bl             print a module's bytecode
 //   beamlite [OPTIONS] test FILE.bl            run the module's eunit tests
 //   beamlite [OPTIONS] FILE [ARGS...]          run FILE (an existing file)
-//   beamlite [OPTIONS] [repl]                  interactive shell
+//   beamlite [OPTIONS] [shell]                 interactive shell (`repl` too)
+//   beamlite [OPTIONS] -e EXPR                 evaluate EXPR and print its value
 //
 // Options may stand before or after the subcommand, but never after the FILE
 // of `run`: everything after it belongs to the program. A FILE whose first
@@ -20,7 +21,8 @@
 namespace cli {
 
 struct Options {
-    std::string command;  // "run", "check", "dis", "test", "repl"
+    std::string command;     // "run", "check", "dis", "test", "shell", "eval" (-e)
+    std::string expression;  // -e's
     std::vector<std::string> files;
     std::vector<std::string> program_args;  // for run: the strings main/1 gets
     std::vector<std::string> code_path;     // -pa DIR, in order

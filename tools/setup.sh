@@ -20,6 +20,7 @@ packages=(
     erlang-dev                           # eunit.hrl: embedded at build time
     clang libclang-rt-14-dev             # libFuzzer targets in tools/
     clang-format                         # the format test
+    python3                              # the shell's terminal test (tests/shell/pty_test.py)
 )
 
 missing=()

@@ -8,6 +8,8 @@
 // BIFs). Also the code server's questions (code:ensure_loaded/1, ...),
 // and finding an application's resource file (APP.app) on the code path
 // for stdlib/application.bl.
+#include <unistd.h>
+
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -217,6 +219,24 @@ Term code_ensure_loaded(Process& p, Term* args) {
     if (!term::is_atom(args[0])) return badarg(p, 1, "not an atom");
     if (!code::ensure_loaded(args[0])) return tagged(p, atom::kError, make_atom(atom::kNofile));
     return tagged(p, atom::kModule, args[0]);
+}
+
+// code:load_abs(File) -> {module, M} | {error, Why}: compiles and loads
+// the source File (OTP loads File.beam; beamlite has no object files, so
+// File names a .bl or .erl source, with its extension). The shell's c/1.
+Term code_load_abs(Process& p, Term* args) {
+    std::string path;
+    if (term::is_atom(args[0])) {
+        path = atom::name(atom_index(args[0]));
+    } else if (!chardata_to_utf8(args[0], path)) {
+        return badarg(p, 1, "not a file name");
+    }
+    if (access(path.c_str(), R_OK) != 0) return tagged(p, atom::kError, make_atom(atom::kNofile));
+    // Compiling takes long: off the normal schedulers.
+    if (!on_dirty_pool()) return go_dirty(p);
+    code::Module* m = code::load_file(path);
+    if (!m) return tagged(p, atom::kError, make_atom(atom::kError));
+    return tagged(p, atom::kModule, m->name);
 }
 
 // {file, File} for a loaded module, else false. A library module's file is

@@ -7,18 +7,22 @@
 // speed: every io:format passes here). Also net_kernel's
 // dflag_unicode_io/1, which OTP's io module asks of every I/O server (every
 // local one speaks Unicode). prim_stdio:read/1 reads standard input on the
-// dirty I/O pool (dirty.h).
+// dirty I/O pool (dirty.h). The shell's line editor (line_editor.h) is
+// reached through prim_stdio:line_editing/0, read_line/1, commit_history/0
+// and wait_interrupt/0.
 #include <fmt/core.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <cerrno>
 
+#include <optional>
 #include <string>
 
 #include "vm/bif.h"
 #include "vm/binary.h"
 #include "vm/format.h"
+#include "vm/line_editor.h"
 #include "vm/output.h"
 #include "vm/posix.h"
 #include "vm/reply.h"
@@ -144,6 +148,43 @@ Term prim_stdio_read(Process& p, Term* args) {
     }
     bytes.resize(size_t(n));
     return make_bytes(p, bytes);
+}
+
+// prim_stdio:line_editing() -> boolean(): whether the shell's line editor
+// reads standard input (user.bl then asks read_line/1 for lines).
+Term prim_stdio_line_editing(Process&, Term*) {
+    return line_editor::enabled() ? kTrue : kFalse;
+}
+
+// prim_stdio:read_line(Prompt) -> Bytes | eof: one line (with its newline)
+// edited on the terminal after the prompt (bytes); eof at Ctrl-D on an
+// empty line; <<>> when Ctrl-C dropped the line. A dirty I/O BIF.
+Term prim_stdio_read_line(Process& p, Term* args) {
+    if (!line_editor::enabled()) return badarg(p, 1, "the line editor is off");
+    std::string prompt;
+    if (!binary::flatten_iolist(args[0], prompt)) return badarg(p, 1, "not iodata");
+    std::optional<std::string> line = line_editor::read_line(prompt);
+    if (!line) return make_atom(atom::kEof);
+    return make_bytes(p, *line);
+}
+
+// prim_stdio:commit_history() -> ok: the lines read since the last call
+// become one history entry (the shell calls it for each command). Writing
+// the history file may block, so that happens on a dirty pool.
+Term prim_stdio_commit_history(Process& p, Term*) {
+    if (!line_editor::enabled()) return make_atom(atom::kOk);
+    if (!on_dirty_pool()) return go_dirty(p);
+    line_editor::commit_history();
+    return make_atom(atom::kOk);
+}
+
+// prim_stdio:wait_interrupt() -> ok | timeout: ok at a Ctrl-C, timeout
+// after a tenth of a second without one (a dirty I/O BIF; the shell's
+// interrupt watcher calls it in a loop, so that at a halt it is not in a
+// dirty call for long).
+Term prim_stdio_wait_interrupt(Process& p, Term*) {
+    if (!line_editor::enabled()) return fail(p, make_atom(atom::kBadarg));
+    return make_atom(line_editor::wait_interrupt() ? atom::kOk : atom::kTimeout);
 }
 
 // net_kernel:dflag_unicode_io(Pid): whether the I/O server Pid speaks the

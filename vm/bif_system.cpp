@@ -189,11 +189,54 @@ Term exit(Process& p, Term* args) {
     return raise(p, make_atom(atom::kExit), args[0]);
 }
 
+namespace {
+
+bool is_short_entry(Term entry) {
+    return term::is_tuple(entry) && term::tuple_arity(entry) == 3;
+}
+
+// A stack trace with each {M, F, ArityOrArgs} entry as {M, F, ArityOrArgs,
+// []}, as OTP's raise/3 stores it (erl_eval raises such entries, and
+// erl_error formats only the four-element form); `trace` itself when none
+// is short. kNone when the heap is full. `args[2]` is the trace (a root:
+// the allocation may move it).
+Term full_entries(Process& p, Term* args) {
+    size_t length = 0, shorts = 0;
+    for (Term l = args[2]; is_cons(l); l = cdr(l), ++length)
+        shorts += is_short_entry(car(l));
+    if (shorts == 0) return args[2];
+    Term* mem = alloc(p, length * kConsWords + shorts * 5);
+    if (!mem) return kNone;
+    std::vector<Term> entries;
+    for (Term l = args[2]; is_cons(l); l = cdr(l))
+        entries.push_back(car(l));
+    Term list = kNil;
+    for (size_t i = entries.size(); i-- > 0;) {
+        Term entry = entries[i];
+        if (is_short_entry(entry)) {
+            Term short_entry = entry;
+            entry = term::make_tuple(mem, 4);
+            for (uint32_t k = 1; k <= 3; ++k)
+                mem[k] = tuple_element(short_entry, k);
+            mem[4] = kNil;
+            mem += 5;
+        }
+        list = make_cons(mem, entry, list);
+        mem += kConsWords;
+    }
+    return list;
+}
+
+}  // namespace
+
 Term raise3(Process& p, Term* args) {
     Term cls = args[0];
     bool valid = cls == kError || cls == make_atom(atom::kExit) || cls == make_atom(atom::kThrow);
-    if (!valid || list_length(args[2]) < 0) return badarg(p, 1, "not a valid class");
-    exception::set_with_trace(p, cls, args[1], args[2]);
+    // Not a class or not a list: raise/3 returns badarg instead (OTP's).
+    if (!valid || list_length(args[2]) < 0) return make_atom(atom::kBadarg);
+    Term trace = full_entries(p, args);
+    if (trace == kNone) return heap_exhausted(p);
+    exception::set_with_trace(p, cls, args[1], trace);
     return kNone;
 }
 

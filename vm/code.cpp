@@ -104,6 +104,14 @@ Module* find_module(Term name) {
     return nullptr;
 }
 
+std::vector<std::string> loaded_module_names() {
+    Guard guard(code_lock());
+    std::vector<std::string> names;
+    for (const auto& m : table().modules)
+        names.emplace_back(atom::name(term::atom_index(m->name)));
+    return names;
+}
+
 Location locate(const Word* address, bool return_address) {
     Guard guard(code_lock());
     Location where;

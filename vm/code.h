@@ -92,6 +92,9 @@ Module* install(std::unique_ptr<Module> module);
 
 Module* find_module(Term name);
 
+// The names of the loaded modules (the shell's tab completion).
+std::vector<std::string> loaded_module_names();
+
 // Where a code address lies: its module, function and source line (0 when
 // unknown). `address` is an instruction or a continuation pointer; for a
 // continuation pointer pass `return_address` so the line is the call's.

@@ -53,7 +53,8 @@ bool frame_at(const Word* address, bool return_address, Frame& frame) {
 }
 
 // erlang:'+'/2 and erlang:'/'/2 raise badarith with no frame of their own in
-// Erlang/OTP 25 (the JIT inlines them), unlike '-', '*', div and the rest.
+// Erlang/OTP 25 (the JIT inlines them), unlike '-', '*', div and the rest;
+// called through apply (erl_eval, the shell) they have one.
 bool frameless(const code::Export* callee) {
     if (callee->module != make_atom(atom::kErlang) || callee->arity != 2) return false;
     std::string_view name = atom::name(atom_index(callee->function));
@@ -65,7 +66,8 @@ std::vector<Frame> collect_frames(Process& p, const Word* ip, const Word* cp, Fi
                                   const code::Export* callee) {
     std::vector<Frame> frames;
     Frame frame{};
-    if (first == First::Call && callee && !frameless(callee)) {
+    bool applied = first == First::Applied;
+    if ((first == First::Call || applied) && callee && (applied || !frameless(callee))) {
         bool erlang = callee->module == make_atom(atom::kErlang);
         Frame bif{callee->module,
                   callee->function,

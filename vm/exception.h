@@ -44,6 +44,8 @@ enum class First : uint8_t {
     FunctionClause,  // {M, F, Args, Loc} of the function (at its func_info)
     Call,            // {M, F, Args, Info} of a failing BIF or an undefined
                      // function (`callee`), then the raising instruction
+    Applied,         // as Call, for a BIF called through apply or a fun
+                     // M:F/A: its frame even for '+' and '/' (as OTP's)
 };
 
 // Records the class and reason of a new exception; clears the details.

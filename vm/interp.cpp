@@ -335,6 +335,7 @@ Status execute(Process* process, int reductions) {
     const code::Export* raise_callee = nullptr;
     // A BIF call in progress (shared slow paths).
     const code::Export* bif_export = nullptr;
+    First bif_first = First::Call;  // First::Applied from apply_bif's failure
     Term result = kNil;
     uint32_t nargs = 0;
     bool exact = false;
@@ -1025,7 +1026,10 @@ dispatch:
         RELOAD();
         if (result == kNone) {
             if (p.flags & process::kGoDirty) goto go_dirty;  // a tail call: cp stays
-            if (!(p.flags & process::kTrapCall)) goto bif_failed;
+            if (!(p.flags & process::kTrapCall)) {
+                bif_first = First::Applied;
+                goto bif_failed;
+            }
             ip = take_trap_call(p, nargs);  // a tail call: cp stays
             CHECK_REDS(nargs);
             NEXT();
@@ -1558,7 +1562,11 @@ bif_failed :
     // A BIF without a fail label returned kNone; its arguments are in
     // X[0..nargs-1]. It may have halted or hit the heap limit instead, or
     // asked to be called again after a yield (ip is still at the call).
-    if (p.flags & process::kRetry) [[unlikely]] {
+    // First::Call, or First::Applied when apply_bif failed (taken here,
+    // whichever way this goes on).
+    raise_first = bif_first;
+bif_first = First::Call;
+if (p.flags & process::kRetry) [[unlikely]] {
     p.flags &= uint8_t(~process::kRetry);
     p.live = nargs;
     goto yield;
@@ -1567,7 +1575,7 @@ if (p.status == Status::Halted || p.status == Status::Exiting) goto stop;
 if (p.status == Status::Killed) goto heap_limit;
 if (bif_export && bif_export->bif && (bif_export->bif->flags & bif::kRaises))
     RAISE(First::Here, nullptr, 0);
-RAISE(First::Call, bif_export, nargs);
+RAISE(raise_first, bif_export, nargs);
 
 raise : SYNC();
 if (!exception::finish(p, ip, cp, raise_first, raise_callee)) goto heap_limit;

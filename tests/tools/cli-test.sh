@@ -241,5 +241,22 @@ expect 1 'crash_pt:parse_transform/2 \(.*crash_pt.bl, line 3\)' -- run "$tmp/use
 expect_only 1 'where.bl:3:5: a bad thing happened' -- run "$tmp/uses_error_pt.bl"
 expect_only 1 "$tmp/uses_no_such_pt.bl: undefined parse transform 'no_such_pt'" -- run "$tmp/uses_no_such_pt.bl"
 
+# -e: one expression's value as the shell prints it; an exception as the
+# shell reports it, on standard error, with status 1.
+expect_only 0 '3' -- -e '1 + 2.'
+expect_only 0 '[3,2,1]' -- -e 'lists:reverse([1, 2, 3])'
+expect_only 0 '{ok,"x"}' -- -e 'X = "x", {ok, X}.'
+expect_only 0 'hi
+ok' -- -e 'io:format("hi~n").'
+expect_only 1 '** exception error: undefined function foo:bar/0' -- -e 'foo:bar().'
+expect_only 1 "** exception error: no match of right hand side value 2" -- -e '1 = 2.'
+expect_only 1 "* 1:5: syntax error before: '.'" -- -e '1 + .'
+expect_only 1 "* 1:1: variable 'X' is unbound" -- -e 'X.'
+expect_only 3 '' -- -e 'halt(3).'
+expect 2 'needs an expression' -- -e
+# The shell on a pipe with no input: its banner, a prompt, erl's last line.
+expect_only 0 "$("$bin" --version) (Erlang/OTP 25 compatible)
+1> *** Terminating erlang (nonode@nohost)" -- shell
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
