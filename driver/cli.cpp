@@ -75,8 +75,8 @@ bool parse_number(std::string_view text, uint64_t low, uint64_t high, uint64_t& 
 }
 
 bool is_command(std::string_view word) {
-    return word == "run" || word == "check" || word == "dis" || word == "test" ||
-           word == "repl" || word == "shell";
+    return word == "run" || word == "check" || word == "dis" || word == "test" || word == "repl" ||
+           word == "shell";
 }
 
 // `beamlite FILE ARGS...` means `beamlite run FILE ARGS...` when FILE exists
