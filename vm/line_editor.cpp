@@ -240,6 +240,11 @@ void open_history() {
         history(g_editor.history, &event, H_LOAD, g_editor.history_file.c_str());
 }
 
+// At exit: the terminal back in the mode it had before enable().
+void restore_terminal() {
+    if (g_editor.el) el_set(g_editor.el, EL_PREP_TERM, 0);
+}
+
 }  // namespace
 
 void enable() {
@@ -255,6 +260,13 @@ void enable() {
     el_set(el, EL_ADDFN, "beamlite-complete", "complete a module or function name", complete);
     el_set(el, EL_BIND, "^I", "beamlite-complete", nullptr);
     el_source(el, nullptr);  // the user's ~/.editrc, as other libedit programs
+    // The terminal stays in the editor's mode between lines, not only in
+    // el_gets: a key typed while an expression runs waits for the next
+    // prompt unechoed, and a Ctrl-D typed ahead stays a key (the kernel's
+    // line discipline would turn it into an end of file that the switch to
+    // the editor's mode then loses). The mode is undone at exit.
+    el_set(el, EL_PREP_TERM, 1);
+    std::atexit(restore_terminal);
     g_editor.el = el;
 }
 
