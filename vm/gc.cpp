@@ -28,12 +28,8 @@ std::atomic<uint64_t> g_totals_reclaimed{0};
 // Copies reachable objects into to-space, bumping `free`.
 class Copier {
   public:
-    Copier(Term* to_space, const heap::Fragment* pinned) : free_(to_space) {
-        if (pinned) {
-            pinned_begin_ = pinned->data;
-            pinned_end_ = pinned->data + pinned->used;
-        }
-    }
+    Copier(Term* to_space, const std::vector<const heap::Fragment*>& pinned)
+        : free_(to_space), pinned_(pinned) {}
 
     // Replaces a root or scanned word with its new value.
     void fix(Term& word) {
@@ -64,7 +60,7 @@ class Copier {
     Term evacuate(Term t) {
         Term* from = pointer_target(t);
         if (heap::in_literal_area(from)) return t;
-        if (from >= pinned_begin_ && from < pinned_end_) [[unlikely]]
+        if (!pinned_.empty() && is_pinned(from)) [[unlikely]]
             return t;
         if (is_cons(t)) return evacuate_cons(from);
         Term header = from[0];
@@ -89,8 +85,14 @@ class Copier {
     }
 
     Term* free_;
-    const Term* pinned_begin_ = nullptr;
-    const Term* pinned_end_ = nullptr;
+    const std::vector<const heap::Fragment*>& pinned_;
+
+    // Linear: the pinned fragments are a receive's few looked-at messages.
+    bool is_pinned(const Term* from) const {
+        for (const heap::Fragment* f : pinned_)
+            if (from >= f->data && from < f->data + f->used) return true;
+        return false;
+    }
 };
 
 // Relinks the forwarded handles of an old off-heap list into `new_list` and
@@ -341,13 +343,15 @@ struct Area {
 
 class Verifier {
   public:
-    Verifier(const heap::Heap& heap, const heap::Fragment* pinned) : heap_(heap) {
+    Verifier(const heap::Heap& heap, const std::vector<const heap::Fragment*>& pinned)
+        : heap_(heap) {
         areas_.push_back({heap.start, heap.top});
         for (const heap::Fragment* f = heap.fragments; f; f = f->next) {
             areas_.push_back({f->data, f->data + f->used});
         }
         // Last, so that area i >= 1 stays the i-th attached fragment.
-        if (pinned) areas_.push_back({pinned->data, pinned->data + pinned->used});
+        for (const heap::Fragment* f : pinned)
+            areas_.push_back({f->data, f->data + f->used});
     }
 
     std::string run(const Roots& roots) {

@@ -46,6 +46,7 @@
 
 #include <cstddef>
 #include <string>
+#include <vector>
 
 #include "vm/heap.h"
 #include "vm/term.h"
@@ -68,10 +69,10 @@ struct Roots {
     Span spans[kMaxSpans];
     size_t num_spans = 0;
     void add(Term* words, size_t size) { spans[num_spans++] = {words, size}; }
-    // A fragment not attached to the heap that roots may point into (the
-    // message a receive is matching): its terms are left where they are,
-    // as literals are.
-    const heap::Fragment* pinned = nullptr;
+    // Fragments not attached to the heap that roots may point into (the
+    // queued messages whose terms a receive gave out: Signal::exposed):
+    // their terms are left where they are, as literals are.
+    std::vector<const heap::Fragment*> pinned;
 };
 
 constexpr unsigned kShrinkAfter = 3;

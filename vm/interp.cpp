@@ -1244,6 +1244,9 @@ dispatch:
                 term = heap::copy_flat(term, p.heap.top, words);
                 p.heap.top += words;
                 message->copied_to_heap = true;
+            } else if (!message->exposed) {
+                message->exposed = true;
+                ++p.mailbox.exposed;
             }
         }
         DST(ip[2]) = term;
@@ -1258,8 +1261,9 @@ dispatch:
     CASE(remove_message) {
         mailbox::Signal* message = mailbox::remove_current(p.mailbox);
         // Attached, the fragment lives until the next collection; when the
-        // receive used a heap copy, nothing refers to it any more.
-        if (message->fragment && !message->copied_to_heap) {
+        // receive used a heap copy and never gave out the fragment's term,
+        // nothing refers to it any more.
+        if (message->fragment && (!message->copied_to_heap || message->exposed)) {
             heap::attach_fragment(p.heap, message->fragment);
             message->fragment = nullptr;
         }

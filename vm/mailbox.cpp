@@ -37,6 +37,7 @@ Signal* signal_new(Kind kind, Term from) {
     s->ref = 0;
     s->kind = kind;
     s->copied_to_heap = false;
+    s->exposed = false;
     return s;
 }
 
@@ -130,6 +131,7 @@ Signal* remove_current(Mailbox& box) {
     *box.cursor = s->next;
     if (box.tail == &s->next) box.tail = box.cursor;
     --box.len;
+    if (s->exposed) --box.exposed;
     box.cursor = &box.head;
     box.mark = nullptr;  // it may have pointed into the removed node
     return s;
@@ -153,6 +155,7 @@ void clear(Mailbox& box) {
         s = next;
     }
     box.len = 0;
+    box.exposed = 0;
     box.head = nullptr;
     box.tail = &box.head;
     box.cursor = &box.head;

@@ -66,12 +66,20 @@ struct Signal {
     // copy of `term` on the receiver's heap, not the fragment's: taking
     // the message frees the fragment instead of attaching it.
     bool copied_to_heap;
+    // A receive gave out `term` itself (in the fragment): the receiver's
+    // registers or stack may point into the fragment for as long as the
+    // message is queued (a Y slot bound before remove_message, then the
+    // clause failed). The collector leaves such fragments in place
+    // (process::roots pins them), and taking the message attaches the
+    // fragment rather than freeing it.
+    bool exposed;
 };
 
 struct Mailbox {
     std::atomic<Signal*> inbox{nullptr};
     std::atomic<uint32_t> inbox_len{0};  // messages pushed, not fetched yet
     uint32_t len = 0;                    // messages in the private queue
+    uint32_t exposed = 0;                // of them, the exposed ones (Signal::exposed)
     Signal* head = nullptr;
     Signal** tail = &head;
     Signal** cursor = &head;

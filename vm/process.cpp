@@ -114,9 +114,16 @@ gc::Roots roots(Process& p) {
             r.add(rare.trap->table.words(), rare.trap->table.num_words());
         }
     }
-    // A message being matched by a receive is still in its fragment, which
-    // is not attached to the heap: the collector must leave it in place.
-    if (mailbox::Signal* s = mailbox::current(p.mailbox)) r.pinned = s->fragment;
+    // Messages a receive has looked at are still in their fragments, which
+    // are not attached to the heap: the collector must leave them in place.
+    // They are few (the message being matched, those a selective receive
+    // skipped) and near the head of the queue.
+    uint32_t exposed = p.mailbox.exposed;
+    for (mailbox::Signal* s = p.mailbox.head; s && exposed; s = s->next) {
+        if (!s->exposed) continue;
+        r.pinned.push_back(s->fragment);
+        --exposed;
+    }
     return r;
 }
 

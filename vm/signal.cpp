@@ -408,7 +408,14 @@ bool demonitor(Process& p, uint64_t ref, bool flush) {
                 mailbox::advance(box);
                 continue;
             }
-            mailbox::signal_free(mailbox::remove_current(box));
+            Signal* taken = mailbox::remove_current(box);
+            if (taken->fragment && taken->exposed) {
+                // An earlier receive gave out its term: stale registers
+                // may still point into it (see Signal::exposed).
+                heap::attach_fragment(p.heap, taken->fragment);
+                taken->fragment = nullptr;
+            }
+            mailbox::signal_free(taken);
             saved = &box.head;  // the old save point may have been unlinked
         }
         box.cursor = saved;
