@@ -74,7 +74,7 @@ struct Table {
     uint32_t keypos = 1;
     bool read_concurrency = false, write_concurrency = false;
     bool decentralized_counters = false, compressed = false;
-    Term owner = term::kNil;  // a pid
+    std::atomic<Term> owner{term::kNil};  // a pid; give_away and heirs change it
     // The heir (a pid, or kNoneAccess) and its data, kept as an object.
     Term heir = term::kNil;
     Object* heir_data = nullptr;

@@ -1244,9 +1244,8 @@ dispatch:
                 term = heap::copy_flat(term, p.heap.top, words);
                 p.heap.top += words;
                 message->copied_to_heap = true;
-            } else if (!message->exposed) {
-                message->exposed = true;
-                ++p.mailbox.exposed;
+            } else {
+                mailbox::expose(p.mailbox, message);
             }
         }
         DST(ip[2]) = term;

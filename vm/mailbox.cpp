@@ -137,6 +137,12 @@ Signal* remove_current(Mailbox& box) {
     return s;
 }
 
+void expose(Mailbox& box, Signal* s) {
+    if (s->exposed) return;
+    s->exposed = true;
+    ++box.exposed;
+}
+
 void use_mark(Mailbox& box, const void* owner) {
     if (box.mark && box.mark_owner == owner) box.cursor = box.mark;
     box.mark = nullptr;

@@ -128,6 +128,9 @@ inline void reset(Mailbox& box) {
 // Unlinks the current message and returns it (the caller takes its
 // fragment and frees the node); resets the save point.
 Signal* remove_current(Mailbox& box);
+// A receive gives out the term of `s` (queued) from its fragment: marks it
+// exposed (Signal::exposed), once.
+void expose(Mailbox& box, Signal* s);
 
 // recv_mark: remembers the tail for the receive `owner`; recv_set starts
 // that receive's scan there if the mark still holds. Any completed receive

@@ -194,6 +194,7 @@ TEST_CASE("gc: a message being matched stays in its fragment") {
     REQUIRE(m);
     Term in_fragment = m->term;
     x[0] = in_fragment;  // loop_rec put the message in X[0]
+    mailbox::expose(p->mailbox, m);
     x[1] = int_list(*p, 3);
     p->live = 2;
     REQUIRE(gc::collect(p->heap, 100, process::roots(*p)));
