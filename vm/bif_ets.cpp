@@ -1215,6 +1215,28 @@ Term match_spec_test(Process& p, Term* args) {
     return out;
 }
 
+// slot(Tab, I): the objects of bucket I (set, bag, duplicate_bag), the
+// I-th object (ordered_set, from 0); '$end_of_table' just past the last
+// slot, badarg beyond.
+Term ets_slot(Process& p, Term* args) {
+    TablePtr t = table_for(p, args[0], Need::kRead);
+    if (!t) return kNone;
+    if (!is_small(args[1]) || small_value(args[1]) < 0) return badarg(p, 2, "not a valid slot");
+    size_t slot = size_t(small_value(args[1]));
+    std::shared_lock<std::shared_mutex> guard(t->lock);
+    std::vector<Term> found;
+    size_t slots = t->kind == ets::Kind::kOrderedSet ? t->size : t->buckets.size();
+    if (slot == slots) return make_atom(atom::kEndOfTable);
+    if (slot > slots) return badarg(p, 2, "not a valid slot");
+    if (t->kind == ets::Kind::kOrderedSet) {
+        found.push_back((*std::next(t->tree.begin(), long(slot)))->tuple);
+    } else {
+        for (const Object* o = t->buckets[slot]; o; o = o->next)
+            found.push_back(o->tuple);
+    }
+    return list_out(p, found);
+}
+
 Term ets_whereis(Process& p, Term* args) {
     if (!term::is_atom(args[0])) return badarg(p, 1, "not an atom");
     TablePtr t = ets::find(args[0]);
