@@ -90,10 +90,30 @@ Term tid_term(Process& p, uint64_t id, Term name, bool named) {
 
 // Copies `terms` (in table objects, which stay put: the lock is held) onto
 // p's heap as a list, each element made by `shape` (identity: the terms).
+// Words of a copy of `t`: a tuple of immediates (most objects) is sized
+// without a walk.
+size_t copy_words(Term t) {
+    size_t flat = heap::flat_size(t);
+    return flat ? flat : heap::copy_size(t);
+}
+
+// A copy of `t` at `data` (copy_words of it), which it moves past.
+Term copy_into(Process& p, Term t, Term*& data) {
+    size_t flat = heap::flat_size(t);
+    if (flat) {
+        Term copy = heap::copy_flat(t, data, flat);
+        data += flat;
+        return copy;
+    }
+    Term copy = heap::copy_term(t, data, p.heap.off_heap);
+    data += heap::copy_size(t);
+    return copy;
+}
+
 size_t list_words(const std::vector<Term>& terms) {
     size_t words = terms.size() * kConsWords;
     for (Term t : terms)
-        words += heap::copy_size(t);
+        words += copy_words(t);
     return words;
 }
 
@@ -103,11 +123,8 @@ Term list_into(Process& p, Term*& mem, const std::vector<Term>& terms) {
     Term* cells = mem;
     Term* data = mem + terms.size() * kConsWords;
     Term list = kNil;
-    for (size_t i = terms.size(); i-- > 0;) {
-        Term copy = heap::copy_term(terms[i], data, p.heap.off_heap);
-        data += heap::copy_size(terms[i]);
-        list = make_cons(cells + 2 * i, copy, list);
-    }
+    for (size_t i = terms.size(); i-- > 0;)
+        list = make_cons(cells + 2 * i, copy_into(p, terms[i], data), list);
     mem = data;
     return list;
 }

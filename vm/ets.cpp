@@ -15,14 +15,17 @@ using namespace term;
 // ---- objects ------------------------------------------------------------------------
 
 Object* object_new(Term tuple, uint32_t hash) {
-    size_t words = heap::copy_size(tuple);
+    // Most objects are tuples of immediates: copied word for word.
+    size_t flat = heap::flat_size(tuple);
+    size_t words = flat ? flat : heap::copy_size(tuple);
     auto* o = static_cast<Object*>(std::malloc(sizeof(Object) + words * sizeof(Term)));
     if (!o) return nullptr;
     o->next = nullptr;
     o->hash = hash;
     o->words = uint32_t(words);
     o->off_heap = nullptr;
-    o->tuple = heap::copy_term(tuple, o->data, o->off_heap);
+    o->tuple =
+        flat ? heap::copy_flat(tuple, o->data, flat) : heap::copy_term(tuple, o->data, o->off_heap);
     return o;
 }
 
