@@ -38,14 +38,24 @@ void object_free(Object* o) {
     std::free(o);
 }
 
+namespace {
+
+// Term order, with small integers (the commonest keys) compared directly.
+bool key_less(Term a, Term b) {
+    if (is_small(a) && is_small(b)) return small_value(a) < small_value(b);
+    return compare(a, b) < 0;
+}
+
+}  // namespace
+
 bool KeyLess::operator()(const Object* a, const Object* b) const {
-    return compare(object_key(a, keypos), object_key(b, keypos)) < 0;
+    return key_less(object_key(a, keypos), object_key(b, keypos));
 }
 bool KeyLess::operator()(const Object* a, Term key) const {
-    return compare(object_key(a, keypos), key) < 0;
+    return key_less(object_key(a, keypos), key);
 }
 bool KeyLess::operator()(Term key, const Object* b) const {
-    return compare(key, object_key(b, keypos)) < 0;
+    return key_less(key, object_key(b, keypos));
 }
 
 Table::~Table() {
