@@ -16,7 +16,7 @@ namespace gc {
 using namespace term;
 
 bool stress = false;
-thread_local int64_t detail::stress_budget = 0;
+constinit thread_local int64_t detail::stress_budget = 0;
 
 namespace {
 

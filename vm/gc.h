@@ -97,7 +97,9 @@ constexpr size_t kStressDivisor = 4;
 
 namespace detail {
 // Words this thread may still allocate before stress mode collects.
-extern thread_local int64_t stress_budget;
+// constinit: no TLS wrapper call, which UBSan builds saw return null (as
+// bif::detail::pending_reductions).
+extern constinit thread_local int64_t stress_budget;
 }  // namespace detail
 
 // Collects `heap` so that at least `need` words are free between heap top
