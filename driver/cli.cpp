@@ -232,6 +232,18 @@ void check_generated(const std::string& path, const bytecode::Module& out) {
 }
 #endif
 
+// The code generator on a checked module; false on its errors. Debug and
+// sanitizer builds check what it generated (check_generated).
+bool generate(const std::string& path, const ast::Module& module, diag::Reporter& reporter,
+              bytecode::Module& out) {
+    frontend::on_large_stack([&] { out = codegen::compile(module, reporter); });
+    if (reporter.has_errors()) return false;
+#if BEAMLITE_DEBUG || BEAMLITE_SANITIZED
+    check_generated(path, out);
+#endif
+    return true;
+}
+
 // Prints a compile's messages: to stderr as `check` prints them (warnings
 // too), after any program output so far.
 void print_messages(diag::Reporter& reporter, bool escript) {
@@ -264,13 +276,7 @@ code::Compiled compile_file(const std::string& path, bytecode::Module& out,
         deferred = {path, std::string(module.name), abstract::transform_request(module)};
         return code::Compiled::Deferred;
     }
-    if (ok) {
-        frontend::on_large_stack([&] { out = codegen::compile(module, reporter); });
-        ok = !reporter.has_errors();
-    }
-#if BEAMLITE_DEBUG || BEAMLITE_SANITIZED
-    if (ok) check_generated(path, out);
-#endif
+    ok = ok && generate(path, module, reporter, out);
     print_messages(reporter, !pp.escript_module.empty());
     g_compile_failed = !ok;
     return ok ? code::Compiled::Ok : code::Compiled::Failed;
@@ -285,13 +291,7 @@ bool compile_forms(const std::string& path, std::string_view forms, bytecode::Mo
     module.file = path;
     bool ok =
         abstract::from_text(forms, module, reporter) && frontend::check_forms(module, pp, reporter);
-    if (ok) {
-        frontend::on_large_stack([&] { out = codegen::compile(module, reporter); });
-        ok = !reporter.has_errors();
-    }
-#if BEAMLITE_DEBUG || BEAMLITE_SANITIZED
-    if (ok) check_generated(path, out);
-#endif
+    ok = ok && generate(path, module, reporter, out);
     print_messages(reporter, false);
     return ok;
 }

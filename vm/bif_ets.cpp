@@ -421,6 +421,28 @@ struct Walk {
     bool more = false;      // stopped by the limit with objects left
 };
 
+// What the walk does with object `o`, given the specification's value
+// for it (kNone: no clause matched).
+void keep(Walk& w, const Table& t, const Object* o, Term v) {
+    if (v == kNone) return;
+    switch (w.keep) {
+        case Keep::kValues:
+            w.values.push_back(v);
+            w.last_key = ets::object_key(o, t.keypos);
+            break;
+        case Keep::kCount:
+            w.count += v == kTrue;
+            break;
+        case Keep::kDelete:
+            if (v == kTrue) w.chosen.push_back(const_cast<Object*>(o));
+            break;
+        case Keep::kReplace:
+            w.chosen.push_back(const_cast<Object*>(o));
+            w.values.push_back(v);
+            break;
+    }
+}
+
 // Runs the walk's specification over the objects from `start`.
 void walk_objects(Process& p, const Table& t, const Object* start, Walk& w, Scratch& scratch) {
     ets_match::Context cx{p, scratch};
@@ -433,24 +455,7 @@ void walk_objects(Process& p, const Table& t, const Object* start, Walk& w, Scra
             w.more = true;
             return false;
         }
-        Term v = ets_match::run(w.spec, o->tuple, cx);
-        if (v == kNone) return true;
-        switch (w.keep) {
-            case Keep::kValues:
-                w.values.push_back(v);
-                w.last_key = ets::object_key(o, t.keypos);
-                break;
-            case Keep::kCount:
-                w.count += v == kTrue;
-                break;
-            case Keep::kDelete:
-                if (v == kTrue) w.chosen.push_back(const_cast<Object*>(o));
-                break;
-            case Keep::kReplace:
-                w.chosen.push_back(const_cast<Object*>(o));
-                w.values.push_back(v);
-                break;
-        }
+        keep(w, t, o, ets_match::run(w.spec, o->tuple, cx));
         return true;
     });
     charge(seen);
@@ -466,22 +471,9 @@ void walk_table(Process& p, const Table& t, Walk& w, Scratch& scratch) {
     }
     std::vector<const Object*> objects;
     ets::for_key(t, key, [&](const Object* o) { objects.push_back(o); });
-    for (const Object* o : objects) {
-        ets_match::Context cx{p, scratch};
-        Term v = ets_match::run(w.spec, o->tuple, cx);
-        if (v == kNone) continue;
-        if (w.keep == Keep::kValues) w.values.push_back(v);
-        if (w.keep == Keep::kCount) w.count += v == kTrue;
-        if (w.keep == Keep::kDelete && v == kTrue) w.chosen.push_back(const_cast<Object*>(o));
-        if (w.keep == Keep::kReplace) {
-            w.chosen.push_back(const_cast<Object*>(o));
-            w.values.push_back(v);
-        }
-    }
-}
-
-bool compile_spec(Term ms, ets_match::Spec& spec) {
-    return ets_match::compile(ms, spec);
+    ets_match::Context cx{p, scratch};
+    for (const Object* o : objects)
+        keep(w, t, o, ets_match::run(w.spec, o->tuple, cx));
 }
 
 // A continuation of select/3 and friends: {'$beamlite_select', Tid,
@@ -505,7 +497,7 @@ Term select_chunk(Process& p, Term* args, size_t limit, bool reverse, bool resum
     TablePtr t = table_for(p, tid(), Need::kRead);
     if (!t) return kNone;
     ets_match::Spec spec;
-    if (!compile_spec(ms(), spec)) return badarg(p, 2, "not a valid match specification");
+    if (!ets_match::compile(ms(), spec)) return badarg(p, 2, "not a valid match specification");
     Scratch scratch;
     Walk w{spec, Keep::kValues, limit, reverse && t->kind == ets::Kind::kOrderedSet};
     std::shared_lock<std::shared_mutex> guard(t->lock);
@@ -1024,7 +1016,7 @@ Term ets_select2(Process& p, Term* args) {
     TablePtr t = table_for(p, args[0], Need::kRead);
     if (!t) return kNone;
     ets_match::Spec spec;
-    if (!compile_spec(args[1], spec)) return badarg(p, 2, "not a valid match specification");
+    if (!ets_match::compile(args[1], spec)) return badarg(p, 2, "not a valid match specification");
     Scratch scratch;
     Walk w{spec, Keep::kValues};
     std::shared_lock<std::shared_mutex> guard(t->lock);
@@ -1036,7 +1028,7 @@ Term ets_select_reverse2(Process& p, Term* args) {
     TablePtr t = table_for(p, args[0], Need::kRead);
     if (!t) return kNone;
     ets_match::Spec spec;
-    if (!compile_spec(args[1], spec)) return badarg(p, 2, "not a valid match specification");
+    if (!ets_match::compile(args[1], spec)) return badarg(p, 2, "not a valid match specification");
     Scratch scratch;
     Walk w{spec, Keep::kValues, 0, t->kind == ets::Kind::kOrderedSet};
     std::shared_lock<std::shared_mutex> guard(t->lock);
@@ -1069,7 +1061,7 @@ Term ets_select_count(Process& p, Term* args) {
     TablePtr t = table_for(p, args[0], Need::kRead);
     if (!t) return kNone;
     ets_match::Spec spec;
-    if (!compile_spec(args[1], spec)) return badarg(p, 2, "not a valid match specification");
+    if (!ets_match::compile(args[1], spec)) return badarg(p, 2, "not a valid match specification");
     Scratch scratch;
     Walk w{spec, Keep::kCount};
     std::shared_lock<std::shared_mutex> guard(t->lock);
@@ -1081,7 +1073,7 @@ Term ets_internal_select_delete(Process& p, Term* args) {
     TablePtr t = table_for(p, args[0], Need::kWrite);
     if (!t) return kNone;
     ets_match::Spec spec;
-    if (!compile_spec(args[1], spec)) return badarg(p, 2, "not a valid match specification");
+    if (!ets_match::compile(args[1], spec)) return badarg(p, 2, "not a valid match specification");
     Scratch scratch;
     Walk w{spec, Keep::kDelete};
     std::unique_lock<std::shared_mutex> guard(t->lock);
@@ -1099,7 +1091,7 @@ Term ets_select_replace(Process& p, Term* args) {
     if (!t) return kNone;
     if (t->kind == ets::Kind::kBag || t->kind == ets::Kind::kDuplicateBag) return wrong_type(p);
     ets_match::Spec spec;
-    if (!compile_spec(args[1], spec)) return badarg(p, 2, "not a valid match specification");
+    if (!ets_match::compile(args[1], spec)) return badarg(p, 2, "not a valid match specification");
     Scratch scratch;
     Walk w{spec, Keep::kReplace};
     std::unique_lock<std::shared_mutex> guard(t->lock);
@@ -1145,7 +1137,7 @@ Term ets_match_object3(Process& p, Term* args) {
 // is a magic reference; see README).
 Term ets_match_spec_compile(Process& p, Term* args) {
     ets_match::Spec spec;
-    if (!compile_spec(args[0], spec)) return badarg(p, 1, "not a valid match specification");
+    if (!ets_match::compile(args[0], spec)) return badarg(p, 1, "not a valid match specification");
     Term* mem = alloc(p, tuple_words(2));
     if (!mem) return heap_exhausted(p);
     return put_tuple2(mem, make_atom(atom::kBeamliteCompiledMs), args[0]);
@@ -1158,14 +1150,14 @@ bool is_compiled(Term c) {
 
 Term ets_is_compiled_ms(Process& p, Term* args) {
     ets_match::Spec spec;
-    return make_bool(is_compiled(args[0]) && compile_spec(tuple_element(args[0], 2), spec));
+    return make_bool(is_compiled(args[0]) && ets_match::compile(tuple_element(args[0], 2), spec));
 }
 
 // match_spec_run_r(List, Compiled, Acc): the values, newest first, on Acc.
 Term ets_match_spec_run_r(Process& p, Term* args) {
     if (!is_compiled(args[1])) return badarg(p, 2, "not a compiled match specification");
     ets_match::Spec spec;
-    if (!compile_spec(tuple_element(args[1], 2), spec))
+    if (!ets_match::compile(tuple_element(args[1], 2), spec))
         return badarg(p, 2, "not a compiled match specification");
     std::vector<Term> items;
     Term l = args[0];
@@ -1204,7 +1196,7 @@ Term match_spec_test(Process& p, Term* args) {
     if (args[2] != make_atom(atom::kTable))
         return badarg(p, 3, "only table specifications are supported");
     ets_match::Spec spec;
-    if (!compile_spec(args[1], spec)) {
+    if (!ets_match::compile(args[1], spec)) {
         Term text = make_string(p, "invalid match specification");
         if (text == kNone) return kNone;
         Term* at = alloc(p, 3 + 2 + 3);
