@@ -6,6 +6,7 @@
 #include <histedit.h>
 #include <poll.h>
 #include <signal.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -240,9 +241,33 @@ void open_history() {
         history(g_editor.history, &event, H_LOAD, g_editor.history_file.c_str());
 }
 
+// ---- the terminal between lines ---------------------------------------------
+
+// el_gets puts the terminal in the editor's mode while it reads and back in
+// the cooked mode when the line ends. Keys typed while an expression runs
+// would then meet the kernel's line discipline: echoed before the prompt
+// is there, and a Ctrl-D turned into an end of file that the switch to the
+// editor's mode loses (the shell then waits for ever). Between lines the
+// terminal is therefore held without echo and without ICANON, so every key
+// waits as a byte for the next el_gets. ISIG stays: Ctrl-C still interrupts
+// an evaluation. (libedit adopts a terminal mode as its cooked mode only
+// when ICANON is on, so this mode never becomes its idea of cooked.)
+struct termios g_original_mode;
+bool g_have_original_mode = false;
+
+void hold_keys() {
+    if (!g_have_original_mode) return;
+    struct termios mode;
+    if (tcgetattr(0, &mode) != 0) return;
+    mode.c_lflag &= tcflag_t(~(ICANON | ECHO | ECHONL));
+    mode.c_cc[VMIN] = 1;
+    mode.c_cc[VTIME] = 0;
+    tcsetattr(0, TCSANOW, &mode);
+}
+
 // At exit: the terminal back in the mode it had before enable().
 void restore_terminal() {
-    if (g_editor.el) el_set(g_editor.el, EL_PREP_TERM, 0);
+    if (g_have_original_mode) tcsetattr(0, TCSANOW, &g_original_mode);
 }
 
 }  // namespace
@@ -260,13 +285,9 @@ void enable() {
     el_set(el, EL_ADDFN, "beamlite-complete", "complete a module or function name", complete);
     el_set(el, EL_BIND, "^I", "beamlite-complete", nullptr);
     el_source(el, nullptr);  // the user's ~/.editrc, as other libedit programs
-    // The terminal stays in the editor's mode between lines, not only in
-    // el_gets: a key typed while an expression runs waits for the next
-    // prompt unechoed, and a Ctrl-D typed ahead stays a key (the kernel's
-    // line discipline would turn it into an end of file that the switch to
-    // the editor's mode then loses). The mode is undone at exit.
-    el_set(el, EL_PREP_TERM, 1);
+    g_have_original_mode = tcgetattr(0, &g_original_mode) == 0;
     std::atexit(restore_terminal);
+    hold_keys();
     g_editor.el = el;
 }
 
@@ -284,6 +305,7 @@ std::optional<std::string> read_line(const std::string& prompt) {
     int count = 0;
     g_reading = true;
     const char* line = el_gets(g_editor.el, &count);
+    hold_keys();
     g_reading = false;
     if (g_editor.cancelled) {
         // The unfinished expression is dropped: its lines are no history.
