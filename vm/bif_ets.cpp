@@ -8,8 +8,7 @@
 
 #include <algorithm>
 #include <memory>
-#include <mutex>
-#include <shared_mutex>
+#include <optional>
 #include <vector>
 
 #include "vm/bif.h"
@@ -75,6 +74,8 @@ TablePtr table_for(Process& p, Term tid, Need need) {
                      make_atom(atom::kAccess));
         return nullptr;
     }
+    // A striped table's growth waits for a writer that holds no lock.
+    if (need == Need::kWrite) ets::grow_if_wanted(*t);
     return t;
 }
 
@@ -156,7 +157,7 @@ bool storable(Term t, uint32_t keypos) {
 bool objects_of(const Table& t, Term arg, std::vector<Object*>& out) {
     auto add = [&](Term tuple) {
         if (!storable(tuple, t.keypos)) return false;
-        Object* o = ets::object_new(tuple, ets::key_hash(tuple_element(tuple, t.keypos)));
+        Object* o = ets::object_new(tuple, ets::lock_hash(t, tuple_element(tuple, t.keypos)));
         if (!o) return false;
         out.push_back(o);
         return true;
@@ -356,7 +357,7 @@ void matching(const Table& t, Term pattern, F f) {
     if (term::is_tuple(pattern) && tuple_arity(pattern) >= t.keypos &&
         ets_match::is_ground(tuple_element(pattern, t.keypos))) {
         ets::for_key(t, tuple_element(pattern, t.keypos), [&](const Object* o) {
-            if (ets_match::match(pattern, o->tuple, b)) f(o, b);
+            if (ets_match::match(pattern, o->tuple(), b)) f(o, b);
         });
         return;
     }
@@ -364,7 +365,7 @@ void matching(const Table& t, Term pattern, F f) {
         ets_match::variable_number(pattern) < 0)
         return;
     ets::for_each(t, [&](const Object* o) {
-        if (ets_match::match(pattern, o->tuple, b)) f(o, b);
+        if (ets_match::match(pattern, o->tuple(), b)) f(o, b);
     });
 }
 
@@ -451,11 +452,11 @@ void walk_objects(Process& p, const Table& t, const Object* start, Walk& w, Scra
         ++seen;
         if (w.limit && w.values.size() == w.limit) {
             // One more match means another chunk.
-            if (ets_match::run(w.spec, o->tuple, cx) == kNone) return true;
+            if (ets_match::run(w.spec, o->tuple(), cx) == kNone) return true;
             w.more = true;
             return false;
         }
-        keep(w, t, o, ets_match::run(w.spec, o->tuple, cx));
+        keep(w, t, o, ets_match::run(w.spec, o->tuple(), cx));
         return true;
     });
     charge(seen);
@@ -473,7 +474,7 @@ void walk_table(Process& p, const Table& t, Walk& w, Scratch& scratch) {
     ets::for_key(t, key, [&](const Object* o) { objects.push_back(o); });
     ets_match::Context cx{p, scratch};
     for (const Object* o : objects)
-        keep(w, t, o, ets_match::run(w.spec, o->tuple, cx));
+        keep(w, t, o, ets_match::run(w.spec, o->tuple(), cx));
 }
 
 // A continuation of select/3 and friends: {'$beamlite_select', Tid,
@@ -500,7 +501,7 @@ Term select_chunk(Process& p, Term* args, size_t limit, bool reverse, bool resum
     if (!ets_match::compile(ms(), spec)) return badarg(p, 2, "not a valid match specification");
     Scratch scratch;
     Walk w{spec, Keep::kValues, limit, reverse && t->kind == ets::Kind::kOrderedSet};
-    std::shared_lock<std::shared_mutex> guard(t->lock);
+    ets::TableLock guard(*t, false);
     const Object* start;
     if (!resuming) {
         start = w.reverse ? ets::last(*t) : ets::first(*t);
@@ -555,7 +556,7 @@ bool valid_limit(Term limit) {
 void send_transfer(Term heir, const Table& t, Term from) {
     Term ref_words[kRefWords];
     Term tab = t.named ? t.name : term::make_ref(ref_words, t.id, 0);
-    Term data = t.heir_data ? tuple_element(t.heir_data->tuple, 1) : kNil;
+    Term data = t.heir_data ? tuple_element(t.heir_data->tuple(), 1) : kNil;
     Term mem[5];
     Term msg = term::make_tuple(mem, 4);
     mem[1] = make_atom(atom::kEtsTransfer);
@@ -566,10 +567,6 @@ void send_transfer(Term heir, const Table& t, Term from) {
 }
 
 // ---- info ----------------------------------------------------------------------------
-
-// Words OTP counts for a table besides its objects (an empty set: 305).
-constexpr size_t kTableWords = 305;
-constexpr size_t kObjectHeaderWords = sizeof(Object) / sizeof(Term);
 
 Term kind_atom(ets::Kind k) {
     switch (k) {
@@ -613,8 +610,7 @@ Term info_item(const Table& t, Term item, Term* ref_mem) {
         case atom::kCompressed:
             return make_bool(t.compressed);
         case atom::kMemory:
-            return make_small(
-                int64_t(kTableWords + t.buckets.size() + t.words + t.size * kObjectHeaderWords));
+            return make_small(int64_t(ets::memory_words(t)));
         case atom::kOwner:
             return t.owner;
         case atom::kHeir:
@@ -622,7 +618,7 @@ Term info_item(const Table& t, Term item, Term* ref_mem) {
         case atom::kName:
             return t.name;
         case atom::kSize:
-            return make_small(int64_t(t.size));
+            return make_small(int64_t(ets::size(t)));
         case atom::kNode:
             return make_atom(atom::kNonode);
         case atom::kNamedTable:
@@ -667,7 +663,7 @@ Term ets_info1_impl(Process& p, Term tid) {
     if (!mem) return heap_exhausted(p);
     Term* ref_mem = mem;
     mem += kRefWords;
-    std::shared_lock<std::shared_mutex> guard(t->lock);
+    ets::TableLock guard(*t, false);
     Term list = kNil;
     for (size_t i = n; i-- > 0;) {
         Term item = make_atom(kInfoItems[i]);
@@ -686,7 +682,7 @@ Term ets_info2_impl(Process& p, Term tid, Term item) {
     // would break the heap's walk.
     Term* mem = nullptr;
     if (item == make_atom(atom::kId) && !(mem = alloc(p, kRefWords))) return heap_exhausted(p);
-    std::shared_lock<std::shared_mutex> guard(t->lock);
+    ets::TableLock guard(*t, false);
     Term value = info_item(*t, item, mem);
     if (value == kNone) return badarg(p, 2, "not a valid info item");
     return value;
@@ -710,7 +706,7 @@ Term ets_new(Process& p, Term* args) {
     for (; is_cons(l); l = cdr(l))
         if (!option(car(l), *t)) return badarg(p, 2, "invalid creation option");
     if (l != kNil) return badarg(p, 2, "not a list");
-    t->tree = std::set<Object*, ets::KeyLess>(ets::KeyLess{t->keypos});
+    ets::prepare(*t);
     t->name = args[0];
     t->owner = p.pid;
     t->id = process::new_ref_id();
@@ -731,7 +727,13 @@ Term ets_insert(Process& p, Term* args) {
     if (!t) return kNone;
     std::vector<Object*> objects;
     if (!objects_of(*t, args[1], objects)) return badarg(p, 2, "not a tuple");
-    std::unique_lock<std::shared_mutex> guard(t->lock);
+    if (objects.size() == 1) {
+        ets::KeyLock guard(*t, objects[0]->hash, true);
+        ets::insert(*t, objects[0]);
+        return kTrue;
+    }
+    // A list goes in as one change: no reader sees part of it.
+    ets::TableLock guard(*t, true);
     for (Object* o : objects)
         ets::insert(*t, o);
     charge(objects.size());
@@ -743,7 +745,13 @@ Term ets_insert_new(Process& p, Term* args) {
     if (!t) return kNone;
     std::vector<Object*> objects;
     if (!objects_of(*t, args[1], objects)) return badarg(p, 2, "not a tuple");
-    std::unique_lock<std::shared_mutex> guard(t->lock);
+    std::optional<ets::KeyLock> one;
+    std::optional<ets::TableLock> all;
+    if (objects.size() == 1) {
+        one.emplace(*t, objects[0]->hash, true);
+    } else {
+        all.emplace(*t, true);
+    }
     bool any = std::any_of(objects.begin(), objects.end(), [&](const Object* o) {
         return ets::has_key(*t, ets::object_key(o, t->keypos));
     });
@@ -760,9 +768,10 @@ Term ets_insert_new(Process& p, Term* args) {
 Term ets_lookup(Process& p, Term* args) {
     TablePtr t = table_for(p, args[0], Need::kRead);
     if (!t) return kNone;
-    std::shared_lock<std::shared_mutex> guard(t->lock);
+    uint32_t hash = ets::lock_hash(*t, args[1]);
+    ets::KeyLock guard(*t, hash, false);
     std::vector<Term> found;
-    ets::for_key(*t, args[1], [&](const Object* o) { found.push_back(o->tuple); });
+    ets::for_key(*t, args[1], hash, [&](const Object* o) { found.push_back(o->tuple()); });
     return list_out(p, found);
 }
 
@@ -771,14 +780,15 @@ Term ets_lookup_element(Process& p, Term* args) {
     if (!t) return kNone;
     if (!is_small(args[2]) || small_value(args[2]) < 1) return badarg(p, 3, "not a valid position");
     uint64_t pos = uint64_t(small_value(args[2]));
-    std::shared_lock<std::shared_mutex> guard(t->lock);
+    uint32_t hash = ets::lock_hash(*t, args[1]);
+    ets::KeyLock guard(*t, hash, false);
     std::vector<Term> found;
     bool in_range = true;
-    ets::for_key(*t, args[1], [&](const Object* o) {
-        if (pos > tuple_arity(o->tuple))
+    ets::for_key(*t, args[1], hash, [&](const Object* o) {
+        if (pos > tuple_arity(o->tuple()))
             in_range = false;
         else
-            found.push_back(tuple_element(o->tuple, pos));
+            found.push_back(tuple_element(o->tuple(), pos));
     });
     if (found.empty() && in_range)
         return badarg_cause(p, 2, "the key does not exist in the table", make_atom(atom::kBadkey));
@@ -790,14 +800,14 @@ Term ets_lookup_element(Process& p, Term* args) {
 Term ets_member(Process& p, Term* args) {
     TablePtr t = table_for(p, args[0], Need::kRead);
     if (!t) return kNone;
-    std::shared_lock<std::shared_mutex> guard(t->lock);
+    ets::KeyLock guard(*t, ets::lock_hash(*t, args[1]), false);
     return make_bool(ets::has_key(*t, args[1]));
 }
 
 Term ets_delete2(Process& p, Term* args) {
     TablePtr t = table_for(p, args[0], Need::kWrite);
     if (!t) return kNone;
-    std::unique_lock<std::shared_mutex> guard(t->lock);
+    ets::KeyLock guard(*t, ets::lock_hash(*t, args[1]), true);
     for (Object* o : ets::remove_key(*t, args[1]))
         ets::object_free(o);
     return kTrue;
@@ -807,7 +817,7 @@ Term ets_delete_object(Process& p, Term* args) {
     TablePtr t = table_for(p, args[0], Need::kWrite);
     if (!t) return kNone;
     if (!storable(args[1], t->keypos)) return badarg(p, 2, "not a tuple");
-    std::unique_lock<std::shared_mutex> guard(t->lock);
+    ets::KeyLock guard(*t, ets::lock_hash(*t, tuple_element(args[1], t->keypos)), true);
     ets::remove_object(*t, args[1]);
     return kTrue;
 }
@@ -815,11 +825,11 @@ Term ets_delete_object(Process& p, Term* args) {
 Term ets_take(Process& p, Term* args) {
     TablePtr t = table_for(p, args[0], Need::kWrite);
     if (!t) return kNone;
-    std::unique_lock<std::shared_mutex> guard(t->lock);
+    ets::KeyLock guard(*t, ets::lock_hash(*t, args[1]), true);
     std::vector<Object*> taken = ets::remove_key(*t, args[1]);
     std::vector<Term> tuples;
     for (const Object* o : taken)
-        tuples.push_back(o->tuple);
+        tuples.push_back(o->tuple());
     Term result = list_out(p, tuples);
     for (Object* o : taken)
         ets::object_free(o);
@@ -829,7 +839,7 @@ Term ets_take(Process& p, Term* args) {
 Term ets_internal_delete_all(Process& p, Term* args) {
     TablePtr t = table_for(p, args[0], Need::kWrite);
     if (!t) return kNone;
-    std::unique_lock<std::shared_mutex> guard(t->lock);
+    ets::TableLock guard(*t, true);
     return make_small(int64_t(ets::clear(*t)));
 }
 
@@ -840,7 +850,8 @@ Term update_counter(Process& p, Term* args, Term default_object) {
     if (t->kind == ets::Kind::kBag || t->kind == ets::Kind::kDuplicateBag) return wrong_type(p);
     if (default_object != kNone && !storable(default_object, t->keypos))
         return badarg(p, 4, "not a valid default object");
-    std::unique_lock<std::shared_mutex> guard(t->lock);
+    uint32_t hash = ets::lock_hash(*t, args[1]);
+    ets::KeyLock guard(*t, hash, true);
     Object* o = only_object(*t, args[1]);
     Scratch scratch;
     if (!o && default_object != kNone) {
@@ -850,14 +861,14 @@ Term update_counter(Process& p, Term* args, Term default_object) {
         Term tuple = term::make_tuple(mem, arity);
         std::copy_n(tuple_elements(default_object), arity, mem + 1);
         mem[t->keypos] = args[1];
-        o = ets::object_new(tuple, ets::key_hash(args[1]));
+        o = ets::object_new(tuple, hash);
         if (!o) return fail(p, make_atom(atom::kSystemLimit));
         ets::insert(*t, o);
     }
     if (!o)
         return badarg_cause(p, 2, "the key does not exist in the table", make_atom(atom::kBadkey));
-    std::vector<Term> elements(tuple_elements(o->tuple),
-                               tuple_elements(o->tuple) + tuple_arity(o->tuple));
+    std::vector<Term> elements(tuple_elements(o->tuple()),
+                               tuple_elements(o->tuple()) + tuple_arity(o->tuple()));
     std::vector<Term> results;
     Term cause = kNil;
     Term ops = args[2];
@@ -877,7 +888,7 @@ Term update_counter(Process& p, Term* args, Term default_object) {
     }
     if (std::all_of(results.begin(), results.end(), [](Term e) { return is_small(e); })) {
         // Every new value is a small: written in place.
-        std::copy(elements.begin(), elements.end(), tuple_elements(o->tuple));
+        std::copy(elements.begin(), elements.end(), tuple_elements(o->tuple()));
     } else {
         Object* now = nullptr;
         if (!replace_object(*t, o, elements, scratch, now))
@@ -899,12 +910,12 @@ Term ets_update_element(Process& p, Term* args) {
     TablePtr t = table_for(p, args[0], Need::kWrite);
     if (!t) return kNone;
     if (t->kind == ets::Kind::kBag || t->kind == ets::Kind::kDuplicateBag) return wrong_type(p);
-    std::unique_lock<std::shared_mutex> guard(t->lock);
+    ets::KeyLock guard(*t, ets::lock_hash(*t, args[1]), true);
     Object* o = only_object(*t, args[1]);
     if (!o) return kFalse;
     Term cause = kNil;
-    std::vector<Term> elements(tuple_elements(o->tuple),
-                               tuple_elements(o->tuple) + tuple_arity(o->tuple));
+    std::vector<Term> elements(tuple_elements(o->tuple()),
+                               tuple_elements(o->tuple()) + tuple_arity(o->tuple()));
     auto apply = [&](Term pair) {
         if (!term::is_tuple(pair) || tuple_arity(pair) != 2 || !is_small(tuple_element(pair, 1)))
             return false;
@@ -940,21 +951,21 @@ Term key_out(Process& p, const Table& t, const Object* o) {
 Term ets_first(Process& p, Term* args) {
     TablePtr t = table_for(p, args[0], Need::kRead);
     if (!t) return kNone;
-    std::shared_lock<std::shared_mutex> guard(t->lock);
+    ets::TableLock guard(*t, false);
     return key_out(p, *t, ets::first(*t));
 }
 
 Term ets_last(Process& p, Term* args) {
     TablePtr t = table_for(p, args[0], Need::kRead);
     if (!t) return kNone;
-    std::shared_lock<std::shared_mutex> guard(t->lock);
+    ets::TableLock guard(*t, false);
     return key_out(p, *t, ets::last(*t));
 }
 
 Term step(Process& p, Term* args, bool forward) {
     TablePtr t = table_for(p, args[0], Need::kRead);
     if (!t) return kNone;
-    std::shared_lock<std::shared_mutex> guard(t->lock);
+    ets::TableLock guard(*t, false);
     bool found = false;
     const Object* o = forward ? ets::next(*t, args[1], found) : ets::prev(*t, args[1], found);
     if (!found && t->fixations == 0) return badarg(p, 2, "the key does not exist in the table");
@@ -973,7 +984,7 @@ Term ets_safe_fixtable(Process& p, Term* args) {
     TablePtr t = table_for(p, args[0], Need::kRead);
     if (!t) return kNone;
     if (args[1] != kTrue && args[1] != kFalse) return badarg(p, 2, "not a boolean");
-    std::unique_lock<std::shared_mutex> guard(t->lock);
+    ets::TableLock guard(*t, true);
     if (args[1] == kTrue) {
         ++t->fixations;
     } else if (t->fixations > 0) {
@@ -985,22 +996,22 @@ Term ets_safe_fixtable(Process& p, Term* args) {
 Term ets_match2(Process& p, Term* args) {
     TablePtr t = table_for(p, args[0], Need::kRead);
     if (!t) return kNone;
-    std::shared_lock<std::shared_mutex> guard(t->lock);
+    ets::TableLock guard(*t, false);
     std::vector<std::vector<Term>> rows;
     matching(*t, args[1],
              [&](const Object*, const ets_match::Bindings& b) { rows.push_back(b.in_order()); });
-    charge(t->size);
+    charge(ets::size(*t));
     return bindings_out(p, rows);
 }
 
 Term ets_match_object2(Process& p, Term* args) {
     TablePtr t = table_for(p, args[0], Need::kRead);
     if (!t) return kNone;
-    std::shared_lock<std::shared_mutex> guard(t->lock);
+    ets::TableLock guard(*t, false);
     std::vector<Term> found;
     matching(*t, args[1],
-             [&](const Object* o, const ets_match::Bindings&) { found.push_back(o->tuple); });
-    charge(t->size);
+             [&](const Object* o, const ets_match::Bindings&) { found.push_back(o->tuple()); });
+    charge(ets::size(*t));
     return list_out(p, found);
 }
 
@@ -1019,7 +1030,7 @@ Term ets_select2(Process& p, Term* args) {
     if (!ets_match::compile(args[1], spec)) return badarg(p, 2, "not a valid match specification");
     Scratch scratch;
     Walk w{spec, Keep::kValues};
-    std::shared_lock<std::shared_mutex> guard(t->lock);
+    ets::TableLock guard(*t, false);
     walk_table(p, *t, w, scratch);
     return list_out(p, w.values);
 }
@@ -1031,7 +1042,7 @@ Term ets_select_reverse2(Process& p, Term* args) {
     if (!ets_match::compile(args[1], spec)) return badarg(p, 2, "not a valid match specification");
     Scratch scratch;
     Walk w{spec, Keep::kValues, 0, t->kind == ets::Kind::kOrderedSet};
-    std::shared_lock<std::shared_mutex> guard(t->lock);
+    ets::TableLock guard(*t, false);
     walk_objects(p, *t, w.reverse ? ets::last(*t) : ets::first(*t), w, scratch);
     return list_out(p, w.values);
 }
@@ -1064,7 +1075,7 @@ Term ets_select_count(Process& p, Term* args) {
     if (!ets_match::compile(args[1], spec)) return badarg(p, 2, "not a valid match specification");
     Scratch scratch;
     Walk w{spec, Keep::kCount};
-    std::shared_lock<std::shared_mutex> guard(t->lock);
+    ets::TableLock guard(*t, false);
     walk_table(p, *t, w, scratch);
     return make_small(int64_t(w.count));
 }
@@ -1076,7 +1087,7 @@ Term ets_internal_select_delete(Process& p, Term* args) {
     if (!ets_match::compile(args[1], spec)) return badarg(p, 2, "not a valid match specification");
     Scratch scratch;
     Walk w{spec, Keep::kDelete};
-    std::unique_lock<std::shared_mutex> guard(t->lock);
+    ets::TableLock guard(*t, true);
     walk_table(p, *t, w, scratch);
     for (Object* o : w.chosen)
         ets::erase(*t, o);
@@ -1094,7 +1105,7 @@ Term ets_select_replace(Process& p, Term* args) {
     if (!ets_match::compile(args[1], spec)) return badarg(p, 2, "not a valid match specification");
     Scratch scratch;
     Walk w{spec, Keep::kReplace};
-    std::unique_lock<std::shared_mutex> guard(t->lock);
+    ets::TableLock guard(*t, true);
     walk_table(p, *t, w, scratch);
     for (size_t i = 0; i < w.chosen.size(); ++i) {
         Term v = w.values[i];
@@ -1232,16 +1243,16 @@ Term ets_slot(Process& p, Term* args) {
     if (!t) return kNone;
     if (!is_small(args[1]) || small_value(args[1]) < 0) return badarg(p, 2, "not a valid slot");
     size_t slot = size_t(small_value(args[1]));
-    std::shared_lock<std::shared_mutex> guard(t->lock);
+    ets::TableLock guard(*t, false);
     std::vector<Term> found;
-    size_t slots = t->kind == ets::Kind::kOrderedSet ? t->size : t->buckets.size();
+    size_t slots = t->kind == ets::Kind::kOrderedSet ? ets::size(*t) : t->buckets.size();
     if (slot == slots) return make_atom(atom::kEndOfTable);
     if (slot > slots) return badarg(p, 2, "not a valid slot");
     if (t->kind == ets::Kind::kOrderedSet) {
-        found.push_back((*std::next(t->tree.begin(), long(slot)))->tuple);
+        found.push_back((*std::next(t->tree.begin(), long(slot)))->tuple());
     } else {
         for (const Object* o = t->buckets[slot]; o; o = o->next)
-            found.push_back(o->tuple);
+            found.push_back(o->tuple());
     }
     return list_out(p, found);
 }
@@ -1270,7 +1281,7 @@ Term ets_give_away(Process& p, Term* args) {
     if (!is_local_pid(args[1]) || !process::lookup(args[1]))
         return badarg(p, 2, "not a living process other than the owner");
     {
-        std::unique_lock<std::shared_mutex> guard(t->lock);
+        ets::TableLock guard(*t, true);
         t->owner = args[1];
     }
     ets::note_owner(args[1]);
@@ -1296,7 +1307,7 @@ Term ets_setopts(Process& p, Term* args) {
     for (; ok && is_cons(l); l = cdr(l))
         ok = term::is_tuple(car(l)) && tuple_arity(car(l)) >= 2 && tuple_option(car(l), staged);
     if (!ok || l != kNil) return badarg(p, 2, "invalid option");
-    std::unique_lock<std::shared_mutex> guard(t->lock);
+    ets::TableLock guard(*t, true);
     t->heir = staged.heir;
     std::swap(t->heir_data, staged.heir_data);
     return kTrue;

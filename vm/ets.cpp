@@ -1,6 +1,7 @@
 // ets: the tables, their objects and the registry (see ets.h).
 #include "vm/ets.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <mutex>
 #include <unordered_map>
@@ -15,8 +16,11 @@ using namespace term;
 // ---- objects ------------------------------------------------------------------------
 
 Object* object_new(Term tuple, uint32_t hash) {
-    // Most objects are tuples of immediates: copied word for word.
+    // Most objects are tuples of immediates: copied word for word. A tuple
+    // in the literal area is copied too (its own words only, which may
+    // point into the literal area): data[0] is always the tuple.
     size_t flat = heap::flat_size(tuple);
+    if (!flat && heap::in_literal_area(term::pointer_target(tuple))) flat = tuple_arity(tuple) + 1;
     size_t words = flat ? flat : heap::copy_size(tuple);
     auto* o = static_cast<Object*>(std::malloc(sizeof(Object) + words * sizeof(Term)));
     if (!o) return nullptr;
@@ -24,8 +28,11 @@ Object* object_new(Term tuple, uint32_t hash) {
     o->hash = hash;
     o->words = uint32_t(words);
     o->off_heap = nullptr;
-    o->tuple =
-        flat ? heap::copy_flat(tuple, o->data, flat) : heap::copy_term(tuple, o->data, o->off_heap);
+    if (flat) {
+        heap::copy_flat(tuple, o->data, flat);
+    } else {
+        heap::copy_term(tuple, o->data, o->off_heap);
+    }
     return o;
 }
 
@@ -59,8 +66,83 @@ bool KeyLess::operator()(Term key, const Object* b) const {
 }
 
 Table::~Table() {
-    clear(*this);
+    if (stripes) clear(*this);
     if (heir_data) object_free(heir_data);
+}
+
+namespace {
+constexpr size_t kFirstBuckets = 16;
+}
+
+void prepare(Table& t) {
+    bool hashed = t.kind != Kind::kOrderedSet;
+    t.stripe_count = hashed && (t.write_concurrency || t.read_concurrency) ? kStripes : 1;
+    t.stripes = std::make_unique<Stripe[]>(t.stripe_count);
+    // Buckets stay a multiple of the stripes: a key keeps its stripe.
+    if (hashed) t.buckets.assign(std::max<size_t>(kFirstBuckets, t.stripe_count), nullptr);
+    t.tree = absl::btree_set<Object*, KeyLess>(KeyLess{t.keypos});
+}
+
+size_t size(const Table& t) {
+    size_t n = 0;
+    for (uint32_t i = 0; i < t.stripe_count; ++i)
+        n += t.stripes[i].size;
+    return n;
+}
+
+size_t words(const Table& t) {
+    size_t n = 0;
+    for (uint32_t i = 0; i < t.stripe_count; ++i)
+        n += t.stripes[i].words;
+    return n;
+}
+
+size_t memory_words(const Table& t) {
+    // What OTP counts for an empty table besides its objects; then ours:
+    // objects with their headers, the buckets and the tree's nodes (about
+    // 10 bytes per object: 256-byte nodes of up to 30 pointers, mostly
+    // full; btree_set does not report its bytes).
+    constexpr size_t kTableWords = 305;
+    constexpr size_t kHeaderWords = sizeof(Object) / sizeof(Term);
+    return kTableWords + words(t) + size(t) * kHeaderWords + t.buckets.size() +
+           t.tree.size() * 5 / 4;
+}
+
+KeyLock::KeyLock(const Table& t, uint32_t hash, bool write)
+    : lock_(stripe_of(t, hash).lock), write_(write) {
+    if (write_) {
+        lock_.lock();
+    } else {
+        lock_.lock_shared();
+    }
+}
+
+KeyLock::~KeyLock() {
+    if (write_) {
+        lock_.unlock();
+    } else {
+        lock_.unlock_shared();
+    }
+}
+
+TableLock::TableLock(const Table& t, bool write) : table_(t), write_(write) {
+    for (uint32_t i = 0; i < t.stripe_count; ++i) {
+        if (write_) {
+            t.stripes[i].lock.lock();
+        } else {
+            t.stripes[i].lock.lock_shared();
+        }
+    }
+}
+
+TableLock::~TableLock() {
+    for (uint32_t i = table_.stripe_count; i-- > 0;) {
+        if (write_) {
+            table_.stripes[i].lock.unlock();
+        } else {
+            table_.stripes[i].lock.unlock_shared();
+        }
+    }
 }
 
 // ---- the registry -------------------------------------------------------------------
@@ -156,6 +238,22 @@ std::vector<Listed> all() {
     return out;
 }
 
+size_t total_bytes() {
+    std::vector<TablePtr> tables;
+    {
+        Registry& r = registry();
+        std::shared_lock<std::shared_mutex> guard(r.lock);
+        for (const auto& [id, t] : r.by_id)
+            tables.push_back(t);
+    }
+    size_t words = 0;
+    for (const TablePtr& t : tables) {
+        TableLock guard(*t, false);
+        words += memory_words(*t);
+    }
+    return words * sizeof(Term);
+}
+
 bool owns_tables(Term pid) {
     Registry& r = registry();
     std::shared_lock<std::shared_mutex> guard(r.lock);
@@ -181,7 +279,7 @@ void owner_exited(Term pid, Transfer send) {
         Term heir = t->heir;
         if (is_local_pid(heir) && heir != pid) {
             note_owner(heir);
-            std::unique_lock<std::shared_mutex> table(t->lock);
+            TableLock table(*t, true);
             t->owner = heir;
             t->heir = make_atom(atom::kNoneAccess);
             send(heir, *t, pid);
@@ -215,32 +313,40 @@ size_t bucket_of(const Table& t, uint32_t hash) {
 
 namespace {
 
-constexpr size_t kFirstBuckets = 16;
-
-// Doubles the buckets when there are more objects than buckets, keeping
-// the objects of a key together and in order. Not while the table is
-// fixed: a fixed table's iteration follows bucket positions.
-void maybe_grow(Table& t) {
-    if (t.buckets.empty()) {
-        t.buckets.assign(kFirstBuckets, nullptr);
-        return;
-    }
-    if (t.size < t.buckets.size() || t.fixations > 0) return;
-    std::vector<Object*> bigger(t.buckets.size() * 2, nullptr);
-    std::vector<Object**> tails(bigger.size());
-    for (size_t i = 0; i < bigger.size(); ++i)
-        tails[i] = &bigger[i];
-    for (Object* head : t.buckets) {
-        for (Object* o = head; o;) {
+// Doubles the buckets (every stripe held alone), keeping the objects of a
+// key together and in order. Not while the table is fixed: a fixed
+// table's iteration follows bucket positions.
+void grow(Table& t) {
+    if (size(t) < t.buckets.size() || t.fixations > 0) return;
+    // Old bucket b splits into new buckets b and b + n, each keeping the
+    // order of the objects it gets.
+    size_t n = t.buckets.size();
+    std::vector<Object*> bigger(n * 2, nullptr);
+    for (size_t b = 0; b < n; ++b) {
+        Object** low = &bigger[b];
+        Object** high = &bigger[b + n];
+        for (Object* o = t.buckets[b]; o;) {
             Object* next = o->next;
-            size_t b = o->hash & (bigger.size() - 1);
-            o->next = nullptr;
-            *tails[b] = o;
-            tails[b] = &o->next;
+            Object**& tail = (o->hash & n) ? high : low;
+            *tail = o;
+            tail = &o->next;
             o = next;
         }
+        *low = nullptr;
+        *high = nullptr;
     }
     t.buckets.swap(bigger);
+}
+
+// Grows a one-lock table when there are more objects than buckets (its
+// one lock is held alone); a striped one asks for it when the key's stripe
+// has more objects than its share of the buckets.
+void maybe_grow(Table& t, const Stripe& s) {
+    if (t.stripe_count == 1) {
+        grow(t);
+    } else if (s.size * t.stripe_count > t.buckets.size() && t.fixations == 0) {
+        t.wants_growth.store(true, std::memory_order_relaxed);
+    }
 }
 
 bool same_key(const Table& t, const Object* o, uint32_t hash, Term key) {
@@ -248,13 +354,15 @@ bool same_key(const Table& t, const Object* o, uint32_t hash, Term key) {
 }
 
 void count_in(Table& t, const Object* o) {
-    ++t.size;
-    t.words += o->words;
+    Stripe& s = stripe_of(t, o->hash);
+    ++s.size;
+    s.words += o->words;
 }
 
 void count_out(Table& t, const Object* o) {
-    --t.size;
-    t.words -= o->words;
+    Stripe& s = stripe_of(t, o->hash);
+    --s.size;
+    s.words -= o->words;
 }
 
 void insert_ordered(Table& t, Object* o) {
@@ -265,15 +373,13 @@ void insert_ordered(Table& t, Object* o) {
     }
     count_out(t, *it);
     object_free(*it);
-    t.tree.erase(it);
-    t.tree.insert(o);
+    t.tree.insert(t.tree.erase(it), o);
     count_in(t, o);
 }
 
 // A set replaces the object of the key; a bag adds unless an equal object
 // is there; a duplicate_bag always adds, after the key's other objects.
 void insert_hashed(Table& t, Object* o) {
-    maybe_grow(t);
     Term key = object_key(o, t.keypos);
     Object** link = &t.buckets[detail::bucket_of(t, o->hash)];
     Object** after_key = nullptr;
@@ -289,9 +395,9 @@ void insert_hashed(Table& t, Object* o) {
             count_out(t, there);
             object_free(there);
             count_in(t, o);
-            return;
+            return;  // as many objects as before: no growth
         }
-        if (t.kind == Kind::kBag && exact_equal(there->tuple, o->tuple)) {
+        if (t.kind == Kind::kBag && exact_equal(there->tuple(), o->tuple())) {
             object_free(o);
             return;
         }
@@ -301,9 +407,17 @@ void insert_hashed(Table& t, Object* o) {
     o->next = *link;
     *link = o;
     count_in(t, o);
+    maybe_grow(t, stripe_of(t, o->hash));
 }
 
 }  // namespace
+
+void grow_if_wanted(Table& t) {
+    if (!t.wants_growth.load(std::memory_order_relaxed)) return;
+    TableLock all(t, true);
+    t.wants_growth.store(false, std::memory_order_relaxed);
+    grow(t);
+}
 
 void insert(Table& t, Object* o) {
     if (t.kind == Kind::kOrderedSet) {
@@ -348,7 +462,7 @@ size_t remove_object(Table& t, Term object) {
     Term key = tuple_element(object, t.keypos);
     if (t.kind == Kind::kOrderedSet) {
         auto it = t.tree.find(key);
-        if (it == t.tree.end() || !exact_equal((*it)->tuple, object)) return 0;
+        if (it == t.tree.end() || !exact_equal((*it)->tuple(), object)) return 0;
         Object* o = *it;
         t.tree.erase(it);
         count_out(t, o);
@@ -360,7 +474,7 @@ size_t remove_object(Table& t, Term object) {
     size_t removed = 0;
     for (Object** link = &t.buckets[detail::bucket_of(t, hash)]; *link;) {
         Object* o = *link;
-        if (!same_key(t, o, hash, key) || !exact_equal(o->tuple, object)) {
+        if (!same_key(t, o, hash, key) || !exact_equal(o->tuple(), object)) {
             link = &o->next;
             continue;
         }
@@ -373,7 +487,7 @@ size_t remove_object(Table& t, Term object) {
 }
 
 size_t clear(Table& t) {
-    size_t removed = t.size;
+    size_t removed = size(t);
     for (Object* o : t.tree)
         object_free(o);
     t.tree.clear();
@@ -385,8 +499,8 @@ size_t clear(Table& t) {
         }
         head = nullptr;
     }
-    t.size = 0;
-    t.words = 0;
+    for (uint32_t i = 0; i < t.stripe_count; ++i)
+        t.stripes[i].size = t.stripes[i].words = 0;
     return removed;
 }
 
