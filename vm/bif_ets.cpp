@@ -24,7 +24,6 @@ namespace bif {
 using namespace term;
 using ets::Object;
 using ets::Table;
-using ets::TablePtr;
 
 namespace {
 
@@ -59,8 +58,8 @@ Term wrong_type(Process& p) {
 
 // The table `tid` names, if `p` may read it (public, protected) or write
 // it (public) or owns it; else null, with badarg raised.
-TablePtr table_for(Process& p, Term tid, Need need) {
-    TablePtr t = ets::find(tid);
+Table* table_for(Process& p, Term tid, Need need) {
+    Table* t = ets::find(tid);
     if (!t || t->deleted) {
         no_table(p, tid);
         return nullptr;
@@ -495,7 +494,7 @@ bool is_continuation(Term c) {
 Term select_chunk(Process& p, Term* args, size_t limit, bool reverse, bool resuming) {
     auto tid = [&] { return resuming ? tuple_element(args[0], 2) : args[0]; };
     auto ms = [&] { return resuming ? tuple_element(args[0], 5) : args[1]; };
-    TablePtr t = table_for(p, tid(), Need::kRead);
+    Table* t = table_for(p, tid(), Need::kRead);
     if (!t) return kNone;
     ets_match::Spec spec;
     if (!ets_match::compile(ms(), spec)) return badarg(p, 2, "not a valid match specification");
@@ -656,7 +655,7 @@ constexpr uint32_t kInfoItems[] = {atom::kId,
 
 Term ets_info1_impl(Process& p, Term tid) {
     if (!term::is_atom(tid) && !is_ref(tid)) return badarg(p, 1, "not a table identifier");
-    TablePtr t = ets::find(tid);
+    Table* t = ets::find(tid);
     if (!t || t->deleted) return make_atom(atom::kUndefined);
     constexpr size_t n = std::size(kInfoItems);
     Term* mem = alloc(p, n * (kConsWords + 3) + kRefWords);
@@ -676,7 +675,7 @@ Term ets_info1_impl(Process& p, Term tid) {
 
 Term ets_info2_impl(Process& p, Term tid, Term item) {
     if (!term::is_atom(tid) && !is_ref(tid)) return badarg(p, 1, "not a table identifier");
-    TablePtr t = ets::find(tid);
+    Table* t = ets::find(tid);
     if (!t || t->deleted) return make_atom(atom::kUndefined);
     // Heap words only for the ref of `id`: an allocated word left unwritten
     // would break the heap's walk.
@@ -716,15 +715,23 @@ Term ets_new(Process& p, Term* args) {
 }
 
 Term ets_delete1(Process& p, Term* args) {
-    TablePtr t = table_for(p, args[0], Need::kWrite);
+    Table* t = table_for(p, args[0], Need::kWrite);
     if (!t) return kNone;
-    ets::remove(t);
+    ets::remove(*t);
     return kTrue;
 }
 
 Term ets_insert(Process& p, Term* args) {
-    TablePtr t = table_for(p, args[0], Need::kWrite);
+    Table* t = table_for(p, args[0], Need::kWrite);
     if (!t) return kNone;
+    if (storable(args[1], t->keypos)) {
+        // One object (the common call): no list to build.
+        Object* o = ets::object_new(args[1], ets::lock_hash(*t, tuple_element(args[1], t->keypos)));
+        if (!o) return fail(p, make_atom(atom::kSystemLimit));
+        ets::KeyLock guard(*t, o->hash, true);
+        ets::insert(*t, o);
+        return kTrue;
+    }
     std::vector<Object*> objects;
     if (!objects_of(*t, args[1], objects)) return badarg(p, 2, "not a tuple");
     if (objects.size() == 1) {
@@ -741,7 +748,7 @@ Term ets_insert(Process& p, Term* args) {
 }
 
 Term ets_insert_new(Process& p, Term* args) {
-    TablePtr t = table_for(p, args[0], Need::kWrite);
+    Table* t = table_for(p, args[0], Need::kWrite);
     if (!t) return kNone;
     std::vector<Object*> objects;
     if (!objects_of(*t, args[1], objects)) return badarg(p, 2, "not a tuple");
@@ -766,7 +773,7 @@ Term ets_insert_new(Process& p, Term* args) {
 }
 
 Term ets_lookup(Process& p, Term* args) {
-    TablePtr t = table_for(p, args[0], Need::kRead);
+    Table* t = table_for(p, args[0], Need::kRead);
     if (!t) return kNone;
     uint32_t hash = ets::lock_hash(*t, args[1]);
     ets::KeyLock guard(*t, hash, false);
@@ -776,7 +783,7 @@ Term ets_lookup(Process& p, Term* args) {
 }
 
 Term ets_lookup_element(Process& p, Term* args) {
-    TablePtr t = table_for(p, args[0], Need::kRead);
+    Table* t = table_for(p, args[0], Need::kRead);
     if (!t) return kNone;
     if (!is_small(args[2]) || small_value(args[2]) < 1) return badarg(p, 3, "not a valid position");
     uint64_t pos = uint64_t(small_value(args[2]));
@@ -798,14 +805,14 @@ Term ets_lookup_element(Process& p, Term* args) {
 }
 
 Term ets_member(Process& p, Term* args) {
-    TablePtr t = table_for(p, args[0], Need::kRead);
+    Table* t = table_for(p, args[0], Need::kRead);
     if (!t) return kNone;
     ets::KeyLock guard(*t, ets::lock_hash(*t, args[1]), false);
     return make_bool(ets::has_key(*t, args[1]));
 }
 
 Term ets_delete2(Process& p, Term* args) {
-    TablePtr t = table_for(p, args[0], Need::kWrite);
+    Table* t = table_for(p, args[0], Need::kWrite);
     if (!t) return kNone;
     ets::KeyLock guard(*t, ets::lock_hash(*t, args[1]), true);
     for (Object* o : ets::remove_key(*t, args[1]))
@@ -814,7 +821,7 @@ Term ets_delete2(Process& p, Term* args) {
 }
 
 Term ets_delete_object(Process& p, Term* args) {
-    TablePtr t = table_for(p, args[0], Need::kWrite);
+    Table* t = table_for(p, args[0], Need::kWrite);
     if (!t) return kNone;
     if (!storable(args[1], t->keypos)) return badarg(p, 2, "not a tuple");
     ets::KeyLock guard(*t, ets::lock_hash(*t, tuple_element(args[1], t->keypos)), true);
@@ -823,7 +830,7 @@ Term ets_delete_object(Process& p, Term* args) {
 }
 
 Term ets_take(Process& p, Term* args) {
-    TablePtr t = table_for(p, args[0], Need::kWrite);
+    Table* t = table_for(p, args[0], Need::kWrite);
     if (!t) return kNone;
     ets::KeyLock guard(*t, ets::lock_hash(*t, args[1]), true);
     std::vector<Object*> taken = ets::remove_key(*t, args[1]);
@@ -837,7 +844,7 @@ Term ets_take(Process& p, Term* args) {
 }
 
 Term ets_internal_delete_all(Process& p, Term* args) {
-    TablePtr t = table_for(p, args[0], Need::kWrite);
+    Table* t = table_for(p, args[0], Need::kWrite);
     if (!t) return kNone;
     ets::TableLock guard(*t, true);
     return make_small(int64_t(ets::clear(*t)));
@@ -845,7 +852,7 @@ Term ets_internal_delete_all(Process& p, Term* args) {
 
 // update_counter(Tab, Key, UpdateOp[, Default]).
 Term update_counter(Process& p, Term* args, Term default_object) {
-    TablePtr t = table_for(p, args[0], Need::kWrite);
+    Table* t = table_for(p, args[0], Need::kWrite);
     if (!t) return kNone;
     if (t->kind == ets::Kind::kBag || t->kind == ets::Kind::kDuplicateBag) return wrong_type(p);
     if (default_object != kNone && !storable(default_object, t->keypos))
@@ -907,7 +914,7 @@ Term ets_update_counter4(Process& p, Term* args) {
 }
 
 Term ets_update_element(Process& p, Term* args) {
-    TablePtr t = table_for(p, args[0], Need::kWrite);
+    Table* t = table_for(p, args[0], Need::kWrite);
     if (!t) return kNone;
     if (t->kind == ets::Kind::kBag || t->kind == ets::Kind::kDuplicateBag) return wrong_type(p);
     ets::KeyLock guard(*t, ets::lock_hash(*t, args[1]), true);
@@ -949,21 +956,21 @@ Term key_out(Process& p, const Table& t, const Object* o) {
 }
 
 Term ets_first(Process& p, Term* args) {
-    TablePtr t = table_for(p, args[0], Need::kRead);
+    Table* t = table_for(p, args[0], Need::kRead);
     if (!t) return kNone;
     ets::TableLock guard(*t, false);
     return key_out(p, *t, ets::first(*t));
 }
 
 Term ets_last(Process& p, Term* args) {
-    TablePtr t = table_for(p, args[0], Need::kRead);
+    Table* t = table_for(p, args[0], Need::kRead);
     if (!t) return kNone;
     ets::TableLock guard(*t, false);
     return key_out(p, *t, ets::last(*t));
 }
 
 Term step(Process& p, Term* args, bool forward) {
-    TablePtr t = table_for(p, args[0], Need::kRead);
+    Table* t = table_for(p, args[0], Need::kRead);
     if (!t) return kNone;
     ets::TableLock guard(*t, false);
     bool found = false;
@@ -981,7 +988,7 @@ Term ets_prev(Process& p, Term* args) {
 }
 
 Term ets_safe_fixtable(Process& p, Term* args) {
-    TablePtr t = table_for(p, args[0], Need::kRead);
+    Table* t = table_for(p, args[0], Need::kRead);
     if (!t) return kNone;
     if (args[1] != kTrue && args[1] != kFalse) return badarg(p, 2, "not a boolean");
     ets::TableLock guard(*t, true);
@@ -994,7 +1001,7 @@ Term ets_safe_fixtable(Process& p, Term* args) {
 }
 
 Term ets_match2(Process& p, Term* args) {
-    TablePtr t = table_for(p, args[0], Need::kRead);
+    Table* t = table_for(p, args[0], Need::kRead);
     if (!t) return kNone;
     ets::TableLock guard(*t, false);
     std::vector<std::vector<Term>> rows;
@@ -1005,7 +1012,7 @@ Term ets_match2(Process& p, Term* args) {
 }
 
 Term ets_match_object2(Process& p, Term* args) {
-    TablePtr t = table_for(p, args[0], Need::kRead);
+    Table* t = table_for(p, args[0], Need::kRead);
     if (!t) return kNone;
     ets::TableLock guard(*t, false);
     std::vector<Term> found;
@@ -1024,7 +1031,7 @@ Term ets_info2(Process& p, Term* args) {
 }
 
 Term ets_select2(Process& p, Term* args) {
-    TablePtr t = table_for(p, args[0], Need::kRead);
+    Table* t = table_for(p, args[0], Need::kRead);
     if (!t) return kNone;
     ets_match::Spec spec;
     if (!ets_match::compile(args[1], spec)) return badarg(p, 2, "not a valid match specification");
@@ -1036,7 +1043,7 @@ Term ets_select2(Process& p, Term* args) {
 }
 
 Term ets_select_reverse2(Process& p, Term* args) {
-    TablePtr t = table_for(p, args[0], Need::kRead);
+    Table* t = table_for(p, args[0], Need::kRead);
     if (!t) return kNone;
     ets_match::Spec spec;
     if (!ets_match::compile(args[1], spec)) return badarg(p, 2, "not a valid match specification");
@@ -1069,7 +1076,7 @@ Term ets_select1(Process& p, Term* args) {
 }
 
 Term ets_select_count(Process& p, Term* args) {
-    TablePtr t = table_for(p, args[0], Need::kRead);
+    Table* t = table_for(p, args[0], Need::kRead);
     if (!t) return kNone;
     ets_match::Spec spec;
     if (!ets_match::compile(args[1], spec)) return badarg(p, 2, "not a valid match specification");
@@ -1081,7 +1088,7 @@ Term ets_select_count(Process& p, Term* args) {
 }
 
 Term ets_internal_select_delete(Process& p, Term* args) {
-    TablePtr t = table_for(p, args[0], Need::kWrite);
+    Table* t = table_for(p, args[0], Need::kWrite);
     if (!t) return kNone;
     ets_match::Spec spec;
     if (!ets_match::compile(args[1], spec)) return badarg(p, 2, "not a valid match specification");
@@ -1098,7 +1105,7 @@ Term ets_internal_select_delete(Process& p, Term* args) {
 // value, which must be a tuple with the same key (=:=), else badarg and
 // nothing is replaced (OTP checks the whole run first too).
 Term ets_select_replace(Process& p, Term* args) {
-    TablePtr t = table_for(p, args[0], Need::kWrite);
+    Table* t = table_for(p, args[0], Need::kWrite);
     if (!t) return kNone;
     if (t->kind == ets::Kind::kBag || t->kind == ets::Kind::kDuplicateBag) return wrong_type(p);
     ets_match::Spec spec;
@@ -1239,7 +1246,7 @@ Term match_spec_test(Process& p, Term* args) {
 // I-th object (ordered_set, from 0); '$end_of_table' just past the last
 // slot, badarg beyond.
 Term ets_slot(Process& p, Term* args) {
-    TablePtr t = table_for(p, args[0], Need::kRead);
+    Table* t = table_for(p, args[0], Need::kRead);
     if (!t) return kNone;
     if (!is_small(args[1]) || small_value(args[1]) < 0) return badarg(p, 2, "not a valid slot");
     size_t slot = size_t(small_value(args[1]));
@@ -1259,21 +1266,21 @@ Term ets_slot(Process& p, Term* args) {
 
 Term ets_whereis(Process& p, Term* args) {
     if (!term::is_atom(args[0])) return badarg(p, 1, "not an atom");
-    TablePtr t = ets::find(args[0]);
+    Table* t = ets::find(args[0]);
     if (!t) return make_atom(atom::kUndefined);
     return tid_term(p, t->id, t->name, false);
 }
 
 Term ets_rename(Process& p, Term* args) {
-    TablePtr t = table_for(p, args[0], Need::kWrite);
+    Table* t = table_for(p, args[0], Need::kWrite);
     if (!t) return kNone;
     if (!term::is_atom(args[1])) return badarg(p, 2, "not an atom");
-    if (!ets::rename(t, args[1])) return badarg(p, 2, "table name already exists");
+    if (!ets::rename(*t, args[1])) return badarg(p, 2, "table name already exists");
     return args[1];
 }
 
 Term ets_give_away(Process& p, Term* args) {
-    TablePtr t = ets::find(args[0]);
+    Table* t = ets::find(args[0]);
     if (!t || t->deleted) return no_table(p, args[0]);
     if (t->owner != p.pid) return not_owner(p, *t);
     if (args[1] == p.pid)
@@ -1297,7 +1304,7 @@ Term ets_give_away(Process& p, Term* args) {
 }
 
 Term ets_setopts(Process& p, Term* args) {
-    TablePtr t = ets::find(args[0]);
+    Table* t = ets::find(args[0]);
     if (!t || t->deleted) return no_table(p, args[0]);
     if (t->owner != p.pid) return not_owner(p, *t);
     Table staged;

@@ -159,11 +159,34 @@ struct Registry {
     std::unordered_map<uint64_t, TablePtr> by_id;
     std::unordered_map<Term, TablePtr> by_name;
     std::unordered_map<Term, size_t> owners;  // pid -> tables owned
+    // Bumped by every change of the maps (under the lock): the threads'
+    // caches of found tables are good for one generation.
+    std::atomic<uint64_t> generation{1};
 };
 
 Registry& registry() {
     static Registry r;
     return r;
+}
+
+void changed(Registry& r) {
+    r.generation.fetch_add(1, std::memory_order_release);
+}
+
+// Takes a table out of the maps (the lock held); it is deleted from now.
+void unregister(Registry& r, Table& t) {
+    t.deleted = true;
+    r.by_id.erase(t.id);
+    if (t.named) r.by_name.erase(t.name);
+    changed(r);
+}
+
+// A deleted table's objects go at once, not when the last cache lets go
+// of the table. (A call that found the table before its deletion may
+// still be at work on it: it sees an empty table, as if it came after.)
+void free_objects(Table& t) {
+    TableLock all(t, true);
+    clear(t);
 }
 
 }  // namespace
@@ -174,10 +197,13 @@ bool add(const TablePtr& t) {
     if (t->named && !r.by_name.emplace(t->name, t).second) return false;
     r.by_id.emplace(t->id, t);
     ++r.owners[t->owner];
+    changed(r);
     return true;
 }
 
-TablePtr find(Term tid) {
+namespace {
+
+TablePtr find_registered(Term tid) {
     Registry& r = registry();
     std::shared_lock<std::shared_mutex> guard(r.lock);
     if (is_atom(tid)) {
@@ -187,6 +213,36 @@ TablePtr find(Term tid) {
     if (!is_local_ref(tid) || ref_extra(tid) != 0) return nullptr;
     auto it = r.by_id.find(ref_id(tid));
     return it == r.by_id.end() ? nullptr : it->second;
+}
+
+// The tables each thread found last. Taking the registry's lock and
+// copying a shared_ptr at every ets call would bounce two cache lines
+// between schedulers; an entry is good while the registry's generation is
+// the one it was filled at, and its reference keeps the table alive for
+// the call that found it. Direct-mapped by the tid.
+struct CachedTable {
+    bool by_name = false;
+    uint64_t tid = 0;  // the name's atom term, or the ref's id
+    uint64_t generation = 0;
+    TablePtr table;
+};
+constexpr size_t kCachedTables = 8;
+thread_local CachedTable t_cached[kCachedTables];
+
+}  // namespace
+
+Table* find(Term tid) {
+    bool by_name = is_atom(tid);
+    if (!by_name && (!is_local_ref(tid) || ref_extra(tid) != 0)) return nullptr;
+    uint64_t key = by_name ? tid : ref_id(tid);
+    CachedTable& entry = t_cached[(key ^ (key >> 7)) % kCachedTables];
+    uint64_t now = registry().generation.load(std::memory_order_acquire);
+    if (entry.generation == now && entry.tid == key && entry.by_name == by_name)
+        return entry.table.get();
+    TablePtr t = find_registered(tid);
+    if (!t) return nullptr;
+    entry = CachedTable{by_name, key, now, std::move(t)};
+    return entry.table.get();
 }
 
 namespace {
@@ -205,26 +261,29 @@ void forget_owner(Term pid) {
     forget_owner(r, pid);
 }
 
-void remove(const TablePtr& t) {
-    Registry& r = registry();
-    std::unique_lock<std::shared_mutex> guard(r.lock);
-    if (t->deleted) return;
-    t->deleted = true;
-    r.by_id.erase(t->id);
-    if (t->named) r.by_name.erase(t->name);
-    forget_owner(r, t->owner);
+void remove(Table& t) {
+    {
+        Registry& r = registry();
+        std::unique_lock<std::shared_mutex> guard(r.lock);
+        if (t.deleted) return;
+        unregister(r, t);
+        forget_owner(r, t.owner);
+    }
+    free_objects(t);
 }
 
-bool rename(const TablePtr& t, Term name) {
+bool rename(Table& t, Term name) {
     Registry& r = registry();
     std::unique_lock<std::shared_mutex> guard(r.lock);
-    if (t->deleted) return false;
-    if (t->named) {
-        if (name != t->name && r.by_name.count(name)) return false;
-        r.by_name.erase(t->name);
-        r.by_name.emplace(name, t);
+    if (t.deleted) return false;
+    if (t.named) {
+        if (name != t.name && r.by_name.count(name)) return false;
+        TablePtr shared = r.by_name.at(t.name);
+        r.by_name.erase(t.name);
+        r.by_name.emplace(name, std::move(shared));
     }
-    t->name = name;
+    t.name = name;
+    changed(r);
     return true;
 }
 
@@ -291,17 +350,23 @@ void owner_exited(Term pid, Transfer send) {
         }
         // No heir: the table goes. (A heir that is dead by now gets the
         // transfer message it will never read; OTP checks liveness first.)
-        Registry& r = registry();
-        std::unique_lock<std::shared_mutex> guard(r.lock);
-        t->deleted = true;
-        r.by_id.erase(t->id);
-        if (t->named) r.by_name.erase(t->name);
+        {
+            Registry& r = registry();
+            std::unique_lock<std::shared_mutex> guard(r.lock);
+            unregister(r, *t);
+        }
+        free_objects(*t);
     }
 }
 
 // ---- hash buckets ---------------------------------------------------------------------
 
 uint32_t key_hash(Term key) {
+    // An immediate (small integer, atom, pid: most keys) is =:= only to
+    // itself, so its word is hashed directly (Fibonacci hashing: the
+    // product's high half mixes every bit of the word); the rest by the
+    // maps' hash.
+    if (term::is_immediate(key)) return uint32_t((key * 0x9E3779B97F4A7C15ull) >> 32);
     return map::internal_hash(key);
 }
 
@@ -366,6 +431,7 @@ void count_out(Table& t, const Object* o) {
 }
 
 void insert_ordered(Table& t, Object* o) {
+    ++t.tree_changes;
     auto [it, added] = t.tree.insert(o);
     if (added) {
         count_in(t, o);
@@ -440,6 +506,7 @@ std::vector<Object*> remove_key(Table& t, Term key) {
         if (it == t.tree.end()) return out;
         out.push_back(*it);
         count_out(t, *it);
+        ++t.tree_changes;
         t.tree.erase(it);
         return out;
     }
@@ -464,6 +531,7 @@ size_t remove_object(Table& t, Term object) {
         auto it = t.tree.find(key);
         if (it == t.tree.end() || !exact_equal((*it)->tuple(), object)) return 0;
         Object* o = *it;
+        ++t.tree_changes;
         t.tree.erase(it);
         count_out(t, o);
         object_free(o);
@@ -490,6 +558,7 @@ size_t clear(Table& t) {
     size_t removed = size(t);
     for (Object* o : t.tree)
         object_free(o);
+    ++t.tree_changes;
     t.tree.clear();
     for (Object*& head : t.buckets) {
         for (Object* o = head; o;) {
@@ -506,6 +575,7 @@ size_t clear(Table& t) {
 
 void erase(Table& t, Object* target) {
     if (t.kind == Kind::kOrderedSet) {
+        ++t.tree_changes;
         t.tree.erase(target);
     } else {
         Object** link = &t.buckets[detail::bucket_of(t, target->hash)];
@@ -528,23 +598,52 @@ const Object* from_bucket(const Table& t, size_t b) {
     return nullptr;
 }
 
+// An ordered walk (first, then next from each key it gave) would find
+// each key again in the tree: each thread keeps where its last step
+// ended, good while the tree is unchanged, and steps on from there when
+// asked for the key it gave.
+struct Cursor {
+    uint64_t table = 0;  // the table's id: 0, none
+    uint64_t changes = 0;
+    absl::btree_set<Object*, KeyLess>::const_iterator at;
+};
+thread_local Cursor t_cursor;
+
+const Object* cursor_at(const Table& t, absl::btree_set<Object*, KeyLess>::const_iterator it) {
+    if (it == t.tree.end()) {
+        t_cursor.table = 0;
+        return nullptr;
+    }
+    t_cursor = Cursor{t.id, t.tree_changes, it};
+    return *it;
+}
+
+// The cursor's position when it is on `key` in `t`, else end().
+absl::btree_set<Object*, KeyLess>::const_iterator cursor_on(const Table& t, Term key) {
+    if (t_cursor.table != t.id || t_cursor.changes != t.tree_changes) return t.tree.end();
+    Term there = object_key(*t_cursor.at, t.keypos);
+    bool same = is_small(there) && is_small(key) ? there == key : compare(there, key) == 0;
+    return same ? t_cursor.at : t.tree.end();
+}
+
 }  // namespace
 
 const Object* first(const Table& t) {
-    if (t.kind == Kind::kOrderedSet) return t.tree.empty() ? nullptr : *t.tree.begin();
+    if (t.kind == Kind::kOrderedSet) return cursor_at(t, t.tree.begin());
     return from_bucket(t, 0);
 }
 
 const Object* last(const Table& t) {
-    if (t.kind == Kind::kOrderedSet) return t.tree.empty() ? nullptr : *t.tree.rbegin();
+    if (t.kind == Kind::kOrderedSet)
+        return t.tree.empty() ? nullptr : cursor_at(t, std::prev(t.tree.end()));
     return first(t);  // a hash table has no order: last is first, as in OTP
 }
 
 const Object* next(const Table& t, Term key, bool& found) {
     if (t.kind == Kind::kOrderedSet) {
-        auto it = t.tree.upper_bound(key);
         found = true;  // an ordered_set goes on from any term
-        return it == t.tree.end() ? nullptr : *it;
+        auto it = cursor_on(t, key);
+        return cursor_at(t, it != t.tree.end() ? std::next(it) : t.tree.upper_bound(key));
     }
     found = false;
     if (t.buckets.empty()) return nullptr;
@@ -563,9 +662,10 @@ const Object* next(const Table& t, Term key, bool& found) {
 const Object* prev(const Table& t, Term key, bool& found) {
     if (t.kind != Kind::kOrderedSet) return next(t, key, found);
     found = true;
-    auto it = t.tree.lower_bound(key);
+    auto it = cursor_on(t, key);
+    if (it == t.tree.end()) it = t.tree.lower_bound(key);
     if (it == t.tree.begin()) return nullptr;
-    return *--it;
+    return cursor_at(t, std::prev(it));
 }
 
 }  // namespace ets

@@ -119,8 +119,10 @@ struct Table {
     // set, bag, duplicate_bag: chained buckets, a power of two of them, at
     // least stripe_count.
     std::vector<Object*> buckets;
-    // ordered_set
+    // ordered_set, and the count of its changes (which invalidate
+    // iterators into it: see next()'s cursor).
     absl::btree_set<Object*, KeyLess> tree{KeyLess{1}};
+    uint64_t tree_changes = 0;
 
     ~Table();
 };
@@ -180,13 +182,15 @@ using TablePtr = std::shared_ptr<Table>;
 
 // Registers a new table; false when `named` and the name is taken.
 bool add(const TablePtr& t);
-// The table a tid (ref or name) names, or null.
-TablePtr find(Term tid);
-// Unregisters the table (ets:delete/1); its objects go when the last user
-// lets go of it.
-void remove(const TablePtr& t);
+// The table a tid (ref or name) names, or null. The pointer stays valid
+// until the calling thread's next find (the thread's cache of tables
+// holds it; see ets.cpp).
+Table* find(Term tid);
+// Unregisters the table (ets:delete/1) and frees its objects; what is
+// left of it goes when the last cache lets go of it.
+void remove(Table& t);
 // Renames a named table; false when the new name is taken.
-bool rename(const TablePtr& t, Term name);
+bool rename(Table& t, Term name);
 // Every table, as ets:all/0 lists them (its tid terms need heap: refs are
 // given as ids, names as atoms).
 struct Listed {
