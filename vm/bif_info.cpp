@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "vm/bif.h"
+#include "vm/ets.h"
 #include "vm/gc.h"
 #include "vm/node.h"
 #include "vm/port.h"
@@ -207,7 +208,7 @@ bool atom_info(uint32_t key, Value& out) {
             out = reply::integer(atom::limit());
             return true;
         case atom::kEtsCount:
-            out = reply::integer(0);
+            out = reply::integer(int64_t(ets::all().size()));
             return true;
         case atom::kEtsLimit:
             out = reply::integer(8192);
