@@ -45,6 +45,7 @@
 namespace bif {
 
 using namespace term;
+using reply::tagged;
 using reply::Value;
 
 namespace {
@@ -132,10 +133,6 @@ Value os_version() {
 int64_t cpus(int name) {
     long n = sysconf(name);
     return n > 0 ? n : 1;
-}
-
-Value tagged(uint32_t tag, Value v) {
-    return reply::tuple({reply::atom(tag), std::move(v)});
 }
 
 Value max_heap_size_map() {
