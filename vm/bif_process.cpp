@@ -89,6 +89,13 @@ bool max_heap_of(Term value, int64_t& out) {
     return true;
 }
 
+// max_heap_size as OTP reports it: #{error_logger, kill, size}.
+reply::Value max_heap_value(uint32_t words) {
+    return reply::map({reply::atom(atom::kErrorLogger), reply::boolean(true),
+                       reply::atom(atom::kKill), reply::boolean(true), reply::atom(atom::kSize),
+                       reply::integer(words)});
+}
+
 bool priority_of(Term t, process::Priority& out) {
     if (t == atom_of(atom::kLow)) {
         out = process::kLow;
@@ -639,6 +646,52 @@ Term demonitor2(Process& p, Term* args) {
     return info ? make_bool(active) : kTrue;
 }
 
+}  // namespace impl
+
+namespace {
+
+// process_flag(min_heap_size | min_bin_vheap_size | fullsweep_after |
+// max_heap_size, Value): the old value. A min_heap_size is a size class
+// of beamlite's (reported so) that the next collection moves into; the
+// collector may shrink the block below it again when it is mostly empty.
+Term heap_flag(Process& p, Term flag, Term value) {
+    bool number = is_small(value) && small_value(value) >= 0;
+    if (flag == atom_of(atom::kMinHeapSize)) {
+        if (!number) return badarg(p, 2, "not a valid heap size");
+        uint32_t old = process::rare(p).min_heap_size;
+        unsigned size_class = heap::size_class_at_least(size_t(small_value(value)));
+        p.rare->min_heap_size = uint32_t(heap::size_class_words(size_class));
+        p.heap.next_size_class = uint8_t(std::max<unsigned>(p.heap.next_size_class, size_class));
+        return make_small(old);
+    }
+    if (flag == atom_of(atom::kMinBinVheapSize)) {
+        if (!number) return badarg(p, 2, "not a valid heap size");
+        uint32_t old = process::rare(p).min_bin_vheap_size;
+        p.rare->min_bin_vheap_size = uint32_t(std::min<int64_t>(small_value(value), UINT32_MAX));
+        return make_small(old);
+    }
+    if (flag == atom_of(atom::kFullsweepAfter)) {
+        if (!number) return badarg(p, 2, "not a valid number");
+        uint16_t old = p.heap.fullsweep_after;
+        p.heap.fullsweep_after =
+            uint16_t(std::min<int64_t>(small_value(value), heap::kDefaultFullsweepAfter));
+        return make_small(old);
+    }
+    if (flag == atom_of(atom::kMaxHeapSize)) {
+        int64_t words;
+        if (!max_heap_of(value, words)) return badarg(p, 2, "not a valid max_heap_size");
+        Term old = reply::build(p, max_heap_value(p.heap.max_heap_size));
+        if (old == kNone) return kNone;
+        p.heap.max_heap_size = uint32_t(words);
+        return old;
+    }
+    return badarg(p, 1, "invalid process flag");
+}
+
+}  // namespace
+
+namespace impl {
+
 Term process_flag(Process& p, Term* args) {
     Term flag = args[0], value = args[1];
     if (flag == atom_of(atom::kTrapExit)) {
@@ -658,7 +711,7 @@ Term process_flag(Process& p, Term* args) {
         p.priority = priority;
         return old;
     }
-    return badarg(p, 1, "invalid process flag");
+    return heap_flag(p, flag, value);
 }
 
 Term is_process_alive(Process& p, Term* args) {
@@ -851,18 +904,38 @@ Term initial_call(Process& asker, const Process& q) {
 // process_info(P, garbage_collection): OTP's items, with this process's
 // values (min_bin_vheap_size is the system's: no virtual binary heap).
 Term garbage_collection_of(Process& asker, const Process& q) {
-    uint32_t max_heap = q.heap.max_heap_size;
-    reply::Value max_heap_map = reply::map({reply::atom(atom::kErrorLogger), reply::boolean(true),
-                                            reply::atom(atom::kKill), reply::boolean(max_heap != 0),
-                                            reply::atom(atom::kSize), reply::integer(max_heap)});
     uint32_t minors = q.heap.old ? q.heap.old->minor_collections : 0;
+    uint32_t min_heap = q.rare ? q.rare->min_heap_size : process::kDefaultMinHeapSize;
+    uint32_t min_bin = q.rare ? q.rare->min_bin_vheap_size : process::kDefaultMinBinVheapSize;
     return reply::build(
         asker,
-        reply::list({reply::tagged(atom::kMaxHeapSize, max_heap_map),
-                     reply::tagged(atom::kMinBinVheapSize, reply::integer(46422)),
-                     reply::tagged(atom::kMinHeapSize, reply::integer(233)),
+        reply::list({reply::tagged(atom::kMaxHeapSize, max_heap_value(q.heap.max_heap_size)),
+                     reply::tagged(atom::kMinBinVheapSize, reply::integer(min_bin)),
+                     reply::tagged(atom::kMinHeapSize, reply::integer(min_heap)),
                      reply::tagged(atom::kFullsweepAfter, reply::integer(q.heap.fullsweep_after)),
                      reply::tagged(atom::kMinorGcs, reply::integer(minors))}));
+}
+
+// process_info(P, garbage_collection_info): the sizes of the generations
+// in words, with OTP's names (no virtual binary heap: its sizes are 0 and
+// the default block size).
+Term garbage_collection_info_of(Process& asker, const Process& q) {
+    const heap::Heap& h = q.heap;
+    size_t recent = h.old ? size_t(h.old->high_water - h.start) : 0;
+    auto item = [](uint32_t name, size_t words) {
+        return reply::tagged(name, reply::integer(int64_t(words)));
+    };
+    return reply::build(
+        asker,
+        reply::list({item(atom::kOldHeapBlockSize, heap::old_capacity(h)),
+                     item(atom::kHeapBlockSize, heap::block_words(h)),
+                     item(atom::kMbufSize, heap::fragment_words(h)),
+                     item(atom::kRecentSize, recent), item(atom::kStackSize, heap::stack_used(h)),
+                     item(atom::kOldHeapSize, heap::old_words(h)),
+                     item(atom::kHeapSize, heap::heap_used(h)), item(atom::kBinVheapSize, 0),
+                     item(atom::kBinVheapBlockSize, process::kDefaultMinBinVheapSize),
+                     item(atom::kBinOldVheapSize, 0),
+                     item(atom::kBinOldVheapBlockSize, process::kDefaultMinBinVheapSize)}));
 }
 
 size_t memory_bytes(const Process& q) {
@@ -875,14 +948,27 @@ size_t memory_bytes(const Process& q) {
 
 // The items process_info/2 knows (item_value answers each).
 bool is_item(Term item) {
-    static const atom::Index kItems[] = {
-        atom::kMessageQueueLen, atom::kMessages,         atom::kLinks,
-        atom::kMonitors,        atom::kStatus,           atom::kReductions,
-        atom::kHeapSize,        atom::kTotalHeapSize,    atom::kStackSize,
-        atom::kMemory,          atom::kRegisteredName,   atom::kDictionary,
-        atom::kCurrentFunction, atom::kTrapExit,         atom::kPriority,
-        atom::kGroupLeader,     atom::kMonitoredBy,      atom::kCurrentStacktrace,
-        atom::kInitialCall,     atom::kGarbageCollection};
+    static const atom::Index kItems[] = {atom::kMessageQueueLen,
+                                         atom::kMessages,
+                                         atom::kLinks,
+                                         atom::kMonitors,
+                                         atom::kStatus,
+                                         atom::kReductions,
+                                         atom::kHeapSize,
+                                         atom::kTotalHeapSize,
+                                         atom::kStackSize,
+                                         atom::kMemory,
+                                         atom::kRegisteredName,
+                                         atom::kDictionary,
+                                         atom::kCurrentFunction,
+                                         atom::kTrapExit,
+                                         atom::kPriority,
+                                         atom::kGroupLeader,
+                                         atom::kMonitoredBy,
+                                         atom::kCurrentStacktrace,
+                                         atom::kInitialCall,
+                                         atom::kGarbageCollection,
+                                         atom::kGarbageCollectionInfo};
     if (!term::is_atom(item)) return false;
     for (atom::Index name : kItems)
         if (item == atom_of(name)) return true;
@@ -907,6 +993,7 @@ Term item_value(Process& asker, Process& q, Term item, bool* registered_none) {
         return make_small(int64_t(heap::block_words(q.heap) + heap::old_capacity(q.heap) +
                                   heap::fragment_words(q.heap)));
     if (item == atom_of(atom::kGarbageCollection)) return garbage_collection_of(asker, q);
+    if (item == atom_of(atom::kGarbageCollectionInfo)) return garbage_collection_info_of(asker, q);
     if (item == atom_of(atom::kStackSize)) return make_small(int64_t(heap::stack_used(q.heap)));
     if (item == atom_of(atom::kMemory)) return make_small(int64_t(memory_bytes(q)));
     if (item == atom_of(atom::kRegisteredName)) {
