@@ -163,15 +163,19 @@ class Copier {
 // the to-space their copy is in (`old_list` when it lies in
 // [old_begin, old_end), else `young_list`) and drops the references of
 // the others (garbage).
+// Counts the words of the binaries that stay young in `young_words`.
 void sweep_off_heap(Term* list, Term*& young_list, Term*& old_list, const Term* old_begin,
-                    const Term* old_end) {
+                    const Term* old_end, uint64_t& young_words) {
     while (list) {
         Term* next = refc_next(list);
         if (is_boxed(list[0])) {
             Term* copy = boxed_ptr(list[0]);
-            Term*& into = copy >= old_begin && copy < old_end ? old_list : young_list;
+            bool old = copy >= old_begin && copy < old_end;
+            Term*& into = old ? old_list : young_list;
             refc_next(copy) = into;
             into = copy;
+            // copy[1]: a refc handle's bytes (a resource ref's is its id)
+            if (!old && header_kind(copy[0]) == Kind::kRefcBin) young_words += (copy[1] + 7) / 8;
         } else {
             off_heap_release(list);
         }
@@ -217,15 +221,16 @@ void copy_to(heap::Heap& heap, Term* block, size_t words, const Roots& roots, bo
     Term* off_heap = nullptr;
     Term* old_off_heap = chunk ? chunk->off_heap : nullptr;
     const Term* old_end = copier.old_free();
-    sweep_off_heap(heap.off_heap, off_heap, old_off_heap, old_to, old_end);
+    uint64_t binary_words = 0;
+    sweep_off_heap(heap.off_heap, off_heap, old_off_heap, old_to, old_end, binary_words);
     for (heap::Fragment* f = heap.fragments; f; f = f->next)
-        sweep_off_heap(f->off_heap, off_heap, old_off_heap, old_to, old_end);
+        sweep_off_heap(f->off_heap, off_heap, old_off_heap, old_to, old_end, binary_words);
     free_swept(heap.fragments);
     if (plan == Plan::kMajor || plan == Plan::kCollapse) {
         // Every old chunk but the new one (the newest) was from-space.
         heap::Fragment* from = chunk ? chunk->next : heap.old->chunks;
         for (heap::Fragment* c = from; c; c = c->next)
-            sweep_off_heap(c->off_heap, off_heap, old_off_heap, old_to, old_end);
+            sweep_off_heap(c->off_heap, off_heap, old_off_heap, old_to, old_end, binary_words);
         free_swept(from);
         if (chunk) chunk->next = nullptr;
         heap.old->words = 0;
@@ -261,6 +266,9 @@ void copy_to(heap::Heap& heap, Term* block, size_t words, const Roots& roots, bo
     heap.fragment_words = 0;
     heap.off_heap = off_heap;
     heap.live_after_gc = uint32_t(std::min<size_t>(heap::heap_used(heap), UINT32_MAX));
+    heap.binary_words = uint32_t(std::min<uint64_t>(binary_words, UINT32_MAX));
+    heap.binary_limit = uint32_t(std::min<uint64_t>(
+        std::max<uint64_t>(2 * binary_words, heap::kMinBinaryWords), UINT32_MAX));
     // Everything left in the block has survived a collection now.
     if (heap.old) heap.old->high_water = heap.top;
 }
@@ -457,8 +465,8 @@ namespace {
 
 // Everything live into one block, the old generation dissolved.
 bool collapse(heap::Heap& heap, const Roots& roots) {
-    size_t could_live = heap::heap_used(heap) + heap::fragment_words(heap) +
-                        heap::old_words(heap) + heap::stack_used(heap);
+    size_t could_live = heap::heap_used(heap) + heap::fragment_words(heap) + heap::old_words(heap) +
+                        heap::stack_used(heap);
     size_t words = heap::size_class_words(heap::size_class_at_least(could_live));
     return copy_into(heap, words, roots, Plan::kCollapse);
 }

@@ -129,6 +129,21 @@ inline bool fragments_due(const heap::Heap& heap) {
            heap.fragment_words >= heap::block_words(heap);
 }
 
+// A process that makes big binaries collects when the off-heap binaries
+// its block refers to pass heap.binary_limit words (OTP's virtual binary
+// heap): their handles take 4 words each, so the block alone would not
+// fill before gigabytes of dead binaries piled up. After a collection the
+// limit is twice the binaries that stayed young (at least
+// heap::kMinBinaryWords). binary::alloc asks before it makes one.
+inline bool binaries_due(const heap::Heap& heap, size_t words) {
+    return heap.binary_words + words > heap.binary_limit;
+}
+// Counts a new off-heap binary of `bytes` (saturating).
+inline void note_binary(heap::Heap& heap, size_t bytes) {
+    uint64_t words = uint64_t(heap.binary_words) + (bytes + 7) / 8;
+    heap.binary_words = uint32_t(words < UINT32_MAX ? words : UINT32_MAX);
+}
+
 // The allocating instructions' check: returns true at once when there is
 // room (the fast path); otherwise collects.
 inline bool ensure(heap::Heap& heap, size_t need, const Roots& roots) {

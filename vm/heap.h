@@ -145,6 +145,9 @@ inline Term* fragment_alloc(Fragment* fragment, size_t words) {
     return p;
 }
 
+// OTP's default min_bin_vheap_size, in words: the smallest binary_limit.
+constexpr uint32_t kMinBinaryWords = 46422;
+
 // OTP's default fullsweep_after.
 constexpr uint16_t kDefaultFullsweepAfter = 65535;
 
@@ -192,7 +195,12 @@ struct Heap {
     // Minor collections between major ones (fullsweep_after, at most
     // kDefaultFullsweepAfter); 0: every one is major.
     uint16_t fullsweep_after = kDefaultFullsweepAfter;
-    uint32_t live_after_gc = 0;    // heap words live after the last collection
+    uint32_t live_after_gc = 0;  // heap words live after the last collection
+    // The virtual binary heap (gc::binaries_due): words of the off-heap
+    // binaries the block refers to (made since the last collection, or
+    // live at it; saturating), and how many trigger a collection.
+    uint32_t binary_words = 0;
+    uint32_t binary_limit = kMinBinaryWords;
     OldGeneration* old = nullptr;  // null until the heap grows big (gc.h)
 };
 
