@@ -175,6 +175,10 @@ bool objects_of(const Table& t, Term arg, std::vector<Object*>& out) {
             ets::object_free(o);
         out.clear();
     }
+    // OTP inserts a list into a bag last object first: ets:insert(B, [{k,1},
+    // {k,2}]) then lookup(B, k) gives [{k,2},{k,1}] (a duplicate_bag keeps
+    // the list's order).
+    if (t.kind == ets::Kind::kBag) std::reverse(out.begin(), out.end());
     return ok;
 }
 
