@@ -1262,7 +1262,9 @@ Term ets_rename(Process& p, Term* args) {
     if (!t) return kNone;
     if (!term::is_atom(args[1])) return badarg(p, 2, "not an atom");
     if (!ets::rename(t, args[1])) return badarg(p, 2, "table name already exists");
-    return args[1];
+    // OTP returns the new name for a named table, the table id otherwise
+    // (an unnamed table is known by its id only, so that is args[0])
+    return t->named ? args[1] : args[0];
 }
 
 Term ets_give_away(Process& p, Term* args) {
