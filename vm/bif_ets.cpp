@@ -879,7 +879,12 @@ Term update_counter(Process& p, Term* args, Term default_object) {
             return badarg_cause(p, 3, "invalid update operation", cause);
         results.push_back(r);
     }
-    if (std::all_of(results.begin(), results.end(), [](Term e) { return is_small(e); })) {
+    // An object made from a literal tuple keeps that tuple in the literal
+    // area (copy_term does not copy literals): writing it in place would
+    // change the constant for every process, so it is replaced instead.
+    bool own_tuple = !heap::in_literal_area(term::pointer_target(o->tuple));
+    if (own_tuple &&
+        std::all_of(results.begin(), results.end(), [](Term e) { return is_small(e); })) {
         // Every new value is a small: written in place.
         std::copy(elements.begin(), elements.end(), tuple_elements(o->tuple));
     } else {
