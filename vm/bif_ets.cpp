@@ -847,21 +847,19 @@ Term update_counter(Process& p, Term* args, Term default_object) {
     std::unique_lock<std::shared_mutex> guard(t->lock);
     Object* o = only_object(*t, args[1]);
     Scratch scratch;
-    if (!o && default_object != kNone) {
-        // The default, with the key in its key position.
-        uint64_t arity = tuple_arity(default_object);
-        Term* mem = scratch.take(tuple_words(arity));
-        Term tuple = term::make_tuple(mem, arity);
-        std::copy_n(tuple_elements(default_object), arity, mem + 1);
-        mem[t->keypos] = args[1];
-        o = ets::object_new(tuple, ets::key_hash(args[1]));
-        if (!o) return fail(p, make_atom(atom::kSystemLimit));
-        ets::insert(*t, o);
-    }
-    if (!o)
+    std::vector<Term> elements;
+    if (o) {
+        elements.assign(tuple_elements(o->tuple), tuple_elements(o->tuple) + tuple_arity(o->tuple));
+    } else if (default_object != kNone) {
+        // The default, with the key in its key position; inserted only
+        // once every operation has applied to it (as in OTP, a bad
+        // operation leaves the table without it).
+        elements.assign(tuple_elements(default_object),
+                        tuple_elements(default_object) + tuple_arity(default_object));
+        elements[t->keypos - 1] = args[1];
+    } else {
         return badarg_cause(p, 2, "the key does not exist in the table", make_atom(atom::kBadkey));
-    std::vector<Term> elements(tuple_elements(o->tuple),
-                               tuple_elements(o->tuple) + tuple_arity(o->tuple));
+    }
     std::vector<Term> results;
     Term cause = kNil;
     Term ops = args[2];
@@ -878,6 +876,16 @@ Term update_counter(Process& p, Term* args, Term default_object) {
         if (!counter_op(args[2], t->keypos, elements, scratch, r, cause))
             return badarg_cause(p, 3, "invalid update operation", cause);
         results.push_back(r);
+    }
+    if (!o) {
+        Term* mem = scratch.take(tuple_words(elements.size()));
+        Term tuple = term::make_tuple(mem, elements.size());
+        std::copy(elements.begin(), elements.end(), mem + 1);
+        Object* now = ets::object_new(tuple, ets::key_hash(args[1]));
+        if (!now) return fail(p, make_atom(atom::kSystemLimit));
+        ets::insert(*t, now);
+        if (!many) return term_out(p, results.front());
+        return list_out(p, results);
     }
     // An object made from a literal tuple keeps that tuple in the literal
     // area (copy_term does not copy literals): writing it in place would
