@@ -205,6 +205,14 @@ bool tuple_option(Term o, Table& t) {
         return true;
     }
     if (arity == 3 && what == make_atom(atom::kHeir) && is_local_pid(value)) {
+        if (!process::lookup(value)) {
+            // As OTP's set_heir: a heir that is not alive is no heir (info
+            // says none, and the table dies with its owner).
+            if (t.heir_data) ets::object_free(t.heir_data);
+            t.heir_data = nullptr;
+            t.heir = make_atom(atom::kNoneAccess);
+            return true;
+        }
         Term holder[2];
         Term data = term::make_tuple(holder, 1);
         holder[1] = tuple_element(o, 3);
