@@ -459,11 +459,20 @@ void keep(Walk& w, const Table& t, const Object* o, Term v) {
 void walk_objects(Process& p, const Table& t, const Object* start, Walk& w, Scratch& scratch) {
     ets_match::Context cx{p, scratch};
     size_t seen = 0;
+    // A continuation goes on after the last key taken, so a chunk takes
+    // the matching objects of a bag's key all together, even past the
+    // limit: stopped in the middle of a key, the rest would be lost.
+    bool bag = t.kind == ets::Kind::kBag || t.kind == ets::Kind::kDuplicateBag;
     ets::walk_from(t, start, w.reverse, [&](const Object* o) {
         ++seen;
-        if (w.limit && w.values.size() == w.limit) {
+        if (w.limit && w.values.size() >= w.limit) {
             // One more match means another chunk.
-            if (ets_match::run(w.spec, o->tuple, cx) == kNone) return true;
+            Term v = ets_match::run(w.spec, o->tuple, cx);
+            if (v == kNone) return true;
+            if (bag && exact_equal(ets::object_key(o, t.keypos), w.last_key)) {
+                keep(w, t, o, v);
+                return true;
+            }
             w.more = true;
             return false;
         }
