@@ -497,14 +497,25 @@ void walk_table(Process& p, const Table& t, Walk& w, Scratch& scratch) {
         keep(w, t, o, ets_match::run(w.spec, o->tuple, cx));
 }
 
-// A continuation of select/3 and friends: {'$beamlite_select', Tid,
-// LastKey, Limit, MatchSpec, Reverse}.
+// A continuation of select/3 and friends: {Tid, Limit, Reverse (0 or 1),
+// {'$beamlite_compiled_ms', MatchSpec}, [LastKey], 0}, the shape of OTP's
+// continuations of hash tables ({Table, N1, N2, MSRef, L, N3}), so that
+// OTP's ets:repair_continuation/2 takes it (and, the specification being
+// compiled, returns it as it is).
 constexpr size_t kContinuationArity = 6;
 
+bool compiled_shape(Term c) {
+    return term::is_tuple(c) && tuple_arity(c) == 2 &&
+           tuple_element(c, 1) == make_atom(atom::kBeamliteCompiledMs);
+}
+
 bool is_continuation(Term c) {
-    return term::is_tuple(c) && tuple_arity(c) == kContinuationArity &&
-           tuple_element(c, 1) == make_atom(atom::kBeamliteSelect) &&
-           is_small(tuple_element(c, 4)) && small_value(tuple_element(c, 4)) > 0;
+    if (!term::is_tuple(c) || tuple_arity(c) != kContinuationArity) return false;
+    Term limit = tuple_element(c, 2), reverse = tuple_element(c, 3), keys = tuple_element(c, 5);
+    return is_small(limit) && small_value(limit) > 0 &&
+           (reverse == make_small(0) || reverse == make_small(1)) &&
+           compiled_shape(tuple_element(c, 4)) && is_cons(keys) && cdr(keys) == kNil &&
+           tuple_element(c, 6) == make_small(0);
 }
 
 // select/3, select_reverse/3, match/3, match_object/3 (from the start) and
@@ -513,8 +524,8 @@ bool is_continuation(Term c) {
 // continuation args[0]: read through the registers (roots) after every
 // allocation.
 Term select_chunk(Process& p, Term* args, size_t limit, bool reverse, bool resuming) {
-    auto tid = [&] { return resuming ? tuple_element(args[0], 2) : args[0]; };
-    auto ms = [&] { return resuming ? tuple_element(args[0], 5) : args[1]; };
+    auto tid = [&] { return resuming ? tuple_element(args[0], 1) : args[0]; };
+    auto ms = [&] { return resuming ? tuple_element(tuple_element(args[0], 4), 2) : args[1]; };
     TablePtr t = table_for(p, tid(), Need::kRead);
     if (!t) return kNone;
     ets_match::Spec spec;
@@ -527,7 +538,7 @@ Term select_chunk(Process& p, Term* args, size_t limit, bool reverse, bool resum
         start = w.reverse ? ets::last(*t) : ets::first(*t);
     } else {
         bool found = false;
-        Term key = tuple_element(args[0], 3);
+        Term key = car(tuple_element(args[0], 5));
         start = w.reverse ? ets::prev(*t, key, found) : ets::next(*t, key, found);
     }
     walk_objects(p, *t, start, w, scratch);
@@ -535,7 +546,8 @@ Term select_chunk(Process& p, Term* args, size_t limit, bool reverse, bool resum
     // {Values, Continuation} in one allocation: nothing built here is a
     // root while another allocation could collect.
     size_t key_words = w.more ? heap::copy_size(w.last_key) : 0;
-    size_t cont_words = w.more ? tuple_words(kContinuationArity) + key_words : 0;
+    size_t cont_words =
+        w.more ? tuple_words(kContinuationArity) + tuple_words(2) + kConsWords + key_words : 0;
     Term* mem = alloc(p, list_words(w.values) + tuple_words(2) + cont_words);
     if (!mem) return heap_exhausted(p);
     Term values = list_into(p, mem, w.values);
@@ -543,13 +555,16 @@ Term select_chunk(Process& p, Term* args, size_t limit, bool reverse, bool resum
     if (w.more) {
         Term key = heap::copy_term(w.last_key, mem, p.heap.off_heap);
         mem += key_words;
+        Term keys = make_cons(mem, key, kNil);
+        mem += kConsWords;
+        Term compiled = put_tuple2(mem, make_atom(atom::kBeamliteCompiledMs), ms());
         cont = term::make_tuple(mem, kContinuationArity);
-        mem[1] = make_atom(atom::kBeamliteSelect);
-        mem[2] = tid();
-        mem[3] = key;
-        mem[4] = make_small(int64_t(limit));
-        mem[5] = ms();
-        mem[6] = make_bool(w.reverse);
+        mem[1] = tid();
+        mem[2] = make_small(int64_t(limit));
+        mem[3] = make_small(w.reverse ? 1 : 0);
+        mem[4] = compiled;
+        mem[5] = keys;
+        mem[6] = make_small(0);
         mem += tuple_words(kContinuationArity);
     }
     return put_tuple2(mem, values, cont);
@@ -1086,8 +1101,8 @@ Term ets_select1(Process& p, Term* args) {
     Term c = args[0];
     if (c == make_atom(atom::kEndOfTable)) return c;
     if (!is_continuation(c)) return badarg(p, 1, "not a valid continuation");
-    size_t limit = size_t(small_value(tuple_element(c, 4)));
-    bool reverse = tuple_element(c, 6) == kTrue;
+    size_t limit = size_t(small_value(tuple_element(c, 2)));
+    bool reverse = tuple_element(c, 3) == make_small(1);
     return select_chunk(p, args, limit, reverse, true);
 }
 
