@@ -220,6 +220,14 @@ bool valid_expression(Term e, const std::vector<int64_t>& bound) {
             if (!valid_expression(car(e), bound)) return false;
         return valid_expression(e, bound);
     }
+    if (is_map(e)) {  // keys and values are expressions
+        std::vector<map::Entry> entries;
+        map::entries(e, entries);
+        for (const map::Entry& en : entries)
+            if (!valid_expression(en.key, bound) || !valid_expression(en.value, bound))
+                return false;
+        return true;
+    }
     if (!is_tuple(e)) return true;  // '$_', '$$', atoms, numbers...
     uint64_t arity = tuple_arity(e);
     if (arity == 0) return false;
@@ -296,6 +304,20 @@ Term eval_tuple(Term inner, const Bindings& b, Term object, Context& cx) {
     return t;
 }
 
+// A map whose keys and values are expressions, as OTP's.
+Term eval_map(Term m, const Bindings& b, Term object, Context& cx) {
+    std::vector<map::Entry> entries;
+    map::entries(m, entries);
+    for (map::Entry& en : entries) {
+        en.key = eval(en.key, b, object, cx);
+        if (en.key == kNone) return kNone;
+        en.value = eval(en.value, b, object, cx);
+        if (en.value == kNone) return kNone;
+    }
+    map::normalize(entries);
+    return map::build(cx.scratch.take(map::build_words(entries)), entries);
+}
+
 Term all_bindings(const Bindings& b, Context& cx) {
     std::vector<Term> values = b.in_order();
     Term* mem = cx.scratch.take(values.size() * kConsWords);
@@ -361,6 +383,7 @@ Term eval(Term e, const Bindings& b, Term object, Context& cx) {
         return e;
     }
     if (is_cons(e)) return eval_list(e, b, object, cx);
+    if (is_map(e)) return eval_map(e, b, object, cx);
     if (!is_tuple(e)) return e;
     Term first = tuple_element(e, 1);
     if (tuple_arity(e) == 1 && is_tuple(first)) return eval_tuple(first, b, object, cx);
