@@ -237,7 +237,8 @@ bool option(Term o, Table& t) {
     if (!term::is_atom(o)) return false;
     switch (atom_index(o)) {
         case atom::kSet:
-            t.kind = ets::Kind::kSet;
+            // The default; in OTP the option changes nothing, so
+            // [bag, set] makes a bag.
             break;
         case atom::kOrderedSet:
             t.kind = ets::Kind::kOrderedSet;
