@@ -898,12 +898,15 @@ Term update_counter(Process& p, Term* args, Term default_object) {
     Term ops = args[2];
     bool many = is_cons(ops) || ops == kNil;
     if (!many) ops = kNone;
-    for (Term l = many ? args[2] : kNil; is_cons(l); l = cdr(l)) {
+    Term l = many ? args[2] : kNil;
+    for (; is_cons(l); l = cdr(l)) {
         Term r;
         if (!counter_op(car(l), t->keypos, elements, scratch, r, cause))
             return badarg_cause(p, 3, "invalid update operation", cause);
         results.push_back(r);
     }
+    // A list of operations is a proper list ([{2, 1} | bad] is badarg).
+    if (l != kNil) return badarg_cause(p, 3, "invalid update operation", cause);
     if (!many) {
         Term r;
         if (!counter_op(args[2], t->keypos, elements, scratch, r, cause))
