@@ -1346,10 +1346,17 @@ Term ets_setopts(Process& p, Term* args) {
     if (t->owner != p.pid) return not_owner(p, *t);
     Table staged;
     staged.heir = t->heir;
+    // setopts/2 takes heir options only (OTP's also takes protection,
+    // which beamlite does not change yet); the options only new/2 takes
+    // (keypos, read_concurrency...) are badarg, as in OTP.
+    auto heir_option = [&](Term o) {
+        return term::is_tuple(o) && tuple_arity(o) >= 2 &&
+               tuple_element(o, 1) == make_atom(atom::kHeir) && tuple_option(o, staged);
+    };
     Term l = term::is_tuple(args[1]) ? kNil : args[1];
-    bool ok = term::is_tuple(args[1]) ? tuple_option(args[1], staged) : true;
+    bool ok = term::is_tuple(args[1]) ? heir_option(args[1]) : true;
     for (; ok && is_cons(l); l = cdr(l))
-        ok = term::is_tuple(car(l)) && tuple_arity(car(l)) >= 2 && tuple_option(car(l), staged);
+        ok = heir_option(car(l));
     if (!ok || l != kNil) return badarg(p, 2, "invalid option");
     std::unique_lock<std::shared_mutex> guard(t->lock);
     t->heir = staged.heir;
