@@ -1349,9 +1349,12 @@ Term ets_setopts(Process& p, Term* args) {
     // setopts/2 takes heir options only (OTP's also takes protection,
     // which beamlite does not change yet); the options only new/2 takes
     // (keypos, read_concurrency...) are badarg, as in OTP.
+    // (each one once: OTP refuses [{heir, P, D}, {heir, none}]).
+    int heirs = 0;
     auto heir_option = [&](Term o) {
         return term::is_tuple(o) && tuple_arity(o) >= 2 &&
-               tuple_element(o, 1) == make_atom(atom::kHeir) && tuple_option(o, staged);
+               tuple_element(o, 1) == make_atom(atom::kHeir) && ++heirs == 1 &&
+               tuple_option(o, staged);
     };
     Term l = term::is_tuple(args[1]) ? kNil : args[1];
     bool ok = term::is_tuple(args[1]) ? heir_option(args[1]) : true;
