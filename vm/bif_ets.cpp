@@ -1104,7 +1104,12 @@ Term ets_select_reverse3(Process& p, Term* args) {
 Term ets_select1(Process& p, Term* args) {
     Term c = args[0];
     if (c == make_atom(atom::kEndOfTable)) return c;
-    if (!is_continuation(c)) return badarg(p, 1, "not a valid continuation");
+    if (!is_continuation(c)) {
+        // OTP looks a tuple's table up first: its cause is then id.
+        if (term::is_tuple(c))
+            return badarg_cause(p, 1, "not a valid continuation", make_atom(atom::kId));
+        return badarg(p, 1, "not a valid continuation");
+    }
     size_t limit = size_t(small_value(tuple_element(c, 2)));
     bool reverse = tuple_element(c, 3) == make_small(1);
     return select_chunk(p, args, limit, reverse, true);
