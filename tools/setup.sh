@@ -13,6 +13,7 @@ packages=(
     re2c bison                           # lexer and parser generators
     libgmp-dev libedit-dev               # bignums, line editing
     zlib1g-dev                           # compressed term_to_binary
+    libabsl-dev                          # absl::btree_set for ETS's ordered_set
     libpcre2-dev                         # the re module (PCRE2)
     erlang-base                          # the oracle: expected outputs come from Erlang/OTP
     erlang-src                           # OTP's library sources: compiled into beamlite at build time

@@ -8,8 +8,7 @@
 
 #include <algorithm>
 #include <memory>
-#include <mutex>
-#include <shared_mutex>
+#include <optional>
 #include <vector>
 
 #include "vm/bif.h"
@@ -25,7 +24,6 @@ namespace bif {
 using namespace term;
 using ets::Object;
 using ets::Table;
-using ets::TablePtr;
 
 namespace {
 
@@ -60,8 +58,8 @@ Term wrong_type(Process& p) {
 
 // The table `tid` names, if `p` may read it (public, protected) or write
 // it (public) or owns it; else null, with badarg raised.
-TablePtr table_for(Process& p, Term tid, Need need) {
-    TablePtr t = ets::find(tid);
+Table* table_for(Process& p, Term tid, Need need) {
+    Table* t = ets::find(tid);
     if (!t || t->deleted) {
         no_table(p, tid);
         return nullptr;
@@ -75,6 +73,8 @@ TablePtr table_for(Process& p, Term tid, Need need) {
                      make_atom(atom::kAccess));
         return nullptr;
     }
+    // A striped table's growth waits for a writer that holds no lock.
+    if (need == Need::kWrite) ets::grow_if_wanted(*t);
     return t;
 }
 
@@ -156,7 +156,7 @@ bool storable(Term t, uint32_t keypos) {
 bool objects_of(const Table& t, Term arg, std::vector<Object*>& out) {
     auto add = [&](Term tuple) {
         if (!storable(tuple, t.keypos)) return false;
-        Object* o = ets::object_new(tuple, ets::key_hash(tuple_element(tuple, t.keypos)));
+        Object* o = ets::object_new(tuple, ets::lock_hash(t, tuple_element(tuple, t.keypos)));
         if (!o) return false;
         out.push_back(o);
         return true;
@@ -369,7 +369,7 @@ void matching(const Table& t, Term pattern, F f) {
     if (term::is_tuple(pattern) && tuple_arity(pattern) >= t.keypos &&
         ets_match::is_ground(tuple_element(pattern, t.keypos))) {
         ets::for_key(t, tuple_element(pattern, t.keypos), [&](const Object* o) {
-            if (ets_match::match(pattern, o->tuple, b)) f(o, b);
+            if (ets_match::match(pattern, o->tuple(), b)) f(o, b);
         });
         return;
     }
@@ -377,7 +377,7 @@ void matching(const Table& t, Term pattern, F f) {
         ets_match::variable_number(pattern) < 0)
         return;
     ets::for_each(t, [&](const Object* o) {
-        if (ets_match::match(pattern, o->tuple, b)) f(o, b);
+        if (ets_match::match(pattern, o->tuple(), b)) f(o, b);
     });
 }
 
@@ -468,7 +468,7 @@ void walk_objects(Process& p, const Table& t, const Object* start, Walk& w, Scra
         ++seen;
         if (w.limit && w.values.size() >= w.limit) {
             // One more match means another chunk.
-            Term v = ets_match::run(w.spec, o->tuple, cx);
+            Term v = ets_match::run(w.spec, o->tuple(), cx);
             if (v == kNone) return true;
             if (bag && exact_equal(ets::object_key(o, t.keypos), w.last_key)) {
                 keep(w, t, o, v);
@@ -477,7 +477,7 @@ void walk_objects(Process& p, const Table& t, const Object* start, Walk& w, Scra
             w.more = true;
             return false;
         }
-        keep(w, t, o, ets_match::run(w.spec, o->tuple, cx));
+        keep(w, t, o, ets_match::run(w.spec, o->tuple(), cx));
         return true;
     });
     charge(seen);
@@ -495,7 +495,7 @@ void walk_table(Process& p, const Table& t, Walk& w, Scratch& scratch) {
     ets::for_key(t, key, [&](const Object* o) { objects.push_back(o); });
     ets_match::Context cx{p, scratch};
     for (const Object* o : objects)
-        keep(w, t, o, ets_match::run(w.spec, o->tuple, cx));
+        keep(w, t, o, ets_match::run(w.spec, o->tuple(), cx));
 }
 
 // A continuation of select/3 and friends: {Tid, Limit, Reverse (0 or 1),
@@ -527,13 +527,13 @@ bool is_continuation(Term c) {
 Term select_chunk(Process& p, Term* args, size_t limit, bool reverse, bool resuming) {
     auto tid = [&] { return resuming ? tuple_element(args[0], 1) : args[0]; };
     auto ms = [&] { return resuming ? tuple_element(tuple_element(args[0], 4), 2) : args[1]; };
-    TablePtr t = table_for(p, tid(), Need::kRead);
+    Table* t = table_for(p, tid(), Need::kRead);
     if (!t) return kNone;
     ets_match::Spec spec;
     if (!ets_match::compile(ms(), spec)) return badarg(p, 2, "not a valid match specification");
     Scratch scratch;
     Walk w{spec, Keep::kValues, limit, reverse && t->kind == ets::Kind::kOrderedSet};
-    std::shared_lock<std::shared_mutex> guard(t->lock);
+    ets::TableLock guard(*t, false);
     const Object* start;
     if (!resuming) {
         start = w.reverse ? ets::last(*t) : ets::first(*t);
@@ -592,7 +592,7 @@ bool valid_limit(Term limit) {
 void send_transfer(Term heir, const Table& t, Term from) {
     Term ref_words[kRefWords];
     Term tab = t.named ? t.name : term::make_ref(ref_words, t.id, 0);
-    Term data = t.heir_data ? tuple_element(t.heir_data->tuple, 1) : kNil;
+    Term data = t.heir_data ? tuple_element(t.heir_data->tuple(), 1) : kNil;
     Term mem[5];
     Term msg = term::make_tuple(mem, 4);
     mem[1] = make_atom(atom::kEtsTransfer);
@@ -603,10 +603,6 @@ void send_transfer(Term heir, const Table& t, Term from) {
 }
 
 // ---- info ----------------------------------------------------------------------------
-
-// Words OTP counts for a table besides its objects (an empty set: 305).
-constexpr size_t kTableWords = 305;
-constexpr size_t kObjectHeaderWords = sizeof(Object) / sizeof(Term);
 
 Term kind_atom(ets::Kind k) {
     switch (k) {
@@ -650,8 +646,7 @@ Term info_item(const Table& t, Term item, Term* ref_mem) {
         case atom::kCompressed:
             return make_bool(t.compressed);
         case atom::kMemory:
-            return make_small(
-                int64_t(kTableWords + t.buckets.size() + t.words + t.size * kObjectHeaderWords));
+            return make_small(int64_t(ets::memory_words(t)));
         case atom::kOwner:
             return t.owner;
         case atom::kHeir:
@@ -659,7 +654,7 @@ Term info_item(const Table& t, Term item, Term* ref_mem) {
         case atom::kName:
             return t.name;
         case atom::kSize:
-            return make_small(int64_t(t.size));
+            return make_small(int64_t(ets::size(t)));
         case atom::kNode:
             return make_atom(atom::kNonode);
         case atom::kNamedTable:
@@ -697,14 +692,14 @@ constexpr uint32_t kInfoItems[] = {atom::kId,
 
 Term ets_info1_impl(Process& p, Term tid) {
     if (!term::is_atom(tid) && !is_ref(tid)) return badarg(p, 1, "not a table identifier");
-    TablePtr t = ets::find(tid);
+    Table* t = ets::find(tid);
     if (!t || t->deleted) return make_atom(atom::kUndefined);
     constexpr size_t n = std::size(kInfoItems);
     Term* mem = alloc(p, n * (kConsWords + 3) + kRefWords);
     if (!mem) return heap_exhausted(p);
     Term* ref_mem = mem;
     mem += kRefWords;
-    std::shared_lock<std::shared_mutex> guard(t->lock);
+    ets::TableLock guard(*t, false);
     Term list = kNil;
     for (size_t i = n; i-- > 0;) {
         Term item = make_atom(kInfoItems[i]);
@@ -717,13 +712,13 @@ Term ets_info1_impl(Process& p, Term tid) {
 
 Term ets_info2_impl(Process& p, Term tid, Term item) {
     if (!term::is_atom(tid) && !is_ref(tid)) return badarg(p, 1, "not a table identifier");
-    TablePtr t = ets::find(tid);
+    Table* t = ets::find(tid);
     if (!t || t->deleted) return make_atom(atom::kUndefined);
     // Heap words only for the ref of `id`: an allocated word left unwritten
     // would break the heap's walk.
     Term* mem = nullptr;
     if (item == make_atom(atom::kId) && !(mem = alloc(p, kRefWords))) return heap_exhausted(p);
-    std::shared_lock<std::shared_mutex> guard(t->lock);
+    ets::TableLock guard(*t, false);
     Term value = info_item(*t, item, mem);
     if (value == kNone) return badarg(p, 2, "not a valid info item");
     return value;
@@ -747,7 +742,7 @@ Term ets_new(Process& p, Term* args) {
     for (; is_cons(l); l = cdr(l))
         if (!option(car(l), *t)) return badarg(p, 2, "invalid creation option");
     if (l != kNil) return badarg(p, 2, "not a list");
-    t->tree = std::set<Object*, ets::KeyLess>(ets::KeyLess{t->keypos});
+    ets::prepare(*t);
     t->name = args[0];
     t->owner = p.pid;
     t->id = process::new_ref_id();
@@ -757,18 +752,32 @@ Term ets_new(Process& p, Term* args) {
 }
 
 Term ets_delete1(Process& p, Term* args) {
-    TablePtr t = table_for(p, args[0], Need::kWrite);
+    Table* t = table_for(p, args[0], Need::kWrite);
     if (!t) return kNone;
-    ets::remove(t);
+    ets::remove(*t);
     return kTrue;
 }
 
 Term ets_insert(Process& p, Term* args) {
-    TablePtr t = table_for(p, args[0], Need::kWrite);
+    Table* t = table_for(p, args[0], Need::kWrite);
     if (!t) return kNone;
+    if (storable(args[1], t->keypos)) {
+        // One object (the common call): no list to build.
+        Object* o = ets::object_new(args[1], ets::lock_hash(*t, tuple_element(args[1], t->keypos)));
+        if (!o) return fail(p, make_atom(atom::kSystemLimit));
+        ets::KeyLock guard(*t, o->hash, true);
+        ets::insert(*t, o);
+        return kTrue;
+    }
     std::vector<Object*> objects;
     if (!objects_of(*t, args[1], objects)) return badarg(p, 2, "not a tuple");
-    std::unique_lock<std::shared_mutex> guard(t->lock);
+    if (objects.size() == 1) {
+        ets::KeyLock guard(*t, objects[0]->hash, true);
+        ets::insert(*t, objects[0]);
+        return kTrue;
+    }
+    // A list goes in as one change: no reader sees part of it.
+    ets::TableLock guard(*t, true);
     for (Object* o : objects)
         ets::insert(*t, o);
     charge(objects.size());
@@ -776,11 +785,17 @@ Term ets_insert(Process& p, Term* args) {
 }
 
 Term ets_insert_new(Process& p, Term* args) {
-    TablePtr t = table_for(p, args[0], Need::kWrite);
+    Table* t = table_for(p, args[0], Need::kWrite);
     if (!t) return kNone;
     std::vector<Object*> objects;
     if (!objects_of(*t, args[1], objects)) return badarg(p, 2, "not a tuple");
-    std::unique_lock<std::shared_mutex> guard(t->lock);
+    std::optional<ets::KeyLock> one;
+    std::optional<ets::TableLock> all;
+    if (objects.size() == 1) {
+        one.emplace(*t, objects[0]->hash, true);
+    } else {
+        all.emplace(*t, true);
+    }
     bool any = std::any_of(objects.begin(), objects.end(), [&](const Object* o) {
         return ets::has_key(*t, ets::object_key(o, t->keypos));
     });
@@ -795,27 +810,29 @@ Term ets_insert_new(Process& p, Term* args) {
 }
 
 Term ets_lookup(Process& p, Term* args) {
-    TablePtr t = table_for(p, args[0], Need::kRead);
+    Table* t = table_for(p, args[0], Need::kRead);
     if (!t) return kNone;
-    std::shared_lock<std::shared_mutex> guard(t->lock);
+    uint32_t hash = ets::lock_hash(*t, args[1]);
+    ets::KeyLock guard(*t, hash, false);
     std::vector<Term> found;
-    ets::for_key(*t, args[1], [&](const Object* o) { found.push_back(o->tuple); });
+    ets::for_key(*t, args[1], hash, [&](const Object* o) { found.push_back(o->tuple()); });
     return list_out(p, found);
 }
 
 Term ets_lookup_element(Process& p, Term* args) {
-    TablePtr t = table_for(p, args[0], Need::kRead);
+    Table* t = table_for(p, args[0], Need::kRead);
     if (!t) return kNone;
     if (!is_small(args[2]) || small_value(args[2]) < 1) return badarg(p, 3, "not a valid position");
     uint64_t pos = uint64_t(small_value(args[2]));
-    std::shared_lock<std::shared_mutex> guard(t->lock);
+    uint32_t hash = ets::lock_hash(*t, args[1]);
+    ets::KeyLock guard(*t, hash, false);
     std::vector<Term> found;
     bool in_range = true;
-    ets::for_key(*t, args[1], [&](const Object* o) {
-        if (pos > tuple_arity(o->tuple))
+    ets::for_key(*t, args[1], hash, [&](const Object* o) {
+        if (pos > tuple_arity(o->tuple()))
             in_range = false;
         else
-            found.push_back(tuple_element(o->tuple, pos));
+            found.push_back(tuple_element(o->tuple(), pos));
     });
     if (found.empty() && in_range)
         return badarg_cause(p, 2, "the key does not exist in the table", make_atom(atom::kBadkey));
@@ -825,38 +842,38 @@ Term ets_lookup_element(Process& p, Term* args) {
 }
 
 Term ets_member(Process& p, Term* args) {
-    TablePtr t = table_for(p, args[0], Need::kRead);
+    Table* t = table_for(p, args[0], Need::kRead);
     if (!t) return kNone;
-    std::shared_lock<std::shared_mutex> guard(t->lock);
+    ets::KeyLock guard(*t, ets::lock_hash(*t, args[1]), false);
     return make_bool(ets::has_key(*t, args[1]));
 }
 
 Term ets_delete2(Process& p, Term* args) {
-    TablePtr t = table_for(p, args[0], Need::kWrite);
+    Table* t = table_for(p, args[0], Need::kWrite);
     if (!t) return kNone;
-    std::unique_lock<std::shared_mutex> guard(t->lock);
+    ets::KeyLock guard(*t, ets::lock_hash(*t, args[1]), true);
     for (Object* o : ets::remove_key(*t, args[1]))
         ets::object_free(o);
     return kTrue;
 }
 
 Term ets_delete_object(Process& p, Term* args) {
-    TablePtr t = table_for(p, args[0], Need::kWrite);
+    Table* t = table_for(p, args[0], Need::kWrite);
     if (!t) return kNone;
     if (!storable(args[1], t->keypos)) return badarg(p, 2, "not a tuple");
-    std::unique_lock<std::shared_mutex> guard(t->lock);
+    ets::KeyLock guard(*t, ets::lock_hash(*t, tuple_element(args[1], t->keypos)), true);
     ets::remove_object(*t, args[1]);
     return kTrue;
 }
 
 Term ets_take(Process& p, Term* args) {
-    TablePtr t = table_for(p, args[0], Need::kWrite);
+    Table* t = table_for(p, args[0], Need::kWrite);
     if (!t) return kNone;
-    std::unique_lock<std::shared_mutex> guard(t->lock);
+    ets::KeyLock guard(*t, ets::lock_hash(*t, args[1]), true);
     std::vector<Object*> taken = ets::remove_key(*t, args[1]);
     std::vector<Term> tuples;
     for (const Object* o : taken)
-        tuples.push_back(o->tuple);
+        tuples.push_back(o->tuple());
     Term result = list_out(p, tuples);
     for (Object* o : taken)
         ets::object_free(o);
@@ -864,25 +881,27 @@ Term ets_take(Process& p, Term* args) {
 }
 
 Term ets_internal_delete_all(Process& p, Term* args) {
-    TablePtr t = table_for(p, args[0], Need::kWrite);
+    Table* t = table_for(p, args[0], Need::kWrite);
     if (!t) return kNone;
-    std::unique_lock<std::shared_mutex> guard(t->lock);
+    ets::TableLock guard(*t, true);
     return make_small(int64_t(ets::clear(*t)));
 }
 
 // update_counter(Tab, Key, UpdateOp[, Default]).
 Term update_counter(Process& p, Term* args, Term default_object) {
-    TablePtr t = table_for(p, args[0], Need::kWrite);
+    Table* t = table_for(p, args[0], Need::kWrite);
     if (!t) return kNone;
     if (t->kind == ets::Kind::kBag || t->kind == ets::Kind::kDuplicateBag) return wrong_type(p);
     if (default_object != kNone && !storable(default_object, t->keypos))
         return badarg(p, 4, "not a valid default object");
-    std::unique_lock<std::shared_mutex> guard(t->lock);
+    uint32_t hash = ets::lock_hash(*t, args[1]);
+    ets::KeyLock guard(*t, hash, true);
     Object* o = only_object(*t, args[1]);
     Scratch scratch;
     std::vector<Term> elements;
     if (o) {
-        elements.assign(tuple_elements(o->tuple), tuple_elements(o->tuple) + tuple_arity(o->tuple));
+        elements.assign(tuple_elements(o->tuple()),
+                        tuple_elements(o->tuple()) + tuple_arity(o->tuple()));
     } else if (default_object != kNone) {
         // The default, with the key in its key position; inserted only
         // once every operation has applied to it (as in OTP, a bad
@@ -917,20 +936,15 @@ Term update_counter(Process& p, Term* args, Term default_object) {
         Term* mem = scratch.take(tuple_words(elements.size()));
         Term tuple = term::make_tuple(mem, elements.size());
         std::copy(elements.begin(), elements.end(), mem + 1);
-        Object* now = ets::object_new(tuple, ets::key_hash(args[1]));
+        Object* now = ets::object_new(tuple, hash);
         if (!now) return fail(p, make_atom(atom::kSystemLimit));
         ets::insert(*t, now);
         if (!many) return term_out(p, results.front());
         return list_out(p, results);
     }
-    // An object made from a literal tuple keeps that tuple in the literal
-    // area (copy_term does not copy literals): writing it in place would
-    // change the constant for every process, so it is replaced instead.
-    bool own_tuple = !heap::in_literal_area(term::pointer_target(o->tuple));
-    if (own_tuple &&
-        std::all_of(results.begin(), results.end(), [](Term e) { return is_small(e); })) {
+    if (std::all_of(results.begin(), results.end(), [](Term e) { return is_small(e); })) {
         // Every new value is a small: written in place.
-        std::copy(elements.begin(), elements.end(), tuple_elements(o->tuple));
+        std::copy(elements.begin(), elements.end(), tuple_elements(o->tuple()));
     } else {
         Object* now = nullptr;
         if (!replace_object(*t, o, elements, scratch, now))
@@ -949,15 +963,15 @@ Term ets_update_counter4(Process& p, Term* args) {
 }
 
 Term ets_update_element(Process& p, Term* args) {
-    TablePtr t = table_for(p, args[0], Need::kWrite);
+    Table* t = table_for(p, args[0], Need::kWrite);
     if (!t) return kNone;
     if (t->kind == ets::Kind::kBag || t->kind == ets::Kind::kDuplicateBag) return wrong_type(p);
-    std::unique_lock<std::shared_mutex> guard(t->lock);
+    ets::KeyLock guard(*t, ets::lock_hash(*t, args[1]), true);
     Object* o = only_object(*t, args[1]);
     if (!o) return kFalse;
     Term cause = kNil;
-    std::vector<Term> elements(tuple_elements(o->tuple),
-                               tuple_elements(o->tuple) + tuple_arity(o->tuple));
+    std::vector<Term> elements(tuple_elements(o->tuple()),
+                               tuple_elements(o->tuple()) + tuple_arity(o->tuple()));
     auto apply = [&](Term pair) {
         if (!term::is_tuple(pair) || tuple_arity(pair) != 2 || !is_small(tuple_element(pair, 1)))
             return false;
@@ -991,23 +1005,23 @@ Term key_out(Process& p, const Table& t, const Object* o) {
 }
 
 Term ets_first(Process& p, Term* args) {
-    TablePtr t = table_for(p, args[0], Need::kRead);
+    Table* t = table_for(p, args[0], Need::kRead);
     if (!t) return kNone;
-    std::shared_lock<std::shared_mutex> guard(t->lock);
+    ets::TableLock guard(*t, false);
     return key_out(p, *t, ets::first(*t));
 }
 
 Term ets_last(Process& p, Term* args) {
-    TablePtr t = table_for(p, args[0], Need::kRead);
+    Table* t = table_for(p, args[0], Need::kRead);
     if (!t) return kNone;
-    std::shared_lock<std::shared_mutex> guard(t->lock);
+    ets::TableLock guard(*t, false);
     return key_out(p, *t, ets::last(*t));
 }
 
 Term step(Process& p, Term* args, bool forward) {
-    TablePtr t = table_for(p, args[0], Need::kRead);
+    Table* t = table_for(p, args[0], Need::kRead);
     if (!t) return kNone;
-    std::shared_lock<std::shared_mutex> guard(t->lock);
+    ets::TableLock guard(*t, false);
     bool found = false;
     const Object* o = forward ? ets::next(*t, args[1], found) : ets::prev(*t, args[1], found);
     if (!found && t->fixations == 0) return badarg(p, 2, "the key does not exist in the table");
@@ -1023,10 +1037,10 @@ Term ets_prev(Process& p, Term* args) {
 }
 
 Term ets_safe_fixtable(Process& p, Term* args) {
-    TablePtr t = table_for(p, args[0], Need::kRead);
+    Table* t = table_for(p, args[0], Need::kRead);
     if (!t) return kNone;
     if (args[1] != kTrue && args[1] != kFalse) return badarg(p, 2, "not a boolean");
-    std::unique_lock<std::shared_mutex> guard(t->lock);
+    ets::TableLock guard(*t, true);
     if (args[1] == kTrue) {
         ++t->fixations;
     } else if (t->fixations > 0) {
@@ -1036,24 +1050,24 @@ Term ets_safe_fixtable(Process& p, Term* args) {
 }
 
 Term ets_match2(Process& p, Term* args) {
-    TablePtr t = table_for(p, args[0], Need::kRead);
+    Table* t = table_for(p, args[0], Need::kRead);
     if (!t) return kNone;
-    std::shared_lock<std::shared_mutex> guard(t->lock);
+    ets::TableLock guard(*t, false);
     std::vector<std::vector<Term>> rows;
     matching(*t, args[1],
              [&](const Object*, const ets_match::Bindings& b) { rows.push_back(b.in_order()); });
-    charge(t->size);
+    charge(ets::size(*t));
     return bindings_out(p, rows);
 }
 
 Term ets_match_object2(Process& p, Term* args) {
-    TablePtr t = table_for(p, args[0], Need::kRead);
+    Table* t = table_for(p, args[0], Need::kRead);
     if (!t) return kNone;
-    std::shared_lock<std::shared_mutex> guard(t->lock);
+    ets::TableLock guard(*t, false);
     std::vector<Term> found;
     matching(*t, args[1],
-             [&](const Object* o, const ets_match::Bindings&) { found.push_back(o->tuple); });
-    charge(t->size);
+             [&](const Object* o, const ets_match::Bindings&) { found.push_back(o->tuple()); });
+    charge(ets::size(*t));
     return list_out(p, found);
 }
 
@@ -1066,25 +1080,25 @@ Term ets_info2(Process& p, Term* args) {
 }
 
 Term ets_select2(Process& p, Term* args) {
-    TablePtr t = table_for(p, args[0], Need::kRead);
+    Table* t = table_for(p, args[0], Need::kRead);
     if (!t) return kNone;
     ets_match::Spec spec;
     if (!ets_match::compile(args[1], spec)) return badarg(p, 2, "not a valid match specification");
     Scratch scratch;
     Walk w{spec, Keep::kValues};
-    std::shared_lock<std::shared_mutex> guard(t->lock);
+    ets::TableLock guard(*t, false);
     walk_table(p, *t, w, scratch);
     return list_out(p, w.values);
 }
 
 Term ets_select_reverse2(Process& p, Term* args) {
-    TablePtr t = table_for(p, args[0], Need::kRead);
+    Table* t = table_for(p, args[0], Need::kRead);
     if (!t) return kNone;
     ets_match::Spec spec;
     if (!ets_match::compile(args[1], spec)) return badarg(p, 2, "not a valid match specification");
     Scratch scratch;
     Walk w{spec, Keep::kValues, 0, t->kind == ets::Kind::kOrderedSet};
-    std::shared_lock<std::shared_mutex> guard(t->lock);
+    ets::TableLock guard(*t, false);
     walk_objects(p, *t, w.reverse ? ets::last(*t) : ets::first(*t), w, scratch);
     return list_out(p, w.values);
 }
@@ -1116,25 +1130,25 @@ Term ets_select1(Process& p, Term* args) {
 }
 
 Term ets_select_count(Process& p, Term* args) {
-    TablePtr t = table_for(p, args[0], Need::kRead);
+    Table* t = table_for(p, args[0], Need::kRead);
     if (!t) return kNone;
     ets_match::Spec spec;
     if (!ets_match::compile(args[1], spec)) return badarg(p, 2, "not a valid match specification");
     Scratch scratch;
     Walk w{spec, Keep::kCount};
-    std::shared_lock<std::shared_mutex> guard(t->lock);
+    ets::TableLock guard(*t, false);
     walk_table(p, *t, w, scratch);
     return make_small(int64_t(w.count));
 }
 
 Term ets_internal_select_delete(Process& p, Term* args) {
-    TablePtr t = table_for(p, args[0], Need::kWrite);
+    Table* t = table_for(p, args[0], Need::kWrite);
     if (!t) return kNone;
     ets_match::Spec spec;
     if (!ets_match::compile(args[1], spec)) return badarg(p, 2, "not a valid match specification");
     Scratch scratch;
     Walk w{spec, Keep::kDelete};
-    std::unique_lock<std::shared_mutex> guard(t->lock);
+    ets::TableLock guard(*t, true);
     walk_table(p, *t, w, scratch);
     for (Object* o : w.chosen)
         ets::erase(*t, o);
@@ -1145,14 +1159,14 @@ Term ets_internal_select_delete(Process& p, Term* args) {
 // value, which must be a tuple with the same key (=:=), else badarg and
 // nothing is replaced (OTP checks the whole run first too).
 Term ets_select_replace(Process& p, Term* args) {
-    TablePtr t = table_for(p, args[0], Need::kWrite);
+    Table* t = table_for(p, args[0], Need::kWrite);
     if (!t) return kNone;
     if (t->kind == ets::Kind::kBag || t->kind == ets::Kind::kDuplicateBag) return wrong_type(p);
     ets_match::Spec spec;
     if (!ets_match::compile(args[1], spec)) return badarg(p, 2, "not a valid match specification");
     Scratch scratch;
     Walk w{spec, Keep::kReplace};
-    std::unique_lock<std::shared_mutex> guard(t->lock);
+    ets::TableLock guard(*t, true);
     walk_table(p, *t, w, scratch);
     for (size_t i = 0; i < w.chosen.size(); ++i) {
         Term v = w.values[i];
@@ -1286,43 +1300,43 @@ Term match_spec_test(Process& p, Term* args) {
 // I-th object (ordered_set, from 0); '$end_of_table' just past the last
 // slot, badarg beyond.
 Term ets_slot(Process& p, Term* args) {
-    TablePtr t = table_for(p, args[0], Need::kRead);
+    Table* t = table_for(p, args[0], Need::kRead);
     if (!t) return kNone;
     if (!is_small(args[1]) || small_value(args[1]) < 0) return badarg(p, 2, "not a valid slot");
     size_t slot = size_t(small_value(args[1]));
-    std::shared_lock<std::shared_mutex> guard(t->lock);
+    ets::TableLock guard(*t, false);
     std::vector<Term> found;
-    size_t slots = t->kind == ets::Kind::kOrderedSet ? t->size : t->buckets.size();
+    size_t slots = t->kind == ets::Kind::kOrderedSet ? ets::size(*t) : t->buckets.size();
     if (slot == slots) return make_atom(atom::kEndOfTable);
     if (slot > slots) return badarg(p, 2, "not a valid slot");
     if (t->kind == ets::Kind::kOrderedSet) {
-        found.push_back((*std::next(t->tree.begin(), long(slot)))->tuple);
+        found.push_back((*std::next(t->tree.begin(), long(slot)))->tuple());
     } else {
         for (const Object* o = t->buckets[slot]; o; o = o->next)
-            found.push_back(o->tuple);
+            found.push_back(o->tuple());
     }
     return list_out(p, found);
 }
 
 Term ets_whereis(Process& p, Term* args) {
     if (!term::is_atom(args[0])) return badarg(p, 1, "not an atom");
-    TablePtr t = ets::find(args[0]);
+    Table* t = ets::find(args[0]);
     if (!t) return make_atom(atom::kUndefined);
     return tid_term(p, t->id, t->name, false);
 }
 
 Term ets_rename(Process& p, Term* args) {
-    TablePtr t = table_for(p, args[0], Need::kWrite);
+    Table* t = table_for(p, args[0], Need::kWrite);
     if (!t) return kNone;
     if (!term::is_atom(args[1])) return badarg(p, 2, "not an atom");
-    if (!ets::rename(t, args[1])) return badarg(p, 2, "table name already exists");
+    if (!ets::rename(*t, args[1])) return badarg(p, 2, "table name already exists");
     // OTP returns the new name for a named table, the table id otherwise
     // (an unnamed table is known by its id only, so that is args[0])
     return t->named ? args[1] : args[0];
 }
 
 Term ets_give_away(Process& p, Term* args) {
-    TablePtr t = ets::find(args[0]);
+    Table* t = ets::find(args[0]);
     if (!t || t->deleted) return no_table(p, args[0]);
     if (t->owner != p.pid) return not_owner(p, *t);
     if (args[1] == p.pid)
@@ -1330,7 +1344,7 @@ Term ets_give_away(Process& p, Term* args) {
     if (!is_local_pid(args[1]) || !process::lookup(args[1]))
         return badarg(p, 2, "not a living process other than the owner");
     {
-        std::unique_lock<std::shared_mutex> guard(t->lock);
+        ets::TableLock guard(*t, true);
         t->owner = args[1];
     }
     ets::note_owner(args[1]);
@@ -1346,7 +1360,7 @@ Term ets_give_away(Process& p, Term* args) {
 }
 
 Term ets_setopts(Process& p, Term* args) {
-    TablePtr t = ets::find(args[0]);
+    Table* t = ets::find(args[0]);
     if (!t || t->deleted) return no_table(p, args[0]);
     if (t->owner != p.pid) return not_owner(p, *t);
     Table staged;
@@ -1366,7 +1380,7 @@ Term ets_setopts(Process& p, Term* args) {
     for (; ok && is_cons(l); l = cdr(l))
         ok = heir_option(car(l));
     if (!ok || l != kNil) return badarg(p, 2, "invalid option");
-    std::unique_lock<std::shared_mutex> guard(t->lock);
+    ets::TableLock guard(*t, true);
     t->heir = staged.heir;
     std::swap(t->heir_data, staged.heir_data);
     return kTrue;

@@ -1,6 +1,7 @@
 // ets: the tables, their objects and the registry (see ets.h).
 #include "vm/ets.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <mutex>
 #include <unordered_map>
@@ -15,8 +16,11 @@ using namespace term;
 // ---- objects ------------------------------------------------------------------------
 
 Object* object_new(Term tuple, uint32_t hash) {
-    // Most objects are tuples of immediates: copied word for word.
+    // Most objects are tuples of immediates: copied word for word. A tuple
+    // in the literal area is copied too (its own words only, which may
+    // point into the literal area): data[0] is always the tuple.
     size_t flat = heap::flat_size(tuple);
+    if (!flat && heap::in_literal_area(term::pointer_target(tuple))) flat = tuple_arity(tuple) + 1;
     size_t words = flat ? flat : heap::copy_size(tuple);
     auto* o = static_cast<Object*>(std::malloc(sizeof(Object) + words * sizeof(Term)));
     if (!o) return nullptr;
@@ -24,8 +28,11 @@ Object* object_new(Term tuple, uint32_t hash) {
     o->hash = hash;
     o->words = uint32_t(words);
     o->off_heap = nullptr;
-    o->tuple =
-        flat ? heap::copy_flat(tuple, o->data, flat) : heap::copy_term(tuple, o->data, o->off_heap);
+    if (flat) {
+        heap::copy_flat(tuple, o->data, flat);
+    } else {
+        heap::copy_term(tuple, o->data, o->off_heap);
+    }
     return o;
 }
 
@@ -59,8 +66,83 @@ bool KeyLess::operator()(Term key, const Object* b) const {
 }
 
 Table::~Table() {
-    clear(*this);
+    if (stripes) clear(*this);
     if (heir_data) object_free(heir_data);
+}
+
+namespace {
+constexpr size_t kFirstBuckets = 16;
+}
+
+void prepare(Table& t) {
+    bool hashed = t.kind != Kind::kOrderedSet;
+    t.stripe_count = hashed && (t.write_concurrency || t.read_concurrency) ? kStripes : 1;
+    t.stripes = std::make_unique<Stripe[]>(t.stripe_count);
+    // Buckets stay a multiple of the stripes: a key keeps its stripe.
+    if (hashed) t.buckets.assign(std::max<size_t>(kFirstBuckets, t.stripe_count), nullptr);
+    t.tree = absl::btree_set<Object*, KeyLess>(KeyLess{t.keypos});
+}
+
+size_t size(const Table& t) {
+    size_t n = 0;
+    for (uint32_t i = 0; i < t.stripe_count; ++i)
+        n += t.stripes[i].size;
+    return n;
+}
+
+size_t words(const Table& t) {
+    size_t n = 0;
+    for (uint32_t i = 0; i < t.stripe_count; ++i)
+        n += t.stripes[i].words;
+    return n;
+}
+
+size_t memory_words(const Table& t) {
+    // What OTP counts for an empty table besides its objects; then ours:
+    // objects with their headers, the buckets and the tree's nodes (about
+    // 10 bytes per object: 256-byte nodes of up to 30 pointers, mostly
+    // full; btree_set does not report its bytes).
+    constexpr size_t kTableWords = 305;
+    constexpr size_t kHeaderWords = sizeof(Object) / sizeof(Term);
+    return kTableWords + words(t) + size(t) * kHeaderWords + t.buckets.size() +
+           t.tree.size() * 5 / 4;
+}
+
+KeyLock::KeyLock(const Table& t, uint32_t hash, bool write)
+    : lock_(stripe_of(t, hash).lock), write_(write) {
+    if (write_) {
+        lock_.lock();
+    } else {
+        lock_.lock_shared();
+    }
+}
+
+KeyLock::~KeyLock() {
+    if (write_) {
+        lock_.unlock();
+    } else {
+        lock_.unlock_shared();
+    }
+}
+
+TableLock::TableLock(const Table& t, bool write) : table_(t), write_(write) {
+    for (uint32_t i = 0; i < t.stripe_count; ++i) {
+        if (write_) {
+            t.stripes[i].lock.lock();
+        } else {
+            t.stripes[i].lock.lock_shared();
+        }
+    }
+}
+
+TableLock::~TableLock() {
+    for (uint32_t i = table_.stripe_count; i-- > 0;) {
+        if (write_) {
+            table_.stripes[i].lock.unlock();
+        } else {
+            table_.stripes[i].lock.unlock_shared();
+        }
+    }
 }
 
 // ---- the registry -------------------------------------------------------------------
@@ -77,11 +159,34 @@ struct Registry {
     std::unordered_map<uint64_t, TablePtr> by_id;
     std::unordered_map<Term, TablePtr> by_name;
     std::unordered_map<Term, size_t> owners;  // pid -> tables owned
+    // Bumped by every change of the maps (under the lock): the threads'
+    // caches of found tables are good for one generation.
+    std::atomic<uint64_t> generation{1};
 };
 
 Registry& registry() {
     static Registry r;
     return r;
+}
+
+void changed(Registry& r) {
+    r.generation.fetch_add(1, std::memory_order_release);
+}
+
+// Takes a table out of the maps (the lock held); it is deleted from now.
+void unregister(Registry& r, Table& t) {
+    t.deleted = true;
+    r.by_id.erase(t.id);
+    if (t.named) r.by_name.erase(t.name);
+    changed(r);
+}
+
+// A deleted table's objects go at once, not when the last cache lets go
+// of the table. (A call that found the table before its deletion may
+// still be at work on it: it sees an empty table, as if it came after.)
+void free_objects(Table& t) {
+    TableLock all(t, true);
+    clear(t);
 }
 
 }  // namespace
@@ -92,10 +197,13 @@ bool add(const TablePtr& t) {
     if (t->named && !r.by_name.emplace(t->name, t).second) return false;
     r.by_id.emplace(t->id, t);
     ++r.owners[t->owner];
+    changed(r);
     return true;
 }
 
-TablePtr find(Term tid) {
+namespace {
+
+TablePtr find_registered(Term tid) {
     Registry& r = registry();
     std::shared_lock<std::shared_mutex> guard(r.lock);
     if (is_atom(tid)) {
@@ -105,6 +213,36 @@ TablePtr find(Term tid) {
     if (!is_local_ref(tid) || ref_extra(tid) != 0) return nullptr;
     auto it = r.by_id.find(ref_id(tid));
     return it == r.by_id.end() ? nullptr : it->second;
+}
+
+// The tables each thread found last. Taking the registry's lock and
+// copying a shared_ptr at every ets call would bounce two cache lines
+// between schedulers; an entry is good while the registry's generation is
+// the one it was filled at, and its reference keeps the table alive for
+// the call that found it. Direct-mapped by the tid.
+struct CachedTable {
+    bool by_name = false;
+    uint64_t tid = 0;  // the name's atom term, or the ref's id
+    uint64_t generation = 0;
+    TablePtr table;
+};
+constexpr size_t kCachedTables = 8;
+thread_local CachedTable t_cached[kCachedTables];
+
+}  // namespace
+
+Table* find(Term tid) {
+    bool by_name = is_atom(tid);
+    if (!by_name && (!is_local_ref(tid) || ref_extra(tid) != 0)) return nullptr;
+    uint64_t key = by_name ? tid : ref_id(tid);
+    CachedTable& entry = t_cached[(key ^ (key >> 7)) % kCachedTables];
+    uint64_t now = registry().generation.load(std::memory_order_acquire);
+    if (entry.generation == now && entry.tid == key && entry.by_name == by_name)
+        return entry.table.get();
+    TablePtr t = find_registered(tid);
+    if (!t) return nullptr;
+    entry = CachedTable{by_name, key, now, std::move(t)};
+    return entry.table.get();
 }
 
 namespace {
@@ -123,26 +261,29 @@ void forget_owner(Term pid) {
     forget_owner(r, pid);
 }
 
-void remove(const TablePtr& t) {
-    Registry& r = registry();
-    std::unique_lock<std::shared_mutex> guard(r.lock);
-    if (t->deleted) return;
-    t->deleted = true;
-    r.by_id.erase(t->id);
-    if (t->named) r.by_name.erase(t->name);
-    forget_owner(r, t->owner);
+void remove(Table& t) {
+    {
+        Registry& r = registry();
+        std::unique_lock<std::shared_mutex> guard(r.lock);
+        if (t.deleted) return;
+        unregister(r, t);
+        forget_owner(r, t.owner);
+    }
+    free_objects(t);
 }
 
-bool rename(const TablePtr& t, Term name) {
+bool rename(Table& t, Term name) {
     Registry& r = registry();
     std::unique_lock<std::shared_mutex> guard(r.lock);
-    if (t->deleted) return false;
-    if (t->named) {
-        if (name != t->name && r.by_name.count(name)) return false;
-        r.by_name.erase(t->name);
-        r.by_name.emplace(name, t);
+    if (t.deleted) return false;
+    if (t.named) {
+        if (name != t.name && r.by_name.count(name)) return false;
+        TablePtr shared = r.by_name.at(t.name);
+        r.by_name.erase(t.name);
+        r.by_name.emplace(name, std::move(shared));
     }
-    t->name = name;
+    t.name = name;
+    changed(r);
     return true;
 }
 
@@ -154,6 +295,22 @@ std::vector<Listed> all() {
     for (const auto& [id, t] : r.by_id)
         out.push_back({id, t->name, t->named});
     return out;
+}
+
+size_t total_bytes() {
+    std::vector<TablePtr> tables;
+    {
+        Registry& r = registry();
+        std::shared_lock<std::shared_mutex> guard(r.lock);
+        for (const auto& [id, t] : r.by_id)
+            tables.push_back(t);
+    }
+    size_t words = 0;
+    for (const TablePtr& t : tables) {
+        TableLock guard(*t, false);
+        words += memory_words(*t);
+    }
+    return words * sizeof(Term);
 }
 
 bool owns_tables(Term pid) {
@@ -181,7 +338,7 @@ void owner_exited(Term pid, Transfer send) {
         Term heir = t->heir;
         if (is_local_pid(heir) && heir != pid) {
             note_owner(heir);
-            std::unique_lock<std::shared_mutex> table(t->lock);
+            TableLock table(*t, true);
             t->owner = heir;
             t->heir = make_atom(atom::kNoneAccess);
             send(heir, *t, pid);
@@ -193,17 +350,23 @@ void owner_exited(Term pid, Transfer send) {
         }
         // No heir: the table goes. (A heir that is dead by now gets the
         // transfer message it will never read; OTP checks liveness first.)
-        Registry& r = registry();
-        std::unique_lock<std::shared_mutex> guard(r.lock);
-        t->deleted = true;
-        r.by_id.erase(t->id);
-        if (t->named) r.by_name.erase(t->name);
+        {
+            Registry& r = registry();
+            std::unique_lock<std::shared_mutex> guard(r.lock);
+            unregister(r, *t);
+        }
+        free_objects(*t);
     }
 }
 
 // ---- hash buckets ---------------------------------------------------------------------
 
 uint32_t key_hash(Term key) {
+    // An immediate (small integer, atom, pid: most keys) is =:= only to
+    // itself, so its word is hashed directly (Fibonacci hashing: the
+    // product's high half mixes every bit of the word); the rest by the
+    // maps' hash.
+    if (term::is_immediate(key)) return uint32_t((key * 0x9E3779B97F4A7C15ull) >> 32);
     return map::internal_hash(key);
 }
 
@@ -215,32 +378,40 @@ size_t bucket_of(const Table& t, uint32_t hash) {
 
 namespace {
 
-constexpr size_t kFirstBuckets = 16;
-
-// Doubles the buckets when there are more objects than buckets, keeping
-// the objects of a key together and in order. Not while the table is
-// fixed: a fixed table's iteration follows bucket positions.
-void maybe_grow(Table& t) {
-    if (t.buckets.empty()) {
-        t.buckets.assign(kFirstBuckets, nullptr);
-        return;
-    }
-    if (t.size < t.buckets.size() || t.fixations > 0) return;
-    std::vector<Object*> bigger(t.buckets.size() * 2, nullptr);
-    std::vector<Object**> tails(bigger.size());
-    for (size_t i = 0; i < bigger.size(); ++i)
-        tails[i] = &bigger[i];
-    for (Object* head : t.buckets) {
-        for (Object* o = head; o;) {
+// Doubles the buckets (every stripe held alone), keeping the objects of a
+// key together and in order. Not while the table is fixed: a fixed
+// table's iteration follows bucket positions.
+void grow(Table& t) {
+    if (size(t) < t.buckets.size() || t.fixations > 0) return;
+    // Old bucket b splits into new buckets b and b + n, each keeping the
+    // order of the objects it gets.
+    size_t n = t.buckets.size();
+    std::vector<Object*> bigger(n * 2, nullptr);
+    for (size_t b = 0; b < n; ++b) {
+        Object** low = &bigger[b];
+        Object** high = &bigger[b + n];
+        for (Object* o = t.buckets[b]; o;) {
             Object* next = o->next;
-            size_t b = o->hash & (bigger.size() - 1);
-            o->next = nullptr;
-            *tails[b] = o;
-            tails[b] = &o->next;
+            Object**& tail = (o->hash & n) ? high : low;
+            *tail = o;
+            tail = &o->next;
             o = next;
         }
+        *low = nullptr;
+        *high = nullptr;
     }
     t.buckets.swap(bigger);
+}
+
+// Grows a one-lock table when there are more objects than buckets (its
+// one lock is held alone); a striped one asks for it when the key's stripe
+// has more objects than its share of the buckets.
+void maybe_grow(Table& t, const Stripe& s) {
+    if (t.stripe_count == 1) {
+        grow(t);
+    } else if (s.size * t.stripe_count > t.buckets.size() && t.fixations == 0) {
+        t.wants_growth.store(true, std::memory_order_relaxed);
+    }
 }
 
 bool same_key(const Table& t, const Object* o, uint32_t hash, Term key) {
@@ -248,16 +419,19 @@ bool same_key(const Table& t, const Object* o, uint32_t hash, Term key) {
 }
 
 void count_in(Table& t, const Object* o) {
-    ++t.size;
-    t.words += o->words;
+    Stripe& s = stripe_of(t, o->hash);
+    ++s.size;
+    s.words += o->words;
 }
 
 void count_out(Table& t, const Object* o) {
-    --t.size;
-    t.words -= o->words;
+    Stripe& s = stripe_of(t, o->hash);
+    --s.size;
+    s.words -= o->words;
 }
 
 void insert_ordered(Table& t, Object* o) {
+    ++t.tree_changes;
     auto [it, added] = t.tree.insert(o);
     if (added) {
         count_in(t, o);
@@ -265,15 +439,13 @@ void insert_ordered(Table& t, Object* o) {
     }
     count_out(t, *it);
     object_free(*it);
-    t.tree.erase(it);
-    t.tree.insert(o);
+    t.tree.insert(t.tree.erase(it), o);
     count_in(t, o);
 }
 
 // A set replaces the object of the key; a bag adds unless an equal object
 // is there; a duplicate_bag always adds, after the key's other objects.
 void insert_hashed(Table& t, Object* o) {
-    maybe_grow(t);
     Term key = object_key(o, t.keypos);
     Object** link = &t.buckets[detail::bucket_of(t, o->hash)];
     Object** after_key = nullptr;
@@ -289,9 +461,9 @@ void insert_hashed(Table& t, Object* o) {
             count_out(t, there);
             object_free(there);
             count_in(t, o);
-            return;
+            return;  // as many objects as before: no growth
         }
-        if (t.kind == Kind::kBag && exact_equal(there->tuple, o->tuple)) {
+        if (t.kind == Kind::kBag && exact_equal(there->tuple(), o->tuple())) {
             object_free(o);
             return;
         }
@@ -301,9 +473,17 @@ void insert_hashed(Table& t, Object* o) {
     o->next = *link;
     *link = o;
     count_in(t, o);
+    maybe_grow(t, stripe_of(t, o->hash));
 }
 
 }  // namespace
+
+void grow_if_wanted(Table& t) {
+    if (!t.wants_growth.load(std::memory_order_relaxed)) return;
+    TableLock all(t, true);
+    t.wants_growth.store(false, std::memory_order_relaxed);
+    grow(t);
+}
 
 void insert(Table& t, Object* o) {
     if (t.kind == Kind::kOrderedSet) {
@@ -326,6 +506,7 @@ std::vector<Object*> remove_key(Table& t, Term key) {
         if (it == t.tree.end()) return out;
         out.push_back(*it);
         count_out(t, *it);
+        ++t.tree_changes;
         t.tree.erase(it);
         return out;
     }
@@ -348,8 +529,9 @@ size_t remove_object(Table& t, Term object) {
     Term key = tuple_element(object, t.keypos);
     if (t.kind == Kind::kOrderedSet) {
         auto it = t.tree.find(key);
-        if (it == t.tree.end() || !exact_equal((*it)->tuple, object)) return 0;
+        if (it == t.tree.end() || !exact_equal((*it)->tuple(), object)) return 0;
         Object* o = *it;
+        ++t.tree_changes;
         t.tree.erase(it);
         count_out(t, o);
         object_free(o);
@@ -360,7 +542,7 @@ size_t remove_object(Table& t, Term object) {
     size_t removed = 0;
     for (Object** link = &t.buckets[detail::bucket_of(t, hash)]; *link;) {
         Object* o = *link;
-        if (!same_key(t, o, hash, key) || !exact_equal(o->tuple, object)) {
+        if (!same_key(t, o, hash, key) || !exact_equal(o->tuple(), object)) {
             link = &o->next;
             continue;
         }
@@ -373,9 +555,10 @@ size_t remove_object(Table& t, Term object) {
 }
 
 size_t clear(Table& t) {
-    size_t removed = t.size;
+    size_t removed = size(t);
     for (Object* o : t.tree)
         object_free(o);
+    ++t.tree_changes;
     t.tree.clear();
     for (Object*& head : t.buckets) {
         for (Object* o = head; o;) {
@@ -385,13 +568,14 @@ size_t clear(Table& t) {
         }
         head = nullptr;
     }
-    t.size = 0;
-    t.words = 0;
+    for (uint32_t i = 0; i < t.stripe_count; ++i)
+        t.stripes[i].size = t.stripes[i].words = 0;
     return removed;
 }
 
 void erase(Table& t, Object* target) {
     if (t.kind == Kind::kOrderedSet) {
+        ++t.tree_changes;
         t.tree.erase(target);
     } else {
         Object** link = &t.buckets[detail::bucket_of(t, target->hash)];
@@ -414,23 +598,52 @@ const Object* from_bucket(const Table& t, size_t b) {
     return nullptr;
 }
 
+// An ordered walk (first, then next from each key it gave) would find
+// each key again in the tree: each thread keeps where its last step
+// ended, good while the tree is unchanged, and steps on from there when
+// asked for the key it gave.
+struct Cursor {
+    uint64_t table = 0;  // the table's id: 0, none
+    uint64_t changes = 0;
+    absl::btree_set<Object*, KeyLess>::const_iterator at;
+};
+thread_local Cursor t_cursor;
+
+const Object* cursor_at(const Table& t, absl::btree_set<Object*, KeyLess>::const_iterator it) {
+    if (it == t.tree.end()) {
+        t_cursor.table = 0;
+        return nullptr;
+    }
+    t_cursor = Cursor{t.id, t.tree_changes, it};
+    return *it;
+}
+
+// The cursor's position when it is on `key` in `t`, else end().
+absl::btree_set<Object*, KeyLess>::const_iterator cursor_on(const Table& t, Term key) {
+    if (t_cursor.table != t.id || t_cursor.changes != t.tree_changes) return t.tree.end();
+    Term there = object_key(*t_cursor.at, t.keypos);
+    bool same = is_small(there) && is_small(key) ? there == key : compare(there, key) == 0;
+    return same ? t_cursor.at : t.tree.end();
+}
+
 }  // namespace
 
 const Object* first(const Table& t) {
-    if (t.kind == Kind::kOrderedSet) return t.tree.empty() ? nullptr : *t.tree.begin();
+    if (t.kind == Kind::kOrderedSet) return cursor_at(t, t.tree.begin());
     return from_bucket(t, 0);
 }
 
 const Object* last(const Table& t) {
-    if (t.kind == Kind::kOrderedSet) return t.tree.empty() ? nullptr : *t.tree.rbegin();
+    if (t.kind == Kind::kOrderedSet)
+        return t.tree.empty() ? nullptr : cursor_at(t, std::prev(t.tree.end()));
     return first(t);  // a hash table has no order: last is first, as in OTP
 }
 
 const Object* next(const Table& t, Term key, bool& found) {
     if (t.kind == Kind::kOrderedSet) {
-        auto it = t.tree.upper_bound(key);
         found = true;  // an ordered_set goes on from any term
-        return it == t.tree.end() ? nullptr : *it;
+        auto it = cursor_on(t, key);
+        return cursor_at(t, it != t.tree.end() ? std::next(it) : t.tree.upper_bound(key));
     }
     found = false;
     if (t.buckets.empty()) return nullptr;
@@ -449,9 +662,10 @@ const Object* next(const Table& t, Term key, bool& found) {
 const Object* prev(const Table& t, Term key, bool& found) {
     if (t.kind != Kind::kOrderedSet) return next(t, key, found);
     found = true;
-    auto it = t.tree.lower_bound(key);
+    auto it = cursor_on(t, key);
+    if (it == t.tree.end()) it = t.tree.lower_bound(key);
     if (it == t.tree.begin()) return nullptr;
-    return *--it;
+    return cursor_at(t, std::prev(it));
 }
 
 }  // namespace ets

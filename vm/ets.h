@@ -11,22 +11,39 @@
 // off_heap list), so a table costs no process any GC time and a big binary
 // is shared, not copied.
 //
-//   Object:  [next][hash][words][off_heap][tuple][data: the tuple ... ]
-//                                             |        ^
-//                                             +--------+
+//   Object:  [next][hash|words][off_heap][data: the tuple ...]
+//                                           ^ data[0] is the tuple's header
+//
+// 24 bytes of header: 10 million {Key, Value} objects of small integers
+// take 48 bytes each (mimalloc's 48-byte size class, no slack) plus their
+// bucket pointer.
 //
 // Tables of kind set, bag and duplicate_bag chain objects in buckets by the
 // hash of their key (the objects of one key stay together, in insertion
-// order); ordered_set keeps them in a tree in term order of their keys.
-// Every table has one reader-writer lock: readers share it (lookups from
-// many schedulers run side by side); a write takes it alone.
+// order); ordered_set keeps them in a B-tree in term order of their keys
+// (absl::btree_set: about 10 bytes per object, where a red-black tree
+// node costs 48).
+//
+// Locks. A table has one reader-writer lock, or, for a hash table created
+// with write_concurrency or read_concurrency, kStripes of them, each on
+// its own cache lines. Stripe i guards the buckets whose index is i modulo
+// the stripes (the stripes divide the buckets, so a key keeps its stripe
+// when the buckets double) and counts their objects. A key's operation
+// (lookup, insert, delete, update_counter) takes its stripe only: readers
+// share it, and writers to keys of different stripes run side by side.
+// An operation on the whole table (iteration, match, select, a list
+// insert, growing the buckets) takes every stripe, in order.
+//
+//   Table --> stripes: [lock|size|words] [lock|size|words] ... (64 bytes apart)
+//         --> buckets: [o][ ][o][o] ...   bucket b is guarded by stripe b % stripes
 #pragma once
+
+#include <absl/container/btree_set.h>
 
 #include <atomic>
 #include <cstdint>
 #include <iterator>
 #include <memory>
-#include <set>
 #include <shared_mutex>
 #include <vector>
 
@@ -41,15 +58,16 @@ struct Object {
     uint32_t hash;   // of the key
     uint32_t words;  // of data
     Term* off_heap;  // refc binary handles inside data
-    Term tuple;      // boxed pointer into data
-    Term data[];     // NOLINT: flexible array, as C
+    Term data[];     // NOLINT: flexible array, as C; the tuple first
+
+    Term tuple() const { return term::make_boxed_ptr(data); }
 };
 
 // A copy of `tuple` (a tuple) in a new block; nullptr when out of memory.
 Object* object_new(Term tuple, uint32_t hash);
 void object_free(Object* o);
 inline Term object_key(const Object* o, uint32_t keypos) {
-    return term::tuple_element(o->tuple, keypos);
+    return term::tuple_element(o->tuple(), keypos);
 }
 
 enum class Kind : uint8_t { kSet, kOrderedSet, kBag, kDuplicateBag };
@@ -64,6 +82,16 @@ struct KeyLess {
     bool operator()(const Object* a, Term key) const;
     bool operator()(Term key, const Object* b) const;
 };
+
+// One lock of a table and the count of the objects it guards.
+struct alignas(64) Stripe {
+    std::shared_mutex lock;
+    size_t size = 0;   // objects
+    size_t words = 0;  // of their data
+};
+
+// Stripes of a write_concurrency or read_concurrency hash table.
+constexpr uint32_t kStripes = 64;
 
 struct Table {
     uint64_t id = 0;         // the number of the table's ref
@@ -81,16 +109,72 @@ struct Table {
     int fixations = 0;                 // safe_fixtable(T, true) calls not yet undone
     std::atomic<bool> deleted{false};  // ets:delete/1 or its owner's end
 
-    mutable std::shared_mutex lock;
-    // set, bag, duplicate_bag: chained buckets, a power of two of them.
+    // 1 or kStripes (a power of two); set by stripe() once the options
+    // are known.
+    uint32_t stripe_count = 1;
+    mutable std::unique_ptr<Stripe[]> stripes;
+    // A striped table's insert found its stripe full: the next writer
+    // that holds no lock doubles the buckets (grow_if_wanted).
+    std::atomic<bool> wants_growth{false};
+    // set, bag, duplicate_bag: chained buckets, a power of two of them, at
+    // least stripe_count.
     std::vector<Object*> buckets;
-    // ordered_set
-    std::set<Object*, KeyLess> tree{KeyLess{1}};
-    size_t size = 0;   // objects
-    size_t words = 0;  // of the objects, for info(T, memory)
+    // ordered_set, and the count of its changes (which invalidate
+    // iterators into it: see next()'s cursor).
+    absl::btree_set<Object*, KeyLess> tree{KeyLess{1}};
+    uint64_t tree_changes = 0;
 
     ~Table();
 };
+
+// Gives `t` its locks and (ordered_set) its tree's key position, once its
+// options are parsed.
+void prepare(Table& t);
+// Objects in the table and the words of their data (for info; take a
+// lock for an exact count, or none for an estimate).
+size_t size(const Table& t);
+size_t words(const Table& t);
+
+// Words of the table as ets:info(T, memory) gives them (the table lock
+// held); total_bytes: every table's, for erlang:memory(ets).
+size_t memory_words(const Table& t);
+size_t total_bytes();
+
+// The stripe of a key's hash.
+inline Stripe& stripe_of(const Table& t, uint32_t hash) {
+    return t.stripes[hash & (t.stripe_count - 1)];
+}
+
+// Holds the stripe of one key: shared to read, alone to write.
+class KeyLock {
+  public:
+    KeyLock(const Table& t, uint32_t hash, bool write);
+    ~KeyLock();
+    KeyLock(const KeyLock&) = delete;
+    KeyLock& operator=(const KeyLock&) = delete;
+
+  private:
+    std::shared_mutex& lock_;
+    bool write_;
+};
+
+// Holds every stripe of a table, in order: shared to read, alone to
+// write.
+class TableLock {
+  public:
+    TableLock(const Table& t, bool write);
+    ~TableLock();
+    TableLock(const TableLock&) = delete;
+    TableLock& operator=(const TableLock&) = delete;
+
+  private:
+    const Table& table_;
+    bool write_;
+};
+
+// After a write that held only a KeyLock (and holds nothing now): doubles
+// a striped table's buckets if an insert asked for it.
+void grow_if_wanted(Table& t);
 
 using TablePtr = std::shared_ptr<Table>;
 
@@ -98,13 +182,15 @@ using TablePtr = std::shared_ptr<Table>;
 
 // Registers a new table; false when `named` and the name is taken.
 bool add(const TablePtr& t);
-// The table a tid (ref or name) names, or null.
-TablePtr find(Term tid);
-// Unregisters the table (ets:delete/1); its objects go when the last user
-// lets go of it.
-void remove(const TablePtr& t);
+// The table a tid (ref or name) names, or null. The pointer stays valid
+// until the calling thread's next find (the thread's cache of tables
+// holds it; see ets.cpp).
+Table* find(Term tid);
+// Unregisters the table (ets:delete/1) and frees its objects; what is
+// left of it goes when the last cache lets go of it.
+void remove(Table& t);
 // Renames a named table; false when the new name is taken.
-bool rename(const TablePtr& t, Term name);
+bool rename(Table& t, Term name);
 // Every table, as ets:all/0 lists them (its tid terms need heap: refs are
 // given as ids, names as atoms).
 struct Listed {
@@ -130,25 +216,37 @@ void note_owner(Term pid);
 
 // Hash of a key as the table stores it.
 uint32_t key_hash(Term key);
-// Writes (unique lock): inserts `o` as insert/2 does (replacing for a set,
-// adding for a bag unless an equal object is there). Takes ownership.
+// Writes (the key's stripe alone, or the table's): inserts `o` as insert/2
+// does (replacing for a set, adding for a bag unless an equal object is
+// there). Takes ownership.
 void insert(Table& t, Object* o);
-// True when an object with this key is there (any lock).
+// True when an object with this key is there (its stripe, shared).
 bool has_key(const Table& t, Term key);
-// Calls f(Object*) for each object with `key`, in order (any lock).
+// The hash that finds `key` and its stripe (0 for an ordered_set: one
+// lock, no buckets).
+inline uint32_t lock_hash(const Table& t, Term key) {
+    return t.kind == Kind::kOrderedSet ? 0 : key_hash(key);
+}
+// Calls f(Object*) for each object with `key` (of lock_hash `hash`), in
+// order (its stripe, shared).
 template <typename F>
-void for_key(const Table& t, Term key, F f);
-// Removes every object with `key` (unique lock); returns them, in order,
+void for_key(const Table& t, Term key, uint32_t hash, F f);
+template <typename F>
+void for_key(const Table& t, Term key, F f) {
+    for_key(t, key, lock_hash(t, key), f);
+}
+// Removes every object with `key` (its stripe alone); returns them, in order,
 // for the caller to copy out (take/2) and then free.
 std::vector<Object*> remove_key(Table& t, Term key);
-// Removes objects equal (=:=) to `object` (unique lock); returns how many.
+// Removes objects equal (=:=) to `object` (its stripe alone); returns how
+// many.
 size_t remove_object(Table& t, Term object);
-// Removes every object (unique lock); returns how many.
+// Removes every object (the table alone); returns how many.
 size_t clear(Table& t);
-// Removes one object found by walking (unique lock), then frees it.
+// Removes one object found by walking (its stripe alone), then frees it.
 void erase(Table& t, Object* o);
 
-// Iteration in table order (any lock): the first object, the first object
+// Iteration in table order (the table, shared): the first object, the first object
 // of the key after `key` (kNone key: none), and backwards for
 // ordered_set. nullptr at the end. `found` says whether `key` itself is
 // in the table (next/prev of a missing key is badarg unless fixed).
@@ -156,7 +254,7 @@ const Object* first(const Table& t);
 const Object* next(const Table& t, Term key, bool& found);
 const Object* last(const Table& t);
 const Object* prev(const Table& t, Term key, bool& found);
-// Every object in table order (any lock).
+// Every object in table order (the table, shared).
 template <typename F>
 void for_each(const Table& t, F f);
 // The objects from `start` (included) on in table order, or backwards
@@ -171,14 +269,12 @@ size_t bucket_of(const Table& t, uint32_t hash);
 }
 
 template <typename F>
-void for_key(const Table& t, Term key, F f) {
+void for_key(const Table& t, Term key, uint32_t hash, F f) {
     if (t.kind == Kind::kOrderedSet) {
         auto it = t.tree.find(key);
         if (it != t.tree.end()) f(*it);
         return;
     }
-    if (t.buckets.empty()) return;
-    uint32_t hash = key_hash(key);
     for (Object* o = t.buckets[detail::bucket_of(t, hash)]; o; o = o->next)
         if (o->hash == hash && term::exact_equal(object_key(o, t.keypos), key)) f(o);
 }

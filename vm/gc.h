@@ -76,6 +76,14 @@ struct Roots {
 };
 
 constexpr unsigned kShrinkAfter = 3;
+// Generations: a process whose live heap reaches kGenerationalWords after
+// a collection (any size in stress mode) gets an old generation; chunks
+// of it are at least kMinChunkWords; a major collection comes when the
+// old generation passes twice what the last one left (at least
+// kMinOldLimitWords) or after fullsweep_after minor ones.
+constexpr size_t kGenerationalWords = 8192;
+constexpr size_t kMinChunkWords = 1024;
+constexpr size_t kMinOldLimitWords = 16384;
 // Free words a block keeps after a collection, however little is live (so
 // a process that has collected once has about 2 KiB; one that never
 // allocated much keeps its first 32 words). The BEAM's smallest heap is
@@ -106,7 +114,9 @@ extern constinit thread_local int64_t stress_budget;
 // and stack pointer afterwards. Returns false, with the heap collected and
 // consistent but without the room, when live data + stack + need would pass
 // heap.max_heap_size: the caller kills the process with a clean error.
-bool collect(heap::Heap& heap, size_t need, const Roots& roots);
+// `full`: a major collection (erlang:garbage_collect/0,1) when the
+// process has generations.
+bool collect(heap::Heap& heap, size_t need, const Roots& roots, bool full = false);
 
 // True when the attached fragments hold as many words as the block (and
 // at least kFragmentsDueWords): a process that receives without

@@ -13,7 +13,7 @@
 //   atom, atom_used the atom table (atom.h).
 //   binary          the bytes of the off-heap binaries alive, each once.
 //   code            loaded code (code.h) and the literal area's used part.
-//   ets             0: there is no ETS.
+//   ets             the tables' words as ets:info(T, memory) counts them.
 //   total           what the VM has taken from the system: the allocator's
 //                   committed memory (mimalloc's mi_process_info; under
 //                   TSan, the C library's malloc statistics), the pools'
@@ -36,6 +36,7 @@
 
 #include "vm/atom.h"
 #include "vm/code.h"
+#include "vm/ets.h"
 #include "vm/heap.h"
 #include "vm/process.h"
 #include "vm/term.h"
@@ -87,13 +88,13 @@ Report report() {
     r.atom_used = atoms.used;
     r.binary = term::binary_bytes();
     r.code = code::memory_bytes() + literals.used;
-    r.ets = 0;
+    r.ets = ets::total_bytes();
     uint64_t own = process::pcb_bytes() + heap::min_block_bytes() + literals.committed +
                    process::table_bytes();
     r.total = allocator_committed() + own;
     // The parts are counted apart from the allocator's figure, at slightly
     // different moments: total is never reported below them.
-    r.total = std::max(r.total, r.processes + r.atom + r.binary + r.code);
+    r.total = std::max(r.total, r.processes + r.atom + r.binary + r.code + r.ets);
     r.system = r.total - r.processes;
     return r;
 }
