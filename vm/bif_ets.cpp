@@ -16,6 +16,7 @@
 #include "vm/ets_match.h"
 #include "vm/heap.h"
 #include "vm/process.h"
+#include "vm/reply.h"
 #include "vm/scheduler.h"
 #include "vm/signal.h"
 
@@ -1269,14 +1270,11 @@ Term match_spec_test(Process& p, Term* args) {
         return badarg(p, 3, "only table specifications are supported");
     ets_match::Spec spec;
     if (!ets_match::compile(args[1], spec)) {
-        Term text = make_string(p, "invalid match specification");
-        if (text == kNone) return kNone;
-        Term* at = alloc(p, 3 + 2 + 3);
-        if (!at) return heap_exhausted(p);
-        Term error = put_tuple2(at, make_atom(atom::kError), text);
-        Term list = make_cons(at, error, kNil);
-        at += kConsWords;
-        return put_tuple2(at, make_atom(atom::kError), list);
+        // Built in one allocation: a string made first would be moved by
+        // the allocation of the tuples around it.
+        reply::Value text = reply::string("invalid match specification");
+        reply::Value error = reply::tuple({reply::atom(atom::kError), std::move(text)});
+        return reply::build(p, reply::tuple({reply::atom(atom::kError), reply::list({error})}));
     }
     Scratch scratch;
     Term item = scratch.copy(args[0]);

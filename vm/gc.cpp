@@ -366,7 +366,9 @@ bool first_copy(heap::Heap& heap, size_t words, size_t need, const Roots& roots,
         maybe_start_generations(heap);
         return true;
     }
-    if (major_due(heap, full)) return collect_major(heap, need, roots);
+    // Not while a receive has messages pinned: their fragments stay where
+    // they are, and an old object must never point into a fragment.
+    if (roots.pinned.empty() && major_due(heap, full)) return collect_major(heap, need, roots);
     return collect_minor(heap, words, roots);
 }
 
@@ -536,7 +538,8 @@ bool collect(heap::Heap& heap, size_t need, const Roots& roots, bool full) {
     bif::charge(counters.words_copied - copied_before + heap::stack_used(heap));
     if (stress) {
         verify_or_abort(heap, roots, "after");
-        size_t live = heap::heap_used(heap) + heap::stack_used(heap);
+        // The old generation counts: the verifier walks it at every collection.
+        size_t live = heap::heap_used(heap) + heap::stack_used(heap) + heap::old_words(heap);
         detail::stress_budget = int64_t(live / kStressDivisor);
     }
     return ok;
