@@ -40,8 +40,19 @@
 //   wanted < 25% of block for kShrinkAfter collections in a row
 //                         -> shrink now (copy live data into target).
 // Keeping the block about twice the live data bounds the copying to about
-// one word per word allocated, however big the heap grows (no generations
-// here: every collection copies everything live).
+// one word per word allocated, however big the heap grows.
+//
+// Generations (heap::OldGeneration; a process gets one once its live heap
+// is big): what survived one collection lies below the block's high water
+// and is promoted into old chunks at the next (a minor collection); the
+// chunks are copied only by a major one. No write barrier is needed: a
+// term is immutable once built, and a new term can only point at older
+// ones, so nothing old ever points at anything young. The exceptions cost
+// nothing at a minor collection because they are roots anyway: the
+// process dictionary and a long BIF's saved state live off the heap, and
+// set_tuple_element only writes into a tuple just built. Messages pinned
+// by a receive are the one hazard (they stay in their fragments): while
+// any are pinned, nothing is promoted and no major collection runs.
 #pragma once
 
 #include <cstddef>
