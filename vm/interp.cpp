@@ -541,6 +541,15 @@ dispatch:
         ip += 3;
         NEXT();
     }
+    CASE(allocate_noinit) {
+        Word slots = ip[1];
+        ENSURE(slots + 1, ip[2]);
+        E -= slots + 1;
+        E[slots] = Term(reinterpret_cast<Word>(cp));
+        cp = nullptr;
+        ip += 3;
+        NEXT();
+    }
     CASE(deallocate) {
         cp = reinterpret_cast<const Word*>(E[ip[1]]);
         E += ip[1] + 1;
@@ -948,6 +957,15 @@ dispatch:
         Term a = SRC(ip[4]), b = SRC(ip[5]), difference;
         if (is_small(a) && is_small(b) && small_sub(a, b, &difference)) [[likely]] {
             DST(ip[6]) = difference;
+            ip += 7;
+            NEXT();
+        }
+        goto gc_bif2_generic;
+    }
+    CASE(mul) {
+        Term a = SRC(ip[4]), b = SRC(ip[5]), product;
+        if (is_small(a) && is_small(b) && small_mul(a, b, &product)) [[likely]] {
+            DST(ip[6]) = product;
             ip += 7;
             NEXT();
         }

@@ -623,8 +623,16 @@ class Loader {
         auto is_x = [](Word w) { return (w & 7) == 0; };
         auto is_small = [](Word w) { return term::is_small(Term(w)); };
         auto set_op = [&](Op op) { code[at] = handler_word(op); };
+        if (opcode != Opcode::move) unset_ = 0;
         switch (opcode) {
+            case Opcode::allocate:
+                allocated_at_ = at;
+                unset_ = code[at + 1] == 0 || code[at + 1] > 64
+                             ? 0
+                             : ~uint64_t(0) >> (64 - code[at + 1]);
+                break;
             case Opcode::move:
+                note_initialised(at);
                 specialise_move(at);
                 break;
             case Opcode::get_tuple_element:
@@ -710,6 +718,20 @@ class Loader {
         code[at] = handler_word(sorted_op);
     }
 
+    // The moves right after an allocate that write each of its Y slots
+    // (from X registers or constants: nothing in between reads a slot or
+    // may collect) make its nil stores useless: it becomes allocate_noinit.
+    void note_initialised(size_t at) {
+        Word from = code_[at + 1], to = code_[at + 2];
+        if (unset_ == 0) return;
+        if ((from & 7) == 4 || (to & 7) != 4 || (to >> 3) >= 64) {
+            unset_ = 0;
+            return;
+        }
+        unset_ &= ~(uint64_t(1) << (to >> 3));
+        if (unset_ == 0) code_[allocated_at_] = handler_word(interp::op_allocate_noinit);
+    }
+
     // A move between registers of known kinds, or of a constant to an X
     // register, skips the operand decoding of the generic move.
     void specialise_move(size_t at) {
@@ -793,6 +815,7 @@ class Loader {
         if (opcode == Opcode::gc_bif2 && e->bif->module == "erlang") {
             if (e->bif->name == "+") code[at] = handler_word(interp::op_add);
             if (e->bif->name == "-") code[at] = handler_word(interp::op_sub);
+            if (e->bif->name == "*") code[at] = handler_word(interp::op_mul);
         }
     }
 
@@ -837,6 +860,10 @@ class Loader {
     Emitted code_;
     const std::array<Word, interp::kOpCount>& handlers_ = handler_table();
     uint64_t code_words_ = 0;  // the generic code's length
+    // The last allocate and the bits of its Y slots no move after it has
+    // written yet (0: none pending).
+    size_t allocated_at_ = 0;
+    uint64_t unset_ = 0;
 };
 
 }  // namespace
