@@ -621,6 +621,13 @@ dispatch:
         ip += 4;
         NEXT();
     }
+    CASE(get_list_xx) {
+        Term list = x[ip[1]];
+        x[ip[2]] = car(list);
+        x[ip[3]] = cdr(list);
+        ip += 4;
+        NEXT();
+    }
     CASE(get_hd) {
         DST(ip[2]) = car(SRC(ip[1]));
         ip += 3;
@@ -687,6 +694,8 @@ dispatch:
     CASE(is_list) TEST(is_list(SRC(ip[2])));
     CASE(is_nonempty_list) TEST(is_cons(SRC(ip[2])));
     CASE(is_tuple) TEST(is_tuple(SRC(ip[2])));
+    CASE(is_nil_x) TEST(is_nil(x[ip[2]]));
+    CASE(is_nonempty_list_x) TEST(is_cons(x[ip[2]]));
     CASE(is_binary) TEST(is_binary(SRC(ip[2])));
     CASE(is_bitstring) TEST(is_bitstring(SRC(ip[2])));
     CASE(is_boolean) {
@@ -722,6 +731,16 @@ dispatch:
     CASE(is_tagged_tuple) {
         Term t = SRC(ip[2]);
         if (is_tuple(t) && tuple_arity(t) == ip[3] && tuple_element(t, 1) == Term(ip[4])) {
+            ip += 5;
+        } else {
+            ip = LABEL(ip[1]);
+        }
+        NEXT();
+    }
+
+    CASE(is_tagged_tuple_x) {
+        Term t = x[ip[2]];
+        if (is_boxed(t) && boxed_ptr(t)[0] == Term(ip[3]) && boxed_ptr(t)[1] == Term(ip[4])) {
             ip += 5;
         } else {
             ip = LABEL(ip[1]);

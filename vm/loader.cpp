@@ -642,6 +642,28 @@ class Loader {
                     code[at + 3] >>= 3;
                 }
                 break;
+            case Opcode::get_list:
+                if (is_x(code[at + 1]) && is_x(code[at + 2]) && is_x(code[at + 3])) {
+                    set_op(interp::op_get_list_xx);
+                    for (size_t i = 1; i <= 3; ++i)
+                        code[at + i] >>= 3;
+                }
+                break;
+            case Opcode::is_nil:
+            case Opcode::is_nonempty_list:
+                if (is_x(code[at + 2])) {
+                    set_op(opcode == Opcode::is_nil ? interp::op_is_nil_x
+                                                    : interp::op_is_nonempty_list_x);
+                    code[at + 2] >>= 3;
+                }
+                break;
+            case Opcode::is_tagged_tuple:  // l s u a: the tuple's header for u
+                if (is_x(code[at + 2]) && code[at + 3] < term::kMaxObjectWords) {
+                    set_op(interp::op_is_tagged_tuple_x);
+                    code[at + 2] >>= 3;
+                    code[at + 3] = term::make_header(term::Kind::kTuple, code[at + 3]);
+                }
+                break;
             case Opcode::call_ext:
             case Opcode::call_ext_last:
             case Opcode::call_ext_only:
