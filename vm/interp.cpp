@@ -343,6 +343,7 @@ Status execute(Process* process, int reductions) {
 
 #define SRC(w) (((w)&3) ? Term(w) : ((w)&4) ? E[(w) >> 3] : x[(w) >> 3])
 #define DST(w) (*(((w)&4) ? &E[(w) >> 3] : &x[(w) >> 3]))
+#define REG(w) (((w)&4) ? E[(w) >> 3] : x[(w) >> 3])
 #define LABEL(w) reinterpret_cast<const Word*>(w)
 #define SYNC() (p.heap.sp = E)
 #define RELOAD() (E = p.heap.sp)
@@ -404,6 +405,17 @@ Status execute(Process* process, int reductions) {
             ip = LABEL(ip[1]); \
         }                      \
         NEXT();                \
+    } while (0)
+// A compare whose operands' kinds the loader knows (a: register, b: constant).
+#define COMPARE_INT(first, second, cond) \
+    do {                                 \
+        Term a = (first), b = (second);  \
+        if (cond) {                      \
+            ip += 4;                     \
+        } else {                         \
+            ip = LABEL(ip[1]);           \
+        }                                \
+        NEXT();                          \
     } while (0)
 #define COMPARE(cond)                        \
     do {                                     \
@@ -756,10 +768,16 @@ dispatch:
     CASE(is_eq_exact)
     COMPARE(a == b || (!(is_immediate(a) || is_immediate(b)) && exact_equal(a, b)));
     CASE(is_ne_exact) COMPARE(a != b && (is_immediate(a) || is_immediate(b) || !exact_equal(a, b)));
-    CASE(is_lt_int) COMPARE(is_small(a) ? int64_t(a) < int64_t(b) : compare(a, b) < 0);
-    CASE(is_ge_int) COMPARE(is_small(a) ? int64_t(a) >= int64_t(b) : compare(a, b) >= 0);
-    CASE(is_lt_int_rev) COMPARE(is_small(b) ? int64_t(a) < int64_t(b) : compare(a, b) < 0);
-    CASE(is_ge_int_rev) COMPARE(is_small(b) ? int64_t(a) >= int64_t(b) : compare(a, b) >= 0);
+    CASE(is_lt_int)
+    COMPARE_INT(REG(ip[2]), Term(ip[3]), is_small(a) ? int64_t(a) < int64_t(b) : compare(a, b) < 0);
+    CASE(is_ge_int)
+    COMPARE_INT(REG(ip[2]), Term(ip[3]),
+                is_small(a) ? int64_t(a) >= int64_t(b) : compare(a, b) >= 0);
+    CASE(is_lt_int_rev)
+    COMPARE_INT(Term(ip[2]), REG(ip[3]), is_small(b) ? int64_t(a) < int64_t(b) : compare(a, b) < 0);
+    CASE(is_ge_int_rev)
+    COMPARE_INT(Term(ip[2]), REG(ip[3]),
+                is_small(b) ? int64_t(a) >= int64_t(b) : compare(a, b) >= 0);
 
     // ---- branches ----------------------------------------------------------------
     CASE(jump) {
@@ -975,6 +993,24 @@ dispatch:
     CASE(sub) {
         Term a = SRC(ip[4]), b = SRC(ip[5]), difference;
         if (is_small(a) && is_small(b) && small_sub(a, b, &difference)) [[likely]] {
+            DST(ip[6]) = difference;
+            ip += 7;
+            NEXT();
+        }
+        goto gc_bif2_generic;
+    }
+    CASE(add_int) {
+        Term a = REG(ip[4]), sum;
+        if (is_small(a) && small_add(a, Term(ip[5]), &sum)) [[likely]] {
+            DST(ip[6]) = sum;
+            ip += 7;
+            NEXT();
+        }
+        goto gc_bif2_generic;
+    }
+    CASE(sub_int) {
+        Term a = REG(ip[4]), difference;
+        if (is_small(a) && small_sub(a, Term(ip[5]), &difference)) [[likely]] {
             DST(ip[6]) = difference;
             ip += 7;
             NEXT();

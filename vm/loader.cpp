@@ -686,9 +686,10 @@ class Loader {
             case Opcode::is_lt:
             case Opcode::is_ge: {
                 bool lt = opcode == Opcode::is_lt;
-                if (is_small(code[at + 3]) && !is_small(code[at + 2])) {
+                auto is_register = [](Word w) { return (w & 3) == 0; };
+                if (is_small(code[at + 3]) && is_register(code[at + 2])) {
                     set_op(lt ? interp::op_is_lt_int : interp::op_is_ge_int);
-                } else if (is_small(code[at + 2]) && !is_small(code[at + 3])) {
+                } else if (is_small(code[at + 2]) && is_register(code[at + 3])) {
                     set_op(lt ? interp::op_is_lt_int_rev : interp::op_is_ge_int_rev);
                 }
                 break;
@@ -835,8 +836,12 @@ class Loader {
             return fail("bif instruction for a function that is not a BIF");
         }
         if (opcode == Opcode::gc_bif2 && e->bif->module == "erlang") {
-            if (e->bif->name == "+") code[at] = handler_word(interp::op_add);
-            if (e->bif->name == "-") code[at] = handler_word(interp::op_sub);
+            // l u i s1 s2 d: a register and a small-integer constant.
+            bool with_int = (code[at + 4] & 3) == 0 && term::is_small(Term(code[at + 5]));
+            if (e->bif->name == "+")
+                code[at] = handler_word(with_int ? interp::op_add_int : interp::op_add);
+            if (e->bif->name == "-")
+                code[at] = handler_word(with_int ? interp::op_sub_int : interp::op_sub);
             if (e->bif->name == "*") code[at] = handler_word(interp::op_mul);
         }
     }
