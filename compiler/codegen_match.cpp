@@ -383,7 +383,8 @@ std::optional<Matrix> FnGen::select_values(std::vector<Row> rows, std::vector<Wo
 }
 
 // Tuples: one arity is a test_arity (or is_tagged_tuple when every row has
-// the same atom first), several a select_tuple_arity.
+// the same atom first), several a select_tuple_arity. Each tests that the
+// value is a tuple: no is_tuple before them.
 std::optional<Matrix> FnGen::select_tuples(std::vector<Row> rows, std::vector<Word> cols,
                                            size_t col, uint32_t next, uint32_t fail, Leaf& leaf) {
     Word occ = cols[col];
@@ -411,12 +412,10 @@ std::optional<Matrix> FnGen::select_tuples(std::vector<Row> rows, std::vector<Wo
         if (tagged) {
             emit(Opcode::is_tagged_tuple, {next, occ, arity, c_.atom(tag)});
         } else {
-            emit(Opcode::is_tuple, {next, occ});
             emit(Opcode::test_arity, {next, occ, arity});
         }
         return take_apart(std::move(group), std::move(cols), col, fail, leaf, tagged);
     }
-    emit(Opcode::is_tuple, {next, occ});
     std::vector<Word> args{occ, next, arities.size()};
     std::vector<uint32_t> labels;
     for (uint32_t a : arities) {
