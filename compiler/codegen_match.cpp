@@ -288,6 +288,12 @@ std::optional<Matrix> FnGen::dispatch(std::vector<Row> rows, std::vector<Word> c
         }
         it->second.push_back(std::move(row));
     }
+    // [] and [_|_] exclude each other: a list loop tests for a cons first,
+    // so that each step passes one test, not two.
+    for (size_t g = 0; g + 1 < groups.size(); ++g) {
+        if (groups[g].first.cat == Cat::Nil && groups[g + 1].first.cat == Cat::Cons)
+            std::swap(groups[g], groups[g + 1]);
+    }
     Word occ = cols[col];
     State saved = st_;
     std::optional<Matrix> last;

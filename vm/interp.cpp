@@ -807,6 +807,20 @@ dispatch:
         ip = target;
         NEXT();
     }
+    CASE(select_val_x) {
+        // No boxed term is =:= to an immediate one.
+        Term value = x[ip[1]];
+        const Word* pairs = ip + 4;
+        const Word* end = pairs + 2 * ip[3];
+        for (; pairs != end; pairs += 2) {
+            if (Term(pairs[0]) == value) {
+                ip = LABEL(pairs[1]);
+                NEXT();
+            }
+        }
+        ip = LABEL(ip[2]);
+        NEXT();
+    }
     CASE(select_val_sorted) {
         const Word* pair = select_sorted(Term(SRC(ip[1])), ip + 4, ip[3]);
         ip = LABEL(pair ? pair[1] : ip[2]);

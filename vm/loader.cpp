@@ -679,6 +679,11 @@ class Loader {
                 break;
             case Opcode::select_val:
                 sort_select(at, interp::op_select_val_sorted, true);
+                if (code[at] == handler_word(interp::op_of(opcode)) && is_x(code[at + 1]) &&
+                    all_immediate(at)) {
+                    set_op(interp::op_select_val_x);
+                    code[at + 1] >>= 3;
+                }
                 break;
             case Opcode::select_return:
                 sort_select(at, interp::op_select_return_sorted, false);
@@ -697,6 +702,13 @@ class Loader {
             default:
                 break;
         }
+    }
+
+    // Are the values of the select at `at` all immediate (op S Fail N V1 W1 ...)?
+    bool all_immediate(size_t at) {
+        for (Word i = 0; i < code_[at + 3]; ++i)
+            if (!term::is_immediate(Term(code_[at + 4 + 2 * i]))) return false;
+        return true;
     }
 
     // A select_val or select_return on distinct immediate values (atoms,
