@@ -547,8 +547,26 @@ dispatch:
         ENSURE(slots + 1, ip[2]);
         E -= slots + 1;
         E[slots] = Term(reinterpret_cast<Word>(cp));
-        for (Word i = 0; i < slots; ++i)
-            E[i] = kNil;
+        switch (slots) {  // unrolled for the common small frames
+            default:
+                for (Word i = 4; i < slots; ++i)
+                    E[i] = kNil;
+                [[fallthrough]];
+            case 4:
+                E[3] = kNil;
+                [[fallthrough]];
+            case 3:
+                E[2] = kNil;
+                [[fallthrough]];
+            case 2:
+                E[1] = kNil;
+                [[fallthrough]];
+            case 1:
+                E[0] = kNil;
+                [[fallthrough]];
+            case 0:
+                break;
+        }
         cp = nullptr;
         ip += 3;
         NEXT();
@@ -816,6 +834,22 @@ dispatch:
             if (Term(pairs[0]) == value) {
                 ip = LABEL(pairs[1]);
                 NEXT();
+            }
+        }
+        ip = LABEL(ip[2]);
+        NEXT();
+    }
+    CASE(select_tuple_arity_x) {
+        Term t = x[ip[1]];
+        if (is_boxed(t)) {
+            Term header = boxed_ptr(t)[0];
+            const Word* pairs = ip + 4;
+            const Word* end = pairs + 2 * ip[3];
+            for (; pairs != end; pairs += 2) {
+                if (Term(pairs[0]) == header) {
+                    ip = LABEL(pairs[1]);
+                    NEXT();
+                }
             }
         }
         ip = LABEL(ip[2]);

@@ -685,6 +685,15 @@ class Loader {
                     code[at + 1] >>= 3;
                 }
                 break;
+            case Opcode::select_tuple_arity:  // s l n (arity, label)...
+                if (is_x(code[at + 1]) && arities_fit(at)) {
+                    set_op(interp::op_select_tuple_arity_x);
+                    code[at + 1] >>= 3;
+                    for (Word i = 0; i < code[at + 3]; ++i)
+                        code[at + 4 + 2 * i] =
+                            term::make_header(term::Kind::kTuple, code[at + 4 + 2 * i]);
+                }
+                break;
             case Opcode::select_return:
                 sort_select(at, interp::op_select_return_sorted, false);
                 break;
@@ -702,6 +711,13 @@ class Loader {
             default:
                 break;
         }
+    }
+
+    // Can each arity of the select_tuple_arity at `at` be a tuple header?
+    bool arities_fit(size_t at) {
+        for (Word i = 0; i < code_[at + 3]; ++i)
+            if (code_[at + 4 + 2 * i] >= term::kMaxObjectWords) return false;
+        return true;
     }
 
     // Are the values of the select at `at` all immediate (op S Fail N V1 W1 ...)?

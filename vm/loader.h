@@ -11,9 +11,17 @@
 //
 //   move X, X                    -> move_xx (no operand decoding)
 //   call_ext of a BIF            -> call_bif / call_bif_last / call_bif_only
-//   gc_bif2 erlang:'+'/'-'       -> add / sub (small-integer fast path)
-//   is_lt / is_ge with a small   -> is_lt_int / is_ge_int (and _rev)
-//     integer constant
+//   gc_bif2 erlang:'+'/'-'/'*'   -> add / sub / mul (small-integer fast path),
+//     with a small constant      -> add_int / sub_int
+//   is_lt / is_ge of a register  -> is_lt_int / is_ge_int (and _rev)
+//     and a small constant
+//   allocate, then moves writing -> allocate_noinit (no nil stores)
+//     every Y slot
+//   get_list, is_nil,            -> get_list_xx, is_nil_x, is_nonempty_list_x,
+//     is_nonempty_list,             is_tagged_tuple_x (a header compare),
+//     is_tagged_tuple,              select_val_x, select_tuple_arity_x
+//     select_val (immediates),      (operands in X registers)
+//     select_tuple_arity
 //
 // Every specialisation keeps its generic instruction's size, so its slow
 // path can jump into the generic handler with the same operands.
