@@ -16,6 +16,7 @@
 #include "vm/interp.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <vector>
 
@@ -340,6 +341,9 @@ Status execute(Process* process, int reductions) {
     uint32_t nargs = 0;
     bool exact = false;
     const Word* handler_ip;
+    // The float registers (bytecode.h): never live across a call, a receive
+    // or a yield, so they need not be saved with the process.
+    double fr[bytecode::kFloatRegs] = {};
 
 #define SRC(w) (((w)&3) ? Term(w) : ((w)&4) ? E[(w) >> 3] : x[(w) >> 3])
 #define DST(w) (*(((w)&4) ? &E[(w) >> 3] : &x[(w) >> 3]))
@@ -935,6 +939,20 @@ dispatch:
         ip += 8;
         NEXT();
     }
+    // Two floats (operands of unknown type): the result boxed here, with
+    // no BIF call; anything else (mixed, overflow) takes the BIF.
+#define FLOAT_FAST_PATH(a, b, op)                                             \
+    do {                                                                      \
+        if (is_float(a) && is_float(b)) {                                     \
+            double r = float_value(a) op float_value(b);                      \
+            if (std::isfinite(r)) [[likely]] {                                \
+                ENSURE(kFloatWords, ip[2]);                                   \
+                DST(ip[6]) = make_float(heap::alloc(p.heap, kFloatWords), r); \
+                ip += 7;                                                      \
+                NEXT();                                                       \
+            }                                                                 \
+        }                                                                     \
+    } while (0)
     CASE(add) {
         Term a = SRC(ip[4]), b = SRC(ip[5]), sum;
         if (is_small(a) && is_small(b) && small_add(a, b, &sum)) [[likely]] {
@@ -942,6 +960,7 @@ dispatch:
             ip += 7;
             NEXT();
         }
+        FLOAT_FAST_PATH(a, b, +);
         goto gc_bif2_generic;
     }
     CASE(sub) {
@@ -951,8 +970,91 @@ dispatch:
             ip += 7;
             NEXT();
         }
+        FLOAT_FAST_PATH(a, b, -);
         goto gc_bif2_generic;
     }
+    CASE(mul) {
+        Term a = SRC(ip[4]), b = SRC(ip[5]), product;
+        if (is_small(a) && is_small(b) && small_mul(a, b, &product)) [[likely]] {
+            DST(ip[6]) = product;
+            ip += 7;
+            NEXT();
+        }
+        FLOAT_FAST_PATH(a, b, *);
+        goto gc_bif2_generic;
+    }
+#undef FLOAT_FAST_PATH
+
+    // ---- float registers: a non-finite result is Erlang's float overflow
+#define FLOAT_OP(expr)                         \
+    do {                                       \
+        double r = (expr);                     \
+        if (!std::isfinite(r)) [[unlikely]] {  \
+            if (ip[1]) {                       \
+                ip = LABEL(ip[1]);             \
+                NEXT();                        \
+            }                                  \
+            ERROR(make_atom(atom::kBadarith)); \
+        }                                      \
+        fr[ip[4]] = r;                         \
+        ip += 5;                               \
+        NEXT();                                \
+    } while (0)
+    CASE(fconv) {
+        Term t = SRC(ip[2]);
+        double d;
+        if (is_float(t)) [[likely]] {
+            d = float_value(t);
+        } else if (ip[1]) {
+            ip = LABEL(ip[1]);
+            NEXT();
+        } else if (is_small(t)) {
+            d = double(small_value(t));
+        } else {
+            if (!is_bignum(t)) ERROR(make_atom(atom::kBadarith));
+            d = bif::number_to_double(t);
+            if (!std::isfinite(d)) ERROR(make_atom(atom::kBadarith));
+        }
+        fr[ip[3]] = d;
+        ip += 4;
+        NEXT();
+    }
+    CASE(fadd) FLOAT_OP(fr[ip[2]] + fr[ip[3]]);
+    CASE(fsub) FLOAT_OP(fr[ip[2]] - fr[ip[3]]);
+    CASE(fmul) FLOAT_OP(fr[ip[2]] * fr[ip[3]]);
+    CASE(fdiv) FLOAT_OP(fr[ip[2]] / fr[ip[3]]);
+#undef FLOAT_OP
+    CASE(fnegate) {
+        fr[ip[2]] = 0.0 - fr[ip[1]];
+        ip += 3;
+        NEXT();
+    }
+    CASE(fsqrt) {
+        Term t = SRC(ip[2]);
+        double r = is_number(t) ? std::sqrt(bif::number_to_double(t)) : -1.0;
+        if (is_number(t) && std::isfinite(r)) [[likely]] {
+            fr[ip[3]] = r;
+            ip += 4;
+            NEXT();
+        }
+        // Not a number, negative or too big: the BIF raises its own error
+        // (it fails before allocating anything).
+        bif_export = reinterpret_cast<const code::Export*>(ip[1]);
+        x[0] = t;
+        SYNC();
+        p.live = 1;
+        result = bif_export->bif->fn(p, x);
+        RELOAD();
+        nargs = 1;
+        goto bif_failed;
+    }
+    CASE(fbox) {
+        ENSURE(kFloatWords, ip[1]);
+        DST(ip[3]) = make_float(heap::alloc(p.heap, kFloatWords), fr[ip[2]]);
+        ip += 4;
+        NEXT();
+    }
+
     CASE(call_bif) {
         bif_export = reinterpret_cast<const code::Export*>(ip[1]);
         nargs = bif_export->arity;
