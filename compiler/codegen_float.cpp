@@ -62,53 +62,60 @@ bool is_sign(const Node* e) {
 
 }  // namespace
 
-// Which variables of this function are bound exactly once, by `V = Expr`
+// Which variables of each clause are bound exactly once, by `V = Expr`
 // with a float expression: every pattern occurrence of a name counts (a
 // name bound in two branches, or shadowed in a fun head, is not one of
 // them), and a binding may make another one's expression float (so to a
 // fixed point).
 void FnGen::find_float_vars() {
-    std::unordered_map<std::string_view, uint32_t> sites;
-    std::vector<std::pair<std::string_view, const Node*>> matches;
-    auto visit = [&](auto& self, const Node* n, bool pattern) -> void {
-        if (n == nullptr) return;
-        switch (n->kind) {
-            case Kind::Var:
-                if (pattern && n->text != "_") ++sites[n->text];
-                return;
-            case Kind::Clause:
-                self(self, ast::clause_patterns(n), true);
-                self(self, ast::clause_guard(n), false);
-                self(self, ast::clause_body(n), false);
-                return;
-            case Kind::Match:
-                if (!pattern && n->kid(0)->kind == Kind::Var)
-                    matches.emplace_back(n->kid(0)->text, n->kid(1));
-                self(self, n->kid(0), true);
-                self(self, n->kid(1), pattern);
-                return;
-            case Kind::Generate:
-            case Kind::BinGenerate:
-                self(self, n->kid(0), true);
-                self(self, n->kid(1), false);
-                return;
-            default:
-                for (const Node* k : n->children())
-                    self(self, k, pattern);
-                return;
+    const FunctionJob& job = c_.jobs()[job_];
+    float_vars_.assign(job.clauses.size(), {});
+    for (size_t i = 0; i < job.clauses.size(); ++i) {
+        std::unordered_map<std::string_view, uint32_t> sites;
+        std::vector<std::pair<std::string_view, const Node*>> matches;
+        auto visit = [&](auto& self, const Node* n, bool pattern) -> void {
+            if (n == nullptr) return;
+            switch (n->kind) {
+                case Kind::Var:
+                    if (pattern && n->text != "_") ++sites[n->text];
+                    return;
+                case Kind::Clause:
+                    self(self, ast::clause_patterns(n), true);
+                    self(self, ast::clause_guard(n), false);
+                    self(self, ast::clause_body(n), false);
+                    return;
+                case Kind::Match:
+                    if (!pattern && n->kid(0)->kind == Kind::Var)
+                        matches.emplace_back(n->kid(0)->text, n->kid(1));
+                    self(self, n->kid(0), true);
+                    self(self, n->kid(1), pattern);
+                    return;
+                case Kind::Generate:
+                case Kind::BinGenerate:
+                    self(self, n->kid(0), true);
+                    self(self, n->kid(1), false);
+                    return;
+                default:
+                    for (const Node* k : n->children())
+                        self(self, k, pattern);
+                    return;
+            }
+        };
+        visit(visit, job.clauses[i], false);
+        for (std::string_view name : job.free)
+            ++sites[name];
+        if (!job.self.empty()) ++sites[job.self];
+        Scope* saved = scope_;
+        scope_ = &scopes_[i];
+        for (bool changed = true; changed;) {
+            changed = false;
+            for (auto& [name, rhs] : matches) {
+                if (sites[name] != 1 || float_vars_[i].count(name) || !is_float_type(rhs)) continue;
+                float_vars_[i].insert(name);
+                changed = true;
+            }
         }
-    };
-    for (const Node* clause : c_.jobs()[job_].clauses)
-        visit(visit, clause, false);
-    for (std::string_view name : c_.jobs()[job_].free)
-        ++sites[name];
-    for (bool changed = true; changed;) {
-        changed = false;
-        for (auto& [name, rhs] : matches) {
-            if (sites[name] != 1 || float_vars_.count(name) || !is_float_type(rhs)) continue;
-            float_vars_.insert(name);
-            changed = true;
-        }
+        scope_ = saved;
     }
 }
 
@@ -117,8 +124,11 @@ bool FnGen::is_float_type(const Node* e) {
     if (const bytecode::Literal* l = c_.constant(e))
         return l->kind == bytecode::Literal::Kind::Float;
     switch (e->kind) {
-        case Kind::Var:
-            return float_vars_.count(e->text) != 0;
+        case Kind::Var: {
+            if (scope_ == nullptr) return false;
+            size_t clause = static_cast<size_t>(scope_ - scopes_.data());
+            return clause < float_vars_.size() && float_vars_[clause].count(e->text) != 0;
+        }
         case Kind::Match:
             return is_float_type(e->kid(1));
         case Kind::Block:

@@ -509,8 +509,9 @@ class FnGen {
     bool frame_ = false;         // a frame is allocated on this path
     bool shadow_heads_ = false;  // binding a fun head: names shadow
     uint32_t guard_fail_ = 0;    // in a guard: where a failing BIF jumps
-    // Variables bound once, to a float expression (codegen_float.cpp).
-    std::unordered_set<std::string_view> float_vars_;
+    // Per clause (as scopes_): its variables bound once, to a float
+    // expression (codegen_float.cpp).
+    std::vector<std::unordered_set<std::string_view>> float_vars_;
     uint32_t fr_top_ = 0;   // the float registers below are in use
     bool no_spec_ = false;  // compiling the generic half of a speculative expression
     uint32_t last_line_ = 0;
