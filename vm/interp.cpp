@@ -344,6 +344,7 @@ Status execute(Process* process, int reductions) {
     // The float registers (bytecode.h): never live across a call, a receive
     // or a yield, so they need not be saved with the process.
     double fr[bytecode::kFloatRegs] = {};
+    int arith_op = 0;  // float_arith's operation: 0 add, 1 sub, 2 mul
 
 #define SRC(w) (((w)&3) ? Term(w) : ((w)&4) ? E[(w) >> 3] : x[(w) >> 3])
 #define DST(w) (*(((w)&4) ? &E[(w) >> 3] : &x[(w) >> 3]))
@@ -939,20 +940,8 @@ dispatch:
         ip += 8;
         NEXT();
     }
-    // Two floats (operands of unknown type): the result boxed here, with
-    // no BIF call; anything else (mixed, overflow) takes the BIF.
-#define FLOAT_FAST_PATH(a, b, op)                                             \
-    do {                                                                      \
-        if (is_float(a) && is_float(b)) {                                     \
-            double r = float_value(a) op float_value(b);                      \
-            if (std::isfinite(r)) [[likely]] {                                \
-                ENSURE(kFloatWords, ip[2]);                                   \
-                DST(ip[6]) = make_float(heap::alloc(p.heap, kFloatWords), r); \
-                ip += 7;                                                      \
-                NEXT();                                                       \
-            }                                                                 \
-        }                                                                     \
-    } while (0)
+    // add, sub, mul: two floats go to float_arith (out of line, so that the
+    // small-integer path keeps its code), anything else to the BIF.
     CASE(add) {
         Term a = SRC(ip[4]), b = SRC(ip[5]), sum;
         if (is_small(a) && is_small(b) && small_add(a, b, &sum)) [[likely]] {
@@ -960,8 +949,8 @@ dispatch:
             ip += 7;
             NEXT();
         }
-        FLOAT_FAST_PATH(a, b, +);
-        goto gc_bif2_generic;
+        arith_op = 0;
+        goto float_arith;
     }
     CASE(sub) {
         Term a = SRC(ip[4]), b = SRC(ip[5]), difference;
@@ -970,8 +959,8 @@ dispatch:
             ip += 7;
             NEXT();
         }
-        FLOAT_FAST_PATH(a, b, -);
-        goto gc_bif2_generic;
+        arith_op = 1;
+        goto float_arith;
     }
     CASE(mul) {
         Term a = SRC(ip[4]), b = SRC(ip[5]), product;
@@ -980,10 +969,9 @@ dispatch:
             ip += 7;
             NEXT();
         }
-        FLOAT_FAST_PATH(a, b, *);
-        goto gc_bif2_generic;
+        arith_op = 2;
+        goto float_arith;
     }
-#undef FLOAT_FAST_PATH
 
     // ---- float registers: a non-finite result is Erlang's float overflow
 #define FLOAT_OP(expr)                         \
@@ -1660,6 +1648,26 @@ do_apply : {
     ip = code::export_entry(module, function, nargs)->address;
     CHECK_REDS(nargs);
     NEXT();
+}
+
+float_arith : {
+    // add, sub or mul (arith_op) of two floats: the result boxed here, with
+    // no BIF call; anything else (mixed, not finite) takes the BIF. The
+    // operands are read again after a compiler barrier: reusing the
+    // handlers' registers would cost their small-integer paths moves.
+    asm volatile("" ::: "memory");
+    Term a = SRC(ip[4]), b = SRC(ip[5]);
+    if (is_float(a) && is_float(b)) {
+        double fa = float_value(a), fb = float_value(b);
+        double r = arith_op == 0 ? fa + fb : arith_op == 1 ? fa - fb : fa * fb;
+        if (std::isfinite(r)) {
+            ENSURE(kFloatWords, ip[2]);
+            DST(ip[6]) = make_float(heap::alloc(p.heap, kFloatWords), r);
+            ip += 7;
+            NEXT();
+        }
+    }
+    goto gc_bif2_generic;
 }
 
 bif_failed_no_label : nargs = 0;
