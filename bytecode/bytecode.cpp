@@ -185,6 +185,8 @@ class Printer {
                 return lambda(word);
             case 'c':
                 return literal(word);
+            case 'F':
+                return fmt::format("{{fr,{}}}", word);
             default:
                 return std::to_string(word);
         }
@@ -327,6 +329,11 @@ bool label_may_be_zero(Opcode op) {
         case Opcode::put_map_assoc:
         case Opcode::put_map_exact:
         case Opcode::bs_create_bin:
+        case Opcode::fconv:
+        case Opcode::fadd:
+        case Opcode::fsub:
+        case Opcode::fmul:
+        case Opcode::fdiv:
             return true;
         default:
             return false;
@@ -416,6 +423,8 @@ class Verifier {
                 return w < m_.lambdas.size() ? "" : fmt::format("lambda {} out of range", w);
             case 'c':
                 return w < literal_count(m_) ? "" : fmt::format("literal {} out of range", w);
+            case 'F':
+                return w < kFloatRegs ? "" : fmt::format("float register {} out of range", w);
             default:
                 return "";
         }

@@ -12,6 +12,10 @@
 //   Y[0..n-1]   slots in the current stack frame, for values live across
 //               calls. `allocate n live` creates them (as nil); `deallocate`
 //               drops them.
+//   FR[0..15]   float registers: unboxed doubles for float arithmetic
+//               (fconv, fadd, ..., fbox), per process slice. Like the
+//               BEAM's, they do not survive a call, a receive or anything
+//               else that may switch processes: the compiler boxes first.
 //   CP          the continuation pointer: where `return` goes. `call` sets
 //               it; `allocate` saves it in the frame and `deallocate`
 //               restores it, so a leaf function never touches the stack.
@@ -61,6 +65,9 @@
 #include <vector>
 
 namespace bytecode {
+
+// Float registers (operand letter 'F'): FR[0..kFloatRegs-1].
+constexpr uint32_t kFloatRegs = 16;
 
 enum class Opcode : uint16_t {
 #define OPCODE(name, operands, doc) name,

@@ -308,6 +308,7 @@ CallTarget Compiler::classify_call(const Node* call) const {
         t.module = callee->kid(0)->text;
         t.name = callee->kid(1)->text;
         t.kind = CallKind::Remote;
+        if (t.module == "math" && t.name == "sqrt" && arity == 1) t.kind = CallKind::FloatBif;
         if (t.module == "erlang") {
             if (is_record_call(t.name)) {
                 t.kind = CallKind::IsRecord;

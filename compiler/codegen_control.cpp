@@ -104,6 +104,7 @@ void FnGen::compile() {
     scopes_.resize(job.clauses.size());
     for (size_t i = 0; i < job.clauses.size(); ++i)
         scan_clause(c_, job.clauses[i], prebound, parent, scopes_[i]);
+    find_float_vars();
 
     const FunctionJob& j = c_.jobs()[job_];  // the deque may have grown
     place(j.info_label);

@@ -303,6 +303,20 @@ Value FnGen::call(const Node* e, bool is_tail) {
                             args);
         case CallKind::IsRecord:
             return bool_from_test(e);
+        case CallKind::FloatBif: {
+            // math:sqrt/1 alone: the BIF as an instruction, not a call
+            // (inside a float expression it is fsqrt: codegen_float.cpp)
+            Value arg = expr(e->kid(1));
+            Word import = import_op("math", "sqrt", 1);
+            line_at(e);
+            uint32_t n = live();
+            release(arg);
+            Value dst = temp_x();
+            emit(Opcode::gc_bif1, {0, n, import, arg.op, dst.op});
+            after_gc(n);
+            st_.valid.add(reg_index(dst.op));
+            return dst;
+        }
         default:
             break;
     }
@@ -446,6 +460,8 @@ Value FnGen::binary_op(const Node* e, bool is_tail) {
         after_call();
         return {bytecode::x_reg(0), true};
     }
+    if (float_root(e)) return float_expr(e);
+    if (spec_root(e)) return float_spec(e);
     std::string_view name = op_name(op);
     bool gc = op == token::Kind::Plus || op == token::Kind::Minus || op == token::Kind::Star ||
               op == token::Kind::Slash || op == token::Kind::KwDiv || op == token::Kind::KwRem ||
@@ -455,6 +471,7 @@ Value FnGen::binary_op(const Node* e, bool is_tail) {
 }
 
 Value FnGen::unary_op(const Node* e) {
+    if (float_root(e)) return float_expr(e);
     std::vector<const Node*> args{e->kid(0)};
     switch (e->op) {
         case token::Kind::Minus:

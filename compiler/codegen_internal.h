@@ -164,6 +164,7 @@ enum class CallKind : uint8_t {
     IsRecord,   // is_record(X, r) / is_record(X, r, N): is_tagged_tuple
     DynRemote,  // M:F(...) with non-literal M or F: apply
     Fun,        // F(...): call_fun
+    FloatBif,   // math:sqrt/1: fsqrt in a float expression, else gc_bif1; never a call
 };
 
 struct CallTarget {
@@ -424,6 +425,26 @@ class FnGen {
     uint32_t fail_or_guard(Opcode op, Word operand, const Node* at);
     Value error_tuple(std::string_view tag, Value v, const Node* at);
 
+    // ---- float expressions (codegen_float.cpp)
+    struct FloatOperand {
+        uint32_t fr = UINT32_MAX;        // computed into this float register
+        Value term;                      // or evaluated to this term
+        const Node* deferred = nullptr;  // or a variable or constant, read at the op
+    };
+    void find_float_vars();
+    bool is_float_type(const Node* e);
+    bool is_float_node(const Node* e);
+    uint32_t float_need(const Node* e);
+    bool float_root(const Node* e);
+    Value float_expr(const Node* e);
+    uint32_t float_node(const Node* e);
+    FloatOperand float_prepare(const Node* e);
+    uint32_t float_materialize(FloatOperand& o);
+    bool spec_tree(const Node* e, uint32_t& ops);
+    bool spec_root(const Node* e);
+    Value float_spec(const Node* e);
+    uint32_t spec_node(const Node* e, uint32_t generic);
+
     // ---- control (codegen_control.cpp)
     Value case_expr(const Node* e, bool is_tail);
     Value if_expr(const Node* e, bool is_tail);
@@ -488,6 +509,11 @@ class FnGen {
     bool frame_ = false;         // a frame is allocated on this path
     bool shadow_heads_ = false;  // binding a fun head: names shadow
     uint32_t guard_fail_ = 0;    // in a guard: where a failing BIF jumps
+    // Per clause (as scopes_): its variables bound once, to a float
+    // expression (codegen_float.cpp).
+    std::vector<std::unordered_set<std::string_view>> float_vars_;
+    uint32_t fr_top_ = 0;   // the float registers below are in use
+    bool no_spec_ = false;  // compiling the generic half of a speculative expression
     uint32_t last_line_ = 0;
     std::vector<size_t> frame_patches_;
     std::vector<bool> y_temps_;  // in use, above the static slots

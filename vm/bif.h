@@ -162,6 +162,10 @@ Term make_unicode_string(Process& p, std::string_view utf8);
 // Is `s` valid UTF-8 (no surrogates, nothing above 10FFFF)?
 bool valid_utf8(std::string_view s);
 
+// A number term (small, bignum or float) as a double, rounded as OTP
+// converts; a bignum too big for a double gives infinity.
+double number_to_double(Term t);
+
 // Length of a proper list, or -1 when improper.
 int64_t list_length(Term list);
 

@@ -589,4 +589,8 @@ Term bool_not(Process& p, Term* args) {
 
 }  // namespace impl
 
+double number_to_double(Term t) {
+    return to_double(t);
+}
+
 }  // namespace bif

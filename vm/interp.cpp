@@ -16,6 +16,7 @@
 #include "vm/interp.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <vector>
 
@@ -340,6 +341,10 @@ Status execute(Process* process, int reductions) {
     uint32_t nargs = 0;
     bool exact = false;
     const Word* handler_ip;
+    // The float registers (bytecode.h): never live across a call, a receive
+    // or a yield, so they need not be saved with the process.
+    double fr[bytecode::kFloatRegs] = {};
+    int arith_op = 0;  // float_arith's operation: 0 add, 1 sub, 2 mul
 
 #define SRC(w) (((w)&3) ? Term(w) : ((w)&4) ? E[(w) >> 3] : x[(w) >> 3])
 #define DST(w) (*(((w)&4) ? &E[(w) >> 3] : &x[(w) >> 3]))
@@ -1029,6 +1034,8 @@ dispatch:
         ip += 8;
         NEXT();
     }
+    // add, sub, mul: two floats go to float_arith (out of line, so that the
+    // small-integer path keeps its code), anything else to the BIF.
     CASE(add) {
         Term a = SRC(ip[4]), b = SRC(ip[5]), sum;
         if (is_small(a) && is_small(b) && small_add(a, b, &sum)) [[likely]] {
@@ -1036,7 +1043,8 @@ dispatch:
             ip += 7;
             NEXT();
         }
-        goto gc_bif2_generic;
+        arith_op = 0;
+        goto float_arith;
     }
     CASE(sub) {
         Term a = SRC(ip[4]), b = SRC(ip[5]), difference;
@@ -1045,7 +1053,8 @@ dispatch:
             ip += 7;
             NEXT();
         }
-        goto gc_bif2_generic;
+        arith_op = 1;
+        goto float_arith;
     }
     CASE(add_int) {
         Term a = REG(ip[4]), sum;
@@ -1072,8 +1081,80 @@ dispatch:
             ip += 7;
             NEXT();
         }
-        goto gc_bif2_generic;
+        arith_op = 2;
+        goto float_arith;
     }
+
+    // ---- float registers: a non-finite result is Erlang's float overflow
+#define FLOAT_OP(expr)                         \
+    do {                                       \
+        double r = (expr);                     \
+        if (!std::isfinite(r)) [[unlikely]] {  \
+            if (ip[1]) {                       \
+                ip = LABEL(ip[1]);             \
+                NEXT();                        \
+            }                                  \
+            ERROR(make_atom(atom::kBadarith)); \
+        }                                      \
+        fr[ip[4]] = r;                         \
+        ip += 5;                               \
+        NEXT();                                \
+    } while (0)
+    CASE(fconv) {
+        Term t = SRC(ip[2]);
+        double d;
+        if (is_float(t)) [[likely]] {
+            d = float_value(t);
+        } else if (ip[1]) {
+            ip = LABEL(ip[1]);
+            NEXT();
+        } else if (is_small(t)) {
+            d = double(small_value(t));
+        } else {
+            if (!is_bignum(t)) ERROR(make_atom(atom::kBadarith));
+            d = bif::number_to_double(t);
+            if (!std::isfinite(d)) ERROR(make_atom(atom::kBadarith));
+        }
+        fr[ip[3]] = d;
+        ip += 4;
+        NEXT();
+    }
+    CASE(fadd) FLOAT_OP(fr[ip[2]] + fr[ip[3]]);
+    CASE(fsub) FLOAT_OP(fr[ip[2]] - fr[ip[3]]);
+    CASE(fmul) FLOAT_OP(fr[ip[2]] * fr[ip[3]]);
+    CASE(fdiv) FLOAT_OP(fr[ip[2]] / fr[ip[3]]);
+#undef FLOAT_OP
+    CASE(fnegate) {
+        fr[ip[2]] = 0.0 - fr[ip[1]];
+        ip += 3;
+        NEXT();
+    }
+    CASE(fsqrt) {
+        Term t = SRC(ip[2]);
+        double r = is_number(t) ? std::sqrt(bif::number_to_double(t)) : -1.0;
+        if (is_number(t) && std::isfinite(r)) [[likely]] {
+            fr[ip[3]] = r;
+            ip += 4;
+            NEXT();
+        }
+        // Not a number, negative or too big: the BIF raises its own error
+        // (it fails before allocating anything).
+        bif_export = reinterpret_cast<const code::Export*>(ip[1]);
+        x[0] = t;
+        SYNC();
+        p.live = 1;
+        result = bif_export->bif->fn(p, x);
+        RELOAD();
+        nargs = 1;
+        goto bif_failed;
+    }
+    CASE(fbox) {
+        ENSURE(kFloatWords, ip[1]);
+        DST(ip[3]) = make_float(heap::alloc(p.heap, kFloatWords), fr[ip[2]]);
+        ip += 4;
+        NEXT();
+    }
+
     CASE(call_bif) {
         bif_export = reinterpret_cast<const code::Export*>(ip[1]);
         nargs = bif_export->arity;
@@ -1679,6 +1760,26 @@ do_apply : {
     ip = code::export_entry(module, function, nargs)->address;
     CHECK_REDS(nargs);
     NEXT();
+}
+
+float_arith : {
+    // add, sub or mul (arith_op) of two floats: the result boxed here, with
+    // no BIF call; anything else (mixed, not finite) takes the BIF. The
+    // operands are read again after a compiler barrier: reusing the
+    // handlers' registers would cost their small-integer paths moves.
+    asm volatile("" ::: "memory");
+    Term a = SRC(ip[4]), b = SRC(ip[5]);
+    if (is_float(a) && is_float(b)) {
+        double fa = float_value(a), fb = float_value(b);
+        double r = arith_op == 0 ? fa + fb : arith_op == 1 ? fa - fb : fa * fb;
+        if (std::isfinite(r)) {
+            ENSURE(kFloatWords, ip[2]);
+            DST(ip[6]) = make_float(heap::alloc(p.heap, kFloatWords), r);
+            ip += 7;
+            NEXT();
+        }
+    }
+    goto gc_bif2_generic;
 }
 
 bif_failed_no_label : nargs = 0;

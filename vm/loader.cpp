@@ -543,6 +543,9 @@ class Loader {
             case 'c':
                 if (word >= literal_terms_.size()) fail("literal index out of range");
                 return word < literal_terms_.size() ? Word(literal_terms_[word]) : term::kNil;
+            case 'F':
+                if (word >= bytecode::kFloatRegs) fail("float register out of range");
+                return word < bytecode::kFloatRegs ? Word(word) : 0;
             default:  // x y u: plain numbers
                 return Word(word);
         }
@@ -677,6 +680,11 @@ class Loader {
             case Opcode::gc_bif3:
                 check_bif(opcode, at);
                 break;
+            case Opcode::fsqrt: {
+                auto* e = reinterpret_cast<code::Export*>(code[at + 1]);
+                if (!e || !e->bif) fail("fsqrt of a function that is not a BIF");
+                break;
+            }
             case Opcode::select_val:
                 sort_select(at, interp::op_select_val_sorted, true);
                 if (code[at] == handler_word(interp::op_of(opcode)) && is_x(code[at + 1]) &&
