@@ -16,8 +16,10 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
+#include "vm/ets.h"
 #include "vm/term.h"
 
 namespace process {
@@ -81,6 +83,11 @@ struct Spec {
 // a non-empty body, or a variable used in guards or body not bound in the
 // head.
 bool compile(Term ms, Spec& out);
+
+// The errors OTP's compiler of specifications finds in `ms` (table
+// dialect), in its words and order, as erlang:match_spec_test/3 reports
+// them; none when it would compile it.
+std::vector<std::string> diagnose(Term ms);
 
 // What a run needs besides the object.
 struct Context {
