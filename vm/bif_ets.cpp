@@ -378,9 +378,15 @@ void matching(const Table& t, Term pattern, F f) {
     if (!term::is_tuple(pattern) && pattern != make_atom(atom::kUnderscore) &&
         ets_match::variable_number(pattern) < 0)
         return;
-    ets::for_each(t, [&](const Object* o) {
+    auto match = [&](const Object* o) {
         if (ets_match::match(pattern, o->tuple(), b)) f(o, b);
-    });
+    };
+    if (t.kind == ets::Kind::kOrderedSet && term::is_tuple(pattern) &&
+        tuple_arity(pattern) >= t.keypos) {
+        ets::KeyPrefix range = ets_match::key_prefix(tuple_element(pattern, t.keypos));
+        if (range.bound > 0) return ets::for_range(t, range, false, match);
+    }
+    ets::for_each(t, match);
 }
 
 // Builds [[V1, V2, ...], ...] of match/2 (lists of bindings) on the heap.
@@ -485,19 +491,39 @@ void walk_objects(Process& p, const Table& t, const Object* start, Walk& w, Scra
     charge(seen);
 }
 
-// The whole table, or only the objects of the one key every clause's head
-// names.
-void walk_table(Process& p, const Table& t, Walk& w, Scratch& scratch) {
+// The objects of an ordered_set in the range of keys every clause's head
+// keeps to (see ets::KeyPrefix): false when there is none.
+bool walk_range(Process& p, const Table& t, Walk& w, Scratch& scratch) {
+    if (t.kind != ets::Kind::kOrderedSet) return false;
+    ets::KeyPrefix range = ets_match::spec_prefix(w.spec, t.keypos);
+    if (range.bound == 0) return false;
+    std::vector<const Object*> objects;
+    ets::for_range(t, range, w.reverse, [&](const Object* o) { objects.push_back(o); });
+    ets_match::Context cx{p, scratch};
+    for (const Object* o : objects)
+        keep(w, t, o, ets_match::run(w.spec, o->tuple(), cx));
+    charge(objects.size());
+    return true;
+}
+
+// The objects of the one key every clause's head names, or false.
+bool walk_key(Process& p, const Table& t, Walk& w, Scratch& scratch) {
     Term key = ets_match::bound_key(w.spec, t.keypos);
-    if (key == kNone || w.limit) {
-        walk_objects(p, t, w.reverse ? ets::last(t) : ets::first(t), w, scratch);
-        return;
-    }
+    if (key == kNone) return false;
     std::vector<const Object*> objects;
     ets::for_key(t, key, [&](const Object* o) { objects.push_back(o); });
     ets_match::Context cx{p, scratch};
     for (const Object* o : objects)
         keep(w, t, o, ets_match::run(w.spec, o->tuple(), cx));
+    return true;
+}
+
+// The objects of one key, or of one range of keys, when the
+// specification keeps to them; else the whole table. (A walk with a limit
+// is a chunk of a continuation: it goes in table order.)
+void walk_table(Process& p, const Table& t, Walk& w, Scratch& scratch) {
+    if (!w.limit && (walk_key(p, t, w, scratch) || walk_range(p, t, w, scratch))) return;
+    walk_objects(p, t, w.reverse ? ets::last(t) : ets::first(t), w, scratch);
 }
 
 // A continuation of select/3 and friends: {Tid, Limit, Reverse (0 or 1),

@@ -65,6 +65,28 @@ bool KeyLess::operator()(Term key, const Object* b) const {
     return key_less(key, object_key(b, keypos));
 }
 
+namespace {
+
+// Where `key` is relative to `range`: before it (< 0), in it (0) or after
+// it (> 0). A key that is no tuple compares with any tuple by its type.
+int compare_to_range(Term key, const KeyPrefix& range) {
+    if (!is_tuple(key)) return compare(key, range.pattern);
+    uint64_t size = tuple_arity(key), range_size = tuple_arity(range.pattern);
+    if (size != range_size) return size < range_size ? -1 : 1;
+    for (uint32_t i = 1; i <= range.bound; ++i)
+        if (int c = compare(tuple_element(key, i), tuple_element(range.pattern, i))) return c;
+    return 0;
+}
+
+}  // namespace
+
+bool KeyLess::operator()(const Object* a, const KeyPrefix& range) const {
+    return compare_to_range(object_key(a, keypos), range) < 0;
+}
+bool KeyLess::operator()(const KeyPrefix& range, const Object* b) const {
+    return compare_to_range(object_key(b, keypos), range) > 0;
+}
+
 Table::~Table() {
     if (stripes) clear(*this);
     if (heir_data) object_free(heir_data);

@@ -73,14 +73,33 @@ inline Term object_key(const Object* o, uint32_t keypos) {
 enum class Kind : uint8_t { kSet, kOrderedSet, kBag, kDuplicateBag };
 enum class Access : uint8_t { kPublic, kProtected, kPrivate };
 
+// The keys a partly bound key pattern can match when it is a tuple whose
+// first `bound` elements are ground (as {a, '_'}): the tuples of its size
+// whose first elements equal those (in term order). Tuples are ordered by
+// size, then element by element, so these keys are one range of an
+// ordered_set: a match or select walks that range, not the table.
+struct KeyPrefix {
+    Term pattern;    // a tuple
+    uint32_t bound;  // its leading ground elements; 0: no range
+};
+
 // Orders the objects of an ordered_set by key (compare, not exact: 1 and
-// 1.0 are one key, as in OTP). Transparent: finds by a bare key.
+// 1.0 are one key, as in OTP). Transparent: finds by a bare key, and the
+// range of a KeyPrefix.
 struct KeyLess {
     using is_transparent = void;
     uint32_t keypos;
     bool operator()(const Object* a, const Object* b) const;
     bool operator()(const Object* a, Term key) const;
     bool operator()(Term key, const Object* b) const;
+    bool operator()(const Object* a, const KeyPrefix& range) const;  // a before the range
+    bool operator()(const KeyPrefix& range, const Object* b) const;  // b after it
+};
+
+// A process fixing a table, and how many times (safe_fixtable).
+struct Fixer {
+    Term pid;
+    int count;
 };
 
 // One lock of a table and the count of the objects it guards.
@@ -257,6 +276,10 @@ const Object* prev(const Table& t, Term key, bool& found);
 // Every object in table order (the table, shared).
 template <typename F>
 void for_each(const Table& t, F f);
+// ordered_set: the objects whose keys are in `range` (bound > 0), in
+// order or backwards (`reverse`; the table, shared).
+template <typename F>
+void for_range(const Table& t, const KeyPrefix& range, bool reverse, F f);
 // The objects from `start` (included) on in table order, or backwards
 // (`reverse`, ordered_set only), while f(const Object*) returns true.
 template <typename F>
@@ -289,6 +312,19 @@ void for_each(const Table& t, F f) {
     for (Object* head : t.buckets)
         for (Object* o = head; o; o = o->next)
             f(o);
+}
+
+template <typename F>
+void for_range(const Table& t, const KeyPrefix& range, bool reverse, F f) {
+    auto from = t.tree.lower_bound(range);
+    auto to = t.tree.upper_bound(range);
+    if (reverse) {
+        for (auto it = to; it != from;)
+            f(*--it);
+    } else {
+        for (auto it = from; it != to; ++it)
+            f(*it);
+    }
 }
 
 template <typename F>

@@ -428,6 +428,38 @@ Term run(const Spec& spec, Term object, Context& cx) {
     return kNone;
 }
 
+ets::KeyPrefix key_prefix(Term key_pattern) {
+    ets::KeyPrefix range{key_pattern, 0};
+    if (!is_tuple(key_pattern)) return range;
+    uint64_t size = tuple_arity(key_pattern);
+    while (range.bound < size && is_ground(tuple_element(key_pattern, range.bound + 1)))
+        ++range.bound;
+    return range;
+}
+
+ets::KeyPrefix spec_prefix(const Spec& spec, uint32_t keypos) {
+    ets::KeyPrefix common{kNil, 0};
+    for (const Clause& c : spec.clauses) {
+        Term h = c.head;
+        if (!is_tuple(h) || tuple_arity(h) < keypos) return {kNil, 0};
+        ets::KeyPrefix range = key_prefix(tuple_element(h, keypos));
+        if (range.bound == 0) return range;
+        if (common.bound == 0) {
+            common = range;
+            continue;
+        }
+        if (tuple_arity(range.pattern) != tuple_arity(common.pattern)) return {kNil, 0};
+        uint32_t same = 0;
+        while (same < std::min(range.bound, common.bound) &&
+               exact_equal(tuple_element(range.pattern, same + 1),
+                           tuple_element(common.pattern, same + 1)))
+            ++same;
+        common.bound = same;
+        if (same == 0) return common;
+    }
+    return common;
+}
+
 Term bound_key(const Spec& spec, uint32_t keypos) {
     Term key = kNone;
     for (const Clause& c : spec.clauses) {

@@ -99,6 +99,13 @@ struct Context {
 // kNone when none does (or its guards fail or raise).
 Term run(const Spec& spec, Term object, Context& cx);
 
+// The range of keys a key pattern can match (see ets::KeyPrefix): bound
+// 0 unless it is a tuple whose first element is ground.
+ets::KeyPrefix key_prefix(Term key_pattern);
+// The range of keys every clause of `spec` keeps to (their heads' key
+// patterns have one size and ground leading elements in common), or bound 0.
+ets::KeyPrefix spec_prefix(const Spec& spec, uint32_t keypos);
+
 // The key `spec` can only match (every clause's head has the same ground
 // key at position keypos), or kNone: then a run walks the whole table.
 Term bound_key(const Spec& spec, uint32_t keypos);
