@@ -465,18 +465,34 @@ void insert_ordered(Table& t, Object* o) {
     count_in(t, o);
 }
 
+// Does `o` come before the place of (hash, key) in a bucket? A bucket's
+// chain is sorted by hash, then by key in term order, so that every key,
+// in the table or not, has a place in it: a fixed table's traversal goes
+// on after a key deleted under it (next/3) without skipping the rest of
+// its bucket. (Keys equal in term order but not =:=, such as 1 and 1.0,
+// with one hash stay in insertion order: a 32-bit collision of the two.)
+bool chain_before(const Table& t, const Object* o, uint32_t hash, Term key) {
+    if (o->hash != hash) return o->hash < hash;
+    return key_less(object_key(o, t.keypos), key);
+}
+
+// Is `o` in the run of objects at (hash, key)'s place, its key equal in
+// term order?
+bool chain_at(const Table& t, const Object* o, uint32_t hash, Term key) {
+    return o->hash == hash && compare(object_key(o, t.keypos), key) == 0;
+}
+
 // A set replaces the object of the key; a bag adds unless an equal object
 // is there; a duplicate_bag always adds, after the key's other objects.
 void insert_hashed(Table& t, Object* o) {
     Term key = object_key(o, t.keypos);
     Object** link = &t.buckets[detail::bucket_of(t, o->hash)];
+    while (*link && chain_before(t, *link, o->hash, key))
+        link = &(*link)->next;
     Object** after_key = nullptr;
-    for (; *link; link = &(*link)->next) {
+    for (; *link && chain_at(t, *link, o->hash, key); link = &(*link)->next) {
         Object* there = *link;
-        if (!same_key(t, there, o->hash, key)) {
-            if (after_key) break;
-            continue;
-        }
+        if (!same_key(t, there, o->hash, key)) continue;
         if (t.kind == Kind::kSet) {
             o->next = there->next;
             *link = o;
@@ -491,6 +507,7 @@ void insert_hashed(Table& t, Object* o) {
         }
         after_key = &there->next;
     }
+    // After the key's last object, so that its objects stay together.
     if (after_key) link = after_key;
     o->next = *link;
     *link = o;
@@ -665,17 +682,21 @@ const Object* next(const Table& t, Term key, bool& found) {
         auto it = cursor_on(t, key);
         return cursor_at(t, it != t.tree.end() ? std::next(it) : t.tree.upper_bound(key));
     }
+    // The first object after the key's place in its bucket (the chain's
+    // order: see chain_before), whether the key is there or not.
     found = false;
     uint32_t hash = key_hash(key);
     size_t b = detail::bucket_of(t, hash);
     const Object* o = t.buckets[b];
-    for (; o; o = o->next)
-        if (same_key(t, o, hash, key)) break;
-    if (!o) return from_bucket(t, b + 1);
-    found = true;
-    while (o && same_key(t, o, hash, key))
+    while (o && chain_before(t, o, hash, key))
         o = o->next;
-    return o ? o : from_bucket(t, b + 1);
+    const Object* after = o;
+    for (; o && chain_at(t, o, hash, key); o = o->next) {
+        if (!same_key(t, o, hash, key)) continue;
+        found = true;
+        after = o->next;
+    }
+    return after ? after : from_bucket(t, b + 1);
 }
 
 const Object* prev(const Table& t, Term key, bool& found) {
