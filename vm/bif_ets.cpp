@@ -616,8 +616,9 @@ bool valid_limit(Term limit) {
 }
 
 // {'ETS-TRANSFER', Tab, From, Data} to the heir of a table whose owner
-// ended (ets::owner_exited's sender).
-void send_transfer(Term heir, const Table& t, Term from) {
+// ended (ets::owner_exited's sender); false when the heir is not alive.
+bool send_transfer(Term heir, const Table& t, Term from) {
+    if (!process::lookup(heir)) return false;
     Term ref_words[kRefWords];
     Term tab = t.named ? t.name : term::make_ref(ref_words, t.id, 0);
     Term data = t.heir_data ? tuple_element(t.heir_data->tuple(), 1) : kNil;
@@ -628,6 +629,7 @@ void send_transfer(Term heir, const Table& t, Term from) {
     mem[3] = from;
     mem[4] = data;
     signals::send(*t_exiting, heir, msg);
+    return true;
 }
 
 // ---- info ----------------------------------------------------------------------------
@@ -738,10 +740,39 @@ Term ets_info1_impl(Process& p, Term tid) {
     return list;
 }
 
+namespace {
+
+// safe_fixed: false, or {FixedAt, [{Pid, Fixations}]}, FixedAt as
+// erlang:timestamp/0 gives it, or (`monotonic`) as monotonic_time/0.
+Term safe_fixed_info(Process& p, const Table& t, bool monotonic) {
+    reply::Value value;
+    {
+        ets::TableLock guard(t, false);
+        if (t.fixations == 0) return kFalse;
+        std::vector<reply::Value> fixers;
+        for (const ets::Fixer& f : t.fixers) {
+            reply::Value pid;
+            pid.immediate = f.pid;
+            fixers.push_back(reply::tuple({pid, reply::integer(f.count)}));
+        }
+        int64_t us = t.fixed_system_ns / 1000;
+        reply::Value when = monotonic ? reply::integer(t.fixed_monotonic_ns)
+                                      : reply::tuple({reply::integer(us / 1000000000000),
+                                                      reply::integer(us / 1000000 % 1000000),
+                                                      reply::integer(us % 1000000)});
+        value = reply::tuple({when, reply::list(fixers)});
+    }
+    return reply::build(p, value);
+}
+
+}  // namespace
+
 Term ets_info2_impl(Process& p, Term tid, Term item) {
     if (!term::is_atom(tid) && !is_ref(tid)) return badarg(p, 1, "not a table identifier");
     Table* t = ets::find(tid);
     if (!t || t->deleted) return make_atom(atom::kUndefined);
+    if (item == make_atom(atom::kSafeFixed)) return safe_fixed_info(p, *t, false);
+    if (item == make_atom(atom::kSafeFixedMonotonicTime)) return safe_fixed_info(p, *t, true);
     // Heap words only for the ref of `id`: an allocated word left unwritten
     // would break the heap's walk.
     Term* mem = nullptr;
@@ -1068,12 +1099,7 @@ Term ets_safe_fixtable(Process& p, Term* args) {
     Table* t = table_for(p, args[0], Need::kRead);
     if (!t) return kNone;
     if (args[1] != kTrue && args[1] != kFalse) return badarg(p, 2, "not a boolean");
-    ets::TableLock guard(*t, true);
-    if (args[1] == kTrue) {
-        ++t->fixations;
-    } else if (t->fixations > 0) {
-        --t->fixations;
-    }
+    ets::safe_fixtable(*t, p.pid, args[1] == kTrue);
     return kTrue;
 }
 

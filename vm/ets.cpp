@@ -2,12 +2,14 @@
 #include "vm/ets.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <mutex>
 #include <unordered_map>
 
 #include "vm/heap.h"
 #include "vm/map.h"
+#include "vm/timer.h"
 
 namespace ets {
 
@@ -181,6 +183,7 @@ struct Registry {
     std::unordered_map<uint64_t, TablePtr> by_id;
     std::unordered_map<Term, TablePtr> by_name;
     std::unordered_map<Term, size_t> owners;  // pid -> tables owned
+    std::unordered_map<Term, size_t> fixers;  // pid -> tables it fixes
     // Bumped by every change of the maps (under the lock): the threads'
     // caches of found tables are good for one generation.
     std::atomic<uint64_t> generation{1};
@@ -347,6 +350,39 @@ void note_owner(Term pid) {
     ++r.owners[pid];
 }
 
+namespace {
+
+// Deletes the table of an owner that ended, unless something else (its
+// heir's own end) deleted it first.
+void delete_orphan(Table& t) {
+    {
+        Registry& r = registry();
+        std::unique_lock<std::shared_mutex> guard(r.lock);
+        if (t.deleted) return;
+        unregister(r, t);
+    }
+    free_objects(t);
+}
+
+// Gives the table of `pid`, which ended, to its heir; false when there is
+// no heir or it is dead. The heir counts as the owner before `send` checks
+// that it lives: a heir ending meanwhile then finds the table among its
+// own (or is found dead here), so the table never outlives both.
+bool inherit(Table& t, Term pid, Transfer send) {
+    Term heir = t.heir;
+    if (!is_local_pid(heir) || heir == pid) return false;
+    note_owner(heir);
+    {
+        TableLock table(t, true);
+        t.owner = heir;
+    }
+    if (send(heir, t, pid)) return true;
+    ets::forget_owner(heir);
+    return false;
+}
+
+}  // namespace
+
 void owner_exited(Term pid, Transfer send) {
     std::vector<TablePtr> owned;
     {
@@ -356,28 +392,89 @@ void owner_exited(Term pid, Transfer send) {
         for (const auto& [id, t] : r.by_id)
             if (t->owner == pid) owned.push_back(t);
     }
-    for (const TablePtr& t : owned) {
-        Term heir = t->heir;
-        if (is_local_pid(heir) && heir != pid) {
-            note_owner(heir);
-            TableLock table(*t, true);
-            t->owner = heir;
-            t->heir = make_atom(atom::kNoneAccess);
-            send(heir, *t, pid);
-            if (t->heir_data) {
-                object_free(t->heir_data);
-                t->heir_data = nullptr;
-            }
-            continue;
+    for (const TablePtr& t : owned)
+        if (!inherit(*t, pid, send)) delete_orphan(*t);
+}
+
+// ---- fixations ------------------------------------------------------------------------
+
+namespace {
+
+int64_t system_now_ns() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+// Counts one fixation of `t` by `pid` (the table held alone); true when
+// it is pid's first of the table.
+bool add_fixation(Table& t, Term pid) {
+    if (t.fixations++ == 0) {
+        t.fixed_monotonic_ns = timer::now_ns();
+        t.fixed_system_ns = system_now_ns();
+    }
+    for (Fixer& f : t.fixers) {
+        if (f.pid == pid) {
+            ++f.count;
+            return false;
         }
-        // No heir: the table goes. (A heir that is dead by now gets the
-        // transfer message it will never read; OTP checks liveness first.)
-        {
-            Registry& r = registry();
-            std::unique_lock<std::shared_mutex> guard(r.lock);
-            unregister(r, *t);
+    }
+    t.fixers.insert(t.fixers.begin(), Fixer{pid, 1});
+    return true;
+}
+
+// Undoes one fixation of `t` by `pid`, or all of pid's (`all`), the table
+// held alone; true when pid fixed the table and fixes it no more.
+bool drop_fixations(Table& t, Term pid, bool all) {
+    auto it = std::find_if(t.fixers.begin(), t.fixers.end(),
+                           [&](const Fixer& f) { return f.pid == pid; });
+    if (it == t.fixers.end()) return false;
+    int dropped = all ? it->count : 1;
+    t.fixations -= dropped;
+    if ((it->count -= dropped) > 0) return false;
+    t.fixers.erase(it);
+    return true;
+}
+
+}  // namespace
+
+void safe_fixtable(Table& t, Term pid, bool fix) {
+    bool first = false, last = false;
+    {
+        TableLock all(t, true);
+        if (fix) {
+            first = add_fixation(t, pid);
+        } else {
+            last = drop_fixations(t, pid, false);
         }
-        free_objects(*t);
+    }
+    Registry& r = registry();
+    std::unique_lock<std::shared_mutex> guard(r.lock);
+    if (first) ++r.fixers[pid];
+    if (last) {
+        auto it = r.fixers.find(pid);
+        if (it != r.fixers.end() && --it->second == 0) r.fixers.erase(it);
+    }
+}
+
+bool fixes_tables(Term pid) {
+    Registry& r = registry();
+    std::shared_lock<std::shared_mutex> guard(r.lock);
+    return r.fixers.count(pid) != 0;
+}
+
+void fixer_exited(Term pid) {
+    std::vector<TablePtr> tables;
+    {
+        Registry& r = registry();
+        std::unique_lock<std::shared_mutex> guard(r.lock);
+        if (!r.fixers.erase(pid)) return;
+        for (const auto& [id, t] : r.by_id)
+            tables.push_back(t);
+    }
+    for (const TablePtr& t : tables) {
+        TableLock all(*t, true);
+        drop_fixations(*t, pid, true);
     }
 }
 

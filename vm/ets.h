@@ -125,7 +125,13 @@ struct Table {
     // The heir (a pid, or kNoneAccess) and its data, kept as an object.
     Term heir = term::kNil;
     Object* heir_data = nullptr;
-    int fixations = 0;                 // safe_fixtable(T, true) calls not yet undone
+    // safe_fixtable(T, true) calls not yet undone, in all and by each
+    // process (most recent first; a process's fixations go when it ends),
+    // and when the table was fixed last from unfixed (the monotonic and the
+    // system clock, nanoseconds) for info's safe_fixed items.
+    int fixations = 0;
+    std::vector<Fixer> fixers;
+    int64_t fixed_monotonic_ns = 0, fixed_system_ns = 0;
     std::atomic<bool> deleted{false};  // ets:delete/1 or its owner's end
 
     // 1 or kStripes (a power of two); set by stripe() once the options
@@ -221,9 +227,18 @@ std::vector<Listed> all();
 
 // The owner `pid` ends: each of its tables goes to its heir (which is sent
 // {'ETS-TRANSFER', Tab, Pid, HeirData} by `send`) or is deleted. Called by
-// the dying process before its exit signals go out.
-using Transfer = void (*)(Term heir, const Table& t, Term from);
+// the dying process before its exit signals go out. `send` returns false,
+// sending nothing, when the heir is not alive: then the table is deleted,
+// as in OTP. The heir stays the table's heir (OTP's info says so).
+using Transfer = bool (*)(Term heir, const Table& t, Term from);
 void owner_exited(Term pid, Transfer send);
+// safe_fixtable(T, Fix) by `pid`: counts a fixation or undoes one of
+// pid's (none: nothing happens), taking the table's locks.
+void safe_fixtable(Table& t, Term pid, bool fix);
+// The process `pid` ends: its fixations of tables are undone. A quick
+// check first: does it fix any table?
+bool fixes_tables(Term pid);
+void fixer_exited(Term pid);
 // Drops a table from `pid`'s count (give_away).
 void forget_owner(Term pid);
 // Does `pid` own any table? (A quick check for the exit path.)
