@@ -1416,30 +1416,65 @@ Term ets_give_away(Process& p, Term* args) {
     return kTrue;
 }
 
+namespace {
+
+// The options of setopts/2, each at most once (OTP refuses
+// [{heir, P, D}, {heir, none}] and two protections alike): a table
+// stands for them until all are known good.
+struct Setopts {
+    Table staged;  // heir and heir_data
+    ets::Access access = ets::Access::kProtected;
+    int heirs = 0, protections = 0;
+};
+
+bool protection_option(Term value, ets::Access& access) {
+    if (value == make_atom(atom::kPublic)) {
+        access = ets::Access::kPublic;
+    } else if (value == make_atom(atom::kProtected)) {
+        access = ets::Access::kProtected;
+    } else if (value == make_atom(atom::kPrivate)) {
+        access = ets::Access::kPrivate;
+    } else {
+        return false;
+    }
+    return true;
+}
+
+// One option of setopts/2: heir or protection. The options only new/2
+// takes (keypos, read_concurrency...) are badarg, as in OTP.
+bool setopts_option(Term o, Setopts& s) {
+    if (!term::is_tuple(o) || tuple_arity(o) < 2) return false;
+    Term what = tuple_element(o, 1);
+    if (what == make_atom(atom::kHeir)) return ++s.heirs == 1 && tuple_option(o, s.staged);
+    if (what == make_atom(atom::kProtection))
+        return tuple_arity(o) == 2 && ++s.protections == 1 &&
+               protection_option(tuple_element(o, 2), s.access);
+    return false;
+}
+
+}  // namespace
+
 Term ets_setopts(Process& p, Term* args) {
     Table* t = ets::find(args[0]);
     if (!t || t->deleted) return no_table(p, args[0]);
-    if (t->owner != p.pid) return not_owner(p, *t);
-    Table staged;
-    staged.heir = t->heir;
-    // setopts/2 takes heir options only (OTP's also takes protection,
-    // which beamlite does not change yet); the options only new/2 takes
-    // (keypos, read_concurrency...) are badarg, as in OTP.
-    // (each one once: OTP refuses [{heir, P, D}, {heir, none}]).
-    int heirs = 0;
-    auto heir_option = [&](Term o) {
-        return term::is_tuple(o) && tuple_arity(o) >= 2 &&
-               tuple_element(o, 1) == make_atom(atom::kHeir) && ++heirs == 1 &&
-               tuple_option(o, staged);
-    };
+    if (t->owner != p.pid) {
+        // OTP gives a caller that may write to the table (public) no
+        // cause, so its report blames the options.
+        if (t->access == ets::Access::kPublic) return badarg(p, 2, "invalid options");
+        return not_owner(p, *t);
+    }
+    Setopts s;
+    s.staged.heir = t->heir;
+    s.access = t->access;
     Term l = term::is_tuple(args[1]) ? kNil : args[1];
-    bool ok = term::is_tuple(args[1]) ? heir_option(args[1]) : true;
+    bool ok = term::is_tuple(args[1]) ? setopts_option(args[1], s) : true;
     for (; ok && is_cons(l); l = cdr(l))
-        ok = heir_option(car(l));
-    if (!ok || l != kNil) return badarg(p, 2, "invalid option");
+        ok = setopts_option(car(l), s);
+    if (!ok || l != kNil) return badarg(p, 2, "invalid options");
     ets::TableLock guard(*t, true);
-    t->heir = staged.heir;
-    std::swap(t->heir_data, staged.heir_data);
+    t->heir = s.staged.heir;
+    std::swap(t->heir_data, s.staged.heir_data);
+    t->access = s.access;
     return kTrue;
 }
 

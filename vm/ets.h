@@ -117,7 +117,8 @@ struct Table {
     Term name = term::kNil;  // an atom
     bool named = false;
     Kind kind = Kind::kSet;
-    Access access = Access::kProtected;
+    // setopts/2 changes it while others read it, holding no lock.
+    std::atomic<Access> access{Access::kProtected};
     uint32_t keypos = 1;
     bool read_concurrency = false, write_concurrency = false;
     bool decentralized_counters = false, compressed = false;
