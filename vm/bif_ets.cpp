@@ -440,6 +440,9 @@ struct Walk {
     size_t count = 0;
     Term last_key = kNone;  // of the last object taken, when stopped by the limit
     bool more = false;      // stopped by the limit with objects left
+    // ordered_set: the range of keys the specification keeps to (bound 0:
+    // none); a chunked walk ends where it ends.
+    ets::KeyPrefix range{kNil, 0};
 };
 
 // What the walk does with object `o`, given the specification's value
@@ -474,6 +477,7 @@ void walk_objects(Process& p, const Table& t, const Object* start, Walk& w, Scra
     bool bag = t.kind == ets::Kind::kBag || t.kind == ets::Kind::kDuplicateBag;
     ets::walk_from(t, start, w.reverse, [&](const Object* o) {
         ++seen;
+        if (w.range.bound > 0 && !ets::in_range(t, o, w.range)) return false;
         if (w.limit && w.values.size() >= w.limit) {
             // One more match means another chunk.
             Term v = ets_match::run(w.spec, o->tuple(), cx);
@@ -520,7 +524,7 @@ bool walk_key(Process& p, const Table& t, Walk& w, Scratch& scratch) {
 
 // The objects of one key, or of one range of keys, when the
 // specification keeps to them; else the whole table. (A walk with a limit
-// is a chunk of a continuation: it goes in table order.)
+// is a chunk of a continuation: it goes in table order, see select_chunk.)
 void walk_table(Process& p, const Table& t, Walk& w, Scratch& scratch) {
     if (!w.limit && (walk_key(p, t, w, scratch) || walk_range(p, t, w, scratch))) return;
     walk_objects(p, t, w.reverse ? ets::last(t) : ets::first(t), w, scratch);
@@ -562,8 +566,11 @@ Term select_chunk(Process& p, Term* args, size_t limit, bool reverse, bool resum
     Scratch scratch;
     Walk w{spec, Keep::kValues, limit, reverse && t->kind == ets::Kind::kOrderedSet};
     ets::TableLock guard(*t, false);
+    if (t->kind == ets::Kind::kOrderedSet) w.range = ets_match::spec_prefix(spec, t->keypos);
     const Object* start;
-    if (!resuming) {
+    if (!resuming && w.range.bound > 0) {
+        start = ets::range_start(*t, w.range, w.reverse);
+    } else if (!resuming) {
         start = w.reverse ? ets::last(*t) : ets::first(*t);
     } else {
         bool found = false;

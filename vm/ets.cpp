@@ -762,6 +762,21 @@ absl::btree_set<Object*, KeyLess>::const_iterator cursor_on(const Table& t, Term
 
 }  // namespace
 
+bool in_range(const Table& t, const Object* o, const KeyPrefix& range) {
+    return compare_to_range(object_key(o, t.keypos), range) == 0;
+}
+
+const Object* range_start(const Table& t, const KeyPrefix& range, bool reverse) {
+    auto it = reverse ? t.tree.upper_bound(range) : t.tree.lower_bound(range);
+    if (reverse) {
+        if (it == t.tree.begin()) return nullptr;
+        --it;
+    } else if (it == t.tree.end()) {
+        return nullptr;
+    }
+    return in_range(t, *it, range) ? *it : nullptr;
+}
+
 const Object* first(const Table& t) {
     if (t.kind == Kind::kOrderedSet) return cursor_at(t, t.tree.begin());
     return from_bucket(t, 0);

@@ -296,6 +296,10 @@ void for_each(const Table& t, F f);
 // order or backwards (`reverse`; the table, shared).
 template <typename F>
 void for_range(const Table& t, const KeyPrefix& range, bool reverse, F f);
+// ordered_set: the first object of `range`, or its last (`reverse`);
+// nullptr when it has none. And is `o` in it?
+const Object* range_start(const Table& t, const KeyPrefix& range, bool reverse);
+bool in_range(const Table& t, const Object* o, const KeyPrefix& range);
 // The objects from `start` (included) on in table order, or backwards
 // (`reverse`, ordered_set only), while f(const Object*) returns true.
 template <typename F>
