@@ -565,7 +565,7 @@ void insert_ordered(Table& t, Object* o) {
 // Does `o` come before the place of (hash, key) in a bucket? A bucket's
 // chain is sorted by hash, then by key in term order, so that every key,
 // in the table or not, has a place in it: a fixed table's traversal goes
-// on after a key deleted under it (next/3) without skipping the rest of
+// on after a key deleted under it (next/2) without skipping the rest of
 // its bucket. (Keys equal in term order but not =:=, such as 1 and 1.0,
 // with one hash stay in insertion order: a 32-bit collision of the two.)
 bool chain_before(const Table& t, const Object* o, uint32_t hash, Term key) {
