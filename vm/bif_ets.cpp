@@ -1090,7 +1090,7 @@ Term step(Process& p, Term* args, bool forward) {
     ets::TableLock guard(*t, false);
     bool found = false;
     const Object* o = forward ? ets::next(*t, args[1], found) : ets::prev(*t, args[1], found);
-    if (!found && t->fixations == 0) return badarg(p, 2, "the key does not exist in the table");
+    if (!found) return badarg(p, 2, "the key does not exist in the table");
     return key_out(p, *t, o);
 }
 

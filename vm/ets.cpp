@@ -90,7 +90,10 @@ bool KeyLess::operator()(const KeyPrefix& range, const Object* b) const {
 }
 
 Table::~Table() {
-    if (stripes) clear(*this);
+    if (stripes) {
+        clear(*this);
+        forget_graves(*this);
+    }
     if (heir_data) object_free(heir_data);
 }
 
@@ -431,6 +434,7 @@ bool drop_fixations(Table& t, Term pid, bool all) {
     if (it == t.fixers.end()) return false;
     int dropped = all ? it->count : 1;
     t.fixations -= dropped;
+    if (t.fixations == 0) forget_graves(t);
     if ((it->count -= dropped) > 0) return false;
     t.fixers.erase(it);
     return true;
@@ -635,6 +639,39 @@ bool has_key(const Table& t, Term key) {
     return found;
 }
 
+namespace {
+
+// Keeps the key of `o`, deleted from a fixed hash table, in its stripe's
+// graves (see Stripe). A table being deleted keeps none: no one can walk
+// it any more. Out of memory, the key is not kept (next/2 on it is then
+// badarg).
+void bury(Table& t, const Object* o) {
+    if (t.fixations == 0 || t.kind == Kind::kOrderedSet || t.deleted) return;
+    Term holder[2];
+    Term tuple = make_tuple(holder, 1);
+    holder[1] = object_key(o, t.keypos);
+    if (Object* grave = object_new(tuple, o->hash))
+        stripe_of(t, o->hash).graves.emplace(o->hash, grave);
+}
+
+// Was `key` deleted from `t` since it was fixed?
+bool buried(const Table& t, uint32_t hash, Term key) {
+    auto [from, to] = stripe_of(t, hash).graves.equal_range(hash);
+    for (auto it = from; it != to; ++it)
+        if (exact_equal(tuple_element(it->second->tuple(), 1), key)) return true;
+    return false;
+}
+
+}  // namespace
+
+void forget_graves(Table& t) {
+    for (uint32_t i = 0; i < t.stripe_count; ++i) {
+        for (auto& [hash, grave] : t.stripes[i].graves)
+            object_free(grave);
+        t.stripes[i].graves = {};
+    }
+}
+
 std::vector<Object*> remove_key(Table& t, Term key) {
     std::vector<Object*> out;
     if (t.kind == Kind::kOrderedSet) {
@@ -657,6 +694,7 @@ std::vector<Object*> remove_key(Table& t, Term key) {
         count_out(t, o);
         out.push_back(o);
     }
+    if (!out.empty()) bury(t, out.front());
     return out;
 }
 
@@ -682,8 +720,8 @@ size_t remove_object(Table& t, Term object) {
         }
         *link = o->next;
         count_out(t, o);
+        if (removed++ == 0) bury(t, o);
         object_free(o);
-        ++removed;
     }
     return removed;
 }
@@ -697,6 +735,7 @@ size_t clear(Table& t) {
     for (Object*& head : t.buckets) {
         for (Object* o = head; o;) {
             Object* next = o->next;
+            bury(t, o);
             object_free(o);
             o = next;
         }
@@ -718,6 +757,7 @@ void erase(Table& t, Object* target) {
         *link = target->next;
     }
     count_out(t, target);
+    bury(t, target);
     object_free(target);
 }
 
@@ -808,6 +848,7 @@ const Object* next(const Table& t, Term key, bool& found) {
         found = true;
         after = o->next;
     }
+    if (!found && t.fixations > 0) found = buried(t, hash, key);
     return after ? after : from_bucket(t, b + 1);
 }
 

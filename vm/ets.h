@@ -45,6 +45,7 @@
 #include <iterator>
 #include <memory>
 #include <shared_mutex>
+#include <unordered_map>
 #include <vector>
 
 #include "vm/term.h"
@@ -107,6 +108,11 @@ struct alignas(64) Stripe {
     std::shared_mutex lock;
     size_t size = 0;   // objects
     size_t words = 0;  // of their data
+    // Keys deleted from a fixed hash table (each a 1-tuple {Key}), by
+    // hash, until it is unfixed: next/2 goes on from such a key, where a
+    // key the table never had while fixed is badarg (OTP keeps deleted
+    // objects in a fixed table for that, "pseudo-deleted").
+    std::unordered_multimap<uint32_t, Object*> graves;
 };
 
 // Stripes of a write_concurrency or read_concurrency hash table.
@@ -276,6 +282,9 @@ std::vector<Object*> remove_key(Table& t, Term key);
 // Removes objects equal (=:=) to `object` (its stripe alone); returns how
 // many.
 size_t remove_object(Table& t, Term object);
+// Frees the keys kept since a hash table was fixed (see Stripe; the table
+// alone): it is unfixed, or goes.
+void forget_graves(Table& t);
 // Removes every object (the table alone); returns how many.
 size_t clear(Table& t);
 // Removes one object found by walking (its stripe alone), then frees it.
@@ -284,7 +293,8 @@ void erase(Table& t, Object* o);
 // Iteration in table order (the table, shared): the first object, the first object
 // of the key after `key` (kNone key: none), and backwards for
 // ordered_set. nullptr at the end. `found` says whether `key` itself is
-// in the table (next/prev of a missing key is badarg unless fixed).
+// in the table, or was deleted from it since it was fixed (next/prev of
+// any other key of a hash table is badarg, as in OTP).
 const Object* first(const Table& t);
 const Object* next(const Table& t, Term key, bool& found);
 const Object* last(const Table& t);
