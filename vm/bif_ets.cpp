@@ -384,7 +384,7 @@ void matching(const Table& t, Term pattern, F f) {
     if (t.kind == ets::Kind::kOrderedSet && term::is_tuple(pattern) &&
         tuple_arity(pattern) >= t.keypos) {
         ets::KeyPrefix range = ets_match::key_prefix(tuple_element(pattern, t.keypos));
-        if (range.bound > 0) return ets::for_range(t, range, false, match);
+        if (range.narrows) return ets::for_range(t, range, false, match);
     }
     ets::for_each(t, match);
 }
@@ -440,9 +440,9 @@ struct Walk {
     size_t count = 0;
     Term last_key = kNone;  // of the last object taken, when stopped by the limit
     bool more = false;      // stopped by the limit with objects left
-    // ordered_set: the range of keys the specification keeps to (bound 0:
-    // none); a chunked walk ends where it ends.
-    ets::KeyPrefix range{kNil, 0};
+    // ordered_set: the range of keys the specification keeps to, if it
+    // narrows; a chunked walk ends where it ends.
+    ets::KeyPrefix range;
 };
 
 // What the walk does with object `o`, given the specification's value
@@ -477,7 +477,7 @@ void walk_objects(Process& p, const Table& t, const Object* start, Walk& w, Scra
     bool bag = t.kind == ets::Kind::kBag || t.kind == ets::Kind::kDuplicateBag;
     ets::walk_from(t, start, w.reverse, [&](const Object* o) {
         ++seen;
-        if (w.range.bound > 0 && !ets::in_range(t, o, w.range)) return false;
+        if (w.range.narrows && !ets::in_range(t, o, w.range)) return false;
         if (w.limit && w.values.size() >= w.limit) {
             // One more match means another chunk.
             Term v = ets_match::run(w.spec, o->tuple(), cx);
@@ -499,8 +499,8 @@ void walk_objects(Process& p, const Table& t, const Object* start, Walk& w, Scra
 // keeps to (see ets::KeyPrefix): false when there is none.
 bool walk_range(Process& p, const Table& t, Walk& w, Scratch& scratch) {
     if (t.kind != ets::Kind::kOrderedSet) return false;
-    ets::KeyPrefix range = ets_match::spec_prefix(w.spec, t.keypos);
-    if (range.bound == 0) return false;
+    ets::KeyPrefix range = ets_match::spec_prefix(w.spec, t.keypos, scratch);
+    if (!range.narrows) return false;
     std::vector<const Object*> objects;
     ets::for_range(t, range, w.reverse, [&](const Object* o) { objects.push_back(o); });
     ets_match::Context cx{p, scratch};
@@ -566,9 +566,10 @@ Term select_chunk(Process& p, Term* args, size_t limit, bool reverse, bool resum
     Scratch scratch;
     Walk w{spec, Keep::kValues, limit, reverse && t->kind == ets::Kind::kOrderedSet};
     ets::TableLock guard(*t, false);
-    if (t->kind == ets::Kind::kOrderedSet) w.range = ets_match::spec_prefix(spec, t->keypos);
+    if (t->kind == ets::Kind::kOrderedSet)
+        w.range = ets_match::spec_prefix(spec, t->keypos, scratch);
     const Object* start;
-    if (!resuming && w.range.bound > 0) {
+    if (!resuming && w.range.narrows) {
         start = ets::range_start(*t, w.range, w.reverse);
     } else if (!resuming) {
         start = w.reverse ? ets::last(*t) : ets::first(*t);

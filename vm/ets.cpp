@@ -7,6 +7,7 @@
 #include <mutex>
 #include <unordered_map>
 
+#include "vm/ets_match.h"
 #include "vm/heap.h"
 #include "vm/map.h"
 #include "vm/timer.h"
@@ -70,14 +71,9 @@ bool KeyLess::operator()(Term key, const Object* b) const {
 namespace {
 
 // Where `key` is relative to `range`: before it (< 0), in it (0) or after
-// it (> 0). A key that is no tuple compares with any tuple by its type.
+// it (> 0).
 int compare_to_range(Term key, const KeyPrefix& range) {
-    if (!is_tuple(key)) return compare(key, range.pattern);
-    uint64_t size = tuple_arity(key), range_size = tuple_arity(range.pattern);
-    if (size != range_size) return size < range_size ? -1 : 1;
-    for (uint32_t i = 1; i <= range.bound; ++i)
-        if (int c = compare(tuple_element(key, i), tuple_element(range.pattern, i))) return c;
-    return 0;
+    return ets_match::compare_to_pattern(key, range.pattern);
 }
 
 }  // namespace

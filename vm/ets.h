@@ -74,14 +74,15 @@ inline Term object_key(const Object* o, uint32_t keypos) {
 enum class Kind : uint8_t { kSet, kOrderedSet, kBag, kDuplicateBag };
 enum class Access : uint8_t { kPublic, kProtected, kPrivate };
 
-// The keys a partly bound key pattern can match when it is a tuple whose
-// first `bound` elements are ground (as {a, '_'}): the tuples of its size
-// whose first elements equal those (in term order). Tuples are ordered by
-// size, then element by element, so these keys are one range of an
-// ordered_set: a match or select walks that range, not the table.
+// The keys a partly bound key pattern can match (as {a, '_'}, or
+// [$a, $b | '_'] for the strings that begin with "ab"): those equal to
+// it in term order up to its first wildcard ('_' or '$N'). Tuples are
+// ordered by size, then element by element, and lists element by
+// element, so these keys are one range of an ordered_set: a match or
+// select walks that range, not the table.
 struct KeyPrefix {
-    Term pattern;    // a tuple
-    uint32_t bound;  // its leading ground elements; 0: no range
+    Term pattern = term::kNil;
+    bool narrows = false;  // false: no range (the pattern is a wildcard)
 };
 
 // Orders the objects of an ordered_set by key (compare, not exact: 1 and
@@ -302,7 +303,7 @@ const Object* prev(const Table& t, Term key, bool& found);
 // Every object in table order (the table, shared).
 template <typename F>
 void for_each(const Table& t, F f);
-// ordered_set: the objects whose keys are in `range` (bound > 0), in
+// ordered_set: the objects whose keys are in `range` (it narrows), in
 // order or backwards (`reverse`; the table, shared).
 template <typename F>
 void for_range(const Table& t, const KeyPrefix& range, bool reverse, F f);

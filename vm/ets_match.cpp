@@ -428,34 +428,91 @@ Term run(const Spec& spec, Term object, Context& cx) {
     return kNone;
 }
 
-ets::KeyPrefix key_prefix(Term key_pattern) {
-    ets::KeyPrefix range{key_pattern, 0};
-    if (!is_tuple(key_pattern)) return range;
-    uint64_t size = tuple_arity(key_pattern);
-    while (range.bound < size && is_ground(tuple_element(key_pattern, range.bound + 1)))
-        ++range.bound;
-    return range;
+namespace {
+
+// Patterns nested deeper than this are taken as wildcards by the range
+// functions (a wider range, still right): their recursion stays shallow.
+constexpr int kMaxPatternDepth = 64;
+
+// A pattern that both `a` and `b` are instances of, keeping what they
+// have in common up to where they differ (a wildcard there).
+Term generalize(Term a, Term b, Scratch& scratch, int depth) {
+    Term wild = make_atom(atom::kUnderscore);
+    if (exact_equal(a, b)) return a;
+    if (depth > kMaxPatternDepth || is_wild(a) || is_wild(b)) return wild;
+    if (is_tuple(a) && is_tuple(b) && tuple_arity(a) == tuple_arity(b)) {
+        uint64_t arity = tuple_arity(a);
+        Term* mem = scratch.take(tuple_words(arity));
+        Term out = make_tuple(mem, arity);
+        bool open = false;
+        for (uint64_t i = 1; i <= arity; ++i) {
+            mem[i] = open
+                         ? wild
+                         : generalize(tuple_element(a, i), tuple_element(b, i), scratch, depth + 1);
+            open = open || is_wild(mem[i]);
+        }
+        return out;
+    }
+    if (is_cons(a) && is_cons(b)) {
+        Term head = generalize(car(a), car(b), scratch, depth + 1);
+        Term tail = is_wild(head) ? wild : generalize(cdr(a), cdr(b), scratch, depth + 1);
+        return make_cons(scratch.take(kConsWords), head, tail);
+    }
+    return wild;
 }
 
-ets::KeyPrefix spec_prefix(const Spec& spec, uint32_t keypos) {
-    ets::KeyPrefix common{kNil, 0};
+int compare_to_pattern(Term key, Term pattern, bool& open, int depth) {
+    if (depth > kMaxPatternDepth || is_wild(pattern)) {
+        open = true;
+        return 0;
+    }
+    if (is_tuple(pattern) && is_tuple(key)) {
+        uint64_t size = tuple_arity(key), pattern_size = tuple_arity(pattern);
+        if (size != pattern_size) return size < pattern_size ? -1 : 1;
+        for (uint64_t i = 1; i <= size; ++i) {
+            int c = compare_to_pattern(tuple_element(key, i), tuple_element(pattern, i), open,
+                                       depth + 1);
+            if (c != 0 || open) return c;
+        }
+        return 0;
+    }
+    if (is_cons(pattern) && is_cons(key)) {
+        for (; is_cons(pattern) && is_cons(key); pattern = cdr(pattern), key = cdr(key)) {
+            int c = compare_to_pattern(car(key), car(pattern), open, depth + 1);
+            if (c != 0 || open) return c;
+        }
+        if (is_wild(pattern)) {
+            open = true;
+            return 0;
+        }
+    }
+    if (is_map(pattern) && is_map(key) && !is_ground(pattern)) {
+        open = true;  // maps order by keys first: taken as a wildcard
+        return 0;
+    }
+    return compare(key, pattern);  // ground, or of another type than the key
+}
+
+}  // namespace
+
+int compare_to_pattern(Term key, Term pattern) {
+    bool open = false;
+    return compare_to_pattern(key, pattern, open, 0);
+}
+
+ets::KeyPrefix key_prefix(Term key_pattern) {
+    return ets::KeyPrefix{key_pattern, !is_wild(key_pattern)};
+}
+
+ets::KeyPrefix spec_prefix(const Spec& spec, uint32_t keypos, Scratch& scratch) {
+    ets::KeyPrefix common;
     for (const Clause& c : spec.clauses) {
         Term h = c.head;
-        if (!is_tuple(h) || tuple_arity(h) < keypos) return {kNil, 0};
-        ets::KeyPrefix range = key_prefix(tuple_element(h, keypos));
-        if (range.bound == 0) return range;
-        if (common.bound == 0) {
-            common = range;
-            continue;
-        }
-        if (tuple_arity(range.pattern) != tuple_arity(common.pattern)) return {kNil, 0};
-        uint32_t same = 0;
-        while (same < std::min(range.bound, common.bound) &&
-               exact_equal(tuple_element(range.pattern, same + 1),
-                           tuple_element(common.pattern, same + 1)))
-            ++same;
-        common.bound = same;
-        if (same == 0) return common;
+        if (!is_tuple(h) || tuple_arity(h) < keypos) return ets::KeyPrefix{};
+        Term key = tuple_element(h, keypos);
+        common.pattern = common.narrows ? generalize(common.pattern, key, scratch, 0) : key;
+        common.narrows = !is_wild(common.pattern);
+        if (!common.narrows) return common;
     }
     return common;
 }

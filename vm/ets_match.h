@@ -99,12 +99,16 @@ struct Context {
 // kNone when none does (or its guards fail or raise).
 Term run(const Spec& spec, Term object, Context& cx);
 
-// The range of keys a key pattern can match (see ets::KeyPrefix): bound
-// 0 unless it is a tuple whose first element is ground.
+// The range of keys a key pattern can match (see ets::KeyPrefix); it
+// narrows nothing when the pattern is a wildcard.
 ets::KeyPrefix key_prefix(Term key_pattern);
-// The range of keys every clause of `spec` keeps to (their heads' key
-// patterns have one size and ground leading elements in common), or bound 0.
-ets::KeyPrefix spec_prefix(const Spec& spec, uint32_t keypos);
+// The range of keys every clause of `spec` keeps to: that of a pattern
+// as general as their heads' key patterns (built in `scratch`), or none.
+ets::KeyPrefix spec_prefix(const Spec& spec, uint32_t keypos, Scratch& scratch);
+// Where `key` is in term order relative to the keys that can match
+// `pattern`: before them all (< 0), after them all (> 0), or among them
+// (0; it may still not match). Wildcards end the comparison.
+int compare_to_pattern(Term key, Term pattern);
 
 // The key `spec` can only match (every clause's head has the same ground
 // key at position keypos), or kNone: then a run walks the whole table.
