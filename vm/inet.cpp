@@ -503,31 +503,35 @@ void udp_readable(Socket& s) {
 
 // ---- sockets made -----------------------------------------------------------------------
 
-// A Socket for `fd` (non-blocking already), in the table and the poller.
-SocketPtr make_socket(int fd, Proto proto, int family, Term owner) {
+// A Socket for `fd` (non-blocking already), in the table and the poller;
+// an accepted connection takes the options of its `listener`, as OTP's.
+// Set up under its lock: the poller may report it as soon as it is
+// watched.
+SocketPtr make_socket(int fd, Proto proto, int family, Term owner,
+                      const Socket* listener = nullptr) {
     auto s = std::make_shared<Socket>();
+    std::lock_guard<std::mutex> guard(s->lock);
     s->number = port::reserve_number();
     s->id = make_port(s->number);
     s->fd = fd;
     s->proto = proto;
     s->family = family;
     s->owner = owner;
+    if (listener) {
+        s->active = listener->active;
+        s->active_count = listener->active_count;
+        s->packet = listener->packet;
+        s->binary = listener->binary;
+        s->send_timeout = listener->send_timeout;
+        s->connected = true;
+    }
     insert(s);
     s->registered = poll::watch(fd, EPOLLONESHOT, s.get(), true);
     return s;
 }
 
-// An accepted connection takes the listener's options, as OTP's does.
 SocketPtr accepted(const Socket& listener, int fd, Term owner) {
-    SocketPtr s = make_socket(fd, Proto::kTcp, listener.family, owner);
-    std::lock_guard<std::mutex> guard(s->lock);
-    s->active = listener.active;
-    s->active_count = listener.active_count;
-    s->packet = listener.packet;
-    s->binary = listener.binary;
-    s->send_timeout = listener.send_timeout;
-    s->connected = true;
-    return s;
+    return make_socket(fd, Proto::kTcp, listener.family, owner, &listener);
 }
 
 int accept_fd(const Socket& s) {
