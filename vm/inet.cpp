@@ -126,7 +126,7 @@ struct Socket final : poll::Handler, std::enable_shared_from_this<Socket> {
     std::vector<Waiter> readers;  // recv or accept, oldest first
     std::vector<Waiter> senders;  // waiting for the queue to drain
     std::vector<Waiter> connector;
-    std::shared_ptr<Socket> lingering;  // self, while a closed socket writes its queue
+    bool lingering = false;  // closed, writing its queue (held in g_lingering)
 
     void ready(uint32_t events) override;
 };
@@ -160,6 +160,23 @@ void insert(const SocketPtr& s) {
     Shard& sh = shard(s->number);
     std::lock_guard<std::mutex> guard(sh.lock);
     sh.sockets.emplace(s->number, s);
+}
+
+// Closed sockets still writing their queue: held here (not by a cycle
+// through themselves) so that they stay reachable, for leak checkers too.
+std::mutex& g_lingering_lock = *new std::mutex;
+std::unordered_map<const Socket*, SocketPtr>& g_lingering =
+    *new std::unordered_map<const Socket*, SocketPtr>;
+
+void start_lingering(Socket& s) {
+    s.lingering = true;
+    std::lock_guard<std::mutex> guard(g_lingering_lock);
+    g_lingering.emplace(&s, s.shared_from_this());
+}
+
+void stop_lingering(const Socket& s) {
+    std::lock_guard<std::mutex> guard(g_lingering_lock);
+    g_lingering.erase(&s);
 }
 
 void erase(const Socket& s) {
@@ -351,7 +368,8 @@ void release(Socket& s) {
         s.fd = -1;
         s.registered = false;
     }
-    SocketPtr hold = s.lingering ? std::move(s.lingering) : s.shared_from_this();
+    SocketPtr hold = s.shared_from_this();
+    if (s.lingering) stop_lingering(s);
     poll::post([hold] {});
 }
 
@@ -367,7 +385,7 @@ void close_socket(Socket& s, bool linger) {
     answer_all(s, s.senders, closed());
     answer_all(s, s.connector, closed());
     if (linger && wants_write(s) && !s.write_failed && !s.connecting) {
-        s.lingering = s.shared_from_this();
+        start_lingering(s);
         return arm(s);
     }
     release(s);
