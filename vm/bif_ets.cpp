@@ -16,6 +16,7 @@
 #include "vm/ets_match.h"
 #include "vm/heap.h"
 #include "vm/process.h"
+#include "vm/reply.h"
 #include "vm/scheduler.h"
 #include "vm/signal.h"
 
@@ -175,6 +176,10 @@ bool objects_of(const Table& t, Term arg, std::vector<Object*>& out) {
             ets::object_free(o);
         out.clear();
     }
+    // OTP inserts a list into a bag last object first: ets:insert(B, [{k,1},
+    // {k,2}]) then lookup(B, k) gives [{k,2},{k,1}] (a duplicate_bag keeps
+    // the list's order).
+    if (t.kind == ets::Kind::kBag) std::reverse(out.begin(), out.end());
     return ok;
 }
 
@@ -201,6 +206,14 @@ bool tuple_option(Term o, Table& t) {
         return true;
     }
     if (arity == 3 && what == make_atom(atom::kHeir) && is_local_pid(value)) {
+        if (!process::lookup(value)) {
+            // As OTP's set_heir: a heir that is not alive is no heir (info
+            // says none, and the table dies with its owner).
+            if (t.heir_data) ets::object_free(t.heir_data);
+            t.heir_data = nullptr;
+            t.heir = make_atom(atom::kNoneAccess);
+            return true;
+        }
         Term holder[2];
         Term data = term::make_tuple(holder, 1);
         holder[1] = tuple_element(o, 3);
@@ -225,7 +238,8 @@ bool option(Term o, Table& t) {
     if (!term::is_atom(o)) return false;
     switch (atom_index(o)) {
         case atom::kSet:
-            t.kind = ets::Kind::kSet;
+            // The default; in OTP the option changes nothing, so
+            // [bag, set] makes a bag.
             break;
         case atom::kOrderedSet:
             t.kind = ets::Kind::kOrderedSet;
@@ -447,11 +461,20 @@ void keep(Walk& w, const Table& t, const Object* o, Term v) {
 void walk_objects(Process& p, const Table& t, const Object* start, Walk& w, Scratch& scratch) {
     ets_match::Context cx{p, scratch};
     size_t seen = 0;
+    // A continuation goes on after the last key taken, so a chunk takes
+    // the matching objects of a bag's key all together, even past the
+    // limit: stopped in the middle of a key, the rest would be lost.
+    bool bag = t.kind == ets::Kind::kBag || t.kind == ets::Kind::kDuplicateBag;
     ets::walk_from(t, start, w.reverse, [&](const Object* o) {
         ++seen;
-        if (w.limit && w.values.size() == w.limit) {
+        if (w.limit && w.values.size() >= w.limit) {
             // One more match means another chunk.
-            if (ets_match::run(w.spec, o->tuple(), cx) == kNone) return true;
+            Term v = ets_match::run(w.spec, o->tuple(), cx);
+            if (v == kNone) return true;
+            if (bag && exact_equal(ets::object_key(o, t.keypos), w.last_key)) {
+                keep(w, t, o, v);
+                return true;
+            }
             w.more = true;
             return false;
         }
@@ -476,14 +499,25 @@ void walk_table(Process& p, const Table& t, Walk& w, Scratch& scratch) {
         keep(w, t, o, ets_match::run(w.spec, o->tuple(), cx));
 }
 
-// A continuation of select/3 and friends: {'$beamlite_select', Tid,
-// LastKey, Limit, MatchSpec, Reverse}.
+// A continuation of select/3 and friends: {Tid, Limit, Reverse (0 or 1),
+// {'$beamlite_compiled_ms', MatchSpec}, [LastKey], 0}, the shape of OTP's
+// continuations of hash tables ({Table, N1, N2, MSRef, L, N3}), so that
+// OTP's ets:repair_continuation/2 takes it (and, the specification being
+// compiled, returns it as it is).
 constexpr size_t kContinuationArity = 6;
 
+bool compiled_shape(Term c) {
+    return term::is_tuple(c) && tuple_arity(c) == 2 &&
+           tuple_element(c, 1) == make_atom(atom::kBeamliteCompiledMs);
+}
+
 bool is_continuation(Term c) {
-    return term::is_tuple(c) && tuple_arity(c) == kContinuationArity &&
-           tuple_element(c, 1) == make_atom(atom::kBeamliteSelect) &&
-           is_small(tuple_element(c, 4)) && small_value(tuple_element(c, 4)) > 0;
+    if (!term::is_tuple(c) || tuple_arity(c) != kContinuationArity) return false;
+    Term limit = tuple_element(c, 2), reverse = tuple_element(c, 3), keys = tuple_element(c, 5);
+    return is_small(limit) && small_value(limit) > 0 &&
+           (reverse == make_small(0) || reverse == make_small(1)) &&
+           compiled_shape(tuple_element(c, 4)) && is_cons(keys) && cdr(keys) == kNil &&
+           tuple_element(c, 6) == make_small(0);
 }
 
 // select/3, select_reverse/3, match/3, match_object/3 (from the start) and
@@ -492,8 +526,8 @@ bool is_continuation(Term c) {
 // continuation args[0]: read through the registers (roots) after every
 // allocation.
 Term select_chunk(Process& p, Term* args, size_t limit, bool reverse, bool resuming) {
-    auto tid = [&] { return resuming ? tuple_element(args[0], 2) : args[0]; };
-    auto ms = [&] { return resuming ? tuple_element(args[0], 5) : args[1]; };
+    auto tid = [&] { return resuming ? tuple_element(args[0], 1) : args[0]; };
+    auto ms = [&] { return resuming ? tuple_element(tuple_element(args[0], 4), 2) : args[1]; };
     Table* t = table_for(p, tid(), Need::kRead);
     if (!t) return kNone;
     ets_match::Spec spec;
@@ -506,7 +540,7 @@ Term select_chunk(Process& p, Term* args, size_t limit, bool reverse, bool resum
         start = w.reverse ? ets::last(*t) : ets::first(*t);
     } else {
         bool found = false;
-        Term key = tuple_element(args[0], 3);
+        Term key = car(tuple_element(args[0], 5));
         start = w.reverse ? ets::prev(*t, key, found) : ets::next(*t, key, found);
     }
     walk_objects(p, *t, start, w, scratch);
@@ -514,7 +548,8 @@ Term select_chunk(Process& p, Term* args, size_t limit, bool reverse, bool resum
     // {Values, Continuation} in one allocation: nothing built here is a
     // root while another allocation could collect.
     size_t key_words = w.more ? heap::copy_size(w.last_key) : 0;
-    size_t cont_words = w.more ? tuple_words(kContinuationArity) + key_words : 0;
+    size_t cont_words =
+        w.more ? tuple_words(kContinuationArity) + tuple_words(2) + kConsWords + key_words : 0;
     Term* mem = alloc(p, list_words(w.values) + tuple_words(2) + cont_words);
     if (!mem) return heap_exhausted(p);
     Term values = list_into(p, mem, w.values);
@@ -522,13 +557,16 @@ Term select_chunk(Process& p, Term* args, size_t limit, bool reverse, bool resum
     if (w.more) {
         Term key = heap::copy_term(w.last_key, mem, p.heap.off_heap);
         mem += key_words;
+        Term keys = make_cons(mem, key, kNil);
+        mem += kConsWords;
+        Term compiled = put_tuple2(mem, make_atom(atom::kBeamliteCompiledMs), ms());
         cont = term::make_tuple(mem, kContinuationArity);
-        mem[1] = make_atom(atom::kBeamliteSelect);
-        mem[2] = tid();
-        mem[3] = key;
-        mem[4] = make_small(int64_t(limit));
-        mem[5] = ms();
-        mem[6] = make_bool(w.reverse);
+        mem[1] = tid();
+        mem[2] = make_small(int64_t(limit));
+        mem[3] = make_small(w.reverse ? 1 : 0);
+        mem[4] = compiled;
+        mem[5] = keys;
+        mem[6] = make_small(0);
         mem += tuple_words(kContinuationArity);
     }
     return put_tuple2(mem, values, cont);
@@ -861,37 +899,49 @@ Term update_counter(Process& p, Term* args, Term default_object) {
     ets::KeyLock guard(*t, hash, true);
     Object* o = only_object(*t, args[1]);
     Scratch scratch;
-    if (!o && default_object != kNone) {
-        // The default, with the key in its key position.
-        uint64_t arity = tuple_arity(default_object);
-        Term* mem = scratch.take(tuple_words(arity));
-        Term tuple = term::make_tuple(mem, arity);
-        std::copy_n(tuple_elements(default_object), arity, mem + 1);
-        mem[t->keypos] = args[1];
-        o = ets::object_new(tuple, hash);
-        if (!o) return fail(p, make_atom(atom::kSystemLimit));
-        ets::insert(*t, o);
-    }
-    if (!o)
+    std::vector<Term> elements;
+    if (o) {
+        elements.assign(tuple_elements(o->tuple()),
+                        tuple_elements(o->tuple()) + tuple_arity(o->tuple()));
+    } else if (default_object != kNone) {
+        // The default, with the key in its key position; inserted only
+        // once every operation has applied to it (as in OTP, a bad
+        // operation leaves the table without it).
+        elements.assign(tuple_elements(default_object),
+                        tuple_elements(default_object) + tuple_arity(default_object));
+        elements[t->keypos - 1] = args[1];
+    } else {
         return badarg_cause(p, 2, "the key does not exist in the table", make_atom(atom::kBadkey));
-    std::vector<Term> elements(tuple_elements(o->tuple()),
-                               tuple_elements(o->tuple()) + tuple_arity(o->tuple()));
+    }
     std::vector<Term> results;
     Term cause = kNil;
     Term ops = args[2];
     bool many = is_cons(ops) || ops == kNil;
     if (!many) ops = kNone;
-    for (Term l = many ? args[2] : kNil; is_cons(l); l = cdr(l)) {
+    Term l = many ? args[2] : kNil;
+    for (; is_cons(l); l = cdr(l)) {
         Term r;
         if (!counter_op(car(l), t->keypos, elements, scratch, r, cause))
             return badarg_cause(p, 3, "invalid update operation", cause);
         results.push_back(r);
     }
+    // A list of operations is a proper list ([{2, 1} | bad] is badarg).
+    if (l != kNil) return badarg_cause(p, 3, "invalid update operation", cause);
     if (!many) {
         Term r;
         if (!counter_op(args[2], t->keypos, elements, scratch, r, cause))
             return badarg_cause(p, 3, "invalid update operation", cause);
         results.push_back(r);
+    }
+    if (!o) {
+        Term* mem = scratch.take(tuple_words(elements.size()));
+        Term tuple = term::make_tuple(mem, elements.size());
+        std::copy(elements.begin(), elements.end(), mem + 1);
+        Object* now = ets::object_new(tuple, hash);
+        if (!now) return fail(p, make_atom(atom::kSystemLimit));
+        ets::insert(*t, now);
+        if (!many) return term_out(p, results.front());
+        return list_out(p, results);
     }
     if (std::all_of(results.begin(), results.end(), [](Term e) { return is_small(e); })) {
         // Every new value is a small: written in place.
@@ -1069,9 +1119,14 @@ Term ets_select_reverse3(Process& p, Term* args) {
 Term ets_select1(Process& p, Term* args) {
     Term c = args[0];
     if (c == make_atom(atom::kEndOfTable)) return c;
-    if (!is_continuation(c)) return badarg(p, 1, "not a valid continuation");
-    size_t limit = size_t(small_value(tuple_element(c, 4)));
-    bool reverse = tuple_element(c, 6) == kTrue;
+    if (!is_continuation(c)) {
+        // OTP looks a tuple's table up first: its cause is then id.
+        if (term::is_tuple(c))
+            return badarg_cause(p, 1, "not a valid continuation", make_atom(atom::kId));
+        return badarg(p, 1, "not a valid continuation");
+    }
+    size_t limit = size_t(small_value(tuple_element(c, 2)));
+    bool reverse = tuple_element(c, 3) == make_small(1);
     return select_chunk(p, args, limit, reverse, true);
 }
 
@@ -1215,14 +1270,11 @@ Term match_spec_test(Process& p, Term* args) {
         return badarg(p, 3, "only table specifications are supported");
     ets_match::Spec spec;
     if (!ets_match::compile(args[1], spec)) {
-        Term text = make_string(p, "invalid match specification");
-        if (text == kNone) return kNone;
-        Term* at = alloc(p, 3 + 2 + 3);
-        if (!at) return heap_exhausted(p);
-        Term error = put_tuple2(at, make_atom(atom::kError), text);
-        Term list = make_cons(at, error, kNil);
-        at += kConsWords;
-        return put_tuple2(at, make_atom(atom::kError), list);
+        // Built in one allocation: a string made first would be moved by
+        // the allocation of the tuples around it.
+        reply::Value text = reply::string("invalid match specification");
+        reply::Value error = reply::tuple({reply::atom(atom::kError), std::move(text)});
+        return reply::build(p, reply::tuple({reply::atom(atom::kError), reply::list({error})}));
     }
     Scratch scratch;
     Term item = scratch.copy(args[0]);
@@ -1276,7 +1328,9 @@ Term ets_rename(Process& p, Term* args) {
     if (!t) return kNone;
     if (!term::is_atom(args[1])) return badarg(p, 2, "not an atom");
     if (!ets::rename(*t, args[1])) return badarg(p, 2, "table name already exists");
-    return args[1];
+    // OTP returns the new name for a named table, the table id otherwise
+    // (an unnamed table is known by its id only, so that is args[0])
+    return t->named ? args[1] : args[0];
 }
 
 Term ets_give_away(Process& p, Term* args) {
@@ -1309,10 +1363,20 @@ Term ets_setopts(Process& p, Term* args) {
     if (t->owner != p.pid) return not_owner(p, *t);
     Table staged;
     staged.heir = t->heir;
+    // setopts/2 takes heir options only (OTP's also takes protection,
+    // which beamlite does not change yet); the options only new/2 takes
+    // (keypos, read_concurrency...) are badarg, as in OTP.
+    // (each one once: OTP refuses [{heir, P, D}, {heir, none}]).
+    int heirs = 0;
+    auto heir_option = [&](Term o) {
+        return term::is_tuple(o) && tuple_arity(o) >= 2 &&
+               tuple_element(o, 1) == make_atom(atom::kHeir) && ++heirs == 1 &&
+               tuple_option(o, staged);
+    };
     Term l = term::is_tuple(args[1]) ? kNil : args[1];
-    bool ok = term::is_tuple(args[1]) ? tuple_option(args[1], staged) : true;
+    bool ok = term::is_tuple(args[1]) ? heir_option(args[1]) : true;
     for (; ok && is_cons(l); l = cdr(l))
-        ok = term::is_tuple(car(l)) && tuple_arity(car(l)) >= 2 && tuple_option(car(l), staged);
+        ok = heir_option(car(l));
     if (!ok || l != kNil) return badarg(p, 2, "invalid option");
     ets::TableLock guard(*t, true);
     t->heir = staged.heir;

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "vm/bif.h"
+#include "vm/ets.h"
 #include "vm/gc.h"
 #include "vm/node.h"
 #include "vm/port.h"
@@ -44,6 +45,7 @@
 namespace bif {
 
 using namespace term;
+using reply::tagged;
 using reply::Value;
 
 namespace {
@@ -133,10 +135,6 @@ int64_t cpus(int name) {
     return n > 0 ? n : 1;
 }
 
-Value tagged(uint32_t tag, Value v) {
-    return reply::tuple({reply::atom(tag), std::move(v)});
-}
-
 Value max_heap_size_map() {
     return reply::map({reply::atom(atom::kErrorLogger), reply::boolean(true),
                        reply::atom(atom::kKill), reply::boolean(true), reply::atom(atom::kSize),
@@ -207,7 +205,7 @@ bool atom_info(uint32_t key, Value& out) {
             out = reply::integer(atom::limit());
             return true;
         case atom::kEtsCount:
-            out = reply::integer(0);
+            out = reply::integer(int64_t(ets::all().size()));
             return true;
         case atom::kEtsLimit:
             out = reply::integer(8192);

@@ -16,6 +16,7 @@
 #include "vm/gc.h"
 #include "vm/interp.h"
 #include "vm/map.h"
+#include "vm/reply.h"
 #include "vm/scheduler.h"
 #include "vm/signal.h"
 #include "vm/timer.h"
@@ -62,7 +63,8 @@ struct SpawnOptions {
     bool link = false;
     bool monitor = false;
     size_t min_heap_size = heap::kMinBlockWords;
-    int64_t max_heap_size = -1;  // words, 0 for none; -1: the default
+    int64_t max_heap_size = -1;    // words, 0 for none; -1: the default
+    int64_t fullsweep_after = -1;  // -1: the default
     process::Priority priority = process::kNormal;
 };
 
@@ -85,6 +87,13 @@ bool max_heap_of(Term value, int64_t& out) {
     uint64_t words = std::min<uint64_t>(uint64_t(small_value(size)), UINT32_MAX);
     out = kill == kTrue ? int64_t(words) : 0;
     return true;
+}
+
+// max_heap_size as OTP reports it: #{error_logger, kill, size}.
+reply::Value max_heap_value(uint32_t words) {
+    return reply::map({reply::atom(atom::kErrorLogger), reply::boolean(true),
+                       reply::atom(atom::kKill), reply::boolean(true), reply::atom(atom::kSize),
+                       reply::integer(words)});
 }
 
 bool priority_of(Term t, process::Priority& out) {
@@ -123,8 +132,10 @@ bool parse_spawn_options(Term list, SpawnOptions& o) {
                 if (!priority_of(value, o.priority)) return false;
             } else if (key == atom_of(atom::kMaxHeapSize)) {
                 if (!max_heap_of(value, o.max_heap_size)) return false;
-            } else if (key != atom_of(atom::kFullsweepAfter) &&
-                       key != atom_of(atom::kMinBinVheapSize) &&
+            } else if (key == atom_of(atom::kFullsweepAfter)) {
+                if (!is_small(value) || small_value(value) < 0) return false;
+                o.fullsweep_after = small_value(value);
+            } else if (key != atom_of(atom::kMinBinVheapSize) &&
                        key != atom_of(atom::kMessageQueueData)) {
                 return false;
             }
@@ -154,6 +165,11 @@ Term spawn_process(Process& p, const code::Export* entry, Term* args, uint32_t n
     // heap grows on demand anyway.
     Process* child = process::create(std::min(o.min_heap_size, kMaxFirstBlockWords));
     if (o.max_heap_size >= 0) child->heap.max_heap_size = uint32_t(o.max_heap_size);
+    // Past 65535 minor collections between major ones (OTP's default) is
+    // never, in practice: the count is 16 bits.
+    if (o.fullsweep_after >= 0)
+        child->heap.fullsweep_after =
+            uint16_t(std::min<int64_t>(o.fullsweep_after, heap::kDefaultFullsweepAfter));
     // Held until queued: from table_insert on, process_info may find it.
     child->busy.test_and_set(std::memory_order_acquire);
     if (!process::table_insert(child)) {
@@ -369,7 +385,7 @@ Term spawn_opt5(Process& p, Term* args) {
 // erlang:garbage_collect/0: a full collection of the caller's heap now
 // (its arguments, none, and the usual roots survive).
 Term garbage_collect0(Process& p, Term* args) {
-    if (!gc::collect(p.heap, 0, process::roots(p))) return heap_exhausted(p);
+    if (!gc::collect(p.heap, 0, process::roots(p), true)) return heap_exhausted(p);
     return kTrue;
 }
 
@@ -377,10 +393,10 @@ Term garbage_collect0(Process& p, Term* args) {
 
 namespace {
 
-// garbage_collect/2's options: [{async, RequestId} | {type, major | minor}]
-// (every collection here is a full one).
+// garbage_collect/2's options: [{async, RequestId} | {type, major | minor}].
 struct GcOptions {
     bool async = false;
+    bool major = true;
     Term request = kNil;  // {async, RequestId}'s id
 };
 
@@ -395,6 +411,7 @@ bool gc_options(Term list, GcOptions& o) {
             o.request = value;
         } else if (key == atom_of(atom::kType)) {
             if (value != atom_of(atom::kMajor) && value != atom_of(atom::kMinor)) return false;
+            o.major = value == atom_of(atom::kMajor);
         } else {
             return false;
         }
@@ -406,13 +423,13 @@ bool gc_options(Term list, GcOptions& o) {
 // registers are roots along with the usual ones. A collection that would
 // pass q's max_heap_size leaves q to meet its limit at its own next
 // allocation.
-void collect_held(Process& q) {
+void collect_held(Process& q, bool major) {
     gc::Roots roots = process::roots(q);
     if (!q.xregs) {
         roots.xregs = q.saved_live > process::kInlineSaved ? q.saved_x : q.saved_inline;
         roots.num_xregs = q.saved_live;
     }
-    gc::collect(q.heap, 0, roots);
+    gc::collect(q.heap, 0, roots, major);
 }
 
 // garbage_collect(Pid, Options): true when Pid was alive and is collected,
@@ -423,13 +440,13 @@ void collect_held(Process& q) {
 Term garbage_collect_pid(Process& p, Term pid, const GcOptions& o) {
     bool alive = true;
     if (pid == p.pid) {
-        if (!gc::collect(p.heap, 0, process::roots(p))) return heap_exhausted(p);
+        if (!gc::collect(p.heap, 0, process::roots(p), o.major)) return heap_exhausted(p);
     } else {
         Hold hold(p, pid);
         if (hold.retry()) return call_again(p);
         Process* q = settled(p, hold);
         alive = q != nullptr && (q->status == Status::Runnable || q->status == Status::Waiting);
-        if (alive) collect_held(*q);
+        if (alive) collect_held(*q, o.major);
     }
     if (!o.async) return make_bool(alive);
     Term* mem = alloc(p, tuple_words(3));
@@ -629,6 +646,52 @@ Term demonitor2(Process& p, Term* args) {
     return info ? make_bool(active) : kTrue;
 }
 
+}  // namespace impl
+
+namespace {
+
+// process_flag(min_heap_size | min_bin_vheap_size | fullsweep_after |
+// max_heap_size, Value): the old value. A min_heap_size is a size class
+// of beamlite's (reported so) that the next collection moves into; the
+// collector may shrink the block below it again when it is mostly empty.
+Term heap_flag(Process& p, Term flag, Term value) {
+    bool number = is_small(value) && small_value(value) >= 0;
+    if (flag == atom_of(atom::kMinHeapSize)) {
+        if (!number) return badarg(p, 2, "not a valid heap size");
+        uint32_t old = process::rare(p).min_heap_size;
+        unsigned size_class = heap::size_class_at_least(size_t(small_value(value)));
+        p.rare->min_heap_size = uint32_t(heap::size_class_words(size_class));
+        p.heap.next_size_class = uint8_t(std::max<unsigned>(p.heap.next_size_class, size_class));
+        return make_small(old);
+    }
+    if (flag == atom_of(atom::kMinBinVheapSize)) {
+        if (!number) return badarg(p, 2, "not a valid heap size");
+        uint32_t old = process::rare(p).min_bin_vheap_size;
+        p.rare->min_bin_vheap_size = uint32_t(std::min<int64_t>(small_value(value), UINT32_MAX));
+        return make_small(old);
+    }
+    if (flag == atom_of(atom::kFullsweepAfter)) {
+        if (!number) return badarg(p, 2, "not a valid number");
+        uint16_t old = p.heap.fullsweep_after;
+        p.heap.fullsweep_after =
+            uint16_t(std::min<int64_t>(small_value(value), heap::kDefaultFullsweepAfter));
+        return make_small(old);
+    }
+    if (flag == atom_of(atom::kMaxHeapSize)) {
+        int64_t words;
+        if (!max_heap_of(value, words)) return badarg(p, 2, "not a valid max_heap_size");
+        Term old = reply::build(p, max_heap_value(p.heap.max_heap_size));
+        if (old == kNone) return kNone;
+        p.heap.max_heap_size = uint32_t(words);
+        return old;
+    }
+    return badarg(p, 1, "invalid process flag");
+}
+
+}  // namespace
+
+namespace impl {
+
 Term process_flag(Process& p, Term* args) {
     Term flag = args[0], value = args[1];
     if (flag == atom_of(atom::kTrapExit)) {
@@ -648,7 +711,7 @@ Term process_flag(Process& p, Term* args) {
         p.priority = priority;
         return old;
     }
-    return badarg(p, 1, "invalid process flag");
+    return heap_flag(p, flag, value);
 }
 
 Term is_process_alive(Process& p, Term* args) {
@@ -838,8 +901,46 @@ Term initial_call(Process& asker, const Process& q) {
     return mfa;
 }
 
+// process_info(P, garbage_collection): OTP's items, with this process's
+// values (min_bin_vheap_size is the system's: no virtual binary heap).
+Term garbage_collection_of(Process& asker, const Process& q) {
+    uint32_t minors = q.heap.old ? q.heap.old->minor_collections : 0;
+    uint32_t min_heap = q.rare ? q.rare->min_heap_size : process::kDefaultMinHeapSize;
+    uint32_t min_bin = q.rare ? q.rare->min_bin_vheap_size : process::kDefaultMinBinVheapSize;
+    return reply::build(
+        asker,
+        reply::list({reply::tagged(atom::kMaxHeapSize, max_heap_value(q.heap.max_heap_size)),
+                     reply::tagged(atom::kMinBinVheapSize, reply::integer(min_bin)),
+                     reply::tagged(atom::kMinHeapSize, reply::integer(min_heap)),
+                     reply::tagged(atom::kFullsweepAfter, reply::integer(q.heap.fullsweep_after)),
+                     reply::tagged(atom::kMinorGcs, reply::integer(minors))}));
+}
+
+// process_info(P, garbage_collection_info): the sizes of the generations
+// in words, with OTP's names (no virtual binary heap: its sizes are 0 and
+// the default block size).
+Term garbage_collection_info_of(Process& asker, const Process& q) {
+    const heap::Heap& h = q.heap;
+    size_t recent = h.old ? size_t(h.old->high_water - h.start) : 0;
+    auto item = [](uint32_t name, size_t words) {
+        return reply::tagged(name, reply::integer(int64_t(words)));
+    };
+    return reply::build(
+        asker,
+        reply::list({item(atom::kOldHeapBlockSize, heap::old_capacity(h)),
+                     item(atom::kHeapBlockSize, heap::block_words(h)),
+                     item(atom::kMbufSize, heap::fragment_words(h)),
+                     item(atom::kRecentSize, recent), item(atom::kStackSize, heap::stack_used(h)),
+                     item(atom::kOldHeapSize, heap::old_words(h)),
+                     item(atom::kHeapSize, heap::heap_used(h)), item(atom::kBinVheapSize, 0),
+                     item(atom::kBinVheapBlockSize, process::kDefaultMinBinVheapSize),
+                     item(atom::kBinOldVheapSize, 0),
+                     item(atom::kBinOldVheapBlockSize, process::kDefaultMinBinVheapSize)}));
+}
+
 size_t memory_bytes(const Process& q) {
     size_t bytes = sizeof(Process) + heap::block_words(q.heap) * sizeof(Term);
+    bytes += heap::old_capacity(q.heap) * sizeof(Term);
     bytes += heap::fragment_words(q.heap) * sizeof(Term);
     if (q.rare) bytes += sizeof(process::Rare) + q.rare->dictionary.memory_bytes();
     return bytes;
@@ -847,14 +948,27 @@ size_t memory_bytes(const Process& q) {
 
 // The items process_info/2 knows (item_value answers each).
 bool is_item(Term item) {
-    static const atom::Index kItems[] = {
-        atom::kMessageQueueLen, atom::kMessages,       atom::kLinks,
-        atom::kMonitors,        atom::kStatus,         atom::kReductions,
-        atom::kHeapSize,        atom::kTotalHeapSize,  atom::kStackSize,
-        atom::kMemory,          atom::kRegisteredName, atom::kDictionary,
-        atom::kCurrentFunction, atom::kTrapExit,       atom::kPriority,
-        atom::kGroupLeader,     atom::kMonitoredBy,    atom::kCurrentStacktrace,
-        atom::kInitialCall};
+    static const atom::Index kItems[] = {atom::kMessageQueueLen,
+                                         atom::kMessages,
+                                         atom::kLinks,
+                                         atom::kMonitors,
+                                         atom::kStatus,
+                                         atom::kReductions,
+                                         atom::kHeapSize,
+                                         atom::kTotalHeapSize,
+                                         atom::kStackSize,
+                                         atom::kMemory,
+                                         atom::kRegisteredName,
+                                         atom::kDictionary,
+                                         atom::kCurrentFunction,
+                                         atom::kTrapExit,
+                                         atom::kPriority,
+                                         atom::kGroupLeader,
+                                         atom::kMonitoredBy,
+                                         atom::kCurrentStacktrace,
+                                         atom::kInitialCall,
+                                         atom::kGarbageCollection,
+                                         atom::kGarbageCollectionInfo};
     if (!term::is_atom(item)) return false;
     for (atom::Index name : kItems)
         if (item == atom_of(name)) return true;
@@ -872,8 +986,14 @@ Term item_value(Process& asker, Process& q, Term item, bool* registered_none) {
     if (item == atom_of(atom::kMonitoredBy)) return immediate_list(asker, monitor_pids(q, false));
     if (item == atom_of(atom::kStatus)) return status_atom(q, asker);
     if (item == atom_of(atom::kReductions)) return make_small(int64_t(q.reductions));
-    if (item == atom_of(atom::kHeapSize) || item == atom_of(atom::kTotalHeapSize))
-        return make_small(int64_t(heap::block_words(q.heap)));
+    // heap_size: the young generation (the block); total_heap_size: with
+    // the old generation's chunks and the received fragments, as OTP.
+    if (item == atom_of(atom::kHeapSize)) return make_small(int64_t(heap::block_words(q.heap)));
+    if (item == atom_of(atom::kTotalHeapSize))
+        return make_small(int64_t(heap::block_words(q.heap) + heap::old_capacity(q.heap) +
+                                  heap::fragment_words(q.heap)));
+    if (item == atom_of(atom::kGarbageCollection)) return garbage_collection_of(asker, q);
+    if (item == atom_of(atom::kGarbageCollectionInfo)) return garbage_collection_info_of(asker, q);
     if (item == atom_of(atom::kStackSize)) return make_small(int64_t(heap::stack_used(q.heap)));
     if (item == atom_of(atom::kMemory)) return make_small(int64_t(memory_bytes(q)));
     if (item == atom_of(atom::kRegisteredName)) {

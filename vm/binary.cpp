@@ -5,6 +5,8 @@
 #include <cstring>
 #include <vector>
 
+#include "vm/gc.h"
+
 namespace binary {
 
 using namespace term;
@@ -43,6 +45,15 @@ Term make(Term* mem, uint64_t bits, uint8_t** bytes, Term*& off_heap) {
 }
 
 Term alloc(process::Process& p, uint64_t bits, uint8_t** bytes) {
+    uint64_t size = (bits + 7) / 8;
+    if (size > kMaxHeapBinBytes) {
+        // The virtual binary heap's check, where process::alloc could
+        // collect anyway (the caller's terms are in the roots).
+        if (gc::binaries_due(p.heap, size / 8) &&
+            !gc::collect(p.heap, new_words(bits), process::roots(p)))
+            return kNone;
+        gc::note_binary(p.heap, size);
+    }
     Term* mem = process::alloc(p, new_words(bits));
     if (!mem) return kNone;
     Term t = make(mem, bits, bytes, p.heap.off_heap);

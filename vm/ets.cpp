@@ -510,7 +510,6 @@ std::vector<Object*> remove_key(Table& t, Term key) {
         t.tree.erase(it);
         return out;
     }
-    if (t.buckets.empty()) return out;
     uint32_t hash = key_hash(key);
     for (Object** link = &t.buckets[detail::bucket_of(t, hash)]; *link;) {
         Object* o = *link;
@@ -537,7 +536,6 @@ size_t remove_object(Table& t, Term object) {
         object_free(o);
         return 1;
     }
-    if (t.buckets.empty()) return 0;
     uint32_t hash = key_hash(key);
     size_t removed = 0;
     for (Object** link = &t.buckets[detail::bucket_of(t, hash)]; *link;) {
@@ -646,7 +644,6 @@ const Object* next(const Table& t, Term key, bool& found) {
         return cursor_at(t, it != t.tree.end() ? std::next(it) : t.tree.upper_bound(key));
     }
     found = false;
-    if (t.buckets.empty()) return nullptr;
     uint32_t hash = key_hash(key);
     size_t b = detail::bucket_of(t, hash);
     const Object* o = t.buckets[b];

@@ -117,7 +117,7 @@ struct Table {
     // that holds no lock doubles the buckets (grow_if_wanted).
     std::atomic<bool> wants_growth{false};
     // set, bag, duplicate_bag: chained buckets, a power of two of them, at
-    // least stripe_count.
+    // least stripe_count, allocated by prepare() (never empty after it).
     std::vector<Object*> buckets;
     // ordered_set, and the count of its changes (which invalidate
     // iterators into it: see next()'s cursor).

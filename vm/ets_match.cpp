@@ -153,72 +153,25 @@ struct Allowed {
     uint32_t arity;
 };
 
+// OTP 25's list: it has no is_boolean, is_bitstring, is_function/2,
+// tuple_size, min or max (a specification calling them is invalid there).
+// and, or, andalso and orelse take any number of operands: eval_call's.
 constexpr Allowed kFunctions[] = {
-    {"is_atom", 1},
-    {"is_float", 1},
-    {"is_integer", 1},
-    {"is_list", 1},
-    {"is_number", 1},
-    {"is_pid", 1},
-    {"is_port", 1},
-    {"is_reference", 1},
-    {"is_tuple", 1},
-    {"is_map", 1},
-    {"is_binary", 1},
-    {"is_function", 1},
-    {"is_function", 2},
-    {"is_record", 2},
-    {"is_record", 3},
-    {"is_map_key", 2},
-    {"is_bitstring", 1},
-    {"is_boolean", 1},
-    {"and", 2},
-    {"or", 2},
-    {"xor", 2},
-    {"not", 1},
-    {"abs", 1},
-    {"element", 2},
-    {"hd", 1},
-    {"tl", 1},
-    {"length", 1},
-    {"map_get", 2},
-    {"map_size", 1},
-    {"node", 0},
-    {"node", 1},
-    {"round", 1},
-    {"size", 1},
-    {"bit_size", 1},
-    {"byte_size", 1},
-    {"tuple_size", 1},
-    {"trunc", 1},
-    {"float", 1},
-    {"binary_part", 2},
-    {"binary_part", 3},
-    {"+", 1},
-    {"-", 1},
-    {"+", 2},
-    {"-", 2},
-    {"*", 2},
-    {"/", 2},
-    {"div", 2},
-    {"rem", 2},
-    {"band", 2},
-    {"bor", 2},
-    {"bxor", 2},
-    {"bnot", 1},
-    {"bsl", 2},
-    {"bsr", 2},
-    {">", 2},
-    {">=", 2},
-    {"<", 2},
-    {"=<", 2},
-    {"=:=", 2},
-    {"==", 2},
-    {"=/=", 2},
-    {"/=", 2},
+    {"is_atom", 1},     {"is_float", 1},    {"is_integer", 1}, {"is_list", 1},
+    {"is_number", 1},   {"is_pid", 1},      {"is_port", 1},    {"is_reference", 1},
+    {"is_tuple", 1},    {"is_map", 1},      {"is_binary", 1},  {"is_function", 1},
+    {"is_record", 2},   {"is_record", 3},   {"is_map_key", 2}, {"xor", 2},
+    {"not", 1},         {"abs", 1},         {"element", 2},    {"hd", 1},
+    {"tl", 1},          {"length", 1},      {"map_get", 2},    {"map_size", 1},
+    {"node", 0},        {"node", 1},        {"round", 1},      {"size", 1},
+    {"bit_size", 1},    {"byte_size", 1},   {"trunc", 1},      {"float", 1},
+    {"binary_part", 2}, {"binary_part", 3}, {"+", 1},          {"-", 1},
+    {"+", 2},           {"-", 2},           {"*", 2},          {"/", 2},
+    {"div", 2},         {"rem", 2},         {"band", 2},       {"bor", 2},
+    {"bxor", 2},        {"bnot", 1},        {"bsl", 2},        {"bsr", 2},
+    {">", 2},           {">=", 2},          {"<", 2},          {"=<", 2},
+    {"=:=", 2},         {"==", 2},          {"=/=", 2},        {"/=", 2},
     {"self", 0},
-    {"min", 2},
-    {"max", 2},
 };
 
 // The BIF that `name`/`arity` calls in a specification, or null.
@@ -231,6 +184,11 @@ const bif::Bif* allowed(Term name, uint32_t arity) {
 
 bool is_named(Term t, std::string_view name) {
     return is_atom(t) && atom::name(atom_index(t)) == name;
+}
+
+bool is_logic(Term t) {
+    return is_named(t, "andalso") || is_named(t, "orelse") || is_named(t, "and") ||
+           is_named(t, "or");
 }
 
 // ---- checking ------------------------------------------------------------------------
@@ -262,6 +220,14 @@ bool valid_expression(Term e, const std::vector<int64_t>& bound) {
             if (!valid_expression(car(e), bound)) return false;
         return valid_expression(e, bound);
     }
+    if (is_map(e)) {  // keys and values are expressions
+        std::vector<map::Entry> entries;
+        map::entries(e, entries);
+        for (const map::Entry& en : entries)
+            if (!valid_expression(en.key, bound) || !valid_expression(en.value, bound))
+                return false;
+        return true;
+    }
     if (!is_tuple(e)) return true;  // '$_', '$$', atoms, numbers...
     uint64_t arity = tuple_arity(e);
     if (arity == 0) return false;
@@ -273,7 +239,8 @@ bool valid_expression(Term e, const std::vector<int64_t>& bound) {
     }
     if (arity == 2 && is_named(first, "const")) return true;
     if (!is_atom(first)) return false;
-    bool logic = (is_named(first, "andalso") || is_named(first, "orelse")) && arity == 3;
+    // andalso, orelse, and, or take one operand or more, as in OTP
+    bool logic = is_logic(first) && arity >= 2;
     if (!logic && !allowed(first, uint32_t(arity - 1))) return false;
     for (uint64_t i = 2; i <= arity; ++i)
         if (!valid_expression(tuple_element(e, i), bound)) return false;
@@ -337,6 +304,20 @@ Term eval_tuple(Term inner, const Bindings& b, Term object, Context& cx) {
     return t;
 }
 
+// A map whose keys and values are expressions, as OTP's.
+Term eval_map(Term m, const Bindings& b, Term object, Context& cx) {
+    std::vector<map::Entry> entries;
+    map::entries(m, entries);
+    for (map::Entry& en : entries) {
+        en.key = eval(en.key, b, object, cx);
+        if (en.key == kNone) return kNone;
+        en.value = eval(en.value, b, object, cx);
+        if (en.value == kNone) return kNone;
+    }
+    map::normalize(entries);
+    return map::build(cx.scratch.take(map::build_words(entries)), entries);
+}
+
 Term all_bindings(const Bindings& b, Context& cx) {
     std::vector<Term> values = b.in_order();
     Term* mem = cx.scratch.take(values.size() * kConsWords);
@@ -357,13 +338,28 @@ Term call(const bif::Bif* f, std::vector<Term>& args, Context& cx) {
 Term eval_call(Term e, const Bindings& b, Term object, Context& cx) {
     Term name = tuple_element(e, 1);
     uint64_t arity = tuple_arity(e) - 1;
-    if (arity == 2 && (is_named(name, "andalso") || is_named(name, "orelse"))) {
+    if (arity >= 1 && (is_named(name, "andalso") || is_named(name, "orelse"))) {
+        // As OTP's: every operand but the last is a boolean (else the
+        // expression fails) and may decide; the last one's value is the
+        // result, whatever it is.
         bool is_and = is_named(name, "andalso");
-        Term left = eval(tuple_element(e, 2), b, object, cx);
-        if (left != kTrue && left != kFalse) return kNone;
-        if ((left == kTrue) != is_and) return left;
-        Term right = eval(tuple_element(e, 3), b, object, cx);
-        return right == kTrue || right == kFalse ? right : kNone;
+        for (uint64_t i = 2; i <= arity; ++i) {
+            Term v = eval(tuple_element(e, i), b, object, cx);
+            if (v != kTrue && v != kFalse) return kNone;
+            if ((v == kTrue) != is_and) return v;
+        }
+        return eval(tuple_element(e, arity + 1), b, object, cx);
+    }
+    if (arity >= 1 && (is_named(name, "and") || is_named(name, "or"))) {
+        // Every operand evaluated, each a boolean.
+        bool is_and = is_named(name, "and");
+        bool result = is_and;
+        for (uint64_t i = 2; i <= arity + 1; ++i) {
+            Term v = eval(tuple_element(e, i), b, object, cx);
+            if (v != kTrue && v != kFalse) return kNone;
+            result = is_and ? result && v == kTrue : result || v == kTrue;
+        }
+        return make_bool(result);
     }
     std::vector<Term> args;
     for (uint64_t i = 2; i <= arity + 1; ++i) {
@@ -387,6 +383,7 @@ Term eval(Term e, const Bindings& b, Term object, Context& cx) {
         return e;
     }
     if (is_cons(e)) return eval_list(e, b, object, cx);
+    if (is_map(e)) return eval_map(e, b, object, cx);
     if (!is_tuple(e)) return e;
     Term first = tuple_element(e, 1);
     if (tuple_arity(e) == 1 && is_tuple(first)) return eval_tuple(first, b, object, cx);

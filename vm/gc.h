@@ -40,8 +40,19 @@
 //   wanted < 25% of block for kShrinkAfter collections in a row
 //                         -> shrink now (copy live data into target).
 // Keeping the block about twice the live data bounds the copying to about
-// one word per word allocated, however big the heap grows (no generations
-// here: every collection copies everything live).
+// one word per word allocated, however big the heap grows.
+//
+// Generations (heap::OldGeneration; a process gets one once its live heap
+// is big): what survived one collection lies below the block's high water
+// and is promoted into old chunks at the next (a minor collection); the
+// chunks are copied only by a major one. No write barrier is needed: a
+// term is immutable once built, and a new term can only point at older
+// ones, so nothing old ever points at anything young. The exceptions cost
+// nothing at a minor collection because they are roots anyway: the
+// process dictionary and a long BIF's saved state live off the heap, and
+// set_tuple_element only writes into a tuple just built. Messages pinned
+// by a receive are the one hazard (they stay in their fragments): while
+// any are pinned, nothing is promoted and no major collection runs.
 #pragma once
 
 #include <cstddef>
@@ -76,6 +87,14 @@ struct Roots {
 };
 
 constexpr unsigned kShrinkAfter = 3;
+// Generations: a process whose live heap reaches kGenerationalWords after
+// a collection (any size in stress mode) gets an old generation; chunks
+// of it are at least kMinChunkWords; a major collection comes when the
+// old generation passes twice what the last one left (at least
+// kMinOldLimitWords) or after fullsweep_after minor ones.
+constexpr size_t kGenerationalWords = 8192;
+constexpr size_t kMinChunkWords = 1024;
+constexpr size_t kMinOldLimitWords = 16384;
 // Free words a block keeps after a collection, however little is live (so
 // a process that has collected once has about 2 KiB; one that never
 // allocated much keeps its first 32 words). The BEAM's smallest heap is
@@ -106,7 +125,9 @@ extern constinit thread_local int64_t stress_budget;
 // and stack pointer afterwards. Returns false, with the heap collected and
 // consistent but without the room, when live data + stack + need would pass
 // heap.max_heap_size: the caller kills the process with a clean error.
-bool collect(heap::Heap& heap, size_t need, const Roots& roots);
+// `full`: a major collection (erlang:garbage_collect/0,1) when the
+// process has generations.
+bool collect(heap::Heap& heap, size_t need, const Roots& roots, bool full = false);
 
 // True when the attached fragments hold as many words as the block (and
 // at least kFragmentsDueWords): a process that receives without
@@ -117,6 +138,21 @@ constexpr size_t kFragmentsDueWords = 256;
 inline bool fragments_due(const heap::Heap& heap) {
     return heap.fragment_words >= kFragmentsDueWords &&
            heap.fragment_words >= heap::block_words(heap);
+}
+
+// A process that makes big binaries collects when the off-heap binaries
+// its block refers to pass heap.binary_limit words (OTP's virtual binary
+// heap): their handles take 4 words each, so the block alone would not
+// fill before gigabytes of dead binaries piled up. After a collection the
+// limit is twice the binaries that stayed young (at least
+// heap::kMinBinaryWords). binary::alloc asks before it makes one.
+inline bool binaries_due(const heap::Heap& heap, size_t words) {
+    return heap.binary_words + words > heap.binary_limit;
+}
+// Counts a new off-heap binary of `bytes` (saturating).
+inline void note_binary(heap::Heap& heap, size_t bytes) {
+    uint64_t words = uint64_t(heap.binary_words) + (bytes + 7) / 8;
+    heap.binary_words = uint32_t(words < UINT32_MAX ? words : UINT32_MAX);
 }
 
 // The allocating instructions' check: returns true at once when there is

@@ -225,6 +225,14 @@ void init(Heap& heap, size_t words) {
 }
 
 void destroy(Heap& heap) {
+    if (heap.old) {
+        for (Fragment* chunk = heap.old->chunks; chunk;) {
+            Fragment* next = chunk->next;
+            fragment_free(chunk);
+            chunk = next;
+        }
+        delete heap.old;
+    }
     release_off_heap(heap.off_heap);
     for (Fragment* f = heap.fragments; f;) {
         Fragment* next = f->next;
@@ -236,6 +244,14 @@ void destroy(Heap& heap) {
         block_free(heap.start, block_words(heap));
     }
     heap = Heap{};
+}
+
+size_t old_capacity(const Heap& heap) {
+    size_t words = 0;
+    if (heap.old)
+        for (const Fragment* chunk = heap.old->chunks; chunk; chunk = chunk->next)
+            words += chunk->capacity;
+    return words;
 }
 
 size_t fragment_words(const Heap& heap) {

@@ -145,6 +145,32 @@ inline Term* fragment_alloc(Fragment* fragment, size_t words) {
     return p;
 }
 
+// OTP's default min_bin_vheap_size, in words: the smallest binary_limit.
+constexpr uint32_t kMinBinaryWords = 46422;
+
+// OTP's default fullsweep_after.
+constexpr uint16_t kDefaultFullsweepAfter = 65535;
+
+// ---- the old generation -------------------------------------------------------------------
+
+// What a process with a big heap keeps besides its block (gc.h has the
+// policy): the objects that survived two collections, in chunks that are
+// fragments (the same header, their own off-heap lists), newest first;
+// promotion fills the newest. Nothing in the old generation points into
+// the block or its fragments, so a minor collection copies the block's
+// live objects and leaves the chunks alone.
+//
+//   block:  [aged: survived one collection | young ............ ][free][stack]
+//           ^ start                         ^ high_water          ^ top
+//   chunks: [chunk: promoted ...   | free] -> [chunk: full] -> ...
+struct OldGeneration {
+    Fragment* chunks = nullptr;
+    size_t words = 0;                // in use in every chunk
+    size_t limit = 0;                // a major collection comes when `words` passes it
+    Term* high_water = nullptr;      // in the block: below it, objects to promote
+    uint32_t minor_collections = 0;  // since the last major one
+};
+
 // ---- the process block ------------------------------------------------------------------
 
 struct Heap {
@@ -160,12 +186,22 @@ struct Heap {
     // it ever got until its next collection; this many words trigger one
     // (see gc::fragments_due).
     uint32_t fragment_words = 0;
-    uint8_t next_size_class = 0;    // the GC's target size for next time
-    uint8_t small_collections = 0;  // consecutive GCs with little live data
+    uint8_t next_size_class = 0;  // the GC's target size for next time
+    // Consecutive GCs with little live data (up to gc::kShrinkAfter).
+    uint8_t small_collections : 4 = 0;
     // Set when a block or an off-heap binary could not be allocated: the
     // process dies of exhausted memory, not of its max_heap_size.
-    bool out_of_memory = false;
+    uint8_t out_of_memory : 1 = 0;
+    // Minor collections between major ones (fullsweep_after, at most
+    // kDefaultFullsweepAfter); 0: every one is major.
+    uint16_t fullsweep_after = kDefaultFullsweepAfter;
     uint32_t live_after_gc = 0;  // heap words live after the last collection
+    // The virtual binary heap (gc::binaries_due): words of the off-heap
+    // binaries the block refers to (made since the last collection, or
+    // live at it; saturating), and how many trigger a collection.
+    uint32_t binary_words = 0;
+    uint32_t binary_limit = kMinBinaryWords;
+    OldGeneration* old = nullptr;  // null until the heap grows big (gc.h)
 };
 
 // Gives a new process its first block (kMinBlockWords unless told).
@@ -186,6 +222,11 @@ inline size_t free_words(const Heap& heap) {
     return size_t(heap.sp - heap.top);
 }
 size_t fragment_words(const Heap& heap);
+inline size_t old_words(const Heap& heap) {
+    return heap.old ? heap.old->words : 0;
+}
+// Words of the old generation's chunks, free or not.
+size_t old_capacity(const Heap& heap);
 
 // Takes `words` from the free space; the caller has made sure there is
 // room (gc::ensure) and fills every word before the next collection.

@@ -141,6 +141,10 @@ struct Trap {
 };
 
 // State most processes never need.
+// OTP's defaults for the heap sizes a process reports.
+constexpr uint32_t kDefaultMinHeapSize = 233;
+constexpr uint32_t kDefaultMinBinVheapSize = 46422;
+
 struct Rare {
     Term terms[kRareTerms];
     // The process dictionary: Key -> Value (=:=); no memory until the
@@ -160,6 +164,10 @@ struct Rare {
     // failed (then its arguments are still the live registers).
     const void* dirty_call = nullptr;
     bool dirty_failed = false;
+    // process_flag(min_heap_size | min_bin_vheap_size), as reported (the
+    // collector has no virtual binary heap; see README).
+    uint32_t min_heap_size = kDefaultMinHeapSize;
+    uint32_t min_bin_vheap_size = kDefaultMinBinVheapSize;
     Rare() {
         for (Term& t : terms)
             t = term::kNil;

@@ -128,6 +128,10 @@ Value map(std::vector<Value> pairs) {
     return compound(Value::Kind::kMap, std::move(pairs));
 }
 
+Value tagged(uint32_t tag, Value v) {
+    return tuple({atom(tag), std::move(v)});
+}
+
 Term build(process::Process& p, const Value& v) {
     size_t n = words(v);
     Term* mem = nullptr;

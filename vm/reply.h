@@ -29,6 +29,8 @@ Value tuple(std::vector<Value> items);
 Value list(std::vector<Value> items);
 // A map of immediate keys and values, given as key, value, key, value...
 Value map(std::vector<Value> pairs);
+// {Tag, V}: the shape of most information items.
+Value tagged(uint32_t tag, Value v);
 
 // The term on p's heap; kNone (an exception recorded) when it does not fit.
 term::Term build(process::Process& p, const Value& v);

@@ -10,6 +10,8 @@
 #                   never a signal;
 #   idle_shrink     a process that built a 200,000-element list and went
 #                   idle in a receive is back to at most 512 bytes (issue 4);
+#   binary_churn    2,000 binaries of 1 MB made and dropped in a loop stay
+#                   under 64 MB (the virtual binary heap's collections);
 #   receive_only    a process that receives 2,000,000 small messages and
 #                   allocates nothing frees them as it goes (< 48 MB; kept
 #                   until a collection that never came, they took 136 MB).
@@ -70,6 +72,10 @@ done
 run idle_shrink
 ok=0; [ "$rc" = 0 ] && [ "$out" = true ] && ok=1
 verdict idle_shrink $ok "exit $rc, output '$out'"
+
+run binary_churn
+ok=0; [ "$rc" = 0 ] && [ "$out" = 2000000000 ] && rss_ok 64 && ok=1
+verdict binary_churn $ok "exit $rc, output '$out', max RSS $((rss_kb / 1024)) MB (limit 64)"
 
 run receive_only
 ok=0; [ "$rc" = 0 ] && [ "$out" = 2000000 ] && rss_ok 48 && ok=1
