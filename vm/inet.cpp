@@ -491,6 +491,20 @@ void serve(Socket& s) {
     }
 }
 
+// An option just set may make the socket active: what the kernel holds
+// already goes to the owner now, as OTP's driver reads at setopts, not
+// when the poller next reports the descriptor. So {active, N} then
+// {active, -1} counts data that had arrived, whatever the poller's timing.
+// A few reads at most: a flooding peer waits for the poller.
+void serve_at_once(Socket& s) {
+    constexpr int kReads = 4;
+    serve(s);
+    for (int i = 0; i < kReads && s.connected && !s.eof && s.active != Active::kFalse; ++i) {
+        if (fill(s) < 0) break;
+        serve(s);
+    }
+}
+
 // One datagram, or false when none is there.
 bool read_datagram(Socket& s, Outcome& d) {
     char chunk[kReadChunk];
@@ -1071,7 +1085,7 @@ Outcome setopt(Term t, Term key, Term value) {
     bool valid = true;
     if (set_own_option(*s, key, value, valid)) {
         if (!valid) return error(make_atom(atom::kEinval));
-        if (s->proto == Proto::kTcp && !s->listening) serve(*s);
+        if (s->proto == Proto::kTcp && !s->listening) serve_at_once(*s);
         arm(*s);
         return ok();
     }
