@@ -19,6 +19,7 @@
 #include "vm/bif.h"
 #include "vm/binary.h"
 #include "vm/inet.h"
+#include "vm/packet.h"
 #include "vm/posix.h"
 #include "vm/reply.h"
 
@@ -117,6 +118,90 @@ reply::Value address_value(const sockaddr* sa) {
 }  // namespace
 
 namespace impl {
+
+// ---- erlang:decode_packet/3 --------------------------------------------------------------
+
+namespace {
+
+// decode_packet's options into `limits`; false for one not known.
+bool packet_limits(Term options, packet::Limits& limits) {
+    for (Term rest = options; !is_nil(rest); rest = cdr(rest)) {
+        if (!is_cons(rest)) return false;
+        Term option = car(rest);
+        if (!term::is_tuple(option) || tuple_arity(option) != 2) return false;
+        Term key = tuple_element(option, 1), value = tuple_element(option, 2);
+        if (!is_small(value) || small_value(value) < 0) return false;
+        auto n = size_t(small_value(value));
+        if (key == library_atom("packet_size")) {
+            limits.packet_size = n;
+        } else if (key == library_atom("line_length")) {
+            limits.line_length = n;
+        } else if (key == library_atom("line_delimiter") && n <= 255) {
+            limits.delimiter = char(n);
+        } else {
+            return false;
+        }
+    }
+    return true;
+}
+
+// {more, Length | undefined} or {error, invalid}.
+Term packet_not_whole(Process& p, const packet::Split& cut) {
+    Term* mem = alloc(p, tuple_words(2));
+    if (!mem) return heap_exhausted(p);
+    Term t = term::make_tuple(mem, 2);
+    if (cut.status == packet::Split::Status::kInvalid) {
+        tuple_elements(t)[0] = make_atom(atom::kError);
+        tuple_elements(t)[1] = library_atom("invalid");
+    } else {
+        tuple_elements(t)[0] = library_atom("more");
+        tuple_elements(t)[1] = cut.more ? make_small(int64_t(cut.more)) : library_atom("undefined");
+    }
+    return t;
+}
+
+}  // namespace
+
+// erlang:decode_packet(Type, Bin, Options) -> {ok, Packet, Rest} |
+// {more, Length | undefined} | {error, invalid}, cutting as the
+// {packet, Type} socket option does (vm/packet.h). Packet and Rest are
+// sub-binaries of Bin; an HTTP line is OTP's term for it.
+Term decode_packet(Process& p, Term* args) {
+    packet::Type type;
+    if (!packet::from_term(args[0], type))
+        return badarg_cause(p, 1, "invalid packet type", library_atom("badopt"));
+    if (!term::is_binary(args[1])) return badarg(p, 2, "not a binary");
+    packet::Limits limits;
+    if (!packet_limits(args[2], limits)) return badarg(p, 3, "invalid option");
+    std::string bytes;
+    binary::append_bytes(bytes, args[1]);
+    bool header_line = packet::is_header_type(type);
+    packet::Split cut = packet::split(type, bytes, limits, header_line);
+    if (cut.status != packet::Split::Status::kPacket) return packet_not_whole(p, cut);
+    std::string_view line(bytes.data(), cut.size());
+    packet::Http http;
+    bool is_http = packet::is_http(type);
+    bool strings_binary = type == packet::Type::kHttpBin || type == packet::Type::kHttphBin;
+    if (is_http) http = packet::parse(line, header_line);
+    size_t words = tuple_words(3) + kSubBinWords +
+                   (is_http ? packet::words(http, strings_binary) : kSubBinWords);
+    Term* mem = alloc(p, words);
+    if (!mem) return heap_exhausted(p);
+    Term rest = binary::make_sub(mem, args[1], cut.size() * 8, (bytes.size() - cut.size()) * 8);
+    mem += kSubBinWords;
+    Term body;
+    if (is_http) {
+        body = packet::put(mem, p.heap.off_heap, http, strings_binary);
+    } else {
+        body = binary::make_sub(mem, args[1], cut.header * 8, cut.body * 8);
+        mem += kSubBinWords;
+    }
+    Term t = term::make_tuple(mem, 3);
+    tuple_elements(t)[0] = make_atom(atom::kOk);
+    tuple_elements(t)[1] = body;
+    tuple_elements(t)[2] = rest;
+    return t;
+}
 
 // prim_inet:open(tcp | udp, inet | inet6) -> {ok, S} | {error, Posix}:
 // a socket owned by and linked to the caller.

@@ -22,6 +22,7 @@
 #include "vm/atom.h"
 #include "vm/bif.h"
 #include "vm/heap.h"
+#include "vm/packet.h"
 #include "vm/poll.h"
 #include "vm/port.h"
 #include "vm/posix.h"
@@ -49,7 +50,7 @@ constexpr int kActiveMax = 32767;  // OTP's bound on {active, N}'s counter
 struct Atoms {
     Term tcp, udp, tcp_closed, tcp_error, tcp_passive, udp_passive, inet_async, wait, once, list,
         active, mode, raw, reuseaddr, nodelay, keepalive, recbuf, sndbuf, send_timeout, ipv6_v6only,
-        enotconn;
+        enotconn, http;
 };
 
 Term intern(std::string_view text) {
@@ -57,13 +58,13 @@ Term intern(std::string_view text) {
 }
 
 const Atoms& atoms() {
-    static const Atoms a{intern("tcp"),          intern("udp"),         intern("tcp_closed"),
-                         intern("tcp_error"),    intern("tcp_passive"), intern("udp_passive"),
-                         intern("inet_async"),   intern("wait"),        intern("once"),
-                         intern("list"),         intern("active"),      intern("mode"),
-                         intern("raw"),          intern("reuseaddr"),   intern("nodelay"),
-                         intern("keepalive"),    intern("recbuf"),      intern("sndbuf"),
-                         intern("send_timeout"), intern("ipv6_v6only"), intern("enotconn")};
+    static const Atoms a{
+        intern("tcp"),         intern("udp"),         intern("tcp_closed"),   intern("tcp_error"),
+        intern("tcp_passive"), intern("udp_passive"), intern("inet_async"),   intern("wait"),
+        intern("once"),        intern("list"),        intern("active"),       intern("mode"),
+        intern("raw"),         intern("reuseaddr"),   intern("nodelay"),      intern("keepalive"),
+        intern("recbuf"),      intern("sndbuf"),      intern("send_timeout"), intern("ipv6_v6only"),
+        intern("enotconn"),    intern("http")};
     return a;
 }
 
@@ -94,7 +95,6 @@ Outcome wait() {
 
 // ---- the socket ------------------------------------------------------------------------
 
-enum class Packet : uint8_t { kRaw, k1, k2, k4, kLine };
 enum class Active : uint8_t { kFalse, kTrue, kOnce, kCount };
 
 struct Socket final : poll::Handler, std::enable_shared_from_this<Socket> {
@@ -107,7 +107,8 @@ struct Socket final : poll::Handler, std::enable_shared_from_this<Socket> {
     int family = AF_INET;
     Active active = Active::kTrue;
     int active_count = 0;  // kCount: messages left before passive
-    Packet packet = Packet::kRaw;
+    packet::Type packet = packet::Type::kRaw;
+    bool http_headers = false;  // http, http_bin: the first line read, header lines follow
     bool binary = false;
     bool open = true;  // not closed by the program or its owner's end
     bool listening = false;
@@ -241,6 +242,8 @@ size_t outcome_words(const Outcome& o) {
             return 3;
         case Outcome::Kind::kData:
             return 3 + port::bytes_words(o.bytes, o.binary);
+        case Outcome::Kind::kHttp:
+            return 3 + packet::words(packet::parse(o.bytes, o.header_line), o.binary);
         case Outcome::Kind::kAddress:
             return 3 + 3 + ip_words(o.address);
         case Outcome::Kind::kDatagram:
@@ -263,6 +266,10 @@ Term put_outcome(Term*& mem, Term*& off_heap, const Outcome& o) {
             return put_tuple(mem, {ok_atom, o.value});
         case Outcome::Kind::kData: {
             Term data = port::put_bytes(mem, off_heap, o.bytes, o.binary);
+            return put_tuple(mem, {ok_atom, data});
+        }
+        case Outcome::Kind::kHttp: {
+            Term data = packet::put(mem, off_heap, packet::parse(o.bytes, o.header_line), o.binary);
             return put_tuple(mem, {ok_atom, data});
         }
         case Outcome::Kind::kAddress: {
@@ -320,10 +327,17 @@ void tell_owner(const Socket& s, Term tag) {
     m.send(s.owner, put_tuple(m.mem(), {tag, s.id}));
 }
 
-// {tcp, S, Data} to the owner.
-void data_to_owner(const Socket& s, std::string_view bytes) {
-    Message m(s.id, 4 + port::bytes_words(bytes, s.binary));
-    Term data = port::put_bytes(m.mem(), m.off_heap(), bytes, s.binary);
+// {tcp, S, Data} to the owner, or {http, S, HttpPacket}.
+void data_to_owner(const Socket& s, const Outcome& o) {
+    if (o.kind == Outcome::Kind::kHttp) {
+        packet::Http http = packet::parse(o.bytes, o.header_line);
+        Message m(s.id, 4 + packet::words(http, o.binary));
+        Term data = packet::put(m.mem(), m.off_heap(), http, o.binary);
+        m.send(s.owner, put_tuple(m.mem(), {atoms().http, s.id, data}));
+        return;
+    }
+    Message m(s.id, 4 + port::bytes_words(o.bytes, s.binary));
+    Term data = port::put_bytes(m.mem(), m.off_heap(), o.bytes, s.binary);
     m.send(s.owner, put_tuple(m.mem(), {atoms().tcp, s.id, data}));
 }
 
@@ -410,41 +424,9 @@ ssize_t fill(Socket& s) {
     }
 }
 
-size_t header_size(Packet p) {
-    return p == Packet::k1 ? 1 : p == Packet::k2 ? 2 : p == Packet::k4 ? 4 : 0;
-}
-
-// Takes the next delivery out of s.in: `length` bytes (raw; 0: all there
-// is), one line (with its newline) or one packet (without its header).
-bool take_frame(Socket& s, size_t length, std::string& frame) {
-    std::string& in = s.in;
-    if (s.packet == Packet::kRaw) {
-        if (in.empty() || in.size() < length) return false;
-        if (length == 0 || length == in.size()) {
-            frame.swap(in);
-            in.clear();
-            return true;
-        }
-        frame.assign(in, 0, length);
-        in.erase(0, length);
-        return true;
-    }
-    if (s.packet == Packet::kLine) {
-        size_t nl = in.find('\n');
-        if (nl == std::string::npos) return false;
-        frame.assign(in, 0, nl + 1);
-        in.erase(0, nl + 1);
-        return true;
-    }
-    size_t n = header_size(s.packet);
-    if (in.size() < n) return false;
-    size_t size = 0;
-    for (size_t i = 0; i < n; ++i)
-        size = size << 8 | uint8_t(in[i]);
-    if (in.size() - n < size) return false;
-    frame.assign(in, n, size);
-    in.erase(0, n + size);
-    return true;
+size_t header_size(packet::Type p) {
+    using packet::Type;
+    return p == Type::k1 ? 1 : p == Type::k2 ? 2 : p == Type::k4 ? 4 : 0;
 }
 
 Outcome data(const Socket& s, std::string&& bytes) {
@@ -453,6 +435,48 @@ Outcome data(const Socket& s, std::string&& bytes) {
     o.bytes = std::move(bytes);
     o.binary = s.binary;
     return o;
+}
+
+// An HTTP line as a delivery; the socket's http or http_bin goes on to
+// header lines after a request or status line, and back after the
+// headers' end, as OTP's driver does.
+Outcome http_line(Socket& s, std::string&& line) {
+    Outcome o;
+    o.kind = Outcome::Kind::kHttp;
+    o.header_line = s.http_headers || packet::is_header_type(s.packet);
+    o.binary = s.packet == packet::Type::kHttpBin || s.packet == packet::Type::kHttphBin;
+    o.bytes = std::move(line);
+    if (!packet::is_header_type(s.packet)) {
+        packet::Http::Kind kind = packet::parse(o.bytes, o.header_line).kind;
+        if (kind == packet::Http::Kind::kRequest || kind == packet::Http::Kind::kResponse)
+            s.http_headers = true;
+        if (kind == packet::Http::Kind::kEndOfHeaders) s.http_headers = false;
+    }
+    return o;
+}
+
+// Takes the next delivery out of s.in into `o`: `length` bytes (raw; 0:
+// all there is), or one packet of the socket's type (packet.h).
+bool take(Socket& s, size_t length, Outcome& o) {
+    std::string& in = s.in;
+    std::string frame;
+    if (s.packet == packet::Type::kRaw) {
+        if (in.empty() || in.size() < length) return false;
+        if (length == 0 || length == in.size()) {
+            frame.swap(in);
+        } else {
+            frame.assign(in, 0, length);
+            in.erase(0, length);
+        }
+        o = data(s, std::move(frame));
+        return true;
+    }
+    packet::Split cut = packet::split(s.packet, in, packet::Limits{}, s.http_headers);
+    if (cut.status != packet::Split::Status::kPacket) return false;
+    frame.assign(in, cut.header, cut.body);
+    in.erase(0, cut.size());
+    o = packet::is_http(s.packet) ? http_line(s, std::move(frame)) : data(s, std::move(frame));
+    return true;
 }
 
 // One message counted against {active, once | N}.
@@ -467,22 +491,20 @@ void count_active(Socket& s) {
 
 // Waiting readers first, then an active owner: what s.in holds goes out.
 void serve(Socket& s) {
-    std::string frame;
+    Outcome delivery;
     while (!s.readers.empty()) {
         Waiter w = s.readers.front();
-        if (take_frame(s, w.length, frame)) {
-            answer(s, w, data(s, std::move(frame)));
+        if (take(s, w.length, delivery)) {
+            answer(s, w, delivery);
         } else if (s.eof) {
             answer(s, w, closed());
         } else {
             return;
         }
         s.readers.erase(s.readers.begin());
-        frame.clear();
     }
-    while (s.active != Active::kFalse && take_frame(s, 0, frame)) {
-        data_to_owner(s, frame);
-        frame.clear();
+    while (s.active != Active::kFalse && take(s, 0, delivery)) {
+        data_to_owner(s, delivery);
         count_active(s);
     }
     if (s.active != Active::kFalse && s.eof && !s.closed_told) {
@@ -681,7 +703,7 @@ void Socket::ready(uint32_t events) {
 }
 
 // The packet header for `size` bytes; false when it does not fit.
-bool packet_header(Packet p, size_t size, std::string& header) {
+bool packet_header(packet::Type p, size_t size, std::string& header) {
     size_t n = header_size(p);
     if (n == 0) return true;
     if (n < 4 && size >> (8 * n)) return false;
@@ -774,20 +796,10 @@ bool set_active(Socket& s, Term v) {
     return true;
 }
 
+// A new packet type starts at a first line again (HTTP).
 bool set_packet(Socket& s, Term v) {
-    if (v == atoms().raw || v == make_small(0)) {
-        s.packet = Packet::kRaw;
-    } else if (v == make_small(1)) {
-        s.packet = Packet::k1;
-    } else if (v == make_small(2)) {
-        s.packet = Packet::k2;
-    } else if (v == make_small(4)) {
-        s.packet = Packet::k4;
-    } else if (v == make_atom(atom::kLine)) {
-        s.packet = Packet::kLine;
-    } else {
-        return false;
-    }
+    if (!packet::from_term(v, s.packet)) return false;
+    s.http_headers = false;
     return true;
 }
 
@@ -834,27 +846,11 @@ Term active_term(const Socket& s) {
     return make_atom(atom::kFalse);
 }
 
-Term packet_term(const Socket& s) {
-    switch (s.packet) {
-        case Packet::kRaw:
-            return make_small(0);  // OTP reads raw back as 0
-        case Packet::k1:
-            return make_small(1);
-        case Packet::k2:
-            return make_small(2);
-        case Packet::k4:
-            return make_small(4);
-        case Packet::kLine:
-            return make_atom(atom::kLine);
-    }
-    return make_small(0);
-}
-
 Term own_option(const Socket& s, Term key) {
     const Atoms& a = atoms();
     if (key == a.active) return active_term(s);
     if (key == a.mode) return s.binary ? make_atom(atom::kBinary) : a.list;
-    if (key == make_atom(atom::kPacket)) return packet_term(s);
+    if (key == make_atom(atom::kPacket)) return packet::to_term(s.packet);
     if (key == a.send_timeout)
         return s.send_timeout < 0 ? make_atom(atom::kInfinity) : make_small(s.send_timeout);
     return kNone;
@@ -973,9 +969,9 @@ Outcome recv(Term t, const Waiter& w) {
             Outcome d;
             if (read_datagram(*s, d)) return d;
         } else {
-            std::string frame;
+            Outcome delivery;
             for (;;) {
-                if (take_frame(*s, w.length, frame)) return data(*s, std::move(frame));
+                if (take(*s, w.length, delivery)) return delivery;
                 if (s->eof) return closed();
                 if (fill(*s) < 0) break;
             }

@@ -69,13 +69,24 @@ struct Waiter {
 // Port, Data}}, {ok, {IP, Port}}, {ok, Value}), an error, or `wait` (the
 // reply comes as a message; a send's is {wait, SendTimeout}).
 struct Outcome {
-    enum class Kind : uint8_t { kOk, kWait, kError, kData, kSocket, kDatagram, kAddress, kValue };
+    enum class Kind : uint8_t {
+        kOk,
+        kWait,
+        kError,
+        kData,
+        kHttp,
+        kSocket,
+        kDatagram,
+        kAddress,
+        kValue
+    };
     Kind kind = Kind::kOk;
     Term value = term::kNone;  // kError: the reason; kSocket; kValue: an immediate; kWait: kNone or
                                // the timeout
-    std::string bytes;         // kData, kDatagram
+    std::string bytes;         // kData, kDatagram; kHttp: the line (vm/packet.h)
     bool binary = false;
-    Address address;  // kDatagram, kAddress
+    bool header_line = false;  // kHttp: parsed as a header line
+    Address address;           // kDatagram, kAddress
 };
 
 // The outcome's term on p's heap (kNone when the heap is exhausted).
