@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "vm/bif.h"
@@ -377,9 +378,15 @@ void matching(const Table& t, Term pattern, F f) {
     if (!term::is_tuple(pattern) && pattern != make_atom(atom::kUnderscore) &&
         ets_match::variable_number(pattern) < 0)
         return;
-    ets::for_each(t, [&](const Object* o) {
+    auto match = [&](const Object* o) {
         if (ets_match::match(pattern, o->tuple(), b)) f(o, b);
-    });
+    };
+    if (t.kind == ets::Kind::kOrderedSet && term::is_tuple(pattern) &&
+        tuple_arity(pattern) >= t.keypos) {
+        ets::KeyPrefix range = ets_match::key_prefix(tuple_element(pattern, t.keypos));
+        if (range.narrows) return ets::for_range(t, range, false, match);
+    }
+    ets::for_each(t, match);
 }
 
 // Builds [[V1, V2, ...], ...] of match/2 (lists of bindings) on the heap.
@@ -433,6 +440,9 @@ struct Walk {
     size_t count = 0;
     Term last_key = kNone;  // of the last object taken, when stopped by the limit
     bool more = false;      // stopped by the limit with objects left
+    // ordered_set: the range of keys the specification keeps to, if it
+    // narrows; a chunked walk ends where it ends.
+    ets::KeyPrefix range;
 };
 
 // What the walk does with object `o`, given the specification's value
@@ -467,6 +477,7 @@ void walk_objects(Process& p, const Table& t, const Object* start, Walk& w, Scra
     bool bag = t.kind == ets::Kind::kBag || t.kind == ets::Kind::kDuplicateBag;
     ets::walk_from(t, start, w.reverse, [&](const Object* o) {
         ++seen;
+        if (w.range.narrows && !ets::in_range(t, o, w.range)) return false;
         if (w.limit && w.values.size() >= w.limit) {
             // One more match means another chunk.
             Term v = ets_match::run(w.spec, o->tuple(), cx);
@@ -484,19 +495,39 @@ void walk_objects(Process& p, const Table& t, const Object* start, Walk& w, Scra
     charge(seen);
 }
 
-// The whole table, or only the objects of the one key every clause's head
-// names.
-void walk_table(Process& p, const Table& t, Walk& w, Scratch& scratch) {
+// The objects of an ordered_set in the range of keys every clause's head
+// keeps to (see ets::KeyPrefix): false when there is none.
+bool walk_range(Process& p, const Table& t, Walk& w, Scratch& scratch) {
+    if (t.kind != ets::Kind::kOrderedSet) return false;
+    ets::KeyPrefix range = ets_match::spec_prefix(w.spec, t.keypos, scratch);
+    if (!range.narrows) return false;
+    std::vector<const Object*> objects;
+    ets::for_range(t, range, w.reverse, [&](const Object* o) { objects.push_back(o); });
+    ets_match::Context cx{p, scratch};
+    for (const Object* o : objects)
+        keep(w, t, o, ets_match::run(w.spec, o->tuple(), cx));
+    charge(objects.size());
+    return true;
+}
+
+// The objects of the one key every clause's head names, or false.
+bool walk_key(Process& p, const Table& t, Walk& w, Scratch& scratch) {
     Term key = ets_match::bound_key(w.spec, t.keypos);
-    if (key == kNone || w.limit) {
-        walk_objects(p, t, w.reverse ? ets::last(t) : ets::first(t), w, scratch);
-        return;
-    }
+    if (key == kNone) return false;
     std::vector<const Object*> objects;
     ets::for_key(t, key, [&](const Object* o) { objects.push_back(o); });
     ets_match::Context cx{p, scratch};
     for (const Object* o : objects)
         keep(w, t, o, ets_match::run(w.spec, o->tuple(), cx));
+    return true;
+}
+
+// The objects of one key, or of one range of keys, when the
+// specification keeps to them; else the whole table. (A walk with a limit
+// is a chunk of a continuation: it goes in table order, see select_chunk.)
+void walk_table(Process& p, const Table& t, Walk& w, Scratch& scratch) {
+    if (!w.limit && (walk_key(p, t, w, scratch) || walk_range(p, t, w, scratch))) return;
+    walk_objects(p, t, w.reverse ? ets::last(t) : ets::first(t), w, scratch);
 }
 
 // A continuation of select/3 and friends: {Tid, Limit, Reverse (0 or 1),
@@ -535,8 +566,12 @@ Term select_chunk(Process& p, Term* args, size_t limit, bool reverse, bool resum
     Scratch scratch;
     Walk w{spec, Keep::kValues, limit, reverse && t->kind == ets::Kind::kOrderedSet};
     ets::TableLock guard(*t, false);
+    if (t->kind == ets::Kind::kOrderedSet)
+        w.range = ets_match::spec_prefix(spec, t->keypos, scratch);
     const Object* start;
-    if (!resuming) {
+    if (!resuming && w.range.narrows) {
+        start = ets::range_start(*t, w.range, w.reverse);
+    } else if (!resuming) {
         start = w.reverse ? ets::last(*t) : ets::first(*t);
     } else {
         bool found = false;
@@ -589,8 +624,9 @@ bool valid_limit(Term limit) {
 }
 
 // {'ETS-TRANSFER', Tab, From, Data} to the heir of a table whose owner
-// ended (ets::owner_exited's sender).
-void send_transfer(Term heir, const Table& t, Term from) {
+// ended (ets::owner_exited's sender); false when the heir is not alive.
+bool send_transfer(Term heir, const Table& t, Term from) {
+    if (!process::lookup(heir)) return false;
     Term ref_words[kRefWords];
     Term tab = t.named ? t.name : term::make_ref(ref_words, t.id, 0);
     Term data = t.heir_data ? tuple_element(t.heir_data->tuple(), 1) : kNil;
@@ -601,6 +637,7 @@ void send_transfer(Term heir, const Table& t, Term from) {
     mem[3] = from;
     mem[4] = data;
     signals::send(*t_exiting, heir, msg);
+    return true;
 }
 
 // ---- info ----------------------------------------------------------------------------
@@ -711,10 +748,39 @@ Term ets_info1_impl(Process& p, Term tid) {
     return list;
 }
 
+namespace {
+
+// safe_fixed: false, or {FixedAt, [{Pid, Fixations}]}, FixedAt as
+// erlang:timestamp/0 gives it, or (`monotonic`) as monotonic_time/0.
+Term safe_fixed_info(Process& p, const Table& t, bool monotonic) {
+    reply::Value value;
+    {
+        ets::TableLock guard(t, false);
+        if (t.fixations == 0) return kFalse;
+        std::vector<reply::Value> fixers;
+        for (const ets::Fixer& f : t.fixers) {
+            reply::Value pid;
+            pid.immediate = f.pid;
+            fixers.push_back(reply::tuple({pid, reply::integer(f.count)}));
+        }
+        int64_t us = t.fixed_system_ns / 1000;
+        reply::Value when = monotonic ? reply::integer(t.fixed_monotonic_ns)
+                                      : reply::tuple({reply::integer(us / 1000000000000),
+                                                      reply::integer(us / 1000000 % 1000000),
+                                                      reply::integer(us % 1000000)});
+        value = reply::tuple({when, reply::list(fixers)});
+    }
+    return reply::build(p, value);
+}
+
+}  // namespace
+
 Term ets_info2_impl(Process& p, Term tid, Term item) {
     if (!term::is_atom(tid) && !is_ref(tid)) return badarg(p, 1, "not a table identifier");
     Table* t = ets::find(tid);
     if (!t || t->deleted) return make_atom(atom::kUndefined);
+    if (item == make_atom(atom::kSafeFixed)) return safe_fixed_info(p, *t, false);
+    if (item == make_atom(atom::kSafeFixedMonotonicTime)) return safe_fixed_info(p, *t, true);
     // Heap words only for the ref of `id`: an allocated word left unwritten
     // would break the heap's walk.
     Term* mem = nullptr;
@@ -1025,7 +1091,7 @@ Term step(Process& p, Term* args, bool forward) {
     ets::TableLock guard(*t, false);
     bool found = false;
     const Object* o = forward ? ets::next(*t, args[1], found) : ets::prev(*t, args[1], found);
-    if (!found && t->fixations == 0) return badarg(p, 2, "the key does not exist in the table");
+    if (!found) return badarg(p, 2, "the key does not exist in the table");
     return key_out(p, *t, o);
 }
 
@@ -1041,12 +1107,7 @@ Term ets_safe_fixtable(Process& p, Term* args) {
     Table* t = table_for(p, args[0], Need::kRead);
     if (!t) return kNone;
     if (args[1] != kTrue && args[1] != kFalse) return badarg(p, 2, "not a boolean");
-    ets::TableLock guard(*t, true);
-    if (args[1] == kTrue) {
-        ++t->fixations;
-    } else if (t->fixations > 0) {
-        --t->fixations;
-    }
+    ets::safe_fixtable(*t, p.pid, args[1] == kTrue);
     return kTrue;
 }
 
@@ -1268,13 +1329,19 @@ Term ets_match_spec_run_r(Process& p, Term* args) {
 Term match_spec_test(Process& p, Term* args) {
     if (args[2] != make_atom(atom::kTable))
         return badarg(p, 3, "only table specifications are supported");
+    // OTP's words for what is wrong; ours when OTP would take what we do
+    // not. (Built in one allocation: a string made first would be moved
+    // by the allocation of the tuples around it.)
+    std::vector<std::string> errors = ets_match::diagnose(args[1]);
     ets_match::Spec spec;
-    if (!ets_match::compile(args[1], spec)) {
-        // Built in one allocation: a string made first would be moved by
-        // the allocation of the tuples around it.
-        reply::Value text = reply::string("invalid match specification");
-        reply::Value error = reply::tuple({reply::atom(atom::kError), std::move(text)});
-        return reply::build(p, reply::tuple({reply::atom(atom::kError), reply::list({error})}));
+    if (errors.empty() && !ets_match::compile(args[1], spec))
+        errors.push_back("invalid match specification");
+    if (!errors.empty()) {
+        std::vector<reply::Value> list;
+        for (std::string& text : errors)
+            list.push_back(
+                reply::tuple({reply::atom(atom::kError), reply::string(std::move(text))}));
+        return reply::build(p, reply::tuple({reply::atom(atom::kError), reply::list(list)}));
     }
     Scratch scratch;
     Term item = scratch.copy(args[0]);
@@ -1357,30 +1424,65 @@ Term ets_give_away(Process& p, Term* args) {
     return kTrue;
 }
 
+namespace {
+
+// The options of setopts/2, each at most once (OTP refuses
+// [{heir, P, D}, {heir, none}] and two protections alike): a table
+// stands for them until all are known good.
+struct Setopts {
+    Table staged;  // heir and heir_data
+    ets::Access access = ets::Access::kProtected;
+    int heirs = 0, protections = 0;
+};
+
+bool protection_option(Term value, ets::Access& access) {
+    if (value == make_atom(atom::kPublic)) {
+        access = ets::Access::kPublic;
+    } else if (value == make_atom(atom::kProtected)) {
+        access = ets::Access::kProtected;
+    } else if (value == make_atom(atom::kPrivate)) {
+        access = ets::Access::kPrivate;
+    } else {
+        return false;
+    }
+    return true;
+}
+
+// One option of setopts/2: heir or protection. The options only new/2
+// takes (keypos, read_concurrency...) are badarg, as in OTP.
+bool setopts_option(Term o, Setopts& s) {
+    if (!term::is_tuple(o) || tuple_arity(o) < 2) return false;
+    Term what = tuple_element(o, 1);
+    if (what == make_atom(atom::kHeir)) return ++s.heirs == 1 && tuple_option(o, s.staged);
+    if (what == make_atom(atom::kProtection))
+        return tuple_arity(o) == 2 && ++s.protections == 1 &&
+               protection_option(tuple_element(o, 2), s.access);
+    return false;
+}
+
+}  // namespace
+
 Term ets_setopts(Process& p, Term* args) {
     Table* t = ets::find(args[0]);
     if (!t || t->deleted) return no_table(p, args[0]);
-    if (t->owner != p.pid) return not_owner(p, *t);
-    Table staged;
-    staged.heir = t->heir;
-    // setopts/2 takes heir options only (OTP's also takes protection,
-    // which beamlite does not change yet); the options only new/2 takes
-    // (keypos, read_concurrency...) are badarg, as in OTP.
-    // (each one once: OTP refuses [{heir, P, D}, {heir, none}]).
-    int heirs = 0;
-    auto heir_option = [&](Term o) {
-        return term::is_tuple(o) && tuple_arity(o) >= 2 &&
-               tuple_element(o, 1) == make_atom(atom::kHeir) && ++heirs == 1 &&
-               tuple_option(o, staged);
-    };
+    if (t->owner != p.pid) {
+        // OTP gives a caller that may write to the table (public) no
+        // cause, so its report blames the options.
+        if (t->access == ets::Access::kPublic) return badarg(p, 2, "invalid options");
+        return not_owner(p, *t);
+    }
+    Setopts s;
+    s.staged.heir = t->heir;
+    s.access = t->access;
     Term l = term::is_tuple(args[1]) ? kNil : args[1];
-    bool ok = term::is_tuple(args[1]) ? heir_option(args[1]) : true;
+    bool ok = term::is_tuple(args[1]) ? setopts_option(args[1], s) : true;
     for (; ok && is_cons(l); l = cdr(l))
-        ok = heir_option(car(l));
-    if (!ok || l != kNil) return badarg(p, 2, "invalid option");
+        ok = setopts_option(car(l), s);
+    if (!ok || l != kNil) return badarg(p, 2, "invalid options");
     ets::TableLock guard(*t, true);
-    t->heir = staged.heir;
-    std::swap(t->heir_data, staged.heir_data);
+    t->heir = s.staged.heir;
+    std::swap(t->heir_data, s.staged.heir_data);
+    t->access = s.access;
     return kTrue;
 }
 

@@ -142,7 +142,11 @@ Term node(Process& p, Term* args) {
     return make_atom(atom::kNonode);
 }
 
+// node(Arg): the node of a pid, port or reference; anything else is
+// badarg, as in OTP.
 Term node1(Process& p, Term* args) {
+    Term arg = args[0];
+    if (!is_local_pid(arg) && !is_local_port(arg) && !is_ref(arg)) return badarg(p, 1, "not a pid");
     return make_atom(atom::kNonode);
 }
 

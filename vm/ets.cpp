@@ -2,12 +2,15 @@
 #include "vm/ets.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <mutex>
 #include <unordered_map>
 
+#include "vm/ets_match.h"
 #include "vm/heap.h"
 #include "vm/map.h"
+#include "vm/timer.h"
 
 namespace ets {
 
@@ -65,8 +68,28 @@ bool KeyLess::operator()(Term key, const Object* b) const {
     return key_less(key, object_key(b, keypos));
 }
 
+namespace {
+
+// Where `key` is relative to `range`: before it (< 0), in it (0) or after
+// it (> 0).
+int compare_to_range(Term key, const KeyPrefix& range) {
+    return ets_match::compare_to_pattern(key, range.pattern);
+}
+
+}  // namespace
+
+bool KeyLess::operator()(const Object* a, const KeyPrefix& range) const {
+    return compare_to_range(object_key(a, keypos), range) < 0;
+}
+bool KeyLess::operator()(const KeyPrefix& range, const Object* b) const {
+    return compare_to_range(object_key(b, keypos), range) > 0;
+}
+
 Table::~Table() {
-    if (stripes) clear(*this);
+    if (stripes) {
+        clear(*this);
+        forget_graves(*this);
+    }
     if (heir_data) object_free(heir_data);
 }
 
@@ -159,6 +182,7 @@ struct Registry {
     std::unordered_map<uint64_t, TablePtr> by_id;
     std::unordered_map<Term, TablePtr> by_name;
     std::unordered_map<Term, size_t> owners;  // pid -> tables owned
+    std::unordered_map<Term, size_t> fixers;  // pid -> tables it fixes
     // Bumped by every change of the maps (under the lock): the threads'
     // caches of found tables are good for one generation.
     std::atomic<uint64_t> generation{1};
@@ -325,6 +349,39 @@ void note_owner(Term pid) {
     ++r.owners[pid];
 }
 
+namespace {
+
+// Deletes the table of an owner that ended, unless something else (its
+// heir's own end) deleted it first.
+void delete_orphan(Table& t) {
+    {
+        Registry& r = registry();
+        std::unique_lock<std::shared_mutex> guard(r.lock);
+        if (t.deleted) return;
+        unregister(r, t);
+    }
+    free_objects(t);
+}
+
+// Gives the table of `pid`, which ended, to its heir; false when there is
+// no heir or it is dead. The heir counts as the owner before `send` checks
+// that it lives: a heir ending meanwhile then finds the table among its
+// own (or is found dead here), so the table never outlives both.
+bool inherit(Table& t, Term pid, Transfer send) {
+    Term heir = t.heir;
+    if (!is_local_pid(heir) || heir == pid) return false;
+    note_owner(heir);
+    {
+        TableLock table(t, true);
+        t.owner = heir;
+    }
+    if (send(heir, t, pid)) return true;
+    ets::forget_owner(heir);
+    return false;
+}
+
+}  // namespace
+
 void owner_exited(Term pid, Transfer send) {
     std::vector<TablePtr> owned;
     {
@@ -334,28 +391,90 @@ void owner_exited(Term pid, Transfer send) {
         for (const auto& [id, t] : r.by_id)
             if (t->owner == pid) owned.push_back(t);
     }
-    for (const TablePtr& t : owned) {
-        Term heir = t->heir;
-        if (is_local_pid(heir) && heir != pid) {
-            note_owner(heir);
-            TableLock table(*t, true);
-            t->owner = heir;
-            t->heir = make_atom(atom::kNoneAccess);
-            send(heir, *t, pid);
-            if (t->heir_data) {
-                object_free(t->heir_data);
-                t->heir_data = nullptr;
-            }
-            continue;
+    for (const TablePtr& t : owned)
+        if (!inherit(*t, pid, send)) delete_orphan(*t);
+}
+
+// ---- fixations ------------------------------------------------------------------------
+
+namespace {
+
+int64_t system_now_ns() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+// Counts one fixation of `t` by `pid` (the table held alone); true when
+// it is pid's first of the table.
+bool add_fixation(Table& t, Term pid) {
+    if (t.fixations++ == 0) {
+        t.fixed_monotonic_ns = timer::now_ns();
+        t.fixed_system_ns = system_now_ns();
+    }
+    for (Fixer& f : t.fixers) {
+        if (f.pid == pid) {
+            ++f.count;
+            return false;
         }
-        // No heir: the table goes. (A heir that is dead by now gets the
-        // transfer message it will never read; OTP checks liveness first.)
-        {
-            Registry& r = registry();
-            std::unique_lock<std::shared_mutex> guard(r.lock);
-            unregister(r, *t);
+    }
+    t.fixers.insert(t.fixers.begin(), Fixer{pid, 1});
+    return true;
+}
+
+// Undoes one fixation of `t` by `pid`, or all of pid's (`all`), the table
+// held alone; true when pid fixed the table and fixes it no more.
+bool drop_fixations(Table& t, Term pid, bool all) {
+    auto it = std::find_if(t.fixers.begin(), t.fixers.end(),
+                           [&](const Fixer& f) { return f.pid == pid; });
+    if (it == t.fixers.end()) return false;
+    int dropped = all ? it->count : 1;
+    t.fixations -= dropped;
+    if (t.fixations == 0) forget_graves(t);
+    if ((it->count -= dropped) > 0) return false;
+    t.fixers.erase(it);
+    return true;
+}
+
+}  // namespace
+
+void safe_fixtable(Table& t, Term pid, bool fix) {
+    bool first = false, last = false;
+    {
+        TableLock all(t, true);
+        if (fix) {
+            first = add_fixation(t, pid);
+        } else {
+            last = drop_fixations(t, pid, false);
         }
-        free_objects(*t);
+    }
+    Registry& r = registry();
+    std::unique_lock<std::shared_mutex> guard(r.lock);
+    if (first) ++r.fixers[pid];
+    if (last) {
+        auto it = r.fixers.find(pid);
+        if (it != r.fixers.end() && --it->second == 0) r.fixers.erase(it);
+    }
+}
+
+bool fixes_tables(Term pid) {
+    Registry& r = registry();
+    std::shared_lock<std::shared_mutex> guard(r.lock);
+    return r.fixers.count(pid) != 0;
+}
+
+void fixer_exited(Term pid) {
+    std::vector<TablePtr> tables;
+    {
+        Registry& r = registry();
+        std::unique_lock<std::shared_mutex> guard(r.lock);
+        if (!r.fixers.erase(pid)) return;
+        for (const auto& [id, t] : r.by_id)
+            tables.push_back(t);
+    }
+    for (const TablePtr& t : tables) {
+        TableLock all(*t, true);
+        drop_fixations(*t, pid, true);
     }
 }
 
@@ -443,18 +562,34 @@ void insert_ordered(Table& t, Object* o) {
     count_in(t, o);
 }
 
+// Does `o` come before the place of (hash, key) in a bucket? A bucket's
+// chain is sorted by hash, then by key in term order, so that every key,
+// in the table or not, has a place in it: a fixed table's traversal goes
+// on after a key deleted under it (next/2) without skipping the rest of
+// its bucket. (Keys equal in term order but not =:=, such as 1 and 1.0,
+// with one hash stay in insertion order: a 32-bit collision of the two.)
+bool chain_before(const Table& t, const Object* o, uint32_t hash, Term key) {
+    if (o->hash != hash) return o->hash < hash;
+    return key_less(object_key(o, t.keypos), key);
+}
+
+// Is `o` in the run of objects at (hash, key)'s place, its key equal in
+// term order?
+bool chain_at(const Table& t, const Object* o, uint32_t hash, Term key) {
+    return o->hash == hash && compare(object_key(o, t.keypos), key) == 0;
+}
+
 // A set replaces the object of the key; a bag adds unless an equal object
 // is there; a duplicate_bag always adds, after the key's other objects.
 void insert_hashed(Table& t, Object* o) {
     Term key = object_key(o, t.keypos);
     Object** link = &t.buckets[detail::bucket_of(t, o->hash)];
+    while (*link && chain_before(t, *link, o->hash, key))
+        link = &(*link)->next;
     Object** after_key = nullptr;
-    for (; *link; link = &(*link)->next) {
+    for (; *link && chain_at(t, *link, o->hash, key); link = &(*link)->next) {
         Object* there = *link;
-        if (!same_key(t, there, o->hash, key)) {
-            if (after_key) break;
-            continue;
-        }
+        if (!same_key(t, there, o->hash, key)) continue;
         if (t.kind == Kind::kSet) {
             o->next = there->next;
             *link = o;
@@ -469,6 +604,7 @@ void insert_hashed(Table& t, Object* o) {
         }
         after_key = &there->next;
     }
+    // After the key's last object, so that its objects stay together.
     if (after_key) link = after_key;
     o->next = *link;
     *link = o;
@@ -499,6 +635,39 @@ bool has_key(const Table& t, Term key) {
     return found;
 }
 
+namespace {
+
+// Keeps the key of `o`, deleted from a fixed hash table, in its stripe's
+// graves (see Stripe). A table being deleted keeps none: no one can walk
+// it any more. Out of memory, the key is not kept (next/2 on it is then
+// badarg).
+void bury(Table& t, const Object* o) {
+    if (t.fixations == 0 || t.kind == Kind::kOrderedSet || t.deleted) return;
+    Term holder[2];
+    Term tuple = make_tuple(holder, 1);
+    holder[1] = object_key(o, t.keypos);
+    if (Object* grave = object_new(tuple, o->hash))
+        stripe_of(t, o->hash).graves.emplace(o->hash, grave);
+}
+
+// Was `key` deleted from `t` since it was fixed?
+bool buried(const Table& t, uint32_t hash, Term key) {
+    auto [from, to] = stripe_of(t, hash).graves.equal_range(hash);
+    for (auto it = from; it != to; ++it)
+        if (exact_equal(tuple_element(it->second->tuple(), 1), key)) return true;
+    return false;
+}
+
+}  // namespace
+
+void forget_graves(Table& t) {
+    for (uint32_t i = 0; i < t.stripe_count; ++i) {
+        for (auto& [hash, grave] : t.stripes[i].graves)
+            object_free(grave);
+        t.stripes[i].graves = {};
+    }
+}
+
 std::vector<Object*> remove_key(Table& t, Term key) {
     std::vector<Object*> out;
     if (t.kind == Kind::kOrderedSet) {
@@ -521,6 +690,7 @@ std::vector<Object*> remove_key(Table& t, Term key) {
         count_out(t, o);
         out.push_back(o);
     }
+    if (!out.empty()) bury(t, out.front());
     return out;
 }
 
@@ -546,8 +716,8 @@ size_t remove_object(Table& t, Term object) {
         }
         *link = o->next;
         count_out(t, o);
+        if (removed++ == 0) bury(t, o);
         object_free(o);
-        ++removed;
     }
     return removed;
 }
@@ -561,6 +731,7 @@ size_t clear(Table& t) {
     for (Object*& head : t.buckets) {
         for (Object* o = head; o;) {
             Object* next = o->next;
+            bury(t, o);
             object_free(o);
             o = next;
         }
@@ -582,6 +753,7 @@ void erase(Table& t, Object* target) {
         *link = target->next;
     }
     count_out(t, target);
+    bury(t, target);
     object_free(target);
 }
 
@@ -626,6 +798,21 @@ absl::btree_set<Object*, KeyLess>::const_iterator cursor_on(const Table& t, Term
 
 }  // namespace
 
+bool in_range(const Table& t, const Object* o, const KeyPrefix& range) {
+    return compare_to_range(object_key(o, t.keypos), range) == 0;
+}
+
+const Object* range_start(const Table& t, const KeyPrefix& range, bool reverse) {
+    auto it = reverse ? t.tree.upper_bound(range) : t.tree.lower_bound(range);
+    if (reverse) {
+        if (it == t.tree.begin()) return nullptr;
+        --it;
+    } else if (it == t.tree.end()) {
+        return nullptr;
+    }
+    return in_range(t, *it, range) ? *it : nullptr;
+}
+
 const Object* first(const Table& t) {
     if (t.kind == Kind::kOrderedSet) return cursor_at(t, t.tree.begin());
     return from_bucket(t, 0);
@@ -643,17 +830,22 @@ const Object* next(const Table& t, Term key, bool& found) {
         auto it = cursor_on(t, key);
         return cursor_at(t, it != t.tree.end() ? std::next(it) : t.tree.upper_bound(key));
     }
+    // The first object after the key's place in its bucket (the chain's
+    // order: see chain_before), whether the key is there or not.
     found = false;
     uint32_t hash = key_hash(key);
     size_t b = detail::bucket_of(t, hash);
     const Object* o = t.buckets[b];
-    for (; o; o = o->next)
-        if (same_key(t, o, hash, key)) break;
-    if (!o) return from_bucket(t, b + 1);
-    found = true;
-    while (o && same_key(t, o, hash, key))
+    while (o && chain_before(t, o, hash, key))
         o = o->next;
-    return o ? o : from_bucket(t, b + 1);
+    const Object* after = o;
+    for (; o && chain_at(t, o, hash, key); o = o->next) {
+        if (!same_key(t, o, hash, key)) continue;
+        found = true;
+        after = o->next;
+    }
+    if (!found && t.fixations > 0) found = buried(t, hash, key);
+    return after ? after : from_bucket(t, b + 1);
 }
 
 const Object* prev(const Table& t, Term key, bool& found) {

@@ -45,6 +45,7 @@
 #include <iterator>
 #include <memory>
 #include <shared_mutex>
+#include <unordered_map>
 #include <vector>
 
 #include "vm/term.h"
@@ -73,14 +74,34 @@ inline Term object_key(const Object* o, uint32_t keypos) {
 enum class Kind : uint8_t { kSet, kOrderedSet, kBag, kDuplicateBag };
 enum class Access : uint8_t { kPublic, kProtected, kPrivate };
 
+// The keys a partly bound key pattern can match (as {a, '_'}, or
+// [$a, $b | '_'] for the strings that begin with "ab"): those equal to
+// it in term order up to its first wildcard ('_' or '$N'). Tuples are
+// ordered by size, then element by element, and lists element by
+// element, so these keys are one range of an ordered_set: a match or
+// select walks that range, not the table.
+struct KeyPrefix {
+    Term pattern = term::kNil;
+    bool narrows = false;  // false: no range (the pattern is a wildcard)
+};
+
 // Orders the objects of an ordered_set by key (compare, not exact: 1 and
-// 1.0 are one key, as in OTP). Transparent: finds by a bare key.
+// 1.0 are one key, as in OTP). Transparent: finds by a bare key, and the
+// range of a KeyPrefix.
 struct KeyLess {
     using is_transparent = void;
     uint32_t keypos;
     bool operator()(const Object* a, const Object* b) const;
     bool operator()(const Object* a, Term key) const;
     bool operator()(Term key, const Object* b) const;
+    bool operator()(const Object* a, const KeyPrefix& range) const;  // a before the range
+    bool operator()(const KeyPrefix& range, const Object* b) const;  // b after it
+};
+
+// A process fixing a table, and how many times (safe_fixtable).
+struct Fixer {
+    Term pid;
+    int count;
 };
 
 // One lock of a table and the count of the objects it guards.
@@ -88,6 +109,11 @@ struct alignas(64) Stripe {
     std::shared_mutex lock;
     size_t size = 0;   // objects
     size_t words = 0;  // of their data
+    // Keys deleted from a fixed hash table (each a 1-tuple {Key}), by
+    // hash, until it is unfixed: next/2 goes on from such a key, where a
+    // key the table never had while fixed is badarg (OTP keeps deleted
+    // objects in a fixed table for that, "pseudo-deleted").
+    std::unordered_multimap<uint32_t, Object*> graves;
 };
 
 // Stripes of a write_concurrency or read_concurrency hash table.
@@ -98,7 +124,8 @@ struct Table {
     Term name = term::kNil;  // an atom
     bool named = false;
     Kind kind = Kind::kSet;
-    Access access = Access::kProtected;
+    // setopts/2 changes it while others read it, holding no lock.
+    std::atomic<Access> access{Access::kProtected};
     uint32_t keypos = 1;
     bool read_concurrency = false, write_concurrency = false;
     bool decentralized_counters = false, compressed = false;
@@ -106,7 +133,13 @@ struct Table {
     // The heir (a pid, or kNoneAccess) and its data, kept as an object.
     Term heir = term::kNil;
     Object* heir_data = nullptr;
-    int fixations = 0;                 // safe_fixtable(T, true) calls not yet undone
+    // safe_fixtable(T, true) calls not yet undone, in all and by each
+    // process (most recent first; a process's fixations go when it ends),
+    // and when the table was fixed last from unfixed (the monotonic and the
+    // system clock, nanoseconds) for info's safe_fixed items.
+    int fixations = 0;
+    std::vector<Fixer> fixers;
+    int64_t fixed_monotonic_ns = 0, fixed_system_ns = 0;
     std::atomic<bool> deleted{false};  // ets:delete/1 or its owner's end
 
     // 1 or kStripes (a power of two); set by stripe() once the options
@@ -202,9 +235,18 @@ std::vector<Listed> all();
 
 // The owner `pid` ends: each of its tables goes to its heir (which is sent
 // {'ETS-TRANSFER', Tab, Pid, HeirData} by `send`) or is deleted. Called by
-// the dying process before its exit signals go out.
-using Transfer = void (*)(Term heir, const Table& t, Term from);
+// the dying process before its exit signals go out. `send` returns false,
+// sending nothing, when the heir is not alive: then the table is deleted,
+// as in OTP. The heir stays the table's heir (OTP's info says so).
+using Transfer = bool (*)(Term heir, const Table& t, Term from);
 void owner_exited(Term pid, Transfer send);
+// safe_fixtable(T, Fix) by `pid`: counts a fixation or undoes one of
+// pid's (none: nothing happens), taking the table's locks.
+void safe_fixtable(Table& t, Term pid, bool fix);
+// The process `pid` ends: its fixations of tables are undone. A quick
+// check first: does it fix any table?
+bool fixes_tables(Term pid);
+void fixer_exited(Term pid);
 // Drops a table from `pid`'s count (give_away).
 void forget_owner(Term pid);
 // Does `pid` own any table? (A quick check for the exit path.)
@@ -241,6 +283,9 @@ std::vector<Object*> remove_key(Table& t, Term key);
 // Removes objects equal (=:=) to `object` (its stripe alone); returns how
 // many.
 size_t remove_object(Table& t, Term object);
+// Frees the keys kept since a hash table was fixed (see Stripe; the table
+// alone): it is unfixed, or goes.
+void forget_graves(Table& t);
 // Removes every object (the table alone); returns how many.
 size_t clear(Table& t);
 // Removes one object found by walking (its stripe alone), then frees it.
@@ -249,7 +294,8 @@ void erase(Table& t, Object* o);
 // Iteration in table order (the table, shared): the first object, the first object
 // of the key after `key` (kNone key: none), and backwards for
 // ordered_set. nullptr at the end. `found` says whether `key` itself is
-// in the table (next/prev of a missing key is badarg unless fixed).
+// in the table, or was deleted from it since it was fixed (next/prev of
+// any other key of a hash table is badarg, as in OTP).
 const Object* first(const Table& t);
 const Object* next(const Table& t, Term key, bool& found);
 const Object* last(const Table& t);
@@ -257,6 +303,14 @@ const Object* prev(const Table& t, Term key, bool& found);
 // Every object in table order (the table, shared).
 template <typename F>
 void for_each(const Table& t, F f);
+// ordered_set: the objects whose keys are in `range` (it narrows), in
+// order or backwards (`reverse`; the table, shared).
+template <typename F>
+void for_range(const Table& t, const KeyPrefix& range, bool reverse, F f);
+// ordered_set: the first object of `range`, or its last (`reverse`);
+// nullptr when it has none. And is `o` in it?
+const Object* range_start(const Table& t, const KeyPrefix& range, bool reverse);
+bool in_range(const Table& t, const Object* o, const KeyPrefix& range);
 // The objects from `start` (included) on in table order, or backwards
 // (`reverse`, ordered_set only), while f(const Object*) returns true.
 template <typename F>
@@ -289,6 +343,19 @@ void for_each(const Table& t, F f) {
     for (Object* head : t.buckets)
         for (Object* o = head; o; o = o->next)
             f(o);
+}
+
+template <typename F>
+void for_range(const Table& t, const KeyPrefix& range, bool reverse, F f) {
+    auto from = t.tree.lower_bound(range);
+    auto to = t.tree.upper_bound(range);
+    if (reverse) {
+        for (auto it = to; it != from;)
+            f(*--it);
+    } else {
+        for (auto it = from; it != to; ++it)
+            f(*it);
+    }
 }
 
 template <typename F>

@@ -2,7 +2,10 @@
 #include "vm/ets_match.h"
 
 #include <algorithm>
+#include <cctype>
+#include <cstdio>
 #include <memory>
+#include <string>
 #include <string_view>
 
 #include "vm/atom.h"
@@ -186,9 +189,13 @@ bool is_named(Term t, std::string_view name) {
     return is_atom(t) && atom::name(atom_index(t)) == name;
 }
 
+// andalso, or its other name in OTP's specifications, andthen.
+bool is_andalso(Term t) {
+    return is_named(t, "andalso") || is_named(t, "andthen");
+}
+
 bool is_logic(Term t) {
-    return is_named(t, "andalso") || is_named(t, "orelse") || is_named(t, "and") ||
-           is_named(t, "or");
+    return is_andalso(t) || is_named(t, "orelse") || is_named(t, "and") || is_named(t, "or");
 }
 
 // ---- checking ------------------------------------------------------------------------
@@ -338,11 +345,11 @@ Term call(const bif::Bif* f, std::vector<Term>& args, Context& cx) {
 Term eval_call(Term e, const Bindings& b, Term object, Context& cx) {
     Term name = tuple_element(e, 1);
     uint64_t arity = tuple_arity(e) - 1;
-    if (arity >= 1 && (is_named(name, "andalso") || is_named(name, "orelse"))) {
+    if (arity >= 1 && (is_andalso(name) || is_named(name, "orelse"))) {
         // As OTP's: every operand but the last is a boolean (else the
         // expression fails) and may decide; the last one's value is the
         // result, whatever it is.
-        bool is_and = is_named(name, "andalso");
+        bool is_and = is_andalso(name);
         for (uint64_t i = 2; i <= arity; ++i) {
             Term v = eval(tuple_element(e, i), b, object, cx);
             if (v != kTrue && v != kFalse) return kNone;
@@ -421,6 +428,95 @@ Term run(const Spec& spec, Term object, Context& cx) {
     return kNone;
 }
 
+namespace {
+
+// Patterns nested deeper than this are taken as wildcards by the range
+// functions (a wider range, still right): their recursion stays shallow.
+constexpr int kMaxPatternDepth = 64;
+
+// A pattern that both `a` and `b` are instances of, keeping what they
+// have in common up to where they differ (a wildcard there).
+Term generalize(Term a, Term b, Scratch& scratch, int depth) {
+    Term wild = make_atom(atom::kUnderscore);
+    if (exact_equal(a, b)) return a;
+    if (depth > kMaxPatternDepth || is_wild(a) || is_wild(b)) return wild;
+    if (is_tuple(a) && is_tuple(b) && tuple_arity(a) == tuple_arity(b)) {
+        uint64_t arity = tuple_arity(a);
+        Term* mem = scratch.take(tuple_words(arity));
+        Term out = make_tuple(mem, arity);
+        bool open = false;
+        for (uint64_t i = 1; i <= arity; ++i) {
+            mem[i] = open
+                         ? wild
+                         : generalize(tuple_element(a, i), tuple_element(b, i), scratch, depth + 1);
+            open = open || is_wild(mem[i]);
+        }
+        return out;
+    }
+    if (is_cons(a) && is_cons(b)) {
+        Term head = generalize(car(a), car(b), scratch, depth + 1);
+        Term tail = is_wild(head) ? wild : generalize(cdr(a), cdr(b), scratch, depth + 1);
+        return make_cons(scratch.take(kConsWords), head, tail);
+    }
+    return wild;
+}
+
+int compare_to_pattern(Term key, Term pattern, bool& open, int depth) {
+    if (depth > kMaxPatternDepth || is_wild(pattern)) {
+        open = true;
+        return 0;
+    }
+    if (is_tuple(pattern) && is_tuple(key)) {
+        uint64_t size = tuple_arity(key), pattern_size = tuple_arity(pattern);
+        if (size != pattern_size) return size < pattern_size ? -1 : 1;
+        for (uint64_t i = 1; i <= size; ++i) {
+            int c = compare_to_pattern(tuple_element(key, i), tuple_element(pattern, i), open,
+                                       depth + 1);
+            if (c != 0 || open) return c;
+        }
+        return 0;
+    }
+    if (is_cons(pattern) && is_cons(key)) {
+        for (; is_cons(pattern) && is_cons(key); pattern = cdr(pattern), key = cdr(key)) {
+            int c = compare_to_pattern(car(key), car(pattern), open, depth + 1);
+            if (c != 0 || open) return c;
+        }
+        if (is_wild(pattern)) {
+            open = true;
+            return 0;
+        }
+    }
+    if (is_map(pattern) && is_map(key) && !is_ground(pattern)) {
+        open = true;  // maps order by keys first: taken as a wildcard
+        return 0;
+    }
+    return compare(key, pattern);  // ground, or of another type than the key
+}
+
+}  // namespace
+
+int compare_to_pattern(Term key, Term pattern) {
+    bool open = false;
+    return compare_to_pattern(key, pattern, open, 0);
+}
+
+ets::KeyPrefix key_prefix(Term key_pattern) {
+    return ets::KeyPrefix{key_pattern, !is_wild(key_pattern)};
+}
+
+ets::KeyPrefix spec_prefix(const Spec& spec, uint32_t keypos, Scratch& scratch) {
+    ets::KeyPrefix common;
+    for (const Clause& c : spec.clauses) {
+        Term h = c.head;
+        if (!is_tuple(h) || tuple_arity(h) < keypos) return ets::KeyPrefix{};
+        Term key = tuple_element(h, keypos);
+        common.pattern = common.narrows ? generalize(common.pattern, key, scratch, 0) : key;
+        common.narrows = !is_wild(common.pattern);
+        if (!common.narrows) return common;
+    }
+    return common;
+}
+
 Term bound_key(const Spec& spec, uint32_t keypos) {
     Term key = kNone;
     for (const Clause& c : spec.clauses) {
@@ -432,6 +528,308 @@ Term bound_key(const Spec& spec, uint32_t keypos) {
         key = k;
     }
     return key;
+}
+
+// ---- OTP's words for an invalid specification ------------------------------------------
+//
+// erlang:match_spec_test/3 (ets:test_ms/2) reports what OTP's compiler of
+// specifications (erl_db_util.c, table dialect) finds, in its words and
+// order: a structural error stops it at once; unbound variables are all
+// reported, up to the end of the first clause that has one. Each message
+// is cut to 99 characters, as OTP formats it into 100 bytes.
+
+namespace {
+
+constexpr size_t kMessageChars = 99;
+
+// A term as OTP's C printer (%T) writes it into a message: floats as
+// printf's %e, printable lists and binaries as strings, maps without
+// spaces. It stops once the message is long enough to be cut, which also
+// bounds its recursion.
+void print_erts(std::string& out, Term t);
+
+bool printable(uint64_t c) {
+    return c >= 32 && c <= 126;
+}
+
+void print_quoted(std::string& out, const std::vector<uint8_t>& chars) {
+    out += '"';
+    for (uint8_t c : chars) {
+        if (c == '"' || c == '\\') out += '\\';
+        out += char(c);
+    }
+    out += '"';
+}
+
+void print_list(std::string& out, Term t) {
+    std::vector<uint8_t> chars;
+    Term l = t;
+    for (; is_cons(l) && is_small(car(l)) && printable(uint64_t(small_value(car(l)))); l = cdr(l))
+        chars.push_back(uint8_t(small_value(car(l))));
+    if (l == kNil) return print_quoted(out, chars);
+    out += '[';
+    for (bool first = true; is_cons(t) && out.size() <= kMessageChars; t = cdr(t), first = false) {
+        if (!first) out += ',';
+        print_erts(out, car(t));
+    }
+    if (t != kNil) {
+        out += '|';
+        print_erts(out, t);
+    }
+    out += ']';
+}
+
+void print_binary(std::string& out, Term t) {
+    Bits b = bits_of(t);
+    std::vector<uint8_t> bytes;
+    bool text = b.bit_size > 0;
+    for (uint64_t i = 0; i < b.bit_size / 8 && i <= kMessageChars; ++i) {
+        bytes.push_back(bits_byte(b, i));
+        text = text && printable(bytes.back());
+    }
+    out += "<<";
+    if (text) {
+        print_quoted(out, bytes);
+    } else {
+        for (size_t i = 0; i < bytes.size(); ++i)
+            out += (i ? "," : "") + std::to_string(bytes[i]);
+    }
+    out += ">>";
+}
+
+// An atom quoted unless it is a lowercase letter and letters, digits, _
+// and @ (reserved words such as 'and' too: OTP's C printer does not
+// know them).
+void print_atom_erts(std::string& out, Term t) {
+    std::string_view name = atom::name(atom_index(t));
+    bool bare = !name.empty() && name[0] >= 'a' && name[0] <= 'z' &&
+                std::all_of(name.begin(), name.end(), [](char c) {
+                    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '@';
+                });
+    if (bare) {
+        out += name;
+        return;
+    }
+    out += '\'';
+    for (char c : name) {
+        if (c == '\'' || c == '\\') out += '\\';
+        out += c;
+    }
+    out += '\'';
+}
+
+void print_erts(std::string& out, Term t) {
+    if (out.size() > kMessageChars) return;
+    if (is_float(t)) {
+        char text[64];
+        std::snprintf(text, sizeof text, "%e", float_value(t));
+        out += text;
+    } else if (is_cons(t)) {
+        print_list(out, t);
+    } else if (is_tuple(t)) {
+        out += '{';
+        for (uint64_t i = 1; i <= tuple_arity(t) && out.size() <= kMessageChars; ++i) {
+            if (i > 1) out += ',';
+            print_erts(out, tuple_element(t, i));
+        }
+        out += '}';
+    } else if (is_map(t)) {
+        std::vector<map::Entry> entries;
+        map::entries(t, entries);
+        out += "#{";
+        for (size_t i = 0; i < entries.size() && out.size() <= kMessageChars; ++i) {
+            if (i) out += ',';
+            print_erts(out, entries[i].key);
+            out += "=>";
+            print_erts(out, entries[i].value);
+        }
+        out += '}';
+    } else if (is_binary(t)) {
+        print_binary(out, t);
+    } else if (is_atom(t)) {
+        print_atom_erts(out, t);
+    } else {
+        term::print(out, t);
+    }
+}
+
+// The special forms of the trace dialect, as OTP names them in its
+// message (set_seq_token's says set_seq_trace).
+struct TraceForm {
+    std::string_view form, named;
+};
+constexpr TraceForm kTraceForms[] = {
+    {"message", "message"},
+    {"is_seq_trace", "is_seq_trace"},
+    {"set_seq_token", "set_seq_trace"},
+    {"get_seq_token", "get_seq_token"},
+    {"return_trace", "return_trace"},
+    {"exception_trace", "exception_trace"},
+    {"display", "display"},
+    {"process_dump", "process_dump"},
+    {"enable_trace", "enable_trace"},
+    {"disable_trace", "disable_trace"},
+    {"trace", "trace"},
+    {"caller", "caller"},
+    {"silent", "silent"},
+};
+
+// Functions OTP knows that only trace specifications may call.
+constexpr Allowed kTraceFunctions[] = {{"get_tcw", 0}, {"set_tcw", 1}};
+
+class Diagnosis {
+  public:
+    std::vector<std::string> errors;
+
+    // Checks one clause; false when a structural error stopped it.
+    bool clause(Term c);
+
+  private:
+    std::vector<int64_t> bound_;
+
+    void add(std::string message) {
+        if (message.size() > kMessageChars) message.resize(kMessageChars);
+        errors.push_back(std::move(message));
+    }
+    // "<prefix>%T<suffix>" with `t` printed as OTP does.
+    bool term_error(std::string_view prefix, Term t, std::string_view suffix) {
+        std::string message(prefix);
+        print_erts(message, t);
+        add(message + std::string(suffix));
+        return false;
+    }
+    bool expressions(Term list, std::string_view not_list);
+    bool expression(Term e);
+    bool call(Term e);
+    bool elements(Term tuple, uint64_t from, bool reversed);
+};
+
+bool Diagnosis::clause(Term c) {
+    if (!is_tuple(c) || tuple_arity(c) != 3) {
+        add("Match program part is not a tuple of arity 3.");
+        return false;
+    }
+    bound_.clear();
+    head_variables(tuple_element(c, 1), bound_);
+    Term body = tuple_element(c, 3);
+    if (!expressions(tuple_element(c, 2), "Match expression is not a list.")) return false;
+    if (!is_cons(body)) {
+        add("Body clause does not return anything.");
+        return false;
+    }
+    return expressions(body, "");
+}
+
+bool Diagnosis::expressions(Term list, std::string_view not_list) {
+    if (!is_cons(list) && list != kNil) {
+        add(std::string(not_list));
+        return false;
+    }
+    Term l = list;
+    for (; is_cons(l); l = cdr(l)) {
+    }
+    if (l != kNil) {
+        add("Match expression is not a proper list.");
+        return false;
+    }
+    for (; is_cons(list); list = cdr(list))
+        if (!expression(car(list))) return false;
+    return true;
+}
+
+bool Diagnosis::expression(Term e) {
+    if (int64_t n = variable_number(e); n >= 0) {
+        if (std::find(bound_.begin(), bound_.end(), n) == bound_.end())
+            add("Variable $" + std::to_string(n) + " is unbound.");
+        return true;  // OTP goes on, to report every unbound variable
+    }
+    if (is_cons(e)) {
+        for (; is_cons(e); e = cdr(e))
+            if (!expression(car(e))) return false;
+        return expression(e);
+    }
+    if (is_map(e)) {  // OTP compiles a map's pairs from the last
+        std::vector<map::Entry> entries;
+        map::entries(e, entries);
+        for (size_t i = entries.size(); i-- > 0;)
+            if (!expression(entries[i].value) || !expression(entries[i].key)) return false;
+        return true;
+    }
+    if (!is_tuple(e)) return true;
+    uint64_t arity = tuple_arity(e);
+    if (arity == 1 && is_tuple(tuple_element(e, 1))) return elements(tuple_element(e, 1), 1, true);
+    if (arity >= 1 && is_atom(tuple_element(e, 1)) && variable_number(tuple_element(e, 1)) < 0)
+        return call(e);
+    return term_error("", e,
+                      " is neither a function call, nor a tuple (tuples are written {{ ... }}).");
+}
+
+// The elements of a tuple from position `from` on (2 for a call's
+// arguments), taken from the last (`reversed`, as OTP compiles most) or
+// the first.
+bool Diagnosis::elements(Term tuple, uint64_t from, bool reversed) {
+    uint64_t arity = tuple_arity(tuple);
+    for (uint64_t k = 0; k + from <= arity; ++k) {
+        uint64_t i = reversed ? arity - k : from + k;
+        if (!expression(tuple_element(tuple, i))) return false;
+    }
+    return true;
+}
+
+bool Diagnosis::call(Term e) {
+    Term name = tuple_element(e, 1);
+    uint64_t arity = tuple_arity(e);
+    std::string_view text = atom::name(atom_index(name));
+    std::string quoted = "'" + std::string(text) + "'";
+    if (text == "const") {
+        if (arity != 2)
+            return term_error("Special form 'const' called with more than one argument in ", e,
+                              ".");
+        return true;
+    }
+    bool reversed_logic = text == "and" || text == "or";
+    if (reversed_logic || text == "andalso" || text == "andthen" || text == "orelse") {
+        if (arity < 2)
+            return term_error("Special form " + quoted + " called without arguments in ", e, ".");
+        return elements(e, 2, reversed_logic);
+    }
+    if (text == "self") {
+        if (arity != 1) return term_error("Special form 'self' called with arguments in ", e, ".");
+        return true;
+    }
+    for (const TraceForm& f : kTraceForms) {
+        if (f.form == text) {
+            add("Special form '" + std::string(f.named) + "' used in wrong dialect.");
+            return false;
+        }
+    }
+    std::string slash = "/" + std::to_string(arity - 1);
+    for (const Allowed& a : kTraceFunctions)
+        if (a.name == text && a.arity == arity - 1)
+            return term_error("Function ", name, slash + " cannot be called in this context.");
+    if (!allowed(name, uint32_t(arity - 1)))
+        return term_error("Function ", name, slash + " does_not_exist.");
+    return elements(e, 2, true);
+}
+
+}  // namespace
+
+std::vector<std::string> diagnose(Term ms) {
+    Diagnosis d;
+    if (!is_cons(ms)) {
+        d.errors.push_back("Match programs are not in a list.");
+        return d.errors;
+    }
+    Term l = ms;
+    for (; is_cons(l); l = cdr(l)) {
+    }
+    if (l != kNil) {
+        d.errors.push_back("Match programs are not in a proper list.");
+        return d.errors;
+    }
+    for (; is_cons(ms) && d.errors.empty(); ms = cdr(ms))
+        if (!d.clause(car(ms))) break;
+    return d.errors;
 }
 
 }  // namespace ets_match

@@ -16,8 +16,10 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
+#include "vm/ets.h"
 #include "vm/term.h"
 
 namespace process {
@@ -82,6 +84,11 @@ struct Spec {
 // head.
 bool compile(Term ms, Spec& out);
 
+// The errors OTP's compiler of specifications finds in `ms` (table
+// dialect), in its words and order, as erlang:match_spec_test/3 reports
+// them; none when it would compile it.
+std::vector<std::string> diagnose(Term ms);
+
 // What a run needs besides the object.
 struct Context {
     process::Process& p;  // for self() and the BIFs guards call
@@ -91,6 +98,17 @@ struct Context {
 // Runs `spec` on `object`: the value of the first clause that matches, or
 // kNone when none does (or its guards fail or raise).
 Term run(const Spec& spec, Term object, Context& cx);
+
+// The range of keys a key pattern can match (see ets::KeyPrefix); it
+// narrows nothing when the pattern is a wildcard.
+ets::KeyPrefix key_prefix(Term key_pattern);
+// The range of keys every clause of `spec` keeps to: that of a pattern
+// as general as their heads' key patterns (built in `scratch`), or none.
+ets::KeyPrefix spec_prefix(const Spec& spec, uint32_t keypos, Scratch& scratch);
+// Where `key` is in term order relative to the keys that can match
+// `pattern`: before them all (< 0), after them all (> 0), or among them
+// (0; it may still not match). Wildcards end the comparison.
+int compare_to_pattern(Term key, Term pattern);
 
 // The key `spec` can only match (every clause's head has the same ground
 // key at position keypos), or kNone: then a run walks the whole table.

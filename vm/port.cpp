@@ -23,6 +23,7 @@
 
 #include "vm/bif.h"
 #include "vm/binary.h"
+#include "vm/inet.h"
 #include "vm/poll.h"
 #include "vm/posix.h"
 #include "vm/signal.h"
@@ -106,27 +107,6 @@ std::shared_ptr<Port> take_from_table(const Port& port) {
 }
 
 // ---- messages from a port -----------------------------------------------------------------
-
-// Words `bytes` take as a binary or a list.
-size_t bytes_words(std::string_view bytes, bool binary) {
-    return binary ? binary::new_words(uint64_t(bytes.size()) * 8) : bytes.size() * kConsWords;
-}
-
-Term put_bytes(Term*& mem, Term*& off_heap, std::string_view bytes, bool binary) {
-    if (binary) {
-        uint8_t* out = nullptr;
-        size_t words = bytes_words(bytes, true);
-        Term t = binary::make(mem, uint64_t(bytes.size()) * 8, &out, off_heap);
-        if (t != kNone && !bytes.empty()) std::memcpy(out, bytes.data(), bytes.size());
-        mem += words;
-        return t == kNone ? kNil : t;
-    }
-    Term list = kNil;
-    for (size_t i = bytes.size(); i-- > 0;)
-        list = make_cons(mem + i * kConsWords, make_small(uint8_t(bytes[i])), list);
-    mem += bytes.size() * kConsWords;
-    return list;
-}
 
 // A message {Port, Inner} from the port; Inner is an immediate.
 Signal* simple_message(const Port& port, Term inner) {
@@ -594,6 +574,26 @@ void port_message(Port& port, Term from, Term what) {
 
 // ---- the interface --------------------------------------------------------------------
 
+size_t bytes_words(std::string_view bytes, bool binary) {
+    return binary ? binary::new_words(uint64_t(bytes.size()) * 8) : bytes.size() * kConsWords;
+}
+
+Term put_bytes(Term*& mem, Term*& off_heap, std::string_view bytes, bool binary) {
+    if (binary) {
+        uint8_t* out = nullptr;
+        size_t words = bytes_words(bytes, true);
+        Term t = binary::make(mem, uint64_t(bytes.size()) * 8, &out, off_heap);
+        if (t != kNone && !bytes.empty()) std::memcpy(out, bytes.data(), bytes.size());
+        mem += words;
+        return t == kNone ? kNil : t;
+    }
+    Term list = kNil;
+    for (size_t i = bytes.size(); i-- > 0;)
+        list = make_cons(mem + i * kConsWords, make_small(uint8_t(bytes[i])), list);
+    mem += bytes.size() * kConsWords;
+    return list;
+}
+
 namespace {
 bool g_programs_allowed = true;  // set_programs_allowed; read-only while schedulers run
 }  // namespace
@@ -682,6 +682,7 @@ void monitor_signal(Port* p, Term port, Signal* s) {
 
 void signal(Term port, Signal* s) {
     std::shared_ptr<Port> p = find(port);
+    if (!p && inet::is_socket(port)) return inet::signal(port, s);
     if (s->kind == Kind::Monitor || s->kind == Kind::Demonitor) {
         std::unique_lock<std::mutex> guard;
         if (p) guard = std::unique_lock<std::mutex>(p->lock);
@@ -858,6 +859,11 @@ std::vector<Term> all() {
 size_t count() {
     std::lock_guard<std::mutex> guard(g_table_lock);
     return g_table.size();
+}
+
+uint64_t reserve_number() {
+    std::lock_guard<std::mutex> guard(g_table_lock);
+    return g_next_number++;
 }
 
 }  // namespace port

@@ -24,12 +24,15 @@
 //   thread (which blocks SIGPIPE), never on a scheduler.
 // - A port and a process are linked at both ends: the port's `links`
 //   holds the pid, the process's rare->links holds the port.
+// - A port number not in the table may be a socket's (vm/inet.h): its
+//   signals go there.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -113,5 +116,15 @@ std::vector<Term> all();
 
 // Open ports (erlang:system_info(port_count)).
 size_t count();
+
+// A new port number from the port table's sequence, for a port kept
+// elsewhere (a socket, vm/inet.h): ports and sockets never share one.
+uint64_t reserve_number();
+
+// Words `bytes` take as a binary or as a list of bytes; and the term put
+// in `mem` (moved past it; off-heap binary handles go on `off_heap`).
+// Sockets build their data the same way.
+size_t bytes_words(std::string_view bytes, bool binary);
+Term put_bytes(Term*& mem, Term*& off_heap, std::string_view bytes, bool binary);
 
 }  // namespace port

@@ -492,6 +492,7 @@ void terminate(Process& p, Term reason) {
     } while (!mailbox::close(p.mailbox));
     process::unregister_pid(p.pid);
     if (ets::owns_tables(p.pid)) bif::ets_owner_exited(p);
+    if (ets::fixes_tables(p.pid)) ets::fixer_exited(p.pid);
     if (!p.rare) return;
     process::Rare& r = *p.rare;
     for (Term link : r.links)
