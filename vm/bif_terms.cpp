@@ -6,6 +6,7 @@
 // that runs means the runtime lacks that BIF).
 #include <atomic>
 #include <string>
+#include <vector>
 
 #include "vm/bif.h"
 #include "vm/code.h"
@@ -76,6 +77,43 @@ Term item_value(Process& p, Term fun, Term item, Term env) {
 
 std::atomic<int64_t> g_unique{0};
 
+// The text of a list of characters (Latin-1); false for anything else.
+bool list_text(Term list, std::string& text) {
+    for (; is_cons(list); list = cdr(list)) {
+        Term c = car(list);
+        if (!is_small(c) || small_value(c) < 0 || small_value(c) > 255) return false;
+        text += char(small_value(c));
+    }
+    return is_nil(list);
+}
+
+// Reads `prefix` then numbers separated by dots, then `suffix`, the
+// whole of `text` (the printed forms of pids, ports and references).
+// Each number is below 2^bits.
+bool parse_printed(std::string_view text, std::string_view prefix, std::string_view suffix,
+                   std::vector<uint64_t>& numbers, int bits) {
+    if (text.substr(0, prefix.size()) != prefix) return false;
+    text.remove_prefix(prefix.size());
+    if (text.size() < suffix.size() || text.substr(text.size() - suffix.size()) != suffix)
+        return false;
+    text.remove_suffix(suffix.size());
+    for (;;) {
+        size_t n = 0;
+        uint64_t value = 0;
+        while (n < text.size() && text[n] >= '0' && text[n] <= '9') {
+            if (value >> (bits - 4)) return false;  // the next digit could overflow
+            value = value * 10 + uint64_t(text[n] - '0');
+            ++n;
+        }
+        if (n == 0 || value >> bits) return false;
+        numbers.push_back(value);
+        text.remove_prefix(n);
+        if (text.empty()) return true;
+        if (text.front() != '.') return false;
+        text.remove_prefix(1);
+    }
+}
+
 }  // namespace
 
 namespace impl {
@@ -93,6 +131,38 @@ Term port_to_list(Process& p, Term* args) {
 Term ref_to_list(Process& p, Term* args) {
     if (!term::is_ref(args[0])) return badarg(p, 1, "not a reference");
     return printed(p, args[0]);
+}
+
+// list_to_pid/1, list_to_port/1 and list_to_ref/1 read what pid_to_list,
+// port_to_list and ref_to_list print. Only this node's (node 0) terms
+// can be named; the pid or port need not be alive, as in OTP.
+Term list_to_pid(Process& p, Term* args) {
+    std::string text;
+    std::vector<uint64_t> numbers;
+    if (!list_text(args[0], text) || !parse_printed(text, "<", ">", numbers, 59) ||
+        numbers.size() != 3 || numbers[0] != 0 || numbers[2] != 0)
+        return badarg(p, 1, "not a textual representation of a pid");
+    return (numbers[1] << 4) | term::kTagPid;
+}
+
+Term list_to_port(Process& p, Term* args) {
+    std::string text;
+    std::vector<uint64_t> numbers;
+    if (!list_text(args[0], text) || !parse_printed(text, "#Port<", ">", numbers, 59) ||
+        numbers.size() != 2 || numbers[0] != 0)
+        return badarg(p, 1, "not a textual representation of a port");
+    return term::make_port(numbers[1]);
+}
+
+Term list_to_ref(Process& p, Term* args) {
+    std::string text;
+    std::vector<uint64_t> numbers;
+    if (!list_text(args[0], text) || !parse_printed(text, "#Ref<", ">", numbers, 32) ||
+        numbers.size() != 4 || numbers[0] != 0)
+        return badarg(p, 1, "not a textual representation of a reference");
+    Term* mem = alloc(p, term::kRefWords);
+    if (!mem) return heap_exhausted(p);
+    return term::make_ref(mem, numbers[2] << 32 | numbers[3], numbers[1]);
 }
 
 Term fun_to_list(Process& p, Term* args) {
