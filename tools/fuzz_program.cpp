@@ -48,6 +48,7 @@
 #include "vm/atom.h"
 #include "vm/boot.h"
 #include "vm/code.h"
+#include "vm/inet.h"
 #include "vm/interp.h"
 #include "vm/port.h"
 #include "vm/process.h"
@@ -113,6 +114,7 @@ void run(const code::Module& module) {
     const code::Export* main = code::export_entry(module.name, term::make_atom(atom::kMain), 1);
     interp::prepare_call(*p, main, &args, 1);
     sched::run(p, 1, boot::start_io_servers());
+    inet::close_all();  // its processes ended without their sockets' closing
 }
 
 // The file name the program must have: the compiler, as erlc, rejects a

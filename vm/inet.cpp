@@ -1139,4 +1139,30 @@ size_t count() {
     return n;
 }
 
+void close_all() {
+    std::vector<SocketPtr> open;
+    for (size_t i = 0; i < kShards; ++i) {
+        std::lock_guard<std::mutex> guard(g_shards[i].lock);
+        for (auto& entry : g_shards[i].sockets)
+            open.push_back(entry.second);
+    }
+    {
+        std::lock_guard<std::mutex> guard(g_lingering_lock);
+        for (auto& entry : g_lingering)
+            open.push_back(entry.second);
+    }
+    for (const SocketPtr& s : open) {
+        std::lock_guard<std::mutex> guard(s->lock);
+        // Its waiters have ended with the run: no one to answer.
+        s->readers.clear();
+        s->senders.clear();
+        s->connector.clear();
+        if (s->open) {
+            close_socket(*s, false);
+        } else if (s->lingering) {
+            release(*s);
+        }
+    }
+}
+
 }  // namespace inet

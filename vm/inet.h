@@ -134,4 +134,9 @@ void signal(Term s, mailbox::Signal* sig);
 // Open sockets.
 size_t count();
 
+// Closes every socket, lingering ones too, as their owners' ends would:
+// for a run that ended without those ends (a fuzzer's next input, whose
+// deadlock check must not wait on the last one's sockets).
+void close_all();
+
 }  // namespace inet
