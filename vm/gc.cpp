@@ -449,16 +449,17 @@ bool collect_now(heap::Heap& heap, size_t need, const Roots& roots, bool full = 
     // fragment was live. When much less was, move into the planned size
     // now (copying little), or the received messages would inflate the
     // block at every collection of a process that mostly receives.
-    if (words > planned) {
-        size_t target = std::max(planned, target_words(heap, wanted));
-        if (target < words) copy_into(heap, target, roots);
-    }
     // Pinned messages (a receive looked past them) are visited by every
     // collection as if live: the block is sized for them too, so that
     // collections come as much less often and cost stays linear in what is
     // allocated (taking 40,000 messages a selective receive had skipped
     // was quadratic: 3.4 s).
-    return resize(heap, wanted + pinned_words(roots), roots);
+    size_t pinned = pinned_words(roots);
+    if (words > planned) {
+        size_t target = std::max(planned, target_words(heap, wanted + pinned));
+        if (target < words) copy_into(heap, target, roots);
+    }
+    return resize(heap, wanted + pinned, roots);
 }
 
 }  // namespace
@@ -486,7 +487,10 @@ bool shrink_idle(heap::Heap& heap, const Roots& roots, bool force) {
     if (!(force && heap.old ? collapse(heap, roots) : collect_now(heap, 0, roots))) return false;
     // Compact: twice what is live, without the free words a working
     // process keeps (kMinFreeWords); its next collection adds them back.
-    size_t wanted = heap::heap_used(heap) + heap::stack_used(heap);
+    // Pinned messages count as live, as in collect_now: a server waiting
+    // with a long queue it has looked past must not be shrunk into
+    // collecting (and visiting them all) every few words.
+    size_t wanted = heap::heap_used(heap) + heap::stack_used(heap) + pinned_words(roots);
     size_t target = heap::size_class_words(
         heap::size_class_at_least(std::max(2 * wanted, heap::kMinBlockWords)));
     if (target < heap::block_words(heap)) copy_into(heap, target, roots);

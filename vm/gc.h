@@ -155,16 +155,22 @@ inline void note_binary(heap::Heap& heap, size_t bytes) {
     heap.binary_words = uint32_t(words < UINT32_MAX ? words : UINT32_MAX);
 }
 
-// The allocating instructions' check: returns true at once when there is
-// room (the fast path); otherwise collects.
-inline bool ensure(heap::Heap& heap, size_t need, const Roots& roots) {
+// True when `need` words can be allocated without a collection (in
+// stress mode, also while the stress budget lasts, which this spends).
+inline bool has_room(heap::Heap& heap, size_t need) {
     if (heap::free_words(heap) >= need) [[likely]] {
         if (!stress) [[likely]]
             return true;
         detail::stress_budget -= int64_t(need) + 1;
         if (detail::stress_budget >= 0) return true;
     }
-    return collect(heap, need, roots);
+    return false;
+}
+
+// The allocating instructions' check: returns true at once when there is
+// room (the fast path); otherwise collects.
+inline bool ensure(heap::Heap& heap, size_t need, const Roots& roots) {
+    return has_room(heap, need) || collect(heap, need, roots);
 }
 
 // Counters since start (all processes, this thread): for tests and stats.

@@ -128,8 +128,9 @@ gc::Roots roots(Process& p) {
 }
 
 Term* alloc(Process& p, size_t words) {
-    gc::Roots r = roots(p);
-    if (!gc::ensure(p.heap, words, r)) return nullptr;
+    // The roots only when a collection comes: finding the pinned messages
+    // walks the queue.
+    if (!gc::has_room(p.heap, words) && !gc::collect(p.heap, words, roots(p))) return nullptr;
     return heap::alloc(p.heap, words);
 }
 

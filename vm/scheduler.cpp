@@ -628,7 +628,11 @@ Status slice(Scheduler& s, Process* p) {
 void park(Scheduler& s, Process* p) {
     constexpr size_t kMaxShrinkLater = 4096;
     // Most blocks are too small to shrink: decided without building roots.
-    size_t block = heap::block_words(p->heap);
+    // Nor is a process shrunk while a receive has messages pinned (it
+    // looked past a backlog): every collection visits them all, so one at
+    // every wait would make a server working through the backlog
+    // quadratic (bench/programs/reqreply.bl, 40,000 requests: 43 s).
+    size_t block = p->mailbox.exposed == 0 ? heap::block_words(p->heap) : 0;
     bool shrunk = block >= gc::kIdleShrinkWords && gc::shrink_idle(p->heap, process::roots(*p));
     // Received messages waiting in fragments for a collection: one now
     // (shrinking collected them already).
@@ -698,7 +702,7 @@ bool idle_shrink(Scheduler& s) {
         // Still waiting (a woken one is queued: its scheduler waits for
         // the busy flag, briefly) and still itself (not ended meanwhile).
         if (p->run_state.load(std::memory_order_acquire) == process::kWaiting &&
-            process::lookup(pid) == p && p->status == Status::Waiting)
+            process::lookup(pid) == p && p->status == Status::Waiting && p->mailbox.exposed == 0)
             gc::shrink_idle(p->heap, process::roots(*p), true);
         p->busy.clear(std::memory_order_release);
     }
