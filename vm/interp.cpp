@@ -1440,7 +1440,16 @@ dispatch:
         // room the fragment's term is given out as before.
         Term term = message->term;
         message->copied_to_heap = false;
-        if (message->fragment) {
+        if (size_t words = message->inline_words) {
+            // Held in the node (mailbox::kInlineWords), which taking the
+            // message frees: always copied onto the heap, collecting first
+            // if need be. No X register is live at a receive's loop (a wait
+            // keeps none), and the node does not move.
+            ENSURE(words, 0);
+            term = heap::copy_flat(message->term, p.heap.top, words);
+            p.heap.top += words;
+            message->copied_to_heap = true;
+        } else if (message->fragment) {
             size_t words = heap::flat_size(term);
             if (words && words <= kCopyOnReceiveWords && size_t(E - p.heap.top) >= words) {
                 term = heap::copy_flat(term, p.heap.top, words);

@@ -38,11 +38,17 @@ Signal* signal_new(Kind kind, Term from) {
     s->kind = kind;
     s->copied_to_heap = false;
     s->exposed = false;
+    s->inline_words = 0;
     return s;
 }
 
 size_t copy_message(Signal* s, Term t) {
     if (size_t words = heap::flat_size(t)) {
+        if (words <= kInlineWords) {
+            s->inline_words = uint8_t(words);
+            s->term = heap::copy_flat(t, s->words, words);
+            return words;
+        }
         s->fragment = heap::fragment_new(words);
         s->term = heap::copy_flat(t, heap::fragment_alloc(s->fragment, words), words);
         return words;

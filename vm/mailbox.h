@@ -55,10 +55,22 @@ enum class Kind : uint8_t {
     AliasMessage,  // term: a message sent to the receiver's alias `ref`
 };
 
+// A message whose term is a tuple of immediates of up to this many words
+// (header included: {tag, Pid, N}, {n, K}, {req, I}, most messages) is
+// held in its signal node, `words`, not in a fragment of its own: one
+// allocation per message instead of two. Such a term is never given out
+// from the node (which is freed when the message is taken): a receive
+// copies it onto the heap (collecting first when there is no room).
+//
+//   Signal [next|from|term|fragment|ref|kind..inline_words|words[4]]
+//                      |                                     ^
+//                      +-------------------------------------+  inline
+constexpr size_t kInlineWords = 4;
+
 struct Signal {
     Signal* next;
     Term from;                 // the sending process (a local pid) or nil
-    Term term;                 // in `fragment` (or an immediate)
+    Term term;                 // in `fragment`, in `words`, or an immediate
     heap::Fragment* fragment;  // null when the term needs no heap words
     uint64_t ref;              // a monitor's or timer's reference number
     Kind kind;
@@ -73,6 +85,8 @@ struct Signal {
     // (process::roots pins them), and taking the message attaches the
     // fragment rather than freeing it.
     bool exposed;
+    uint8_t inline_words;  // > 0: `term` is a flat tuple held in `words`
+    Term words[kInlineWords];
 };
 
 struct Mailbox {
