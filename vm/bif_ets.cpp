@@ -58,6 +58,23 @@ Term wrong_type(Process& p) {
                         make_atom(atom::kTableType));
 }
 
+// A table deleted after table_for found it (its owner ended meanwhile):
+// checked once its lock is held. Deletion marks a table before it takes
+// every lock to free the objects, so a call that holds a lock and finds
+// it unmarked sees all of it, and one that finds it marked raises badarg,
+// as OTP's, rather than seeing an empty table (or inserting into one that
+// is gone, whose objects nothing would free).
+bool gone(Process& p, const Table& t, Term tid) {
+    if (!t.deleted) return false;
+    no_table(p, tid);
+    return true;
+}
+
+void free_all(const std::vector<Object*>& objects) {
+    for (Object* o : objects)
+        ets::object_free(o);
+}
+
 // The table `tid` names, if `p` may read it (public, protected) or write
 // it (public) or owns it; else null, with badarg raised.
 Table* table_for(Process& p, Term tid, Need need) {
@@ -566,6 +583,7 @@ Term select_chunk(Process& p, Term* args, size_t limit, bool reverse, bool resum
     Scratch scratch;
     Walk w{spec, Keep::kValues, limit, reverse && t->kind == ets::Kind::kOrderedSet};
     ets::TableLock guard(*t, false);
+    if (gone(p, *t, tid())) return kNone;
     if (t->kind == ets::Kind::kOrderedSet)
         w.range = ets_match::spec_prefix(spec, t->keypos, scratch);
     const Object* start;
@@ -833,6 +851,10 @@ Term ets_insert(Process& p, Term* args) {
         Object* o = ets::object_new(args[1], ets::lock_hash(*t, tuple_element(args[1], t->keypos)));
         if (!o) return fail(p, make_atom(atom::kSystemLimit));
         ets::KeyLock guard(*t, o->hash, true);
+        if (gone(p, *t, args[0])) {
+            ets::object_free(o);
+            return kNone;
+        }
         ets::insert(*t, o);
         return kTrue;
     }
@@ -840,11 +862,19 @@ Term ets_insert(Process& p, Term* args) {
     if (!objects_of(*t, args[1], objects)) return badarg(p, 2, "not a tuple");
     if (objects.size() == 1) {
         ets::KeyLock guard(*t, objects[0]->hash, true);
+        if (gone(p, *t, args[0])) {
+            ets::object_free(objects[0]);
+            return kNone;
+        }
         ets::insert(*t, objects[0]);
         return kTrue;
     }
     // A list goes in as one change: no reader sees part of it.
     ets::TableLock guard(*t, true);
+    if (gone(p, *t, args[0])) {
+        free_all(objects);
+        return kNone;
+    }
     for (Object* o : objects)
         ets::insert(*t, o);
     charge(objects.size());
@@ -863,12 +893,15 @@ Term ets_insert_new(Process& p, Term* args) {
     } else {
         all.emplace(*t, true);
     }
+    if (gone(p, *t, args[0])) {
+        free_all(objects);
+        return kNone;
+    }
     bool any = std::any_of(objects.begin(), objects.end(), [&](const Object* o) {
         return ets::has_key(*t, ets::object_key(o, t->keypos));
     });
     if (any) {
-        for (Object* o : objects)
-            ets::object_free(o);
+        free_all(objects);
         return kFalse;
     }
     for (Object* o : objects)
@@ -881,6 +914,7 @@ Term ets_lookup(Process& p, Term* args) {
     if (!t) return kNone;
     uint32_t hash = ets::lock_hash(*t, args[1]);
     ets::KeyLock guard(*t, hash, false);
+    if (gone(p, *t, args[0])) return kNone;
     std::vector<Term> found;
     ets::for_key(*t, args[1], hash, [&](const Object* o) { found.push_back(o->tuple()); });
     return list_out(p, found);
@@ -893,6 +927,7 @@ Term ets_lookup_element(Process& p, Term* args) {
     uint64_t pos = uint64_t(small_value(args[2]));
     uint32_t hash = ets::lock_hash(*t, args[1]);
     ets::KeyLock guard(*t, hash, false);
+    if (gone(p, *t, args[0])) return kNone;
     std::vector<Term> found;
     bool in_range = true;
     ets::for_key(*t, args[1], hash, [&](const Object* o) {
@@ -912,6 +947,7 @@ Term ets_member(Process& p, Term* args) {
     Table* t = table_for(p, args[0], Need::kRead);
     if (!t) return kNone;
     ets::KeyLock guard(*t, ets::lock_hash(*t, args[1]), false);
+    if (gone(p, *t, args[0])) return kNone;
     return make_bool(ets::has_key(*t, args[1]));
 }
 
@@ -919,6 +955,7 @@ Term ets_delete2(Process& p, Term* args) {
     Table* t = table_for(p, args[0], Need::kWrite);
     if (!t) return kNone;
     ets::KeyLock guard(*t, ets::lock_hash(*t, args[1]), true);
+    if (gone(p, *t, args[0])) return kNone;
     for (Object* o : ets::remove_key(*t, args[1]))
         ets::object_free(o);
     return kTrue;
@@ -929,6 +966,7 @@ Term ets_delete_object(Process& p, Term* args) {
     if (!t) return kNone;
     if (!storable(args[1], t->keypos)) return badarg(p, 2, "not a tuple");
     ets::KeyLock guard(*t, ets::lock_hash(*t, tuple_element(args[1], t->keypos)), true);
+    if (gone(p, *t, args[0])) return kNone;
     ets::remove_object(*t, args[1]);
     return kTrue;
 }
@@ -937,6 +975,7 @@ Term ets_take(Process& p, Term* args) {
     Table* t = table_for(p, args[0], Need::kWrite);
     if (!t) return kNone;
     ets::KeyLock guard(*t, ets::lock_hash(*t, args[1]), true);
+    if (gone(p, *t, args[0])) return kNone;
     std::vector<Object*> taken = ets::remove_key(*t, args[1]);
     std::vector<Term> tuples;
     for (const Object* o : taken)
@@ -951,6 +990,7 @@ Term ets_internal_delete_all(Process& p, Term* args) {
     Table* t = table_for(p, args[0], Need::kWrite);
     if (!t) return kNone;
     ets::TableLock guard(*t, true);
+    if (gone(p, *t, args[0])) return kNone;
     return make_small(int64_t(ets::clear(*t)));
 }
 
@@ -963,6 +1003,7 @@ Term update_counter(Process& p, Term* args, Term default_object) {
         return badarg(p, 4, "not a valid default object");
     uint32_t hash = ets::lock_hash(*t, args[1]);
     ets::KeyLock guard(*t, hash, true);
+    if (gone(p, *t, args[0])) return kNone;
     Object* o = only_object(*t, args[1]);
     Scratch scratch;
     std::vector<Term> elements;
@@ -1034,6 +1075,7 @@ Term ets_update_element(Process& p, Term* args) {
     if (!t) return kNone;
     if (t->kind == ets::Kind::kBag || t->kind == ets::Kind::kDuplicateBag) return wrong_type(p);
     ets::KeyLock guard(*t, ets::lock_hash(*t, args[1]), true);
+    if (gone(p, *t, args[0])) return kNone;
     Object* o = only_object(*t, args[1]);
     if (!o) return kFalse;
     Term cause = kNil;
@@ -1075,6 +1117,7 @@ Term ets_first(Process& p, Term* args) {
     Table* t = table_for(p, args[0], Need::kRead);
     if (!t) return kNone;
     ets::TableLock guard(*t, false);
+    if (gone(p, *t, args[0])) return kNone;
     return key_out(p, *t, ets::first(*t));
 }
 
@@ -1082,6 +1125,7 @@ Term ets_last(Process& p, Term* args) {
     Table* t = table_for(p, args[0], Need::kRead);
     if (!t) return kNone;
     ets::TableLock guard(*t, false);
+    if (gone(p, *t, args[0])) return kNone;
     return key_out(p, *t, ets::last(*t));
 }
 
@@ -1089,6 +1133,7 @@ Term step(Process& p, Term* args, bool forward) {
     Table* t = table_for(p, args[0], Need::kRead);
     if (!t) return kNone;
     ets::TableLock guard(*t, false);
+    if (gone(p, *t, args[0])) return kNone;
     bool found = false;
     const Object* o = forward ? ets::next(*t, args[1], found) : ets::prev(*t, args[1], found);
     if (!found) return badarg(p, 2, "the key does not exist in the table");
@@ -1115,6 +1160,7 @@ Term ets_match2(Process& p, Term* args) {
     Table* t = table_for(p, args[0], Need::kRead);
     if (!t) return kNone;
     ets::TableLock guard(*t, false);
+    if (gone(p, *t, args[0])) return kNone;
     std::vector<std::vector<Term>> rows;
     matching(*t, args[1],
              [&](const Object*, const ets_match::Bindings& b) { rows.push_back(b.in_order()); });
@@ -1126,6 +1172,7 @@ Term ets_match_object2(Process& p, Term* args) {
     Table* t = table_for(p, args[0], Need::kRead);
     if (!t) return kNone;
     ets::TableLock guard(*t, false);
+    if (gone(p, *t, args[0])) return kNone;
     std::vector<Term> found;
     matching(*t, args[1],
              [&](const Object* o, const ets_match::Bindings&) { found.push_back(o->tuple()); });
@@ -1149,6 +1196,7 @@ Term ets_select2(Process& p, Term* args) {
     Scratch scratch;
     Walk w{spec, Keep::kValues};
     ets::TableLock guard(*t, false);
+    if (gone(p, *t, args[0])) return kNone;
     walk_table(p, *t, w, scratch);
     return list_out(p, w.values);
 }
@@ -1161,6 +1209,7 @@ Term ets_select_reverse2(Process& p, Term* args) {
     Scratch scratch;
     Walk w{spec, Keep::kValues, 0, t->kind == ets::Kind::kOrderedSet};
     ets::TableLock guard(*t, false);
+    if (gone(p, *t, args[0])) return kNone;
     walk_objects(p, *t, w.reverse ? ets::last(*t) : ets::first(*t), w, scratch);
     return list_out(p, w.values);
 }
@@ -1199,6 +1248,7 @@ Term ets_select_count(Process& p, Term* args) {
     Scratch scratch;
     Walk w{spec, Keep::kCount};
     ets::TableLock guard(*t, false);
+    if (gone(p, *t, args[0])) return kNone;
     walk_table(p, *t, w, scratch);
     return make_small(int64_t(w.count));
 }
@@ -1211,6 +1261,7 @@ Term ets_internal_select_delete(Process& p, Term* args) {
     Scratch scratch;
     Walk w{spec, Keep::kDelete};
     ets::TableLock guard(*t, true);
+    if (gone(p, *t, args[0])) return kNone;
     walk_table(p, *t, w, scratch);
     for (Object* o : w.chosen)
         ets::erase(*t, o);
@@ -1229,6 +1280,7 @@ Term ets_select_replace(Process& p, Term* args) {
     Scratch scratch;
     Walk w{spec, Keep::kReplace};
     ets::TableLock guard(*t, true);
+    if (gone(p, *t, args[0])) return kNone;
     walk_table(p, *t, w, scratch);
     for (size_t i = 0; i < w.chosen.size(); ++i) {
         Term v = w.values[i];
@@ -1370,6 +1422,7 @@ Term ets_slot(Process& p, Term* args) {
     if (!is_small(args[1]) || small_value(args[1]) < 0) return badarg(p, 2, "not a valid slot");
     size_t slot = size_t(small_value(args[1]));
     ets::TableLock guard(*t, false);
+    if (gone(p, *t, args[0])) return kNone;
     std::vector<Term> found;
     size_t slots = t->kind == ets::Kind::kOrderedSet ? ets::size(*t) : t->buckets.size();
     if (slot == slots) return make_atom(atom::kEndOfTable);
