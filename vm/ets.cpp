@@ -2,14 +2,17 @@
 #include "vm/ets.h"
 
 #include <algorithm>
+#include <bit>
 #include <chrono>
 #include <cstdlib>
 #include <mutex>
+#include <thread>
 #include <unordered_map>
 
 #include "vm/ets_match.h"
 #include "vm/heap.h"
 #include "vm/map.h"
+#include "vm/scheduler.h"
 #include "vm/timer.h"
 
 namespace ets {
@@ -97,10 +100,71 @@ namespace {
 constexpr size_t kFirstBuckets = 16;
 }
 
+// ---- locks -------------------------------------------------------------------------------
+
+void StripeLock::use_reader_groups(uint32_t groups) {
+    groups = std::bit_ceil(std::max(groups, 1u));
+    groups_ = std::make_unique<Group[]>(groups);
+    group_mask_ = groups - 1;
+}
+
+std::atomic<uint32_t>& StripeLock::my_group() {
+    return groups_[sched::current_id() & group_mask_].readers;
+}
+
+namespace {
+// Waits a moment for another thread that holds a lock only briefly.
+void pause_briefly(unsigned& spins) {
+    if (++spins < 64) return;
+    spins = 0;
+    std::this_thread::yield();
+}
+}  // namespace
+
+// A reader counts itself, then looks for a writer; a writer raises its
+// flag, then looks for readers. Both sequentially consistent, so one of
+// them sees the other (Dekker): never a reader and a writer inside at once.
+void StripeLock::lock_shared() {
+    if (!groups_) return plain_.lock_shared();
+    std::atomic<uint32_t>& readers = my_group();
+    for (unsigned spins = 0;;) {
+        readers.fetch_add(1, std::memory_order_seq_cst);
+        if (!writing_.load(std::memory_order_seq_cst)) return;
+        readers.fetch_sub(1, std::memory_order_release);
+        while (writing_.load(std::memory_order_acquire))
+            pause_briefly(spins);
+    }
+}
+
+void StripeLock::unlock_shared() {
+    if (!groups_) return plain_.unlock_shared();
+    my_group().fetch_sub(1, std::memory_order_release);
+}
+
+void StripeLock::lock() {
+    if (!groups_) return plain_.lock();
+    writers_.lock();
+    writing_.store(true, std::memory_order_seq_cst);
+    unsigned spins = 0;
+    for (uint32_t i = 0; i <= group_mask_; ++i)
+        while (groups_[i].readers.load(std::memory_order_seq_cst) != 0)
+            pause_briefly(spins);
+}
+
+void StripeLock::unlock() {
+    if (!groups_) return plain_.unlock();
+    writing_.store(false, std::memory_order_release);
+    writers_.unlock();
+}
+
 void prepare(Table& t) {
     bool hashed = t.kind != Kind::kOrderedSet;
     t.stripe_count = hashed && (t.write_concurrency || t.read_concurrency) ? kStripes : 1;
     t.stripes = std::make_unique<Stripe[]>(t.stripe_count);
+    // Reader groups: one per scheduler (at most 8; ids beyond share).
+    if (t.read_concurrency)
+        for (uint32_t i = 0; i < t.stripe_count; ++i)
+            t.stripes[i].lock.use_reader_groups(std::min(sched::count(), 8u));
     // Buckets stay a multiple of the stripes: a key keeps its stripe.
     if (hashed) t.buckets.assign(std::max<size_t>(kFirstBuckets, t.stripe_count), nullptr);
     t.tree = absl::btree_set<Object*, KeyLess>(KeyLess{t.keypos});

@@ -34,7 +34,16 @@
 // An operation on the whole table (iteration, match, select, a list
 // insert, growing the buckets) takes every stripe, in order.
 //
+// With read_concurrency each stripe's lock has reader groups (OTP's
+// reader-optimised rwlocks): a reader counts itself on its scheduler's
+// group, a cache line of its own, so readers on different schedulers
+// write no line in common (a shared_mutex's readers all write its one
+// word, and lookups of one key from two schedulers did not scale); a
+// writer raises a flag the readers check, then waits for every group to
+// empty. Writers pay for that: a group per scheduler to look at.
+//
 //   Table --> stripes: [lock|size|words] [lock|size|words] ... (64 bytes apart)
+//                        `-> read_concurrency: groups [n][n]... (64 bytes apart)
 //         --> buckets: [o][ ][o][o] ...   bucket b is guarded by stripe b % stripes
 #pragma once
 
@@ -44,6 +53,7 @@
 #include <cstdint>
 #include <iterator>
 #include <memory>
+#include <mutex>
 #include <shared_mutex>
 #include <unordered_map>
 #include <vector>
@@ -104,9 +114,33 @@ struct Fixer {
     int count;
 };
 
+// A stripe's reader-writer lock: a shared_mutex, or with reader groups
+// (use_reader_groups, before any use) the lock described above. A reader
+// unlocks on the thread that locked (its group is its scheduler's).
+class StripeLock {
+  public:
+    void use_reader_groups(uint32_t groups);
+    void lock();
+    void unlock();
+    void lock_shared();
+    void unlock_shared();
+
+  private:
+    struct alignas(64) Group {
+        std::atomic<uint32_t> readers{0};
+    };
+    std::atomic<uint32_t>& my_group();
+
+    std::shared_mutex plain_;          // without reader groups
+    std::unique_ptr<Group[]> groups_;  // a power of two of them, or none
+    uint32_t group_mask_ = 0;
+    std::atomic<bool> writing_{false};  // a writer holds it or waits for readers
+    std::mutex writers_;                // writers, one at a time
+};
+
 // One lock of a table and the count of the objects it guards.
 struct alignas(64) Stripe {
-    std::shared_mutex lock;
+    StripeLock lock;
     size_t size = 0;   // objects
     size_t words = 0;  // of their data
     // Keys deleted from a fixed hash table (each a 1-tuple {Key}), by
@@ -187,7 +221,7 @@ class KeyLock {
     KeyLock& operator=(const KeyLock&) = delete;
 
   private:
-    std::shared_mutex& lock_;
+    StripeLock& lock_;
     bool write_;
 };
 
