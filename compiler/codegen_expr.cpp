@@ -570,6 +570,18 @@ Value FnGen::map_update(const Node* e) {
     }
     std::vector<Value> vals = operands(kids);
     Value cur = vals[0];
+    if (e->num_kids == 1) {
+        // M#{} changes nothing but must still be a map: {badmap, M} (or a
+        // failed guard) otherwise, as OTP's code.
+        if (guard_fail_ == 0) line_at(e);
+        uint32_t n = live();
+        release(cur);
+        Value dst = temp_x();
+        emit_vec(Opcode::put_map_assoc, {guard_fail_, cur.op, dst.op, n, 0});
+        after_gc(n);
+        st_.valid.add(reg_index(dst.op));
+        return dst;
+    }
     size_t i = 1;
     while (i < e->num_kids) {
         token::Kind kind = e->kid(i)->op;
