@@ -391,10 +391,12 @@ Term io_printable_range(Process& p, Term* args) {
     return make_atom(atom::kLatin1);
 }
 
+// Written at once, ending in CR LF, as OTP's (erts writes it itself, not
+// through the I/O server).
 Term display(Process& p, Term* args) {
     std::string out;
-    print(out, args[0]);
-    out += '\n';
+    term::print_display(out, args[0]);
+    out += "\r\n";
     output::write(output::kStdout, out);
     return kTrue;
 }

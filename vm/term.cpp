@@ -645,6 +645,63 @@ void print_ref(std::string& out, Term t) {
     out += '>';
 }
 
+// erlang:display/1 prints as erts's own term printer does, not as io_lib:
+// a list is a string when every element is a byte that prints (32-126,
+// 160-255, tab, newline, carriage return), with only " and newline
+// escaped; a binary is a string when every byte is in 32-126, with only "
+// escaped; a float is C's %e; a map's arrows have no spaces.
+bool display_char(Term c) {
+    if (!is_small(c)) return false;
+    int64_t v = small_value(c);
+    return (v >= 32 && v <= 126) || (v >= 160 && v <= 255) || v == '\t' || v == '\n' ||
+           v == '\r';
+}
+
+bool display_string(Term t) {
+    for (; is_cons(t); t = cdr(t))
+        if (!display_char(car(t))) return false;
+    return is_nil(t);
+}
+
+void print_display_string(std::string& out, Term t) {
+    out += '"';
+    for (; is_cons(t); t = cdr(t)) {
+        auto c = char(uint8_t(small_value(car(t))));
+        if (c == '"') {
+            out += "\\\"";
+        } else if (c == '\n') {
+            out += "\\n";
+        } else {
+            out += c;
+        }
+    }
+    out += '"';
+}
+
+void print_display_float(std::string& out, double d) {
+    char buffer[64];
+    int n = std::snprintf(buffer, sizeof buffer, "%e", d);
+    out.append(buffer, size_t(n));
+}
+
+void print_display_bits(std::string& out, Term t) {
+    Bits bits = bits_of(t);
+    uint64_t whole = bits.bit_size / 8;
+    bool text = whole > 0 && bits.bit_size % 8 == 0;
+    for (uint64_t i = 0; text && i < whole; ++i) {
+        uint8_t b = bits_byte(bits, i);
+        text = b >= 32 && b <= 126;
+    }
+    if (!text) return print_bits(out, t);
+    out += "<<\"";
+    for (uint64_t i = 0; i < whole; ++i) {
+        char c = char(bits_byte(bits, i));
+        if (c == '"') out += '\\';
+        out += c;
+    }
+    out += "\">>";
+}
+
 // What is left to print: a term, a piece of text, the rest of a tuple or
 // map, or the tail of a list whose head is printed.
 struct PrintItem {
@@ -663,11 +720,14 @@ PrintItem term_item(Term t) {
     return {PrintItem::kTerm, false, t, nullptr, nullptr, 0};
 }
 
-// Prints a leaf, or pushes what a compound term still has to print.
-void print_step(std::string& out, Term t, WorkStack<PrintItem>& stack, Arena& arena) {
+// Prints a leaf, or pushes what a compound term still has to print
+// (`display`: as erlang:display/1).
+void print_step(std::string& out, Term t, WorkStack<PrintItem>& stack, Arena& arena,
+                bool display) {
     if (is_small(t)) return append_signed(out, small_value(t));
     if (is_atom(t)) return print_atom(out, atom_index(t));
     if (is_nil(t)) return put(out, "[]");
+    if (display && is_cons(t) && display_string(t)) return print_display_string(out, t);
     if (is_cons(t)) {
         out += '[';
         stack.push({PrintItem::kListTail, false, cdr(t), nullptr, nullptr, 0});
@@ -713,6 +773,7 @@ void print_step(std::string& out, Term t, WorkStack<PrintItem>& stack, Arena& ar
         case Kind::kNegBig:
             return print_bignum(out, t);
         case Kind::kFloat:
+            if (display) return print_display_float(out, float_value(t));
             return print_float(out, float_value(t));
         case Kind::kRef:
             return print_ref(out, t);
@@ -722,6 +783,7 @@ void print_step(std::string& out, Term t, WorkStack<PrintItem>& stack, Arena& ar
         case Kind::kHeapBin:
         case Kind::kRefcBin:
         case Kind::kSubBin:
+            if (display) return print_display_bits(out, t);
             return print_bits(out, t);
         default:
             return put(out, "#Unknown<>");
@@ -729,7 +791,7 @@ void print_step(std::string& out, Term t, WorkStack<PrintItem>& stack, Arena& ar
 }
 
 void print_continue(std::string& out, const PrintItem& item, WorkStack<PrintItem>& stack,
-                    Arena& arena) {
+                    Arena& arena, bool display) {
     switch (item.type) {
         case PrintItem::kText:
             out += reinterpret_cast<const char*>(item.a);
@@ -748,7 +810,7 @@ void print_continue(std::string& out, const PrintItem& item, WorkStack<PrintItem
                     {PrintItem::kMapEntries, false, 0, item.a + 1, item.b + 1, item.count - 1});
             }
             stack.push(term_item(item.b[0]));
-            stack.push(text_item(" => "));
+            stack.push(text_item(display ? "=>" : " => "));
             return stack.push(term_item(item.a[0]));
         case PrintItem::kListTail:
             if (is_nil(item.term)) {
@@ -764,7 +826,7 @@ void print_continue(std::string& out, const PrintItem& item, WorkStack<PrintItem
             }
             return;
         case PrintItem::kTerm:
-            return print_step(out, item.term, stack, arena);
+            return print_step(out, item.term, stack, arena, display);
     }
 }
 
@@ -852,12 +914,22 @@ void print_float(std::string& out, double d) {
     }
 }
 
-void print(std::string& out, Term t) {
+namespace {
+void print_as(std::string& out, Term t, bool display) {
     WorkStack<PrintItem> stack;
     Arena arena;
     stack.push(term_item(t));
     while (!stack.empty())
-        print_continue(out, stack.pop(), stack, arena);
+        print_continue(out, stack.pop(), stack, arena, display);
+}
+}  // namespace
+
+void print(std::string& out, Term t) {
+    print_as(out, t, false);
+}
+
+void print_display(std::string& out, Term t) {
+    print_as(out, t, true);
 }
 
 std::string to_string(Term t) {

@@ -761,6 +761,9 @@ inline bool equal(Term a, Term b) {
 // Appends the ~w form of `t` (io:format("~w")) to `out`, as UTF-8.
 void print(std::string& out, Term t);
 std::string to_string(Term t);
+// Appends `t` as erlang:display/1 prints it (erts's term printer: strings
+// of bytes, floats as C's %e, binaries of 32-126 as text, `=>` in maps).
+void print_display(std::string& out, Term t);
 
 // Appends the shortest round-trip form of `d` as Erlang prints it.
 void print_float(std::string& out, double d);
