@@ -653,8 +653,7 @@ void print_ref(std::string& out, Term t) {
 bool display_char(Term c) {
     if (!is_small(c)) return false;
     int64_t v = small_value(c);
-    return (v >= 32 && v <= 126) || (v >= 160 && v <= 255) || v == '\t' || v == '\n' ||
-           v == '\r';
+    return (v >= 32 && v <= 126) || (v >= 160 && v <= 255) || v == '\t' || v == '\n' || v == '\r';
 }
 
 bool display_string(Term t) {
@@ -722,8 +721,7 @@ PrintItem term_item(Term t) {
 
 // Prints a leaf, or pushes what a compound term still has to print
 // (`display`: as erlang:display/1).
-void print_step(std::string& out, Term t, WorkStack<PrintItem>& stack, Arena& arena,
-                bool display) {
+void print_step(std::string& out, Term t, WorkStack<PrintItem>& stack, Arena& arena, bool display) {
     if (is_small(t)) return append_signed(out, small_value(t));
     if (is_atom(t)) return print_atom(out, atom_index(t));
     if (is_nil(t)) return put(out, "[]");
