@@ -52,13 +52,14 @@ bool frame_at(const Word* address, bool return_address, Frame& frame) {
     return true;
 }
 
-// erlang:'+'/2 and erlang:'/'/2 raise badarith with no frame of their own in
-// Erlang/OTP 25 (the JIT inlines them), unlike '-', '*', div and the rest;
-// called through apply (erl_eval, the shell) they have one.
+// erlang:'/'/2 raises badarith with no frame of its own in Erlang/OTP 25
+// (its compiler makes float instructions of it), unlike '*', div and the
+// rest; called through apply (erl_eval, the shell) it has one. ('+' and '-'
+// with a small-integer constant have none either: the interpreter's add_int
+// and sub_int raise from the function.)
 bool frameless(const code::Export* callee) {
     if (callee->module != make_atom(atom::kErlang) || callee->arity != 2) return false;
-    std::string_view name = atom::name(atom_index(callee->function));
-    return name == "+" || name == "/";
+    return atom::name(atom_index(callee->function)) == "/";
 }
 
 // The frames of a trace, newest first, at most kTraceDepth.

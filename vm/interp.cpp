@@ -1005,6 +1005,7 @@ dispatch:
             nargs = 2;
             goto bif_failed;
         }
+        bif_first = First::Call;  // add_int and sub_int's, not taken
         DST(ip[6]) = result;
         ip += 7;
         NEXT();
@@ -1056,6 +1057,9 @@ dispatch:
         arith_op = 1;
         goto float_arith;
     }
+    // add_int, sub_int: X + Int, Int + X and X - Int. Erlang/OTP 25's JIT
+    // inlines these, and their badarith has no frame of erlang:'+'/2 or
+    // '-'/2 (X + Y, Int - X and the other operators have one).
     CASE(add_int) {
         Term a = REG(ip[4]), sum;
         if (is_small(a) && small_add(a, Term(ip[5]), &sum)) [[likely]] {
@@ -1063,6 +1067,7 @@ dispatch:
             ip += 7;
             NEXT();
         }
+        bif_first = First::Here;
         goto gc_bif2_generic;
     }
     CASE(sub_int) {
@@ -1072,6 +1077,7 @@ dispatch:
             ip += 7;
             NEXT();
         }
+        bif_first = First::Here;
         goto gc_bif2_generic;
     }
     CASE(mul) {

@@ -872,8 +872,13 @@ class Loader {
             return fail("bif instruction for a function that is not a BIF");
         }
         if (opcode == Opcode::gc_bif2 && e->bif->module == "erlang") {
-            // l u i s1 s2 d: a register and a small-integer constant.
-            bool with_int = (code[at + 4] & 3) == 0 && term::is_small(Term(code[at + 5]));
+            // l u i s1 s2 d: a register and a small-integer constant (for
+            // +, in either order: the constant goes second).
+            auto is_register = [](Word w) { return (w & 3) == 0; };
+            if (e->bif->name == "+" && !is_register(code[at + 4]) &&
+                term::is_small(Term(code[at + 4])) && is_register(code[at + 5]))
+                std::swap(code[at + 4], code[at + 5]);
+            bool with_int = is_register(code[at + 4]) && term::is_small(Term(code[at + 5]));
             if (e->bif->name == "+")
                 code[at] = handler_word(with_int ? interp::op_add_int : interp::op_add);
             if (e->bif->name == "-")
