@@ -34,16 +34,6 @@ Term pair(Term* mem, Term key, Term value) {
     return t;
 }
 
-// The name of a local fun's function ('-main/1-fun-0-'), from its
-// module's lambda table; undefined when the module is gone.
-Term local_fun_name(const FunEntry* e) {
-    const code::Module* m = code::find_module(e->module);
-    if (!m || e->index >= m->generic.lambdas.size()) return kUndefined;
-    const std::string& name = m->generic.atoms[m->generic.lambdas[e->index].function];
-    uint32_t index = atom::find(name);  // the loader interned it
-    return index == atom::kNoAtom ? kUndefined : make_atom(index);
-}
-
 // The free variables of a local fun as a list, in `mem` (env_words(fun)
 // words); [] for fun M:F/A.
 size_t env_words(Term fun) {
@@ -63,7 +53,7 @@ Term item_value(Process& p, Term fun, Term item, Term env) {
     bool local = is_local_fun(fun);
     const FunEntry* e = local ? fun_entry(fun) : nullptr;
     if (item == atom_of(atom::kModule)) return local ? e->module : export_module(fun);
-    if (item == atom_of(atom::kName)) return local ? local_fun_name(e) : export_function(fun);
+    if (item == atom_of(atom::kName)) return local ? code::lambda_name(e) : export_function(fun);
     if (item == atom_of(atom::kArity)) return make_small(local ? e->arity : export_arity(fun));
     if (item == atom_of(atom::kType)) return atom_of(local ? atom::kLocal : atom::kExternal);
     if (item == atom_of(atom::kEnv)) return env;

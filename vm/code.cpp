@@ -96,6 +96,14 @@ Module* install(std::unique_ptr<Module> module) {
     return table().modules.back().get();
 }
 
+Term lambda_name(const term::FunEntry* fun) {
+    const Module* m = find_module(fun->module);
+    if (!m || fun->index >= m->generic.lambdas.size()) return term::make_atom(atom::kUndefined);
+    const std::string& name = m->generic.atoms[m->generic.lambdas[fun->index].function];
+    uint32_t index = atom::find(name);  // the loader interned it
+    return index == atom::kNoAtom ? term::make_atom(atom::kUndefined) : term::make_atom(index);
+}
+
 Module* find_module(Term name) {
     Guard guard(code_lock());
     for (const auto& m : table().modules) {

@@ -91,6 +91,9 @@ bool is_defined(const Export* e);
 Module* install(std::unique_ptr<Module> module);
 
 Module* find_module(Term name);
+// The name of a local fun's function ('-main/1-fun-0-'), from its module's
+// lambda table; the atom undefined when the module is gone.
+Term lambda_name(const term::FunEntry* fun);
 
 // The names of the loaded modules (the shell's tab completion).
 std::vector<std::string> loaded_module_names();

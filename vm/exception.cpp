@@ -429,6 +429,20 @@ const char* count_words(size_t n) {
     return n < 7 ? kWords[n] : nullptr;
 }
 
+// A fun as erl_error's format_fun names it: M:F/A (a local fun by its
+// function's name, '-main/1-fun-0-'), or as ~w when that is unknown.
+std::string fun_text(Term fun) {
+    if (is_export(fun)) {
+        return atom_text(export_module(fun)) + ":" + atom_text(export_function(fun)) + "/" +
+               std::to_string(export_arity(fun));
+    }
+    if (!is_local_fun(fun)) return show(fun);
+    const term::FunEntry* entry = fun_entry(fun);
+    Term name = code::lambda_name(entry);
+    if (name == make_atom(atom::kUndefined)) return show(fun);
+    return atom_text(entry->module) + ":" + atom_text(name) + "/" + std::to_string(entry->arity);
+}
+
 // The explanation of an error reason (erl_error's explain_reason).
 std::string explain(Term reason, Term first_entry) {
     auto tagged = [&](uint32_t tag) {
@@ -449,11 +463,16 @@ std::string explain(Term reason, Term first_entry) {
     if (tagged(atom::kBadfun)) return "bad function " + show(value);
     if (tagged(atom::kBadkey)) return "bad key: " + show(value);
     if (tagged(atom::kBadmap)) return "bad map: " + show(value);
-    if (tagged(atom::kBadrecord)) return "bad record " + show(value);
+    if (tagged(atom::kBadarg)) return "bad argument: " + show(value);  // andalso, orelse
+    if (reason == make_atom(atom::kTimeoutValue)) return "bad receive timeout value";
+    if (reason == make_atom(atom::kNotalive))
+        return "the node cannot be part of a distributed system";
+    if (tagged(atom::kBadFilter)) return "bad filter " + show(value);
+    if (tagged(atom::kBadGenerator)) return "bad generator " + show(value);
     if (tagged(atom::kBadarity) && is_tuple(value) && tuple_arity(value) == 2) {
         size_t n = elements(tuple_element(value, 2)).size();
         const char* words = count_words(n);
-        return show(tuple_element(value, 1)) + " called with " +
+        return fun_text(tuple_element(value, 1)) + " called with " +
                (words ? std::string(words) : std::to_string(n) + " arguments");
     }
     Term module, function, args, location;
