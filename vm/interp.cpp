@@ -1406,7 +1406,7 @@ dispatch:
         size_t copied = 0;
         if (!signals::send(p, x[0], x[1], &copied)) {
             // OTP's trace starts with {erlang,send,[Dest,Msg],[error_info]}.
-            exception::set(p, kError, make_atom(atom::kBadarg));
+            bif::badarg(p, 1, "invalid destination");
             RAISE(First::Call,
                   code::export_entry(make_atom(atom::kErlang), make_atom(atom::kSend), 2), 2);
         }
