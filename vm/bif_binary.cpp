@@ -357,9 +357,15 @@ Term binary_to_list(Process& p, Term* args) {
 Term binary_to_list3(Process& p, Term* args) {
     if (!term::is_binary(args[0])) return badarg(p, 1, "not a binary");
     uint64_t size = byte_size_of(args[0]);
-    if (!is_small(args[1]) || !is_small(args[2])) return badarg(p, 2, "out of range");
+    // The first bad argument as erl_erts_errors finds it.
+    for (unsigned i = 1; i <= 2; ++i) {
+        if (!term::is_integer(args[i])) return badarg(p, i + 1, "not an integer");
+        if (!is_small(args[i]) || small_value(args[i]) < 1) return badarg(p, i + 1, "out of range");
+    }
     int64_t from = small_value(args[1]), to = small_value(args[2]);
-    if (from < 1 || to < from || uint64_t(to) > size) return badarg(p, 2, "out of range");
+    if (from > to) return badarg(p, 2, "start position greater than stop position");
+    if (uint64_t(from) > size) return badarg(p, 2, "out of range");
+    if (uint64_t(to) > size) return badarg(p, 3, "out of range");
     if (should_go_dirty(uint64_t(to - from))) return go_dirty(p);
     return bytes_to_list(p, args, uint64_t(from - 1), uint64_t(to - from + 1), false);
 }
