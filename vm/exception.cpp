@@ -4,6 +4,7 @@
 
 #include "bytecode/guard_bifs.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "vm/bif.h"
@@ -371,21 +372,91 @@ std::string function_name(Term module, Term function, size_t arity) {
     return atom_text(module) + ":" + name;
 }
 
-// A call as "M:F(A1,A2)" or, for an operator, "A1 op A2".
-std::string call_text(Term module, Term function, Term args) {
+// A term as escript's report prints it: io_lib:format("~.IP", [Term, 50]),
+// starting at 1-based column `column` of an 80-column line.
+std::string show_at(Term t, size_t column) {
+    std::string out;
+    format::PrettyOptions options;
+    options.column = int64_t(column);
+    options.depth = 50;
+    format::print(out, t, options);
+    return out;
+}
+
+// erl_error's format_value: `lead` then the value after it; when that
+// takes more than two lines, the value on a line of its own under the
+// lead's start if that takes fewer. `indent`: the width of "exception
+// error: " (what comes before the lead on its line).
+size_t newlines(const std::string& text) {
+    return size_t(std::count(text.begin(), text.end(), '\n'));
+}
+
+// io_lib:printable_latin1_list/1, for a call's arguments.
+bool printable_arguments(const std::vector<Term>& args) {
+    if (args.empty()) return false;
+    for (Term a : args) {
+        if (!is_small(a)) return false;
+        int64_t c = small_value(a);
+        bool printable =
+            (c >= 32 && c <= 126) || (c >= 160 && c <= 255) || (c >= 8 && c <= 13) || c == 27;
+        if (!printable) return false;
+    }
+    return true;
+}
+
+// erl_error's pp_arguments: the argument list pretty-printed from column
+// `column` + 1, its brackets made parentheses (a list of character codes
+// stays numbers).
+std::string argument_text(Term args, const std::vector<Term>& list, size_t column) {
+    std::string out;
+    format::PrettyOptions options;
+    options.column = int64_t(column) + 1;
+    options.depth = 50;
+    options.strings = !printable_arguments(list);
+    format::print(out, args, options);
+    if (out.size() >= 2 && out.front() == '[' && out.back() == ']') {
+        out.front() = '(';
+        out.back() = ')';
+    }
+    return out;
+}
+
+// erl_error's format_op: "A1 op A2", or the operator on a line of its own
+// between its operands when they take lines.
+std::string operator_text(const std::string& op, const std::vector<Term>& list,
+                          const std::string& lead, size_t pre) {
+    if (list.size() == 1) {
+        size_t column = lead.size() + pre + op.size() + 1;
+        return lead + op + " " + show_at(list[0], column + 1);
+    }
+    size_t column = lead.size() + pre;
+    std::string first = show_at(list[0], column + 1), second = show_at(list[1], column + 1);
+    std::string apart = "\n" + std::string(column, ' ');
+    if (newlines(first) > 0) return lead + first + apart + op + apart + second;
+    std::string beside = show_at(list[1], column + op.size() + 2 + first.size() + 1);
+    if (newlines(second) < newlines(beside)) return lead + first + apart + op + apart + second;
+    return lead + first + " " + op + " " + beside;
+}
+
+// erl_error's format_call: `lead` then the call "M:F(A1,A2)" (or "A1 op
+// A2"), or, when the arguments take fewer lines so, the call on a line of
+// its own indented by `pre` (the width of what comes before `lead` on its
+// line: "exception error: ", "     called as ").
+std::string call_text(Term module, Term function, Term args, const std::string& lead, size_t pre) {
     std::vector<Term> list = elements(args);
     std::string name(atom::name(atom_index(function)));
-    if (module == make_atom(atom::kErlang) && is_operator(name)) {
-        if (list.size() == 2) return show(list[0]) + " " + name + " " + show(list[1]);
-        if (list.size() == 1) return name + " " + show(list[0]);
-    }
-    std::string out = function_name(module, function, list.size()) + "(";
-    for (size_t i = 0; i < list.size(); ++i) {
-        if (i) out += ',';
-        out += show(list[i]);
-    }
-    out += ')';
-    return out;
+    if (module == make_atom(atom::kErlang) && is_operator(name) &&
+        (list.size() == 1 || list.size() == 2))
+        return operator_text(name, list, lead, pre);
+    std::string called = function_name(module, function, list.size());
+    size_t column = pre + lead.size() + called.size();
+    std::string beside = argument_text(args, list, column);
+    std::string below = argument_text(args, list, pre + called.size());
+    // Even two short arguments would not fit after a long name.
+    bool long_name = column + 13 > 80;
+    if (long_name || newlines(below) < newlines(beside))
+        return lead + "\n" + std::string(pre, ' ') + called + below;
+    return lead + called + beside;
 }
 
 // " (file, line N)" from a location list, or " " when there is none.
@@ -443,8 +514,20 @@ std::string fun_text(Term fun) {
     return atom_text(entry->module) + ":" + atom_text(name) + "/" + std::to_string(entry->arity);
 }
 
-// The explanation of an error reason (erl_error's explain_reason).
-std::string explain(Term reason, Term first_entry) {
+std::string value_text(Term value, const std::string& lead, size_t indent) {
+    std::string beside = show_at(value, indent + lead.size() + 1);
+    auto lines = std::count(beside.begin(), beside.end(), '\n');
+    if (lines > 1) {
+        std::string below = show_at(value, indent + 1);
+        if (std::count(below.begin(), below.end(), '\n') < lines)
+            return lead + "\n" + std::string(indent, ' ') + below;
+    }
+    return lead + beside;
+}
+
+// The explanation of an error reason (erl_error's explain_reason); the
+// report's line starts with `indent` characters ("exception error: ").
+std::string explain(Term reason, Term first_entry, size_t indent) {
     auto tagged = [&](uint32_t tag) {
         return is_tuple(reason) && tuple_arity(reason) == 2 &&
                tuple_element(reason, 1) == make_atom(tag);
@@ -457,18 +540,20 @@ std::string explain(Term reason, Term first_entry) {
         return "no true branch found when evaluating an if expression";
     if (reason == make_atom(atom::kSystemLimit)) return "a system limit has been reached";
     if (reason == make_atom(atom::kNoproc)) return "no such process or port";
-    if (tagged(atom::kBadmatch)) return "no match of right hand side value " + show(value);
-    if (tagged(atom::kCaseClause)) return "no case clause matching " + show(value);
-    if (tagged(atom::kTryClause)) return "no try clause matching " + show(value);
-    if (tagged(atom::kBadfun)) return "bad function " + show(value);
-    if (tagged(atom::kBadkey)) return "bad key: " + show(value);
-    if (tagged(atom::kBadmap)) return "bad map: " + show(value);
-    if (tagged(atom::kBadarg)) return "bad argument: " + show(value);  // andalso, orelse
+    if (tagged(atom::kBadmatch))
+        return value_text(value, "no match of right hand side value ", indent);
+    if (tagged(atom::kCaseClause)) return value_text(value, "no case clause matching ", indent);
+    if (tagged(atom::kTryClause)) return value_text(value, "no try clause matching ", indent);
+    if (tagged(atom::kBadfun)) return value_text(value, "bad function ", indent);
+    if (tagged(atom::kBadkey)) return value_text(value, "bad key: ", indent);
+    if (tagged(atom::kBadmap)) return value_text(value, "bad map: ", indent);
+    if (tagged(atom::kBadarg))
+        return value_text(value, "bad argument: ", indent);  // andalso, orelse
     if (reason == make_atom(atom::kTimeoutValue)) return "bad receive timeout value";
     if (reason == make_atom(atom::kNotalive))
         return "the node cannot be part of a distributed system";
-    if (tagged(atom::kBadFilter)) return "bad filter " + show(value);
-    if (tagged(atom::kBadGenerator)) return "bad generator " + show(value);
+    if (tagged(atom::kBadFilter)) return value_text(value, "bad filter ", indent);
+    if (tagged(atom::kBadGenerator)) return value_text(value, "bad generator ", indent);
     if (tagged(atom::kBadarity) && is_tuple(value) && tuple_arity(value) == 2) {
         size_t n = elements(tuple_element(value, 2)).size();
         const char* words = count_words(n);
@@ -482,10 +567,10 @@ std::string explain(Term reason, Term first_entry) {
                "/" + std::to_string(elements(args).size());
     }
     if (reason == make_atom(atom::kFunctionClause) && has_entry && is_list(args)) {
-        return "no function clause matching " + call_text(module, function, args) +
+        return call_text(module, function, args, "no function clause matching ", indent) +
                location_text(location);
     }
-    return show(reason);
+    return show_at(reason, indent + 1);
 }
 
 // The stack part: "  in function  ..." then "  in call from ..." lines.
@@ -512,7 +597,7 @@ std::string trace_text(Process& p, Term cls, Term reason, Term trace) {
             out += std::string(op ? "  in operator  " + name
                                   : lead + function_name(module, function, elements(args).size())) +
                    "/" + std::to_string(elements(args).size()) + "\n";
-            out += "     called as " + call_text(module, function, args) + "\n";
+            out += "     called as " + call_text(module, function, args, "", 15) + "\n";
             const process::ExceptionInfo& info = p.rare->info;
             if (info.bad_argument && info.why) {
                 out += "     *** argument " + std::to_string(info.bad_argument) + ": " + info.why +
@@ -533,8 +618,12 @@ std::string report(Process& p, std::string_view program) {
     Term reason = r.terms[process::kExcReason];
     Term trace = r.terms[process::kExcTrace];
     Term first = is_cons(trace) ? car(trace) : kNil;
-    std::string out = std::string(program) + ": exception " + atom_text(cls) + ": ";
-    out += cls == kError ? explain(reason, first) : show(reason);
+    // OTP's erl_error counts columns from "exception ...", not from the
+    // program's name before it.
+    std::string exited = "exception " + atom_text(cls) + ": ";
+    std::string out = std::string(program) + ": " + exited;
+    out +=
+        cls == kError ? explain(reason, first, exited.size()) : show_at(reason, exited.size() + 1);
     out += "\n";
     return out + trace_text(p, cls, reason, trace);
 }
