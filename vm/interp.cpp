@@ -346,10 +346,19 @@ Status execute(Process* process, int reductions) {
     double fr[bytecode::kFloatRegs] = {};
     int arith_op = 0;  // float_arith's operation: 0 add, 1 sub, 2 mul
 
-#define SRC(w) (((w)&3) ? Term(w) : ((w)&4) ? E[(w) >> 3] : x[(w) >> 3])
-#define DST(w) (*(((w)&4) ? &E[(w) >> 3] : &x[(w) >> 3]))
-#define REG(w) (((w)&4) ? E[(w) >> 3] : x[(w) >> 3])
+    // A register operand's address: an X register's word is its byte offset
+    // from x, a Y register's is 4 more than its byte offset from E.
+#define REG_ADDR(w)          \
+    reinterpret_cast<Term*>( \
+        ((w)&4 ? reinterpret_cast<char*>(E) - 4 : reinterpret_cast<char*>(x)) + (w))
+#define SRC(w) (((w)&3) ? Term(w) : *REG_ADDR(w))
+#define DST(w) (*REG_ADDR(w))
+#define REG(w) (*REG_ADDR(w))
 #define LABEL(w) reinterpret_cast<const Word*>(w)
+    // A register operand whose kind the loader checked, in its loaded
+    // encoding (i << 3 for X[i], i << 3 | 4 for Y[i]): one load each.
+#define XR(w) (*reinterpret_cast<Term*>(reinterpret_cast<char*>(x) + (w)))
+#define YR(w) (*reinterpret_cast<Term*>(reinterpret_cast<char*>(E) + ((w)-4)))
 #define SYNC() (p.heap.sp = E)
 #define RELOAD() (E = p.heap.sp)
     // Where a BIF is called from, for the BIFs that look at the calling
@@ -591,10 +600,30 @@ dispatch:
         ip += 2;
         NEXT();
     }
+    // Reductions are charged per call, as the BEAM does: every loop goes
+    // through a call, so a return needs no check of its own.
     CASE(return_) {
         ip = cp;
         cp = nullptr;
-        CHECK_REDS(1);
+        NEXT();
+    }
+    CASE(deallocate_return) {
+        Word slots = ip[1];
+        ip = reinterpret_cast<const Word*>(E[slots]);
+        E += slots + 1;
+        cp = nullptr;
+        NEXT();
+    }
+    CASE(move_return_c) {
+        x[0] = Term(ip[1]);
+        ip = cp;
+        cp = nullptr;
+        NEXT();
+    }
+    CASE(move_return_x) {
+        x[0] = x[ip[1]];
+        ip = cp;
+        cp = nullptr;
         NEXT();
     }
     CASE(test_heap) {
@@ -683,6 +712,12 @@ dispatch:
         ip += 4;
         NEXT();
     }
+    CASE(get_tuple_elements_xx) {
+        x[ip[3]] = tuple_element(x[ip[1]], ip[2] + 1);
+        x[ip[7]] = tuple_element(x[ip[5]], ip[6] + 1);
+        ip += 8;
+        NEXT();
+    }
     CASE(put_list) {
         Term* cell = heap::alloc(p.heap, kConsWords);
         Term head = SRC(ip[1]), tail = SRC(ip[2]);
@@ -696,6 +731,16 @@ dispatch:
         Term tuple = make_tuple(mem, n);
         for (Word i = 0; i < n; ++i)
             mem[1 + i] = SRC(ip[3 + i]);
+        DST(ip[1]) = tuple;
+        ip += 3 + n;
+        NEXT();
+    }
+    CASE(put_tuple2_x) {
+        Word n = ip[2];
+        Term* mem = heap::alloc(p.heap, tuple_words(n));
+        Term tuple = make_tuple(mem, n);
+        for (Word i = 0; i < n; ++i)
+            mem[1 + i] = XR(ip[3 + i]);
         DST(ip[1]) = tuple;
         ip += 3 + n;
         NEXT();
@@ -773,6 +818,15 @@ dispatch:
         NEXT();
     }
 
+    CASE(test_arity_x) {
+        Term t = XR(ip[2]);
+        if (is_boxed(t) && boxed_ptr(t)[0] == Term(ip[3])) {
+            ip += 4;
+        } else {
+            ip = LABEL(ip[1]);
+        }
+        NEXT();
+    }
     CASE(is_tagged_tuple_x) {
         Term t = x[ip[2]];
         if (is_boxed(t) && boxed_ptr(t)[0] == Term(ip[3]) && boxed_ptr(t)[1] == Term(ip[4])) {
@@ -796,6 +850,16 @@ dispatch:
     CASE(is_ge_int)
     COMPARE_INT(REG(ip[2]), Term(ip[3]),
                 is_small(a) ? int64_t(a) >= int64_t(b) : compare(a, b) >= 0);
+    CASE(is_lt_int_x)
+    COMPARE_INT(XR(ip[2]), Term(ip[3]), is_small(a) ? int64_t(a) < int64_t(b) : compare(a, b) < 0);
+    CASE(is_ge_int_x)
+    COMPARE_INT(XR(ip[2]), Term(ip[3]),
+                is_small(a) ? int64_t(a) >= int64_t(b) : compare(a, b) >= 0);
+    // An immediate is =:= only to the same word.
+    CASE(is_eq_exact_imm) COMPARE_INT(REG(ip[2]), Term(ip[3]), a == b);
+    CASE(is_ne_exact_imm) COMPARE_INT(REG(ip[2]), Term(ip[3]), a != b);
+    CASE(is_eq_exact_imm_x) COMPARE_INT(XR(ip[2]), Term(ip[3]), a == b);
+    CASE(is_ne_exact_imm_x) COMPARE_INT(XR(ip[2]), Term(ip[3]), a != b);
     CASE(is_lt_int_rev)
     COMPARE_INT(Term(ip[2]), REG(ip[3]), is_small(b) ? int64_t(a) < int64_t(b) : compare(a, b) < 0);
     CASE(is_ge_int_rev)
@@ -1037,59 +1101,45 @@ dispatch:
     }
     // add, sub, mul: two floats go to float_arith (out of line, so that the
     // small-integer path keeps its code), anything else to the BIF.
-    CASE(add) {
-        Term a = SRC(ip[4]), b = SRC(ip[5]), sum;
-        if (is_small(a) && is_small(b) && small_add(a, b, &sum)) [[likely]] {
-            DST(ip[6]) = sum;
-            ip += 7;
-            NEXT();
-        }
-        arith_op = 0;
-        goto float_arith;
-    }
-    CASE(sub) {
-        Term a = SRC(ip[4]), b = SRC(ip[5]), difference;
-        if (is_small(a) && is_small(b) && small_sub(a, b, &difference)) [[likely]] {
-            DST(ip[6]) = difference;
-            ip += 7;
-            NEXT();
-        }
-        arith_op = 1;
-        goto float_arith;
-    }
+#define ARITH(A, B, D, small_op, op_code)                                      \
+    do {                                                                       \
+        Term a = A(ip[4]), b = B(ip[5]), value;                                \
+        if (is_small(a) && is_small(b) && small_op(a, b, &value)) [[likely]] { \
+            D(ip[6]) = value;                                                  \
+            ip += 7;                                                           \
+            NEXT();                                                            \
+        }                                                                      \
+        arith_op = (op_code);                                                  \
+        goto float_arith;                                                      \
+    } while (0)
     // add_int, sub_int: X + Int, Int + X and X - Int. Erlang/OTP 25's JIT
     // inlines these, and their badarith has no frame of erlang:'+'/2 or
     // '-'/2 (X + Y, Int - X and the other operators have one).
-    CASE(add_int) {
-        Term a = REG(ip[4]), sum;
-        if (is_small(a) && small_add(a, Term(ip[5]), &sum)) [[likely]] {
-            DST(ip[6]) = sum;
-            ip += 7;
-            NEXT();
-        }
-        bif_first = First::Here;
-        goto gc_bif2_generic;
-    }
-    CASE(sub_int) {
-        Term a = REG(ip[4]), difference;
-        if (is_small(a) && small_sub(a, Term(ip[5]), &difference)) [[likely]] {
-            DST(ip[6]) = difference;
-            ip += 7;
-            NEXT();
-        }
-        bif_first = First::Here;
-        goto gc_bif2_generic;
-    }
-    CASE(mul) {
-        Term a = SRC(ip[4]), b = SRC(ip[5]), product;
-        if (is_small(a) && is_small(b) && small_mul(a, b, &product)) [[likely]] {
-            DST(ip[6]) = product;
-            ip += 7;
-            NEXT();
-        }
-        arith_op = 2;
-        goto float_arith;
-    }
+#define ARITH_INT(A, D, small_op)                                         \
+    do {                                                                  \
+        Term a = A(ip[4]), value;                                         \
+        if (is_small(a) && small_op(a, Term(ip[5]), &value)) [[likely]] { \
+            D(ip[6]) = value;                                             \
+            ip += 7;                                                      \
+            NEXT();                                                       \
+        }                                                                 \
+        bif_first = First::Here;                                          \
+        goto gc_bif2_generic;                                             \
+    } while (0)
+    // add, sub, mul: two floats go to float_arith (out of line, so that the
+    // small-integer path keeps its code), anything else to the BIF.
+    CASE(add) ARITH(SRC, SRC, DST, small_add, 0);
+    CASE(add_xxx) ARITH(XR, XR, XR, small_add, 0);
+    CASE(add_yxx) ARITH(YR, XR, XR, small_add, 0);
+    CASE(sub) ARITH(SRC, SRC, DST, small_sub, 1);
+    CASE(mul) ARITH(SRC, SRC, DST, small_mul, 2);
+    CASE(mul_xxx) ARITH(XR, XR, XR, small_mul, 2);
+    CASE(add_int) ARITH_INT(REG, DST, small_add);
+    CASE(add_int_xx) ARITH_INT(XR, XR, small_add);
+    CASE(add_int_yx) ARITH_INT(YR, XR, small_add);
+    CASE(sub_int) ARITH_INT(REG, DST, small_sub);
+    CASE(sub_int_xx) ARITH_INT(XR, XR, small_sub);
+    CASE(sub_int_yx) ARITH_INT(YR, XR, small_sub);
 
     // ---- float registers: a non-finite result is Erlang's float overflow
 #define FLOAT_OP(expr)                         \
@@ -1106,25 +1156,35 @@ dispatch:
         ip += 5;                               \
         NEXT();                                \
     } while (0)
-    CASE(fconv) {
-        Term t = SRC(ip[2]);
-        double d;
+    CASE(fconv_x) {
+        Term t = XR(ip[2]);
         if (is_float(t)) [[likely]] {
-            d = float_value(t);
-        } else if (ip[1]) {
-            ip = LABEL(ip[1]);
+            fr[ip[3]] = float_value(t);
+            ip += 4;
             NEXT();
-        } else if (is_small(t)) {
-            d = double(small_value(t));
-        } else {
-            if (!is_bignum(t)) ERROR(make_atom(atom::kBadarith));
-            d = bif::number_to_double(t);
-            if (!std::isfinite(d)) ERROR(make_atom(atom::kBadarith));
         }
-        fr[ip[3]] = d;
-        ip += 4;
-        NEXT();
+        goto fconv;
     }
+    CASE(fconv)
+fconv : {
+    Term t = SRC(ip[2]);
+    double d;
+    if (is_float(t)) [[likely]] {
+        d = float_value(t);
+    } else if (ip[1]) {
+        ip = LABEL(ip[1]);
+        NEXT();
+    } else if (is_small(t)) {
+        d = double(small_value(t));
+    } else {
+        if (!is_bignum(t)) ERROR(make_atom(atom::kBadarith));
+        d = bif::number_to_double(t);
+        if (!std::isfinite(d)) ERROR(make_atom(atom::kBadarith));
+    }
+    fr[ip[3]] = d;
+    ip += 4;
+    NEXT();
+}
     CASE(fadd) FLOAT_OP(fr[ip[2]] + fr[ip[3]]);
     CASE(fsub) FLOAT_OP(fr[ip[2]] - fr[ip[3]]);
     CASE(fmul) FLOAT_OP(fr[ip[2]] * fr[ip[3]]);
@@ -1157,6 +1217,12 @@ dispatch:
     CASE(fbox) {
         ENSURE(kFloatWords, ip[1]);
         DST(ip[3]) = make_float(heap::alloc(p.heap, kFloatWords), fr[ip[2]]);
+        ip += 4;
+        NEXT();
+    }
+    CASE(fbox_x) {
+        ENSURE(kFloatWords, ip[1]);
+        XR(ip[3]) = make_float(heap::alloc(p.heap, kFloatWords), fr[ip[2]]);
         ip += 4;
         NEXT();
     }

@@ -615,6 +615,7 @@ class Loader {
                     {offset, Term(code_[offset + 2]), uint32_t(code_[offset + 3])});
             }
             specialise(opcode, offset);
+            previous_at_ = offset;
         }
         if (code.failed()) fail("malformed code");
     }
@@ -643,7 +644,35 @@ class Loader {
                     set_op(interp::op_get_tuple_element_xx);
                     code[at + 1] >>= 3;
                     code[at + 3] >>= 3;
+                    fuse_previous(interp::op_get_tuple_element_xx,
+                                  interp::op_get_tuple_elements_xx);
                 }
+                break;
+            case Opcode::return_:
+                fuse_return();
+                break;
+            case Opcode::fconv:  // l s F
+                if (is_x(code[at + 2])) set_op(interp::op_fconv_x);
+                break;
+            case Opcode::fbox:  // u F d
+                if (is_x(code[at + 3])) set_op(interp::op_fbox_x);
+                break;
+            case Opcode::put_tuple2: {  // d n s...
+                bool all_x = true;
+                for (Word i = 0; i < code[at + 2]; ++i)
+                    all_x = all_x && is_x(code[at + 3 + i]);
+                if (all_x) set_op(interp::op_put_tuple2_x);
+                break;
+            }
+            case Opcode::test_arity:  // l s u: the tuple's header for u
+                if (is_x(code[at + 2]) && code[at + 3] < term::kMaxObjectWords) {
+                    set_op(interp::op_test_arity_x);
+                    code[at + 3] = term::make_header(term::Kind::kTuple, code[at + 3]);
+                }
+                break;
+            case Opcode::is_eq_exact:
+            case Opcode::is_ne_exact:
+                specialise_exact(opcode, at);
                 break;
             case Opcode::get_list:
                 if (is_x(code[at + 1]) && is_x(code[at + 2]) && is_x(code[at + 3])) {
@@ -709,7 +738,9 @@ class Loader {
             case Opcode::is_ge: {
                 bool lt = opcode == Opcode::is_lt;
                 auto is_register = [](Word w) { return (w & 3) == 0; };
-                if (is_small(code[at + 3]) && is_register(code[at + 2])) {
+                if (is_small(code[at + 3]) && is_x(code[at + 2])) {
+                    set_op(lt ? interp::op_is_lt_int_x : interp::op_is_ge_int_x);
+                } else if (is_small(code[at + 3]) && is_register(code[at + 2])) {
                     set_op(lt ? interp::op_is_lt_int : interp::op_is_ge_int);
                 } else if (is_small(code[at + 2]) && is_register(code[at + 3])) {
                     set_op(lt ? interp::op_is_lt_int_rev : interp::op_is_ge_int_rev);
@@ -719,6 +750,40 @@ class Loader {
             default:
                 break;
         }
+    }
+
+    // Fused pairs (interp_ops.def): the instruction before the one just
+    // emitted, when it is `first`, becomes `fused`, which does the work of
+    // both. The second stays where it is, so a jump to it still works, and
+    // the pair needs no label check.
+    bool fuse_previous(Op first, Op fused) {
+        if (previous_at_ == SIZE_MAX || code_[previous_at_] != handler_word(first)) return false;
+        code_[previous_at_] = handler_word(fused);
+        return true;
+    }
+
+    // deallocate, or a move to X[0], then return.
+    void fuse_return() {
+        if (fuse_previous(interp::op_of(Opcode::deallocate), interp::op_deallocate_return)) return;
+        if (previous_at_ == SIZE_MAX || code_[previous_at_ + 2] != 0) return;
+        if (!fuse_previous(interp::op_move_cx, interp::op_move_return_c))
+            fuse_previous(interp::op_move_xx, interp::op_move_return_x);
+    }
+
+    // is_eq_exact and is_ne_exact of a register and an immediate (atom,
+    // small integer, nil) compare words: the register goes first.
+    //   at: op Fail S1 S2
+    void specialise_exact(Opcode opcode, size_t at) {
+        Emitted& code = code_;
+        auto is_register = [](Word w) { return (w & 3) == 0; };
+        auto is_immediate = [&](Word w) { return !is_register(w) && term::is_immediate(Term(w)); };
+        if (is_immediate(code[at + 2]) && is_register(code[at + 3]))
+            std::swap(code[at + 2], code[at + 3]);
+        if (!is_register(code[at + 2]) || !is_immediate(code[at + 3])) return;
+        bool eq = opcode == Opcode::is_eq_exact, x = (code[at + 2] & 7) == 0;
+        code[at] =
+            handler_word(eq ? (x ? interp::op_is_eq_exact_imm_x : interp::op_is_eq_exact_imm)
+                            : (x ? interp::op_is_ne_exact_imm_x : interp::op_is_ne_exact_imm));
     }
 
     // Can each arity of the select_tuple_arity at `at` be a tuple header?
@@ -884,6 +949,36 @@ class Loader {
             if (e->bif->name == "-")
                 code[at] = handler_word(with_int ? interp::op_sub_int : interp::op_sub);
             if (e->bif->name == "*") code[at] = handler_word(interp::op_mul);
+            specialise_arith(at);
+        }
+    }
+
+    // add, sub, mul, add_int and sub_int into an X register, of registers
+    // of known kinds (l u i s1 s2 d).
+    void specialise_arith(size_t at) {
+        Emitted& code = code_;
+        auto kind = [](Word w) { return (w & 3) ? 'c' : (w & 4) ? 'y' : 'x'; };
+        if (kind(code[at + 6]) != 'x') return;
+        char a = kind(code[at + 4]), b = kind(code[at + 5]);
+        struct Shape {
+            Op op;
+            char a, b;
+            Op specialised;
+        };
+        static const Shape kShapes[] = {
+            {interp::op_add_int, 'x', 'c', interp::op_add_int_xx},
+            {interp::op_add_int, 'y', 'c', interp::op_add_int_yx},
+            {interp::op_sub_int, 'x', 'c', interp::op_sub_int_xx},
+            {interp::op_sub_int, 'y', 'c', interp::op_sub_int_yx},
+            {interp::op_add, 'x', 'x', interp::op_add_xxx},
+            {interp::op_add, 'y', 'x', interp::op_add_yxx},
+            {interp::op_mul, 'x', 'x', interp::op_mul_xxx},
+        };
+        for (const Shape& shape : kShapes) {
+            if (code[at] == handler_word(shape.op) && a == shape.a && b == shape.b) {
+                code[at] = handler_word(shape.specialised);
+                return;
+            }
         }
     }
 
@@ -931,6 +1026,7 @@ class Loader {
     // The last allocate and the bits of its Y slots no move after it has
     // written yet (0: none pending).
     size_t allocated_at_ = 0;
+    size_t previous_at_ = SIZE_MAX;  // the instruction before the one emitted
     uint64_t unset_ = 0;
 };
 

@@ -407,8 +407,10 @@ inline Term put_tuple2(Term*& mem, Term a, Term b) {
 // ---- floats -----------------------------------------------------------------------
 
 constexpr size_t kFloatWords = 2;
+// Every float has this header: is_float is one compare of it.
+constexpr Term kFloatHeader = make_header(Kind::kFloat, 1);
 inline bool is_float(Term t) {
-    return is_boxed_kind(t, Kind::kFloat);
+    return is_boxed(t) && boxed_ptr(t)[0] == kFloatHeader;
 }
 inline double float_value(Term t) {
     double d;
@@ -416,7 +418,7 @@ inline double float_value(Term t) {
     return d;
 }
 inline Term make_float(Term* mem, double d) {
-    mem[0] = make_header(Kind::kFloat, 1);
+    mem[0] = kFloatHeader;
     std::memcpy(mem + 1, &d, sizeof d);
     return make_boxed_ptr(mem);
 }
