@@ -393,7 +393,7 @@ bool hopeless(const heap::Heap& heap, size_t need, size_t could_live) {
 // walked byte by byte) would otherwise pay every few words. Never more
 // than max_heap_size unless `wanted` itself is more.
 size_t target_words(const heap::Heap& heap, size_t wanted) {
-    size_t target = std::max(2 * wanted, wanted + kMinFreeWords);
+    size_t target = std::max(2 * wanted, wanted + free_words_kept(heap));
     if (heap.max_heap_size && target > heap.max_heap_size)
         target = std::max(wanted, size_t(heap.max_heap_size));
     return heap::size_class_words(heap::size_class_at_least(target));
@@ -536,6 +536,7 @@ bool collect(heap::Heap& heap, size_t need, const Roots& roots, bool full) {
     uint64_t copied_before = counters.words_copied;
     bool ok =
         (stress && !full && round_trip(heap, need, roots)) || collect_now(heap, need, roots, full);
+    if (heap.busy_collections < 7) ++heap.busy_collections;
     // The process pays for the copy as for a BIF's work (bif::charge, the
     // owner of that policy): a collection of a big heap ends its slice
     // sooner. The interpreter takes the charge after the collection.

@@ -189,6 +189,8 @@ struct Heap {
     uint8_t next_size_class = 0;  // the GC's target size for next time
     // Consecutive GCs with little live data (up to gc::kShrinkAfter).
     uint8_t small_collections : 4 = 0;
+    // Collections since the process last waited (saturating; gc::free_words_kept).
+    uint8_t busy_collections : 3 = 0;
     // Set when a block or an off-heap binary could not be allocated: the
     // process dies of exhausted memory, not of its max_heap_size.
     uint8_t out_of_memory : 1 = 0;

@@ -632,6 +632,7 @@ void park(Scheduler& s, Process* p) {
     // looked past a backlog): every collection visits them all, so one at
     // every wait would make a server working through the backlog
     // quadratic (bench/programs/reqreply.bl, 40,000 requests: 43 s).
+    p->heap.busy_collections = 0;  // it waits: not compute-bound (gc::free_words_kept)
     size_t block = p->mailbox.exposed == 0 ? heap::block_words(p->heap) : 0;
     bool shrunk = block >= gc::kIdleShrinkWords && gc::shrink_idle(p->heap, process::roots(*p));
     // Received messages waiting in fragments for a collection: one now
