@@ -735,6 +735,22 @@ dispatch:
         ip += 3 + n;
         NEXT();
     }
+    // A pair, the commonest tuple: no loop.
+    CASE(put_pair)
+put_pair : {
+    Term* mem = heap::alloc(p.heap, tuple_words(2));
+    mem[0] = make_header(Kind::kTuple, 2);
+    mem[1] = SRC(ip[3]);
+    mem[2] = SRC(ip[4]);
+    DST(ip[1]) = make_boxed_ptr(mem);
+    ip += 5;
+    NEXT();
+}
+    CASE(test_heap_put_pair) {
+        ENSURE(ip[1], ip[2]);
+        ip += 3;
+        goto put_pair;
+    }
     CASE(put_tuple2_x) {
         Word n = ip[2];
         Term* mem = heap::alloc(p.heap, tuple_words(n));

@@ -661,7 +661,12 @@ class Loader {
                 bool all_x = true;
                 for (Word i = 0; i < code[at + 2]; ++i)
                     all_x = all_x && is_x(code[at + 3 + i]);
-                if (all_x) set_op(interp::op_put_tuple2_x);
+                if (code[at + 2] == 2) {
+                    set_op(interp::op_put_pair);
+                    fuse_previous(interp::op_of(Opcode::test_heap), interp::op_test_heap_put_pair);
+                } else if (all_x) {
+                    set_op(interp::op_put_tuple2_x);
+                }
                 break;
             }
             case Opcode::test_arity:  // l s u: the tuple's header for u
