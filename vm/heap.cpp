@@ -353,22 +353,6 @@ Term copy_shallow(Term t, Term*& free, Term*& off_heap) {
 
 }  // namespace
 
-size_t flat_size(Term t) {
-    if (!term::is_tuple(t) || in_literal_area(term::pointer_target(t))) return 0;
-    const Term* object = term::boxed_ptr(t);
-    size_t arity = term::header_size(object[0]);
-    for (size_t i = 1; i <= arity; ++i)
-        if (!term::is_immediate(object[i])) return 0;
-    return arity + 1;
-}
-
-Term copy_flat(Term t, Term* dest, size_t words) {
-    const Term* from = term::boxed_ptr(t);
-    for (size_t i = 0; i < words; ++i)
-        dest[i] = from[i];
-    return term::make_boxed_ptr(dest);
-}
-
 Term copy_term(Term t, Term* dest, Term*& off_heap) {
     // Breadth first, like the GC: copy the root, then scan the copy and
     // copy whatever it still points to outside the literal area.

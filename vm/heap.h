@@ -260,8 +260,9 @@ inline void attach_fragment(Heap& heap, Fragment* fragment) {
 size_t copy_size(Term t);
 // The words of `t` when it is a tuple of immediates that can be copied
 // word for word with copy_flat (most messages), else 0.
-size_t flat_size(Term t);
-Term copy_flat(Term t, Term* dest, size_t words);
+// Inline (below): two of them for each message sent.
+inline size_t flat_size(Term t);
+inline Term copy_flat(Term t, Term* dest, size_t words);
 
 // Copies `t` into `dest`, which holds copy_size(t) words; returns the copy.
 // Refc binary handles are copied with a new reference each, linked into
@@ -298,5 +299,21 @@ Term* literal_alloc(size_t words);
 // must be untouched (still zero). The loader's batches return their
 // unused tails so.
 void literal_give_back(Term* end, size_t words);
+
+inline size_t flat_size(Term t) {
+    if (!term::is_tuple(t) || in_literal_area(term::pointer_target(t))) return 0;
+    const Term* object = term::boxed_ptr(t);
+    size_t arity = term::header_size(object[0]);
+    for (size_t i = 1; i <= arity; ++i)
+        if (!term::is_immediate(object[i])) return 0;
+    return arity + 1;
+}
+
+inline Term copy_flat(Term t, Term* dest, size_t words) {
+    const Term* from = term::boxed_ptr(t);
+    for (size_t i = 0; i < words; ++i)
+        dest[i] = from[i];
+    return term::make_boxed_ptr(dest);
+}
 
 }  // namespace heap
