@@ -585,6 +585,32 @@ dispatch:
         ip += 3;
         NEXT();
     }
+    // Small frames set their Y slots without the jump table: two or four
+    // stores that overlap when the frame is smaller (1 or 3 slots).
+    CASE(allocate_1_2) {
+        Word slots = ip[1];
+        ENSURE(slots + 1, ip[2]);
+        E -= slots + 1;
+        E[slots] = Term(reinterpret_cast<Word>(cp));
+        E[0] = kNil;
+        E[slots - 1] = kNil;
+        cp = nullptr;
+        ip += 3;
+        NEXT();
+    }
+    CASE(allocate_3_4) {
+        Word slots = ip[1];
+        ENSURE(slots + 1, ip[2]);
+        E -= slots + 1;
+        E[slots] = Term(reinterpret_cast<Word>(cp));
+        E[0] = kNil;
+        E[1] = kNil;
+        E[slots - 2] = kNil;
+        E[slots - 1] = kNil;
+        cp = nullptr;
+        ip += 3;
+        NEXT();
+    }
     CASE(allocate_noinit) {
         Word slots = ip[1];
         ENSURE(slots + 1, ip[2]);

@@ -630,6 +630,8 @@ class Loader {
         if (opcode != Opcode::move) unset_ = 0;
         switch (opcode) {
             case Opcode::allocate:
+                if (code[at + 1] >= 1 && code[at + 1] <= 4)
+                    set_op(code[at + 1] <= 2 ? interp::op_allocate_1_2 : interp::op_allocate_3_4);
                 allocated_at_ = at;
                 unset_ = code[at + 1] == 0 || code[at + 1] > 64
                              ? 0
