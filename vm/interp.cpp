@@ -556,11 +556,23 @@ dispatch:
         E += ip[2] + 1;
         goto do_apply;
     }
+    // allocate*: a frame of `slots` Y slots under the continuation pointer
+    // (live: ip[2]); then each sets the Y slots the collector might see.
+#define PUSH_FRAME(slots)                            \
+    do {                                             \
+        ENSURE((slots) + 1, ip[2]);                  \
+        E -= (slots) + 1;                            \
+        E[slots] = Term(reinterpret_cast<Word>(cp)); \
+    } while (0)
+#define FRAME_PUSHED() \
+    do {               \
+        cp = nullptr;  \
+        ip += 3;       \
+        NEXT();        \
+    } while (0)
     CASE(allocate) {
         Word slots = ip[1];
-        ENSURE(slots + 1, ip[2]);
-        E -= slots + 1;
-        E[slots] = Term(reinterpret_cast<Word>(cp));
+        PUSH_FRAME(slots);
         switch (slots) {  // unrolled for the common small frames
             default:
                 for (Word i = 4; i < slots; ++i)
@@ -581,44 +593,29 @@ dispatch:
             case 0:
                 break;
         }
-        cp = nullptr;
-        ip += 3;
-        NEXT();
+        FRAME_PUSHED();
     }
     // Small frames set their Y slots without the jump table: two or four
     // stores that overlap when the frame is smaller (1 or 3 slots).
     CASE(allocate_1_2) {
         Word slots = ip[1];
-        ENSURE(slots + 1, ip[2]);
-        E -= slots + 1;
-        E[slots] = Term(reinterpret_cast<Word>(cp));
+        PUSH_FRAME(slots);
         E[0] = kNil;
         E[slots - 1] = kNil;
-        cp = nullptr;
-        ip += 3;
-        NEXT();
+        FRAME_PUSHED();
     }
     CASE(allocate_3_4) {
         Word slots = ip[1];
-        ENSURE(slots + 1, ip[2]);
-        E -= slots + 1;
-        E[slots] = Term(reinterpret_cast<Word>(cp));
+        PUSH_FRAME(slots);
         E[0] = kNil;
         E[1] = kNil;
         E[slots - 2] = kNil;
         E[slots - 1] = kNil;
-        cp = nullptr;
-        ip += 3;
-        NEXT();
+        FRAME_PUSHED();
     }
     CASE(allocate_noinit) {
-        Word slots = ip[1];
-        ENSURE(slots + 1, ip[2]);
-        E -= slots + 1;
-        E[slots] = Term(reinterpret_cast<Word>(cp));
-        cp = nullptr;
-        ip += 3;
-        NEXT();
+        PUSH_FRAME(ip[1]);
+        FRAME_PUSHED();
     }
     CASE(deallocate) {
         cp = reinterpret_cast<const Word*>(E[ip[1]]);
@@ -751,41 +748,35 @@ dispatch:
         ip += 4;
         NEXT();
     }
-    CASE(put_tuple2) {
-        Word n = ip[2];
-        Term* mem = heap::alloc(p.heap, tuple_words(n));
-        Term tuple = make_tuple(mem, n);
-        for (Word i = 0; i < n; ++i)
-            mem[1 + i] = SRC(ip[3 + i]);
-        DST(ip[1]) = tuple;
-        ip += 3 + n;
+    // put_tuple2, its elements read by READ.
+#define PUT_TUPLE(READ)                                  \
+    do {                                                 \
+        Word n = ip[2];                                  \
+        Term* mem = heap::alloc(p.heap, tuple_words(n)); \
+        Term tuple = make_tuple(mem, n);                 \
+        for (Word i = 0; i < n; ++i)                     \
+            mem[1 + i] = READ(ip[3 + i]);                \
+        DST(ip[1]) = tuple;                              \
+        ip += 3 + n;                                     \
+        NEXT();                                          \
+    } while (0)
+    CASE(put_tuple2) PUT_TUPLE(SRC);
+    CASE(put_tuple2_x) PUT_TUPLE(XR);
+    // A pair, the commonest tuple: no loop.
+    CASE(put_pair) {
+    put_pair:
+        Term* mem = heap::alloc(p.heap, tuple_words(2));
+        mem[0] = make_header(Kind::kTuple, 2);
+        mem[1] = SRC(ip[3]);
+        mem[2] = SRC(ip[4]);
+        DST(ip[1]) = make_boxed_ptr(mem);
+        ip += 5;
         NEXT();
     }
-    // A pair, the commonest tuple: no loop.
-    CASE(put_pair)
-put_pair : {
-    Term* mem = heap::alloc(p.heap, tuple_words(2));
-    mem[0] = make_header(Kind::kTuple, 2);
-    mem[1] = SRC(ip[3]);
-    mem[2] = SRC(ip[4]);
-    DST(ip[1]) = make_boxed_ptr(mem);
-    ip += 5;
-    NEXT();
-}
     CASE(test_heap_put_pair) {
         ENSURE(ip[1], ip[2]);
         ip += 3;
         goto put_pair;
-    }
-    CASE(put_tuple2_x) {
-        Word n = ip[2];
-        Term* mem = heap::alloc(p.heap, tuple_words(n));
-        Term tuple = make_tuple(mem, n);
-        for (Word i = 0; i < n; ++i)
-            mem[1 + i] = XR(ip[3 + i]);
-        DST(ip[1]) = tuple;
-        ip += 3 + n;
-        NEXT();
     }
     CASE(set_tuple_element) {
         tuple_elements(SRC(ip[2]))[ip[3]] = SRC(ip[1]);
@@ -1207,26 +1198,26 @@ put_pair : {
         }
         goto fconv;
     }
-    CASE(fconv)
-fconv : {
-    Term t = SRC(ip[2]);
-    double d;
-    if (is_float(t)) [[likely]] {
-        d = float_value(t);
-    } else if (ip[1]) {
-        ip = LABEL(ip[1]);
+    CASE(fconv) {
+    fconv:
+        Term t = SRC(ip[2]);
+        double d;
+        if (is_float(t)) [[likely]] {
+            d = float_value(t);
+        } else if (ip[1]) {
+            ip = LABEL(ip[1]);
+            NEXT();
+        } else if (is_small(t)) {
+            d = double(small_value(t));
+        } else {
+            if (!is_bignum(t)) ERROR(make_atom(atom::kBadarith));
+            d = bif::number_to_double(t);
+            if (!std::isfinite(d)) ERROR(make_atom(atom::kBadarith));
+        }
+        fr[ip[3]] = d;
+        ip += 4;
         NEXT();
-    } else if (is_small(t)) {
-        d = double(small_value(t));
-    } else {
-        if (!is_bignum(t)) ERROR(make_atom(atom::kBadarith));
-        d = bif::number_to_double(t);
-        if (!std::isfinite(d)) ERROR(make_atom(atom::kBadarith));
     }
-    fr[ip[3]] = d;
-    ip += 4;
-    NEXT();
-}
     CASE(fadd) FLOAT_OP(fr[ip[2]] + fr[ip[3]]);
     CASE(fsub) FLOAT_OP(fr[ip[2]] - fr[ip[3]]);
     CASE(fmul) FLOAT_OP(fr[ip[2]] * fr[ip[3]]);
