@@ -1,5 +1,8 @@
 #!/usr/bin/env escript
+-module(long_report).
 -mode(compile).
+%% A -module: the implicit module's name carries the time, whose digits
+%% (and so the report's indentation) vary from run to run on either VM.
 %% An uncaught error whose terms do not fit on a line: escript's report
 %% breaks them as erl_error does (the call's arguments under the call).
 main(_) ->
