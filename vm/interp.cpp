@@ -766,10 +766,10 @@ dispatch:
     CASE(put_pair) {
     put_pair:
         Term* mem = heap::alloc(p.heap, tuple_words(2));
-        mem[0] = make_header(Kind::kTuple, 2);
+        Term tuple = make_tuple(mem, 2);
         mem[1] = SRC(ip[3]);
         mem[2] = SRC(ip[4]);
-        DST(ip[1]) = make_boxed_ptr(mem);
+        DST(ip[1]) = tuple;
         ip += 5;
         NEXT();
     }
@@ -1132,8 +1132,6 @@ dispatch:
         ip += 8;
         NEXT();
     }
-    // add, sub, mul: two floats go to float_arith (out of line, so that the
-    // small-integer path keeps its code), anything else to the BIF.
 #define ARITH(A, B, D, small_op, op_code)                                      \
     do {                                                                       \
         Term a = A(ip[4]), b = B(ip[5]), value;                                \

@@ -660,15 +660,15 @@ class Loader {
                 if (is_x(code[at + 3])) set_op(interp::op_fbox_x);
                 break;
             case Opcode::put_tuple2: {  // d n s...
-                bool all_x = true;
-                for (Word i = 0; i < code[at + 2]; ++i)
-                    all_x = all_x && is_x(code[at + 3 + i]);
                 if (code[at + 2] == 2) {
                     set_op(interp::op_put_pair);
                     fuse_previous(interp::op_of(Opcode::test_heap), interp::op_test_heap_put_pair);
-                } else if (all_x) {
-                    set_op(interp::op_put_tuple2_x);
+                    break;
                 }
+                bool all_x = true;
+                for (Word i = 0; i < code[at + 2] && all_x; ++i)
+                    all_x = is_x(code[at + 3 + i]);
+                if (all_x) set_op(interp::op_put_tuple2_x);
                 break;
             }
             case Opcode::test_arity:  // l s u: the tuple's header for u
@@ -772,9 +772,15 @@ class Loader {
     // deallocate, or a move to X[0], then return.
     void fuse_return() {
         if (fuse_previous(interp::op_of(Opcode::deallocate), interp::op_deallocate_return)) return;
-        if (previous_at_ == SIZE_MAX || code_[previous_at_ + 2] != 0) return;
-        if (!fuse_previous(interp::op_move_cx, interp::op_move_return_c))
-            fuse_previous(interp::op_move_xx, interp::op_move_return_x);
+        // A move_cx or move_xx is 3 words: its destination (an index) is
+        // read only once the handler says it is one.
+        if (previous_at_ == SIZE_MAX) return;
+        Word op = code_[previous_at_];
+        bool move_c = op == handler_word(interp::op_move_cx);
+        if ((!move_c && op != handler_word(interp::op_move_xx)) || code_[previous_at_ + 2] != 0)
+            return;
+        code_[previous_at_] =
+            handler_word(move_c ? interp::op_move_return_c : interp::op_move_return_x);
     }
 
     // is_eq_exact and is_ne_exact of a register and an immediate (atom,
