@@ -197,11 +197,16 @@ void put_list(std::string& out, Term list, std::vector<Term>& stack) {
         stack.push_back(elements[i]);
 }
 
-// A local port, as OTP 25 writes one: NEW_PORT_EXT, a 32-bit id.
+// A local port, as OTP 25 writes one: NEW_PORT_EXT with a 32-bit id, or
+// V4_PORT_EXT with a 64-bit one when the id does not fit (the decoder
+// takes both, so every port survives a round trip).
 void put_port(std::string& out, Term t) {
-    put8(out, kNewPortExt);
+    uint64_t number = port_number(t);
+    bool wide = number > 0xFFFFFFFF;
+    put8(out, wide ? kV4PortExt : kNewPortExt);
     put_atom_text(out, kLocalNode);
-    put32(out, port_number(t) & 0xFFFFFFFF);
+    if (wide) put32(out, number >> 32);
+    put32(out, number & 0xFFFFFFFF);
     put32(out, 0);
 }
 
