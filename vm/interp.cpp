@@ -617,6 +617,26 @@ dispatch:
         PUSH_FRAME(ip[1]);
         FRAME_PUSHED();
     }
+    // A function that keeps an argument across a call starts so; the
+    // move_xy after the allocate is ip[3..5].
+#define FRAME_PUSHED_MOVE_XY() \
+    do {                       \
+        E[ip[5]] = x[ip[4]];   \
+        cp = nullptr;          \
+        ip += 6;               \
+        NEXT();                \
+    } while (0)
+    CASE(allocate_1_2_move_xy) {
+        Word slots = ip[1];
+        PUSH_FRAME(slots);
+        E[0] = kNil;
+        E[slots - 1] = kNil;
+        FRAME_PUSHED_MOVE_XY();
+    }
+    CASE(allocate_noinit_move_xy) {
+        PUSH_FRAME(ip[1]);
+        FRAME_PUSHED_MOVE_XY();
+    }
     CASE(deallocate) {
         cp = reinterpret_cast<const Word*>(E[ip[1]]);
         E += ip[1] + 1;

@@ -640,6 +640,9 @@ class Loader {
             case Opcode::move:
                 note_initialised(at);
                 specialise_move(at);
+                if (code[at] == handler_word(interp::op_move_xy) &&
+                    !fuse_previous(interp::op_allocate_1_2, interp::op_allocate_1_2_move_xy))
+                    fuse_previous(interp::op_allocate_noinit, interp::op_allocate_noinit_move_xy);
                 break;
             case Opcode::get_tuple_element:
                 if (is_x(code[at + 1]) && is_x(code[at + 3])) {
