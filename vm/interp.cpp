@@ -499,6 +499,23 @@ dispatch:
         CHECK_REDS(nargs);
         NEXT();
     }
+    // A call whose argument a move sets first; the call is ip[3..5].
+#define MOVED_CALL()             \
+    do {                         \
+        nargs = uint32_t(ip[4]); \
+        cp = ip + 6;             \
+        ip = LABEL(ip[5]);       \
+        CHECK_REDS(nargs);       \
+        NEXT();                  \
+    } while (0)
+    CASE(move_yx_call) {
+        x[ip[2]] = E[ip[1]];
+        MOVED_CALL();
+    }
+    CASE(move_xx_call) {
+        x[ip[2]] = x[ip[1]];
+        MOVED_CALL();
+    }
     CASE(call_last) {
         nargs = uint32_t(ip[1]);
         cp = reinterpret_cast<const Word*>(E[ip[3]]);
@@ -878,6 +895,18 @@ dispatch:
         } else {
             ip = LABEL(ip[1]);
         }
+        NEXT();
+    }
+    // {A, B} = T: the test, then get_tuple_elements_xx at ip[4..11].
+    CASE(test_arity_get_pair_x) {
+        Term t = XR(ip[2]);
+        if (!is_boxed(t) || boxed_ptr(t)[0] != Term(ip[3])) {
+            ip = LABEL(ip[1]);
+            NEXT();
+        }
+        x[ip[7]] = tuple_element(x[ip[5]], ip[6] + 1);
+        x[ip[11]] = tuple_element(x[ip[9]], ip[10] + 1);
+        ip += 12;
         NEXT();
     }
     CASE(is_tagged_tuple_x) {

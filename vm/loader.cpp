@@ -615,6 +615,7 @@ class Loader {
                     {offset, Term(code_[offset + 2]), uint32_t(code_[offset + 3])});
             }
             specialise(opcode, offset);
+            previous2_at_ = previous_at_;
             previous_at_ = offset;
         }
         if (code.failed()) fail("malformed code");
@@ -649,8 +650,11 @@ class Loader {
                     set_op(interp::op_get_tuple_element_xx);
                     code[at + 1] >>= 3;
                     code[at + 3] >>= 3;
-                    fuse_previous(interp::op_get_tuple_element_xx,
-                                  interp::op_get_tuple_elements_xx);
+                    if (fuse_previous(interp::op_get_tuple_element_xx,
+                                      interp::op_get_tuple_elements_xx) &&
+                        previous2_at_ != SIZE_MAX &&
+                        code_[previous2_at_] == handler_word(interp::op_test_arity_x))
+                        code_[previous2_at_] = handler_word(interp::op_test_arity_get_pair_x);
                 }
                 break;
             case Opcode::return_:
@@ -705,6 +709,10 @@ class Loader {
                     code[at + 2] >>= 3;
                     code[at + 3] = term::make_header(term::Kind::kTuple, code[at + 3]);
                 }
+                break;
+            case Opcode::call:
+                if (!fuse_previous(interp::op_move_yx, interp::op_move_yx_call))
+                    fuse_previous(interp::op_move_xx, interp::op_move_xx_call);
                 break;
             case Opcode::call_ext:
             case Opcode::call_ext_last:
@@ -1042,7 +1050,8 @@ class Loader {
     // The last allocate and the bits of its Y slots no move after it has
     // written yet (0: none pending).
     size_t allocated_at_ = 0;
-    size_t previous_at_ = SIZE_MAX;  // the instruction before the one emitted
+    size_t previous_at_ = SIZE_MAX;   // the instruction before the one emitted
+    size_t previous2_at_ = SIZE_MAX;  // and the one before that
     uint64_t unset_ = 0;
 };
 
