@@ -367,7 +367,7 @@ Status execute(Process* process, int reductions) {
     // Collects when fewer than `need` words are free; `live` X registers.
 #define ENSURE(need, live_count)                                                 \
     do {                                                                         \
-        if (size_t(E - p.heap.top) < (need) || gc::stress) [[unlikely]] {        \
+        if (p.heap.top + (need) > E || gc::stress) [[unlikely]] {                \
             SYNC();                                                              \
             p.live = uint32_t(live_count);                                       \
             if (!gc::ensure(p.heap, (need), process::roots(p))) goto heap_limit; \
