@@ -193,19 +193,19 @@ constexpr inline int64_t small_value(Term t) {
 // Overflow-checked arithmetic on two smalls. On success stores the small
 // result and returns true; on overflow returns false (the caller goes to
 // bignums). Works on the tagged words: (a<<4) + (b<<4) overflows int64
-// exactly when a + b leaves the 60-bit range.
+// exactly when a + b leaves the 60-bit range. Only b's tag is taken off:
+// a's stays in the low bits, where adding it never carries, so the result
+// is tagged already.
 inline bool small_add(Term a, Term b, Term* out) {
     int64_t sum;
-    if (__builtin_add_overflow(int64_t(a & ~kImmediateMask), int64_t(b & ~kImmediateMask), &sum))
-        return false;
-    *out = Term(sum) | kTagSmall;
+    if (__builtin_add_overflow(int64_t(a), int64_t(b - kTagSmall), &sum)) return false;
+    *out = Term(sum);
     return true;
 }
 inline bool small_sub(Term a, Term b, Term* out) {
     int64_t diff;
-    if (__builtin_sub_overflow(int64_t(a & ~kImmediateMask), int64_t(b & ~kImmediateMask), &diff))
-        return false;
-    *out = Term(diff) | kTagSmall;
+    if (__builtin_sub_overflow(int64_t(a), int64_t(b - kTagSmall), &diff)) return false;
+    *out = Term(diff);
     return true;
 }
 inline bool small_mul(Term a, Term b, Term* out) {

@@ -19,10 +19,8 @@
 
 namespace test_program {
 
-// Compiles and loads module `name` from `source`, runs main([]) on
-// `schedulers` schedulers under `limits` and returns the exit status.
-inline int run(const std::string& name, const std::string& source, sched::Limits limits,
-               unsigned schedulers = 1) {
+// Compiles and loads module `name` from `source`.
+inline const code::Module* load(const std::string& name, const std::string& source) {
     namespace fs = std::filesystem;
     fs::path dir = fs::temp_directory_path() / "beamlite_unit_programs";
     fs::create_directories(dir);
@@ -37,6 +35,12 @@ inline int run(const std::string& name, const std::string& source, sched::Limits
     const code::Module* loaded = loader::load(generic, error);
     INFO(error);
     REQUIRE(loaded != nullptr);
+    return loaded;
+}
+
+// Runs main([]) of the loaded module on `schedulers` schedulers under
+// `limits` and returns the exit status.
+inline int run(const code::Module* loaded, sched::Limits limits, unsigned schedulers = 1) {
     process::Process* p = process::create();
     process::table_insert(p);
     term::Term args = term::kNil;
@@ -46,6 +50,12 @@ inline int run(const std::string& name, const std::string& source, sched::Limits
     int status = sched::run(p, schedulers);
     sched::set_limits(sched::Limits{});
     return status;
+}
+
+// Compiles and loads module `name` from `source`, then runs it as above.
+inline int run(const std::string& name, const std::string& source, sched::Limits limits,
+               unsigned schedulers = 1) {
+    return run(load(name, source), limits, schedulers);
 }
 
 }  // namespace test_program

@@ -1,0 +1,37 @@
+// loader fusion: the pairs of instructions the loader fuses into one
+// handler (vm/interp_ops.def, Loader::fuse_previous) are made for the code
+// shapes they are meant for, and the fused code computes what the pairs
+// did. A program compiled from source, so that the shapes are the code
+// generator's.
+#include <catch2/catch.hpp>
+
+#include "program.h"
+
+// main/1 fails unless each result is right.
+TEST_CASE("loader: fused pairs are made and run", "[interp][loader]") {
+    const char* source =
+        "-module(fused_pairs).\n"
+        "-export([main/1]).\n"
+        "make(0) -> leaf;\n"
+        "make(D) -> {make(D - 1), make(D - 1)}.\n"     // allocate_1_2 + move_xy
+        "check({L, R}) -> 1 + check(L) + check(R);\n"  // test_arity + 2 gets
+        "check(leaf) -> 0.\n"
+        "keep(X) -> _ = id(X), id(X), X.\n"  // allocate_noinit + move_xy, move_yx + call
+        "id(X) -> X.\n"
+        "main(_) ->\n"
+        "    7 = check(make(3)),\n"
+        "    {a, b} = keep({a, b}),\n"
+        "    ok.\n";
+    const code::Module* m = test_program::load("fused_pairs", source);
+    auto count = [&](interp::Op op) {
+        size_t n = 0;
+        for (code::Word w : m->code)
+            n += interp::op_at(w) == op;
+        return n;
+    };
+    CHECK(count(interp::op_allocate_1_2_move_xy) == 2);  // make/1 and check/1
+    CHECK(count(interp::op_allocate_noinit_move_xy) >= 1);
+    CHECK(count(interp::op_test_arity_get_pair_x) == 1);
+    CHECK(count(interp::op_move_yx_call) >= 1);
+    CHECK(test_program::run(m, sched::Limits{}) == 0);
+}
