@@ -492,29 +492,25 @@ dispatch:
         exception::set(p, kError, make_atom(atom::kFunctionClause));
         RAISE(First::FunctionClause, nullptr, ip[3]);
     }
-    CASE(call) {
-        nargs = uint32_t(ip[1]);
-        cp = ip + 3;
-        ip = LABEL(ip[2]);
-        CHECK_REDS(nargs);
-        NEXT();
-    }
-    // A call whose argument a move sets first; the call is ip[3..5].
-#define MOVED_CALL()             \
-    do {                         \
-        nargs = uint32_t(ip[4]); \
-        cp = ip + 6;             \
-        ip = LABEL(ip[5]);       \
-        CHECK_REDS(nargs);       \
-        NEXT();                  \
+    // The call at ip[at..at+2] (a fused move before it: at 3).
+#define CALL_AT(at)                     \
+    do {                                \
+        nargs = uint32_t(ip[(at) + 1]); \
+        cp = ip + (at) + 3;             \
+        ip = LABEL(ip[(at) + 2]);       \
+        CHECK_REDS(nargs);              \
+        NEXT();                         \
     } while (0)
+    CASE(call) CALL_AT(0);
+    // A call whose argument a move sets first: the move, then the call
+    // after it.
     CASE(move_yx_call) {
         x[ip[2]] = E[ip[1]];
-        MOVED_CALL();
+        CALL_AT(3);
     }
     CASE(move_xx_call) {
         x[ip[2]] = x[ip[1]];
-        MOVED_CALL();
+        CALL_AT(3);
     }
     CASE(call_last) {
         nargs = uint32_t(ip[1]);
@@ -614,11 +610,15 @@ dispatch:
     }
     // Small frames set their Y slots without the jump table: two or four
     // stores that overlap when the frame is smaller (1 or 3 slots).
+#define ALLOCATE_1_2()       \
+    do {                     \
+        Word slots = ip[1];  \
+        PUSH_FRAME(slots);   \
+        E[0] = kNil;         \
+        E[slots - 1] = kNil; \
+    } while (0)
     CASE(allocate_1_2) {
-        Word slots = ip[1];
-        PUSH_FRAME(slots);
-        E[0] = kNil;
-        E[slots - 1] = kNil;
+        ALLOCATE_1_2();
         FRAME_PUSHED();
     }
     CASE(allocate_3_4) {
@@ -644,10 +644,7 @@ dispatch:
         NEXT();                \
     } while (0)
     CASE(allocate_1_2_move_xy) {
-        Word slots = ip[1];
-        PUSH_FRAME(slots);
-        E[0] = kNil;
-        E[slots - 1] = kNil;
+        ALLOCATE_1_2();
         FRAME_PUSHED_MOVE_XY();
     }
     CASE(allocate_noinit_move_xy) {

@@ -651,10 +651,9 @@ class Loader {
                     code[at + 1] >>= 3;
                     code[at + 3] >>= 3;
                     if (fuse_previous(interp::op_get_tuple_element_xx,
-                                      interp::op_get_tuple_elements_xx) &&
-                        previous2_at_ != SIZE_MAX &&
-                        code_[previous2_at_] == handler_word(interp::op_test_arity_x))
-                        code_[previous2_at_] = handler_word(interp::op_test_arity_get_pair_x);
+                                      interp::op_get_tuple_elements_xx))
+                        fuse_at(previous2_at_, interp::op_test_arity_x,
+                                interp::op_test_arity_get_pair_x);
                 }
                 break;
             case Opcode::return_:
@@ -774,9 +773,11 @@ class Loader {
     // emitted, when it is `first`, becomes `fused`, which does the work of
     // both. The second stays where it is, so a jump to it still works, and
     // the pair needs no label check.
-    bool fuse_previous(Op first, Op fused) {
-        if (previous_at_ == SIZE_MAX || code_[previous_at_] != handler_word(first)) return false;
-        code_[previous_at_] = handler_word(fused);
+    bool fuse_previous(Op first, Op fused) { return fuse_at(previous_at_, first, fused); }
+    // The same for the instruction at `at` (SIZE_MAX: none).
+    bool fuse_at(size_t at, Op first, Op fused) {
+        if (at == SIZE_MAX || code_[at] != handler_word(first)) return false;
+        code_[at] = handler_word(fused);
         return true;
     }
 
@@ -877,7 +878,11 @@ class Loader {
             return;
         }
         unset_ &= ~(uint64_t(1) << (to >> 3));
-        if (unset_ == 0) code_[allocated_at_] = handler_word(interp::op_allocate_noinit);
+        if (unset_ != 0) return;
+        // An allocate fused with its first move stays fused with it.
+        bool fused = code_[allocated_at_] == handler_word(interp::op_allocate_1_2_move_xy);
+        code_[allocated_at_] =
+            handler_word(fused ? interp::op_allocate_noinit_move_xy : interp::op_allocate_noinit);
     }
 
     // A move between registers of known kinds, or of a constant to an X
