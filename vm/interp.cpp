@@ -678,17 +678,28 @@ dispatch:
         cp = nullptr;
         NEXT();
     }
-    CASE(deallocate_return) {
-        Word slots = ip[1];
-        ip = reinterpret_cast<const Word*>(E[slots]);
-        E += slots + 1;
-        cp = nullptr;
-        NEXT();
-    }
-    CASE(move_return_c) {
-        x[0] = Term(ip[1]);
-        ip = cp;
-        cp = nullptr;
+#define DEALLOCATE_RETURN_AT(at)                      \
+    do {                                              \
+        Word slots = ip[(at) + 1];                    \
+        ip = reinterpret_cast<const Word*>(E[slots]); \
+        E += slots + 1;                               \
+        cp = nullptr;                                 \
+        NEXT();                                       \
+    } while (0)
+    CASE(deallocate_return) DEALLOCATE_RETURN_AT(0);
+#define MOVE_RETURN_C_AT(at)       \
+    do {                           \
+        x[0] = Term(ip[(at) + 1]); \
+        ip = cp;                   \
+        cp = nullptr;              \
+        NEXT();                    \
+    } while (0)
+    CASE(move_return_c) MOVE_RETURN_C_AT(0);
+    // A clause that returns a constant when X equals an immediate
+    // (f(0) -> Base): the test, then the move_return_c after it.
+    CASE(is_eq_exact_imm_x_return_c) {
+        if (XR(ip[2]) == Term(ip[3])) MOVE_RETURN_C_AT(4);
+        ip = LABEL(ip[1]);
         NEXT();
     }
     CASE(move_return_x) {
@@ -1192,31 +1203,34 @@ dispatch:
         ip += 8;
         NEXT();
     }
-#define ARITH(A, B, D, small_op, op_code)                                      \
+    // ARITH_THEN and ARITH_INT_THEN end the fast path with `then` (a fused
+    // pair's second instruction); their slow paths go on at ip + 7, where
+    // that instruction still is.
+#define ARITH_THEN(A, B, D, small_op, op_code, then)                           \
     do {                                                                       \
         Term a = A(ip[4]), b = B(ip[5]), value;                                \
         if (is_small(a) && is_small(b) && small_op(a, b, &value)) [[likely]] { \
             D(ip[6]) = value;                                                  \
-            ip += 7;                                                           \
-            NEXT();                                                            \
+            then;                                                              \
         }                                                                      \
         arith_op = (op_code);                                                  \
         goto float_arith;                                                      \
     } while (0)
+#define ARITH(A, B, D, small_op, op_code) ARITH_THEN(A, B, D, small_op, op_code, ip += 7; NEXT())
     // add_int, sub_int: X + Int, Int + X and X - Int. Erlang/OTP 25's JIT
     // inlines these, and their badarith has no frame of erlang:'+'/2 or
     // '-'/2 (X + Y, Int - X and the other operators have one).
-#define ARITH_INT(A, D, small_op)                                         \
+#define ARITH_INT_THEN(A, D, small_op, then)                              \
     do {                                                                  \
         Term a = A(ip[4]), value;                                         \
         if (is_small(a) && small_op(a, Term(ip[5]), &value)) [[likely]] { \
             D(ip[6]) = value;                                             \
-            ip += 7;                                                      \
-            NEXT();                                                       \
+            then;                                                         \
         }                                                                 \
         bif_first = First::Here;                                          \
         goto gc_bif2_generic;                                             \
     } while (0)
+#define ARITH_INT(A, D, small_op) ARITH_INT_THEN(A, D, small_op, ip += 7; NEXT())
     // add, sub, mul: two floats go to float_arith (out of line, so that the
     // small-integer path keeps its code), anything else to the BIF.
     CASE(add) ARITH(SRC, SRC, DST, small_add, 0);
@@ -1231,6 +1245,11 @@ dispatch:
     CASE(sub_int) ARITH_INT(REG, DST, small_sub);
     CASE(sub_int_xx) ARITH_INT(XR, XR, small_sub);
     CASE(sub_int_yx) ARITH_INT(YR, XR, small_sub);
+    // Fused: N - 1 as the argument of a call (recursion on a count), and a
+    // sum as the result of a function with a frame (F(A) + F(B)).
+    CASE(sub_int_xx_call) ARITH_INT_THEN(XR, XR, small_sub, CALL_AT(7));
+    CASE(sub_int_yx_call) ARITH_INT_THEN(YR, XR, small_sub, CALL_AT(7));
+    CASE(add_yxx_deallocate_return) ARITH_THEN(YR, XR, XR, small_add, 0, DEALLOCATE_RETURN_AT(7));
 
     // ---- float registers: a non-finite result is Erlang's float overflow
 #define FLOAT_OP(expr)                         \
@@ -2063,6 +2082,10 @@ return p.status;
 #undef SAVE_CALLER
 #undef ENSURE
 #undef CHECK_REDS
+#undef ARITH_THEN
+#undef ARITH_INT_THEN
+#undef DEALLOCATE_RETURN_AT
+#undef MOVE_RETURN_C_AT
 #undef CHECK_REDS_BIF
 #undef RAISE
 #undef ERROR

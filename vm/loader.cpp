@@ -710,8 +710,10 @@ class Loader {
                 }
                 break;
             case Opcode::call:
-                if (!fuse_previous(interp::op_move_yx, interp::op_move_yx_call))
-                    fuse_previous(interp::op_move_xx, interp::op_move_xx_call);
+                fuse_previous(interp::op_move_yx, interp::op_move_yx_call) ||
+                    fuse_previous(interp::op_move_xx, interp::op_move_xx_call) ||
+                    fuse_previous(interp::op_sub_int_yx, interp::op_sub_int_yx_call) ||
+                    fuse_previous(interp::op_sub_int_xx, interp::op_sub_int_xx_call);
                 break;
             case Opcode::call_ext:
             case Opcode::call_ext_last:
@@ -782,8 +784,13 @@ class Loader {
     }
 
     // deallocate, or a move to X[0], then return.
+    // The fused return then fuses with the instruction before it where a
+    // pair applies (add_yxx, is_eq_exact_imm_x).
     void fuse_return() {
-        if (fuse_previous(interp::op_of(Opcode::deallocate), interp::op_deallocate_return)) return;
+        if (fuse_previous(interp::op_of(Opcode::deallocate), interp::op_deallocate_return)) {
+            fuse_at(previous2_at_, interp::op_add_yxx, interp::op_add_yxx_deallocate_return);
+            return;
+        }
         // A move_cx or move_xx is 3 words: its destination (an index) is
         // read only once the handler says it is one.
         if (previous_at_ == SIZE_MAX) return;
@@ -793,6 +800,9 @@ class Loader {
             return;
         code_[previous_at_] =
             handler_word(move_c ? interp::op_move_return_c : interp::op_move_return_x);
+        if (move_c)
+            fuse_at(previous2_at_, interp::op_is_eq_exact_imm_x,
+                    interp::op_is_eq_exact_imm_x_return_c);
     }
 
     // is_eq_exact and is_ne_exact of a register and an immediate (atom,
