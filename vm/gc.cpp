@@ -115,9 +115,31 @@ class Copier {
         Term*& free = destination(from);
         Term* to = free;
         free += words;
-        std::memcpy(to, from, words * sizeof(Term));
+        copy_words(to, from, words);
         from[0] = make_boxed_ptr(to);
         return from[0];
+    }
+
+    // Most boxed objects are a few words (tuples, floats, references): a
+    // call to memcpy cost as much as the rest of the copy (binarytrees:
+    // 2.8% of the time in memmove for 3-word tuples).
+    static void copy_words(Term* to, const Term* from, size_t words) {
+        switch (words) {
+            case 4:
+                to[3] = from[3];
+                [[fallthrough]];
+            case 3:
+                to[2] = from[2];
+                [[fallthrough]];
+            case 2:
+                to[1] = from[1];
+                [[fallthrough]];
+            case 1:
+                to[0] = from[0];
+                break;
+            default:
+                std::memcpy(to, from, words * sizeof(Term));
+        }
     }
 
     Term evacuate_cons(Term* from) {

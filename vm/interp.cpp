@@ -661,6 +661,14 @@ dispatch:
         ALLOCATE_1_2();
         FRAME_PUSHED_MOVE_XY();
     }
+    // Two slots known at load: the frame size is a constant, and nothing
+    // computed before the heap check has to live across its collection.
+    CASE(allocate_2_move_xy) {
+        PUSH_FRAME(2);
+        E[0] = kNil;
+        E[1] = kNil;
+        FRAME_PUSHED_MOVE_XY();
+    }
     CASE(allocate_noinit_move_xy) {
         PUSH_FRAME(ip[1]);
         FRAME_PUSHED_MOVE_XY();

@@ -641,9 +641,13 @@ class Loader {
             case Opcode::move:
                 note_initialised(at);
                 specialise_move(at);
-                if (code[at] == handler_word(interp::op_move_xy) &&
-                    !fuse_previous(interp::op_allocate_1_2, interp::op_allocate_1_2_move_xy))
+                if (code[at] != handler_word(interp::op_move_xy)) break;
+                if (fuse_previous(interp::op_allocate_1_2, interp::op_allocate_1_2_move_xy)) {
+                    if (code[previous_at_ + 1] == 2)
+                        code[previous_at_] = handler_word(interp::op_allocate_2_move_xy);
+                } else {
                     fuse_previous(interp::op_allocate_noinit, interp::op_allocate_noinit_move_xy);
+                }
                 break;
             case Opcode::get_tuple_element:
                 if (is_x(code[at + 1]) && is_x(code[at + 3])) {
@@ -890,7 +894,8 @@ class Loader {
         unset_ &= ~(uint64_t(1) << (to >> 3));
         if (unset_ != 0) return;
         // An allocate fused with its first move stays fused with it.
-        bool fused = code_[allocated_at_] == handler_word(interp::op_allocate_1_2_move_xy);
+        bool fused = code_[allocated_at_] == handler_word(interp::op_allocate_1_2_move_xy) ||
+                     code_[allocated_at_] == handler_word(interp::op_allocate_2_move_xy);
         code_[allocated_at_] =
             handler_word(fused ? interp::op_allocate_noinit_move_xy : interp::op_allocate_noinit);
     }
