@@ -927,15 +927,18 @@ dispatch:
         }
         NEXT();
     }
-    // {A, B} = T: the test, then get_tuple_elements_xx at ip[4..11].
+    // {A, B} = T: the test, then get_tuple_elements_xx at ip[4..11]. The
+    // loader fuses them only when both gets read the tested register and
+    // the first does not overwrite it, so the tuple is the one tested.
     CASE(test_arity_get_pair_x) {
         Term t = XR(ip[2]);
         if (!is_boxed(t) || boxed_ptr(t)[0] != Term(ip[3])) {
             ip = LABEL(ip[1]);
             NEXT();
         }
-        x[ip[7]] = tuple_element(x[ip[5]], ip[6] + 1);
-        x[ip[11]] = tuple_element(x[ip[9]], ip[10] + 1);
+        const Term* tuple = boxed_ptr(t);
+        x[ip[7]] = tuple[ip[6] + 1];
+        x[ip[11]] = tuple[ip[10] + 1];
         ip += 12;
         NEXT();
     }

@@ -655,7 +655,8 @@ class Loader {
                     code[at + 1] >>= 3;
                     code[at + 3] >>= 3;
                     if (fuse_previous(interp::op_get_tuple_element_xx,
-                                      interp::op_get_tuple_elements_xx))
+                                      interp::op_get_tuple_elements_xx) &&
+                        gets_tested_tuple(previous2_at_, previous_at_, at))
                         fuse_at(previous2_at_, interp::op_test_arity_x,
                                 interp::op_test_arity_get_pair_x);
                 }
@@ -785,6 +786,17 @@ class Loader {
         if (at == SIZE_MAX || code_[at] != handler_word(first)) return false;
         code_[at] = handler_word(fused);
         return true;
+    }
+
+    // Do the two get_tuple_element_xx at `first` and `second` both read
+    // the X register the test_arity_x at `test` tests, and does the first
+    // leave it as it is? (test: op Fail Reg Header, Reg a byte offset; a
+    // get: op Source Index Destination, indices.)
+    bool gets_tested_tuple(size_t test, size_t first, size_t second) {
+        if (test == SIZE_MAX) return false;
+        Word tested = code_[test + 2] >> 3;
+        return code_[first + 1] == tested && code_[second + 1] == tested &&
+               code_[first + 3] != tested;
     }
 
     // deallocate, or a move to X[0], then return.
