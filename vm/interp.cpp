@@ -36,13 +36,15 @@
 #define BEAMLITE_THREADED 1
 #endif
 
-// The interpreter's five hottest variables, pinned to callee-saved
+// Four of the interpreter's hottest variables, pinned to callee-saved
 // registers. GCC's allocator, left alone in a function this large, kept the
 // continuation pointer and the reduction count on the C stack: every call
 // then decremented reds in memory and stored cp there (binarytrees 18 took
 // 1.07x as long). These are GCC's explicit register variables: the value
 // lives in that register wherever it is live, and the registers are
-// callee-saved, so the slow paths' calls keep them. Other compilers and
+// callee-saved, so the slow paths' calls keep them. ip is left to the
+// allocator (it keeps it in a register anyway): pinned, it cost a register
+// copy at every dispatch (nbody 6% more instructions). Other compilers and
 // the sanitized (switch) builds let the allocator choose.
 #if BEAMLITE_THREADED && defined(__x86_64__) && !defined(__clang__)
 #define PINNED(declaration, register_name) register declaration asm(register_name)
@@ -337,7 +339,7 @@ Status execute(Process* process, int reductions) {
 
     Process& p = *process;
     PINNED(Term * x, "r12") = t_xregs;
-    PINNED(const Word* ip, "rbx") = p.ip;
+    const Word* ip = p.ip;
     PINNED(const Word* cp, "r13") = p.cp;
     PINNED(Term * E, "r15") = p.heap.sp;
     PINNED(int reds, "r14") = reductions;
