@@ -626,15 +626,11 @@ dispatch:
     }
     // Small frames set their Y slots without the jump table: two or four
     // stores that overlap when the frame is smaller (1 or 3 slots).
-#define ALLOCATE_1_2()       \
-    do {                     \
-        Word slots = ip[1];  \
-        PUSH_FRAME(slots);   \
-        E[0] = kNil;         \
-        E[slots - 1] = kNil; \
-    } while (0)
     CASE(allocate_1_2) {
-        ALLOCATE_1_2();
+        Word slots = ip[1];
+        PUSH_FRAME(slots);
+        E[0] = kNil;
+        E[slots - 1] = kNil;
         FRAME_PUSHED();
     }
     CASE(allocate_3_4) {
@@ -659,12 +655,9 @@ dispatch:
         ip += 6;               \
         NEXT();                \
     } while (0)
-    CASE(allocate_1_2_move_xy) {
-        ALLOCATE_1_2();
-        FRAME_PUSHED_MOVE_XY();
-    }
-    // Two slots known at load: the frame size is a constant, and nothing
-    // computed before the heap check has to live across its collection.
+    // Two slots (the loader's fusion makes no other size): the frame size
+    // is a constant, and nothing computed before the heap check has to
+    // live across its collection.
     CASE(allocate_2_move_xy) {
         PUSH_FRAME(2);
         E[0] = kNil;

@@ -642,12 +642,12 @@ class Loader {
                 note_initialised(at);
                 specialise_move(at);
                 if (code[at] != handler_word(interp::op_move_xy)) break;
-                if (fuse_previous(interp::op_allocate_1_2, interp::op_allocate_1_2_move_xy)) {
-                    if (code[previous_at_ + 1] == 2)
-                        code[previous_at_] = handler_word(interp::op_allocate_2_move_xy);
-                } else {
+                // A frame of 1 slot is allocate_noinit by now (this move
+                // writes its slot), so allocate_1_2 fuses only with 2.
+                if (is_op(previous_at_, interp::op_allocate_1_2) && code[previous_at_ + 1] == 2)
+                    code[previous_at_] = handler_word(interp::op_allocate_2_move_xy);
+                else
                     fuse_previous(interp::op_allocate_noinit, interp::op_allocate_noinit_move_xy);
-                }
                 break;
             case Opcode::get_tuple_element:
                 if (is_x(code[at + 1]) && is_x(code[at + 3])) {
@@ -783,17 +783,19 @@ class Loader {
     bool fuse_previous(Op first, Op fused) { return fuse_at(previous_at_, first, fused); }
     // The same for the instruction at `at` (SIZE_MAX: none).
     bool fuse_at(size_t at, Op first, Op fused) {
-        if (at == SIZE_MAX || code_[at] != handler_word(first)) return false;
+        if (!is_op(at, first)) return false;
         code_[at] = handler_word(fused);
         return true;
     }
+    // Is the instruction at `at` (SIZE_MAX: none) `op`?
+    bool is_op(size_t at, Op op) { return at != SIZE_MAX && code_[at] == handler_word(op); }
 
     // Do the two get_tuple_element_xx at `first` and `second` both read
     // the X register the test_arity_x at `test` tests, and does the first
     // leave it as it is? (test: op Fail Reg Header, Reg a byte offset; a
     // get: op Source Index Destination, indices.)
     bool gets_tested_tuple(size_t test, size_t first, size_t second) {
-        if (test == SIZE_MAX) return false;
+        if (!is_op(test, interp::op_test_arity_x)) return false;
         Word tested = code_[test + 2] >> 3;
         return code_[first + 1] == tested && code_[second + 1] == tested &&
                code_[first + 3] != tested;
@@ -906,8 +908,7 @@ class Loader {
         unset_ &= ~(uint64_t(1) << (to >> 3));
         if (unset_ != 0) return;
         // An allocate fused with its first move stays fused with it.
-        bool fused = code_[allocated_at_] == handler_word(interp::op_allocate_1_2_move_xy) ||
-                     code_[allocated_at_] == handler_word(interp::op_allocate_2_move_xy);
+        bool fused = is_op(allocated_at_, interp::op_allocate_2_move_xy);
         code_[allocated_at_] =
             handler_word(fused ? interp::op_allocate_noinit_move_xy : interp::op_allocate_noinit);
     }
