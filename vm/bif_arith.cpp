@@ -57,6 +57,10 @@ Term from_mpz(Process& p, mpz_srcptr z) {
         long v = mpz_get_si(z);
         if (fits_small(v)) return make_small(v);
     }
+    // A bignum operation's work grows with its result: charged, so that a
+    // loop of ever bigger bignums (3 * N + 2) uses up its slices and its
+    // reduction limits instead of running for minutes per reduction.
+    charge(n);
     Term* mem = alloc(p, bignum_words(n));
     if (!mem) return heap_exhausted(p);
     return make_bignum(mem, mpz_sgn(z) < 0, reinterpret_cast<const Limb*>(mpz_limbs_read(z)), n);

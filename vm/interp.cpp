@@ -1169,6 +1169,7 @@ dispatch:
         p.live = uint32_t(live + 2);
         result = bif_export->bif->fn(p, x + live);
         RELOAD();
+        reds -= bif::take_charge();  // a bignum's work; the next call yields
         if (result == kNone) {
             if (ip[1] && p.status == Status::Runnable) {
                 ip = LABEL(ip[1]);

@@ -29,6 +29,25 @@ TEST_CASE("limits: the reduction limit ends processes that never end", "[sched]"
     CHECK(run_program("limits_quick", quick, limits) == 0);
 }
 
+TEST_CASE("limits: bignum work counts against the reductions", "[sched]") {
+    // Each 3 * X of a 15,625-limb X is charged by its size (about 244
+    // reductions), not one: a loop of ever bigger bignums (3 * N + 2,
+    // which the fuzzer found running for minutes under its limit) uses up
+    // its slices and the reduction limit.
+    std::string source =
+        "-module(limits_bignum).\n-export([main/1]).\n"
+        "main(_) ->\n"
+        "    X = 1 bsl 1000000,\n"
+        "    {reductions, R0} = process_info(self(), reductions),\n"
+        "    times(X, 100),\n"
+        "    {reductions, R1} = process_info(self(), reductions),\n"
+        "    case R1 - R0 > 10000 of true -> ok; false -> halt(3) end.\n"
+        "times(_, 0) -> ok;\n"
+        "times(X, K) -> _ = id(3 * X), times(X, K - 1).\n"
+        "id(X) -> X.\n";
+    CHECK(run_program("limits_bignum", source, sched::Limits{}) == 0);
+}
+
 TEST_CASE("limits: virtual time jumps to the next timer", "[sched]") {
     // A day of timeouts, sleeps and timers: without virtual time this would
     // wait for a day (ctest's timeout fails it).
